@@ -1,0 +1,113 @@
+// Package testdb gives tests real databases: a SQLite file in t.TempDir and,
+// when WAUSER_TEST_POSTGRES names a server (make test starts a throwaway one),
+// a fresh PostgreSQL schema. Storage is never mocked.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/store/postgres"
+	"github.com/wauser/wauser/store/sqlite"
+)
+
+// EnvPostgres names the environment variable holding the DSN of a PostgreSQL
+// server the tests may create schemas in.
+const EnvPostgres = "WAUSER_TEST_POSTGRES"
+
+// DB is one test database. Open it as many times as needed: every Store it
+// returns sees the same data, which is how tests close and reopen.
+type DB struct {
+	Dialect string // "sqlite" or "postgres"
+	dsn     string
+}
+
+// Open opens and migrates a Store on the database; it is closed when the
+// test ends.
+func (db *DB) Open(tb testing.TB, opts ...store.Option) *store.Store {
+	tb.Helper()
+	var (
+		st  *store.Store
+		err error
+	)
+	switch db.Dialect {
+	case "sqlite":
+		st, err = sqlite.Open(context.Background(), db.dsn, opts...)
+	default:
+		st, err = postgres.Open(context.Background(), db.dsn, opts...)
+	}
+	if err != nil {
+		tb.Fatalf("testdb: open %s: %v", db.Dialect, err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// DSN returns the path (SQLite) or connection string (PostgreSQL).
+func (db *DB) DSN() string { return db.dsn }
+
+// Each runs fn as the subtests "sqlite" and "postgres", each on a fresh
+// database. The postgres subtest is skipped, saying why, when EnvPostgres is
+// unset.
+func Each(t *testing.T, fn func(t *testing.T, db *DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite returns a fresh SQLite database file in t.TempDir().
+func SQLite(tb testing.TB) *DB {
+	tb.Helper()
+	return &DB{Dialect: "sqlite", dsn: filepath.Join(tb.TempDir(), "wauser.db")}
+}
+
+// Postgres returns a fresh schema on the server named by EnvPostgres, dropped
+// when the test ends, or skips the test when the variable is unset.
+func Postgres(tb testing.TB) *DB {
+	tb.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		tb.Skipf("PostgreSQL not configured: set %s to a server DSN (make test starts a throwaway server)", EnvPostgres)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		_ = admin.Close()
+		tb.Fatalf("testdb: create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		// Runs after the stores opened on it were closed (cleanups are LIFO).
+		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		_ = admin.Close()
+	})
+	return &DB{Dialect: "postgres", dsn: withSearchPath(tb, base, schema)}
+}
+
+func withSearchPath(tb testing.TB, dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatalf("testdb: parse %s: %v", EnvPostgres, err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema
+}

@@ -1,0 +1,103 @@
+// Package wa is wauser's seam over go.mau.fi/whatsmeow.
+//
+// Client is the narrow set of network operations wauser calls on a
+// *whatsmeow.Client; *whatsmeow.Client satisfies it (checked at compile time),
+// the tests replace it with the gomock mock in internal/mocks, and package
+// watest implements it as a fake WhatsApp. Local holds the operations that
+// need no network (message builders, history parsing, decryption with stored
+// secrets); it is always a real *whatsmeow.Client on the same device, so
+// tests exercise whatsmeow's own builders.
+package wa
+
+//go:generate go tool mockgen -source=client.go -destination=../mocks/wa.go -package=mocks
+
+import (
+	"context"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/proto/waCommon"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// Client is the part of *whatsmeow.Client that talks to WhatsApp.
+type Client interface {
+	// Connection and session.
+	ConnectContext(ctx context.Context) error
+	Disconnect()
+	Logout(ctx context.Context) error
+	IsConnected() bool
+	IsLoggedIn() bool
+	PairPhone(ctx context.Context, phone string, showPushNotification bool, clientType whatsmeow.PairClientType, clientDisplayName string) (string, error)
+	AddEventHandlerWithSuccessStatus(handler whatsmeow.EventHandlerWithSuccessStatus) uint32
+	RemoveEventHandler(id uint32) bool
+	SendPresence(ctx context.Context, state types.Presence) error
+	FetchAppState(ctx context.Context, name appstate.WAPatchName, fullSync, onlyIfNotSynced bool) error
+	SendAppState(ctx context.Context, patch appstate.PatchInfo) error
+	GetStatusPrivacy(ctx context.Context) ([]types.StatusPrivacy, error)
+	TryFetchPrivacySettings(ctx context.Context, ignoreCache bool) (*types.PrivacySettings, error)
+
+	// Messages and media.
+	SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
+	Upload(ctx context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
+	SendMediaRetryReceipt(ctx context.Context, message *types.MessageInfo, mediaKey []byte) error
+	MarkRead(ctx context.Context, ids []types.MessageID, timestamp time.Time, chat, sender types.JID, receiptTypeExtra ...types.ReceiptType) error
+	SendChatPresence(ctx context.Context, jid types.JID, state types.ChatPresence, media types.ChatPresenceMedia) error
+	SetDisappearingTimer(ctx context.Context, chat types.JID, timer time.Duration, settingTS time.Time) error
+
+	// Groups.
+	GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error)
+	CreateGroup(ctx context.Context, req whatsmeow.ReqCreateGroup) (*types.GroupInfo, error)
+	GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error)
+	SetGroupName(ctx context.Context, jid types.JID, name string) error
+	SetGroupTopic(ctx context.Context, jid types.JID, previousID, newID, topic string) error
+	SetGroupPhoto(ctx context.Context, jid types.JID, avatar []byte) (string, error)
+	SetGroupLocked(ctx context.Context, jid types.JID, locked bool) error
+	SetGroupAnnounce(ctx context.Context, jid types.JID, announce bool) error
+	SetGroupJoinApprovalMode(ctx context.Context, jid types.JID, mode bool) error
+	UpdateGroupParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error)
+	GetGroupRequestParticipants(ctx context.Context, jid types.JID) ([]types.GroupParticipantRequest, error)
+	UpdateGroupRequestParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error)
+	GetGroupInviteLink(ctx context.Context, jid types.JID, reset bool) (string, error)
+	GetGroupInfoFromLink(ctx context.Context, code string) (*types.GroupInfo, error)
+	JoinGroupWithLink(ctx context.Context, code string) (types.JID, error)
+	LeaveGroup(ctx context.Context, jid types.JID) error
+
+	// Contacts.
+	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
+	GetUserInfo(ctx context.Context, jids []types.JID) (map[types.JID]types.UserInfo, error)
+	GetProfilePictureInfo(ctx context.Context, jid types.JID, params *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error)
+
+	// Newsletters.
+	GetSubscribedNewsletters(ctx context.Context) ([]*types.NewsletterMetadata, error)
+	FollowNewsletter(ctx context.Context, jid types.JID) error
+	UnfollowNewsletter(ctx context.Context, jid types.JID) error
+	GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error)
+	GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error)
+}
+
+// Local is the part of *whatsmeow.Client that needs no network: builders,
+// history parsing and decryption with secrets kept in the device store.
+type Local interface {
+	GenerateMessageID() types.MessageID
+	BuildMessageKey(chat, sender types.JID, id types.MessageID) *waCommon.MessageKey
+	BuildPollCreation(name string, optionNames []string, selectableOptionCount int) *waE2E.Message
+	BuildReaction(chat, sender types.JID, id types.MessageID, reaction string) *waE2E.Message
+	BuildEdit(chat types.JID, id types.MessageID, newContent *waE2E.Message) *waE2E.Message
+	BuildRevoke(chat, sender types.JID, id types.MessageID) *waE2E.Message
+	BuildHistorySyncRequest(lastKnownMessageInfo *types.MessageInfo, count int) *waE2E.Message
+	BuildUnavailableMessageRequest(chat, sender types.JID, id string) *waE2E.Message
+	ParseWebMessage(chatJID types.JID, webMsg *waWeb.WebMessageInfo) (*events.Message, error)
+	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
+	DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error)
+}
+
+var (
+	_ Client = (*whatsmeow.Client)(nil)
+	_ Local  = (*whatsmeow.Client)(nil)
+)

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Account is a linked WhatsApp device and its settings.
+type Account struct {
+	bun.BaseModel `bun:"table:wauser_accounts"`
+
+	ID                string    `bun:"id,pk"`
+	JID               string    `bun:"jid,notnull"` // device JID ("user:device@s.whatsapp.net"), empty until paired
+	LID               string    `bun:"lid,notnull"`
+	Phone             string    `bun:"phone,notnull"` // E.164 with "+"
+	PushName          string    `bun:"push_name,notnull"`
+	BusinessName      string    `bun:"business_name,notnull"`
+	Platform          string    `bun:"platform,notnull"`
+	State             string    `bun:"state,notnull"`
+	LastError         string    `bun:"last_error,notnull"`
+	OnlyStatusUpdates bool      `bun:"only_status_updates,notnull"`
+	ConnectedAt       time.Time `bun:"connected_at,nullzero"`
+	CreatedAt         time.Time `bun:"created_at,notnull"`
+	UpdatedAt         time.Time `bun:"updated_at,notnull"`
+}
+
+// Counter is a per-account sequence. The "seq" counter numbers every change
+// of a conversation, contact or message.
+type Counter struct {
+	bun.BaseModel `bun:"table:wauser_counters"`
+
+	AccountID string `bun:"account_id,pk"`
+	Name      string `bun:"name,pk"`
+	Value     int64  `bun:"value,notnull"`
+}
+
+// Conversation is a chat: direct, group, newsletter, broadcast or status.
+type Conversation struct {
+	bun.BaseModel `bun:"table:wauser_conversations"`
+
+	AccountID      string    `bun:"account_id,pk"`
+	ConversationID string    `bun:"conversation_id,pk"`
+	ChatJID        string    `bun:"chat_jid,notnull"`
+	AltJID         string    `bun:"alt_jid,notnull"` // the other addressing form (LID/phone) of a direct chat
+	Kind           string    `bun:"kind,notnull"`
+	Subject        string    `bun:"subject,notnull"`
+	Topic          string    `bun:"topic,notnull"`
+	DirectPersonID string    `bun:"direct_person_id,notnull"`
+	IsArchived     bool      `bun:"is_archived,notnull"`
+	IsPinned       bool      `bun:"is_pinned,notnull"`
+	IsAnnounce     bool      `bun:"is_announce,notnull"`
+	IsLocked       bool      `bun:"is_locked,notnull"`
+	MutedUntil     time.Time `bun:"muted_until,nullzero"`
+	UnreadCount    int       `bun:"unread_count,notnull"`
+	LastMessageAt  time.Time `bun:"last_message_at,nullzero"`
+	MergedInto     string    `bun:"merged_into,notnull"`
+	Seq            int64     `bun:"seq,notnull"`
+	CreatedAt      time.Time `bun:"created_at,notnull"`
+	UpdatedAt      time.Time `bun:"updated_at,notnull"`
+}
+
+// Participant is a member of a group conversation.
+type Participant struct {
+	bun.BaseModel `bun:"table:wauser_participants"`
+
+	AccountID      string `bun:"account_id,pk"`
+	ConversationID string `bun:"conversation_id,pk"`
+	ParticipantJID string `bun:"participant_jid,pk"`
+	PersonID       string `bun:"person_id,notnull"`
+	Role           string `bun:"role,notnull"` // member, admin, superadmin
+}
+
+// Contact is one person, whatever addressing (phone JID or LID) WhatsApp used.
+type Contact struct {
+	bun.BaseModel `bun:"table:wauser_contacts"`
+
+	AccountID        string    `bun:"account_id,pk"`
+	PersonID         string    `bun:"person_id,pk"`
+	Num              int64     `bun:"num,notnull"` // stable per-account integer id (document 003)
+	DisplayName      string    `bun:"display_name,notnull"`
+	FirstName        string    `bun:"first_name,notnull"`
+	LastName         string    `bun:"last_name,notnull"`
+	Company          string    `bun:"company,notnull"`
+	WhatsAppPushName string    `bun:"whatsapp_push_name,notnull"`
+	BusinessName     string    `bun:"business_name,notnull"`
+	PhoneE164        string    `bun:"phone_e164,notnull"`
+	PhoneJID         string    `bun:"phone_jid,notnull"`
+	LIDJID           string    `bun:"lid_jid,notnull"`
+	Tags             []string  `bun:"tags,notnull,type:text"`
+	MergedInto       string    `bun:"merged_into,notnull"`
+	Seq              int64     `bun:"seq,notnull"`
+	CreatedAt        time.Time `bun:"created_at,notnull"`
+	UpdatedAt        time.Time `bun:"updated_at,notnull"`
+}
+
+// Message is one WhatsApp message, incoming or outgoing.
+type Message struct {
+	bun.BaseModel `bun:"table:wauser_messages"`
+
+	AccountID      string            `bun:"account_id,pk"`
+	MessageID      string            `bun:"message_id,pk"`
+	ConversationID string            `bun:"conversation_id,notnull"`
+	ChatJID        string            `bun:"chat_jid,notnull"`
+	WAMessageID    string            `bun:"wa_message_id,notnull"`
+	SenderJID      string            `bun:"sender_jid,notnull"`
+	SenderPushName string            `bun:"sender_push_name,notnull"`
+	Direction      string            `bun:"direction,notnull"`
+	IsFromMe       bool              `bun:"is_from_me,notnull"`
+	ContentType    string            `bun:"content_type,notnull"`
+	Body           string            `bun:"body,notnull"`
+	Status         string            `bun:"status,notnull"`
+	Error          string            `bun:"error,notnull"`
+	ReplyToWAID    string            `bun:"reply_to_wa_id,notnull"`
+	Mentions       []string          `bun:"mentions,notnull,type:text"`
+	Reactions      map[string]string `bun:"reactions,notnull,type:text"`
+	Media          string            `bun:"media,notnull"`      // JSON of the public media metadata, "" when none
+	MediaKeys      string            `bun:"media_keys,notnull"` // JSON of keys and paths for download; never in API output
+	SentAt         time.Time         `bun:"sent_at,nullzero"`
+	ReceivedAt     time.Time         `bun:"received_at,nullzero"`
+	EditedAt       time.Time         `bun:"edited_at,nullzero"`
+	DeletedAt      time.Time         `bun:"deleted_at,nullzero"`
+	Seq            int64             `bun:"seq,notnull"`
+	CreatedAt      time.Time         `bun:"created_at,notnull"`
+	UpdatedAt      time.Time         `bun:"updated_at,notnull"`
+}
+
+// APIKey is a REST API key. Only the hash of its secret is stored.
+type APIKey struct {
+	bun.BaseModel `bun:"table:wauser_api_keys"`
+
+	ID         string    `bun:"id,pk"`
+	Name       string    `bun:"name,notnull"`
+	Prefix     string    `bun:"prefix,notnull"`
+	Hash       string    `bun:"hash,notnull"`
+	Scopes     []string  `bun:"scopes,notnull,type:text"`
+	Accounts   []string  `bun:"accounts,notnull,type:text"`
+	CreatedAt  time.Time `bun:"created_at,notnull"`
+	LastUsedAt time.Time `bun:"last_used_at,nullzero"`
+	RevokedAt  time.Time `bun:"revoked_at,nullzero"`
+}
+
+// Webhook is a webhook endpoint registered for an account.
+type Webhook struct {
+	bun.BaseModel `bun:"table:wauser_webhooks"`
+
+	ID                  string            `bun:"id,pk"`
+	AccountID           string            `bun:"account_id,notnull"`
+	URL                 string            `bun:"url,notnull"`
+	Headers             map[string]string `bun:"headers,notnull,type:text"`
+	EventTypes          []string          `bun:"event_types,notnull,type:text"`
+	ChatIDs             []string          `bun:"chat_ids,notnull,type:text"`
+	ChatTypes           []string          `bun:"chat_types,notnull,type:text"`
+	Mentions            []string          `bun:"mentions,notnull,type:text"`
+	MessageTypes        []string          `bun:"message_types,notnull,type:text"`
+	SettingsTypes       []string          `bun:"settings_types,notnull,type:text"`
+	Secret              string            `bun:"secret,notnull"`
+	PreviousSecret      string            `bun:"previous_secret,notnull"`
+	PreviousSecretUntil time.Time         `bun:"previous_secret_until,nullzero"`
+	Enabled             bool              `bun:"enabled,notnull"`
+	CreatedAt           time.Time         `bun:"created_at,notnull"`
+	UpdatedAt           time.Time         `bun:"updated_at,notnull"`
+}
+
+// WebhookDelivery is one event queued for, or delivered to, one webhook.
+type WebhookDelivery struct {
+	bun.BaseModel `bun:"table:wauser_webhook_deliveries"`
+
+	ID            string    `bun:"id,pk"`
+	WebhookID     string    `bun:"webhook_id,notnull"`
+	AccountID     string    `bun:"account_id,notnull"`
+	EventID       string    `bun:"event_id,notnull"`
+	EventType     string    `bun:"event_type,notnull"`
+	OrderingKey   string    `bun:"ordering_key,notnull"`
+	Payload       string    `bun:"payload,notnull"`
+	State         string    `bun:"state,notnull"`
+	Attempts      int       `bun:"attempts,notnull"`
+	NextAttemptAt time.Time `bun:"next_attempt_at,notnull"`
+	LastStatus    int       `bun:"last_status,notnull"`
+	LastError     string    `bun:"last_error,notnull"`
+	CreatedAt     time.Time `bun:"created_at,notnull"`
+	DeliveredAt   time.Time `bun:"delivered_at,nullzero"`
+}

@@ -1,0 +1,71 @@
+// Package sqlite opens a wauser store on an embedded SQLite database
+// (modernc.org/sqlite, pure Go, no cgo).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/wauser/wauser/store"
+)
+
+// DSN returns the modernc.org/sqlite data source name wauser uses for the
+// database file at path, or for an in-memory database when path is
+// ":memory:". Every pooled connection gets:
+//
+//   - foreign_keys(1): whatsmeow's device store depends on ON DELETE CASCADE,
+//     and Migrate refuses to run without it;
+//   - busy_timeout(10000): writers wait for each other instead of failing with
+//     SQLITE_BUSY;
+//   - journal_mode(WAL) and synchronous(NORMAL): readers never block writers,
+//     and a commit survives a crash of the process (not of the machine);
+//   - _txlock=immediate: a transaction takes the write lock when it begins,
+//     so two writers cannot deadlock upgrading read locks.
+//
+// A path that already starts with "file:" is used as is, with the settings
+// appended.
+func DSN(path string) string {
+	if path == ":memory:" {
+		return "file::memory:?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	}
+	if !strings.HasPrefix(path, "file:") {
+		path = "file:" + escapePath(path)
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// escapePath escapes the characters that would end the path part of a
+// "file:" URI.
+func escapePath(p string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+	return r.Replace(p)
+}
+
+// Open opens (creating if needed) the SQLite database at path, or an
+// in-memory database for ":memory:", and migrates it.
+func Open(ctx context.Context, path string, opts ...store.Option) (*store.Store, error) {
+	sqldb, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if path == ":memory:" {
+		// Each connection to :memory: is its own database.
+		sqldb.SetMaxOpenConns(1)
+	}
+	st := store.New(bun.NewDB(sqldb, sqlitedialect.New()), opts...)
+	if err := st.Migrate(ctx); err != nil {
+		_ = sqldb.Close()
+		return nil, err
+	}
+	return st, nil
+}

@@ -1,0 +1,175 @@
+// Package store is wauser's storage: bun models, embedded migrations and the
+// queries the rest of the library runs, on SQLite or PostgreSQL.
+//
+// A Store wraps one *bun.DB. WhatsApp's own device store (whatsmeow's
+// sqlstore, tables whatsmeow_*) lives in the same database on the same
+// *sql.DB, through one container per Store. Open a Store with
+// [github.com/wauser/wauser/store/sqlite.Open] or
+// [github.com/wauser/wauser/store/postgres.Open], which also migrate; or wrap
+// a database the host already owns with New and call Migrate yourself.
+//
+// All tables are prefixed wauser_; migrations are recorded in
+// wauser_migrations.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/migrate"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+
+	"github.com/wauser/wauser/internal/walog"
+)
+
+//go:embed migrations/*.up.sql
+var migrationFiles embed.FS
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrExists is returned when a row with the same key already exists.
+var ErrExists = errors.New("store: already exists")
+
+// Store is wauser's database. It is safe for concurrent use.
+type Store struct {
+	db        *bun.DB
+	container *sqlstore.Container
+	log       *slog.Logger
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithLogger sets the logger for the store and whatsmeow's device store.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Store) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
+// New wraps db, a SQLite (sqlitedialect) or PostgreSQL (pgdialect) bun
+// database. It does no I/O; call Migrate before use.
+//
+// For SQLite the DSN must enable foreign keys on every connection, and should
+// set busy_timeout and WAL; see [github.com/wauser/wauser/store/sqlite.DSN].
+func New(db *bun.DB, opts ...Option) *Store {
+	s := &Store{db: db, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(s)
+	}
+	s.container = sqlstore.NewWithDB(db.DB, s.whatsmeowDialect(), walog.New(s.log).Sub("store"))
+	return s
+}
+
+// DB returns the underlying bun database.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.db.Dialect().Name() == dialect.PG }
+
+// Container returns whatsmeow's device store on the same database. There is
+// exactly one per Store. Do not Close it: that would close the shared *sql.DB.
+func (s *Store) Container() *sqlstore.Container { return s.container }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) whatsmeowDialect() string {
+	if s.Postgres() {
+		return "postgres"
+	}
+	return "sqlite3"
+}
+
+// Migrate applies wauser's pending migrations and upgrades whatsmeow's device
+// store in the same database. It is idempotent, and safe to call from several
+// processes at once: they take turns on the migration lock.
+func (s *Store) Migrate(ctx context.Context) error {
+	if !s.Postgres() {
+		var fk bool
+		if err := s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+			return fmt.Errorf("store: check foreign keys: %w", err)
+		}
+		if !fk {
+			return errors.New("store: SQLite foreign keys are off; open the database with _pragma=foreign_keys(1) (see sqlite.DSN)")
+		}
+	}
+	migrations := migrate.NewMigrations()
+	if err := migrations.Discover(migrationFiles); err != nil {
+		return fmt.Errorf("store: load migrations: %w", err)
+	}
+	m := migrate.NewMigrator(s.db, migrations,
+		migrate.WithTableName("wauser_migrations"),
+		migrate.WithLocksTableName("wauser_migration_locks"),
+		migrate.WithMarkAppliedOnSuccess(true),
+	)
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: init migrations: %w", err)
+	}
+	if err := lockMigrations(ctx, m); err != nil {
+		return err
+	}
+	_, err := m.Migrate(ctx)
+	// Unlock even when ctx is done, or the lock row stays behind.
+	unlockErr := m.Unlock(context.WithoutCancel(ctx))
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if unlockErr != nil {
+		return fmt.Errorf("store: unlock migrations: %w", unlockErr)
+	}
+	if err := s.container.Upgrade(ctx); err != nil {
+		return fmt.Errorf("store: upgrade whatsmeow device store: %w", err)
+	}
+	return nil
+}
+
+// lockMigrations takes bun's migration lock, waiting while another process
+// holds it.
+func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
+	const wait = 30 * time.Second
+	deadline := time.Now().Add(wait)
+	delay := 10 * time.Millisecond
+	for {
+		err := m.Lock(ctx)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("store: migrations stayed locked for %s; if no other process is migrating, delete the row in wauser_migration_locks: %w", wait, err)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("store: wait for migration lock: %w", ctx.Err())
+		case <-t.C:
+		}
+		delay = min(delay*2, time.Second)
+	}
+}
+
+// RunInTx runs fn in a transaction. On SQLite the transaction takes the write
+// lock up front (the DSN sets _txlock=immediate), so concurrent writers wait
+// for busy_timeout instead of failing.
+func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.db.RunInTx(ctx, &sql.TxOptions{}, fn)
+}
+
+// notFound maps sql.ErrNoRows to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/internal/wa"
+	"github.com/wauser/wauser/store"
+)
+
+func TestMigrateIdempotentWithWhatsmeowTables(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		// Twice more on the same database: nothing to do, no error.
+		require.NoError(t, st.Migrate(ctx))
+		require.NoError(t, db.Open(t).Migrate(ctx))
+
+		var applied int
+		require.NoError(t, st.DB().NewSelect().Table("wauser_migrations").ColumnExpr("count(*)").Scan(ctx, &applied))
+		require.Equal(t, 1, applied, "each migration is recorded once")
+
+		for _, table := range []string{
+			"wauser_accounts", "wauser_counters", "wauser_conversations", "wauser_participants",
+			"wauser_contacts", "wauser_messages", "wauser_api_keys", "wauser_webhooks",
+			"wauser_webhook_deliveries", "whatsmeow_device", "whatsmeow_lid_map", "whatsmeow_event_buffer",
+		} {
+			var n int
+			err := st.DB().NewSelect().Table(table).ColumnExpr("count(*)").Scan(ctx, &n)
+			require.NoError(t, err, "table %s must exist in the same database", table)
+		}
+	})
+}
+
+func TestAccountAndDeviceSurviveReopen(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		now := time.Date(2026, 11, 21, 10, 0, 0, 123000000, time.UTC)
+		jid := types.NewADJID("15551234567", 0, 3)
+
+		st := db.Open(t)
+		acc := &store.Account{ID: "sales", State: "connected", OnlyStatusUpdates: true, CreatedAt: now, UpdatedAt: now}
+		require.NoError(t, st.CreateAccount(ctx, acc, nil))
+		dev := st.Container().NewDevice()
+		require.NoError(t, wa.SaveOfflinePairing(ctx, dev, jid, types.NewJID("99887766", types.HiddenUserServer), "Sales", "android", ""))
+		acc.JID = jid.String()
+		require.NoError(t, st.UpdateAccount(ctx, acc, "jid"))
+		require.NoError(t, st.Close())
+
+		st2 := db.Open(t)
+		got, err := st2.GetAccount(ctx, "sales")
+		require.NoError(t, err)
+		require.Equal(t, jid.String(), got.JID)
+		require.Equal(t, "connected", got.State)
+		require.True(t, got.OnlyStatusUpdates)
+		require.True(t, got.CreatedAt.Equal(now), "created_at round-trips: %v", got.CreatedAt)
+
+		parsed, err := types.ParseJID(got.JID)
+		require.NoError(t, err)
+		dev2, err := st2.Container().GetDevice(ctx, parsed)
+		require.NoError(t, err)
+		require.NotNil(t, dev2, "device rows survive the reopen")
+		require.Equal(t, "Sales", dev2.PushName)
+	})
+}
+
+func TestCreateAccountConflictWritesNothing(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		now := time.Now().UTC()
+		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "unpaired", CreatedAt: now, UpdatedAt: now}, nil))
+		hook := &store.Webhook{ID: "wh_1", AccountID: "a", URL: "https://example.com/h", EventTypes: []string{"*"}, CreatedAt: now, UpdatedAt: now}
+		err := st.CreateAccount(ctx, &store.Account{ID: "a", State: "unpaired", CreatedAt: now, UpdatedAt: now}, []*store.Webhook{hook})
+		require.ErrorIs(t, err, store.ErrExists)
+
+		var hooks int
+		require.NoError(t, st.DB().NewSelect().Table("wauser_webhooks").ColumnExpr("count(*)").Scan(ctx, &hooks))
+		require.Zero(t, hooks, "a rejected create writes no webhook")
+
+		_, err = st.GetAccount(ctx, "missing")
+		require.ErrorIs(t, err, store.ErrNotFound)
+		require.ErrorIs(t, st.DeleteAccount(ctx, "missing"), store.ErrNotFound)
+	})
+}
+
