@@ -64,7 +64,7 @@ if [ -z "${WAUSER_TEST_POSTGRES:-}" ]; then
 			"-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
 			start >/dev/null || { cat "$pgdir/server.log"; exit 1; }
 		export WAUSER_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-		echo "test: PostgreSQL $("$PG_CTL" --version | awk '{print $NF}') on 127.0.0.1:$port (throwaway, $pgdir)"
+		echo "test: PostgreSQL $("$PG_CTL" --version | awk '{print $3}') on 127.0.0.1:$port (throwaway, $pgdir)"
 	else
 		echo "test: PostgreSQL binaries (initdb, pg_ctl) not found: running SQLite only; the postgres subtests will be skipped"
 	fi
@@ -73,4 +73,9 @@ fi
 if [ $# -eq 0 ]; then
 	set -- ./...
 fi
-go test -race -shuffle=on "$@"
+go build -o "${TMPDIR:-/tmp}/wauser-testreport" ./internal/tools/testreport
+set +e
+go test -race -shuffle=on -json "$@" | "${TMPDIR:-/tmp}/wauser-testreport"
+codes=("${PIPESTATUS[@]}")
+set -e
+[ "${codes[0]}" -eq 0 ] && [ "${codes[1]}" -eq 0 ]

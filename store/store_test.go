@@ -93,4 +93,3 @@ func TestCreateAccountConflictWritesNothing(t *testing.T) {
 		require.ErrorIs(t, st.DeleteAccount(ctx, "missing"), store.ErrNotFound)
 	})
 }
-

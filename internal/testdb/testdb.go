@@ -1,6 +1,6 @@
 // Package testdb gives tests real databases: a SQLite file in t.TempDir and,
 // when WAUSER_TEST_POSTGRES names a server (make test starts a throwaway one),
-// a fresh PostgreSQL schema. Storage is never mocked.
+// a fresh PostgreSQL database. Storage is never mocked.
 package testdb
 
 import (
@@ -71,8 +71,12 @@ func SQLite(tb testing.TB) *DB {
 	return &DB{Dialect: "sqlite", dsn: filepath.Join(tb.TempDir(), "wauser.db")}
 }
 
-// Postgres returns a fresh schema on the server named by EnvPostgres, dropped
-// when the test ends, or skips the test when the variable is unset.
+// Postgres returns a fresh database on the server named by EnvPostgres,
+// dropped when the test ends, or skips the test when the variable is unset.
+//
+// It is a database, not a schema: whatsmeow's upgrade code looks tables up
+// in information_schema without naming a schema, so two stores in two
+// schemas of one database would see each other's tables.
 func Postgres(tb testing.TB) *DB {
 	tb.Helper()
 	base := os.Getenv(EnvPostgres)
@@ -85,29 +89,27 @@ func Postgres(tb testing.TB) *DB {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+	name := "wauser_t_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		_ = admin.Close()
-		tb.Fatalf("testdb: create schema: %v", err)
+		tb.Fatalf("testdb: create database: %v", err)
 	}
 	tb.Cleanup(func() {
 		// Runs after the stores opened on it were closed (cleanups are LIFO).
-		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 		_ = admin.Close()
 	})
-	return &DB{Dialect: "postgres", dsn: withSearchPath(tb, base, schema)}
+	return &DB{Dialect: "postgres", dsn: withDatabase(tb, base, name)}
 }
 
-func withSearchPath(tb testing.TB, dsn, schema string) string {
+func withDatabase(tb testing.TB, dsn, name string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
 			tb.Fatalf("testdb: parse %s: %v", EnvPostgres, err)
 		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
+		u.Path = "/" + name
 		return u.String()
 	}
-	return dsn + " search_path=" + schema
+	return dsn + " dbname=" + name
 }

@@ -3,11 +3,13 @@ package wa
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/util/keys"
 	waLog "go.mau.fi/whatsmeow/util/log"
 )
 
@@ -47,6 +49,15 @@ func Configure(cli *whatsmeow.Client) {
 	cli.EmitAppStateEventsOnFullSync = true
 }
 
+// warmLibsignal makes one signature before any device exists. libsignal
+// sets its package-level logger lazily on the first signature, so two
+// devices made at once (two accounts pairing) race on it; after the first
+// signature it is only read. This is the one package-level variable in
+// wauser, and it guards third-party state, not ours.
+var warmLibsignal = sync.OnceFunc(func() {
+	_ = keys.NewKeyPair().CreateSignedPreKey(1)
+})
+
 // Devices opens account connections over one sqlstore container, shared by
 // every account of a database (never one container per connection).
 type Devices struct {
@@ -72,6 +83,7 @@ func NewDevices(container *sqlstore.Container, factory Factory, log waLog.Logger
 // when the device rows are gone (WhatsApp logged it out), it returns a fresh,
 // unpaired device that is saved only when pairing succeeds.
 func (d *Devices) Open(ctx context.Context, account string, jid types.JID) (conn *Conn, paired bool, err error) {
+	warmLibsignal()
 	var dev *store.Device
 	if !jid.IsEmpty() {
 		dev, err = d.container.GetDevice(ctx, jid)

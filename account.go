@@ -1,0 +1,604 @@
+package wauser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser/store"
+)
+
+// Account is a linked WhatsApp device and its settings (document 003
+// "account").
+type Account struct {
+	ID                AccountID    `json:"id"`
+	JID               types.JID    `json:"jid,omitzero"` // the device JID, set once paired
+	LID               types.JID    `json:"lid,omitzero"`
+	Phone             string       `json:"phone,omitempty"` // E.164, set once paired
+	PushName          string       `json:"push_name,omitempty"`
+	BusinessName      string       `json:"business_name,omitempty"`
+	Platform          string       `json:"platform,omitempty"`
+	State             AccountState `json:"state"`
+	LastError         string       `json:"last_error,omitempty"`
+	OnlyStatusUpdates bool         `json:"only_status_updates"`
+	ConnectedAt       time.Time    `json:"connected_at,omitzero"` // last successful login
+	CreatedAt         time.Time    `json:"created_at"`
+	UpdatedAt         time.Time    `json:"updated_at"`
+}
+
+// CreateAccountRequest is the body of CreateAccount.
+type CreateAccountRequest struct {
+	// ID names the account: 1 to 64 of A-Z a-z 0-9 _ . - . Empty means a
+	// generated id.
+	ID AccountID `json:"id"`
+	// OnlyStatusUpdates limits the account's webhooks to status updates
+	// (receipts) of the messages it sends.
+	OnlyStatusUpdates bool `json:"only_status_updates"`
+	// Webhooks are registered with the account, as by CreateWebhook.
+	Webhooks []WebhookRequest `json:"webhooks"`
+}
+
+// CreateAccount stores a new, unpaired account. Pair it with PairQR or
+// PairPhone. It returns ErrAccountExists when the id is taken, and
+// ErrInvalidArgument for a malformed id or webhook; either way nothing is
+// written.
+func (c *Client) CreateAccount(ctx context.Context, req CreateAccountRequest) (*Account, error) {
+	if err := c.core.checkOpen(); err != nil {
+		return nil, err
+	}
+	id := req.ID
+	if id == "" {
+		id = AccountID(randomID("acc_"))
+	}
+	if !validAccountID(id) {
+		return nil, invalidArg("id", "%q: use 1 to 64 of A-Z a-z 0-9 _ . -", id)
+	}
+	now := c.core.cfg.clock.Now().UTC()
+	hooks := make([]*store.Webhook, 0, len(req.Webhooks))
+	for i, wr := range req.Webhooks {
+		h, err := wr.row(id, now)
+		if err != nil {
+			var ae *ArgumentError
+			if errors.As(err, &ae) {
+				ae.Field = fmt.Sprintf("webhooks[%d].%s", i, ae.Field)
+			}
+			return nil, err
+		}
+		if slices.ContainsFunc(hooks, func(o *store.Webhook) bool { return o.URL == h.URL }) {
+			return nil, invalidArg(fmt.Sprintf("webhooks[%d].url", i), "%q is listed twice; a URL is unique per account", h.URL)
+		}
+		hooks = append(hooks, h)
+	}
+	row := &store.Account{
+		ID:                string(id),
+		State:             string(StateUnpaired),
+		OnlyStatusUpdates: req.OnlyStatusUpdates,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	if err := c.core.st.CreateAccount(ctx, row, hooks); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, fmt.Errorf("%w: %q", ErrAccountExists, id)
+		}
+		return nil, fmt.Errorf("wauser: create account: %w", err)
+	}
+	c.core.notify()
+	return c.core.accountFromRow(row), nil
+}
+
+// ListAccounts returns every account, ordered by id.
+func (c *Client) ListAccounts(ctx context.Context) ([]*Account, error) {
+	if err := c.core.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := c.core.st.ListAccounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: list accounts: %w", err)
+	}
+	out := make([]*Account, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, c.core.accountFromRow(r))
+	}
+	return out, nil
+}
+
+// GetAccount returns the account c acts on (see Client).
+func (c *Client) GetAccount(ctx context.Context) (*Account, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := c.core.account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.core.accountFromRow(row), nil
+}
+
+func (co *core) account(ctx context.Context, id AccountID) (*store.Account, error) {
+	row, err := co.st.GetAccount(ctx, string(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: account %q", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: %w", err)
+	}
+	return row, nil
+}
+
+// accountFromRow converts a stored account, overlaying the live state of
+// its session (which is persisted, but may be a moment ahead).
+func (co *core) accountFromRow(r *store.Account) *Account {
+	a := &Account{
+		ID:                AccountID(r.ID),
+		Phone:             r.Phone,
+		PushName:          r.PushName,
+		BusinessName:      r.BusinessName,
+		Platform:          r.Platform,
+		State:             AccountState(r.State),
+		LastError:         r.LastError,
+		OnlyStatusUpdates: r.OnlyStatusUpdates,
+		ConnectedAt:       r.ConnectedAt,
+		CreatedAt:         r.CreatedAt,
+		UpdatedAt:         r.UpdatedAt,
+	}
+	a.JID, _ = types.ParseJID(r.JID)
+	a.LID, _ = types.ParseJID(r.LID)
+	if s := co.getSession(a.ID); s != nil {
+		a.State, a.LastError, a.ConnectedAt, _ = s.snapshot()
+	}
+	return a
+}
+
+// PairingStatus is the progress of linking a phone to an account.
+type PairingStatus string
+
+// Pairing statuses.
+const (
+	PairingRequested PairingStatus = "requested" // connecting to WhatsApp to get a code
+	PairingQR        PairingStatus = "qr"        // a QR code is ready to scan
+	PairingCode      PairingStatus = "code"      // a phone link code is ready to type in
+	PairingPaired    PairingStatus = "paired"    // the phone linked this device
+	PairingFailed    PairingStatus = "failed"    // see Error; start again
+)
+
+// Pairing is the state of a pairing (document 000's PairState).
+type Pairing struct {
+	Status    PairingStatus `json:"status"`
+	QR        string        `json:"qr,omitempty"`   // QR payload to render while Status is qr (or code)
+	Code      string        `json:"code,omitempty"` // link code XXXX-XXXX when pairing by phone number
+	JID       types.JID     `json:"jid,omitzero"`   // the account's JID once paired
+	Error     string        `json:"error,omitempty"`
+	ExpiresAt time.Time     `json:"expires_at,omitzero"` // when the current QR code is replaced
+}
+
+// PairQR starts linking a phone by QR code, or joins the pairing already
+// under way, and waits (bounded by ctx) until the first QR code is ready.
+// The code rotates while nobody scans it (first after 60 s, then every
+// 20 s, six codes in all); read the current one with Status, or wait for
+// changes with WaitStatus. It returns ErrAlreadyPaired for a paired account
+// and ErrNotStarted before Start.
+func (c *Client) PairQR(ctx context.Context) (*Pairing, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.core.pairingSession(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.waitPairing(ctx, func(p *Pairing) bool { return p.Status != PairingRequested })
+}
+
+// PairPhone starts linking a phone by typing a code on it instead of
+// scanning, and returns the code (Pairing.Code, "XXXX-XXXX"). phone is the
+// number of the phone to link, in E.164 (+15551234567; spaces, dashes and
+// parentheses are ignored). A malformed number returns ErrInvalidArgument
+// before anything is sent to WhatsApp. The code is valid while the pairing
+// connection lives (about 160 s).
+func (c *Client) PairPhone(ctx context.Context, phone string) (*Pairing, error) {
+	digits, err := parsePhone(phone)
+	if err != nil {
+		return nil, err
+	}
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.core.pairingSession(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// whatsmeow can ask for a phone code only once the first QR code arrived.
+	if _, err := s.waitPairing(ctx, func(p *Pairing) bool { return p.Status != PairingRequested }); err != nil {
+		return nil, err
+	}
+	code, err := s.conn.Client.PairPhone(ctx, "+"+digits, true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+	if err != nil {
+		return nil, waError("pair phone", err)
+	}
+	s.mu.Lock()
+	p := Pairing{Status: PairingCode, Code: code}
+	if s.pairing != nil {
+		p.QR, p.ExpiresAt = s.pairing.QR, s.pairing.ExpiresAt
+	}
+	s.pairing = &p
+	s.mu.Unlock()
+	c.core.notify()
+	return &p, nil
+}
+
+// pairingSession returns the session pairing account id, starting one (with
+// a fresh device) when none is under way.
+func (co *core) pairingSession(ctx context.Context, id AccountID) (*session, error) {
+	if s := co.getSession(id); s != nil {
+		state, _, _, pairing := s.snapshot()
+		switch {
+		case state == StatePairing:
+			return s, nil
+		case state == StateUnpaired && s.conn.Device.ID == nil:
+			// An earlier pairing failed: start over on the same device.
+			s.mu.Lock()
+			s.pairing = &Pairing{Status: PairingRequested}
+			s.mu.Unlock()
+			s.transition(StatePairing, "")
+			s.send(sigConnect)
+			return s, nil
+		case state == StateLoggedOut:
+			// whatsmeow wants a fresh device to pair again.
+			co.dropSession(s)
+		default:
+			_ = pairing
+			return nil, fmt.Errorf("%w: account %q is %s", ErrAlreadyPaired, id, state)
+		}
+	}
+	a, err := co.account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.JID != "" && AccountState(a.State) != StateLoggedOut {
+		return nil, fmt.Errorf("%w: account %q is %s", ErrAlreadyPaired, id, a.State)
+	}
+	s, err := co.startSession(ctx, a, true)
+	if err != nil {
+		return nil, err
+	}
+	s.send(sigConnect)
+	return s, nil
+}
+
+// waitPairing waits until the session's pairing satisfies done, and fails
+// with ErrPairingFailed when it failed instead.
+func (s *session) waitPairing(ctx context.Context, done func(*Pairing) bool) (*Pairing, error) {
+	for {
+		ch := s.co.changes()
+		_, _, _, p := s.snapshot()
+		if p == nil {
+			return nil, fmt.Errorf("%w: no pairing under way", ErrPairingFailed)
+		}
+		if p.Status == PairingFailed {
+			return p, fmt.Errorf("%w: %s", ErrPairingFailed, p.Error)
+		}
+		if done(p) {
+			return p, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wauser: wait for pairing: %w", ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// changes returns a channel closed at the next status change.
+func (co *core) changes() <-chan struct{} {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	return co.changed
+}
+
+// Status is an account's connection status (document 000's WhatsAppStatus,
+// document 003's account status).
+type Status struct {
+	Account         AccountID    `json:"account_id"`
+	State           AccountState `json:"state"`
+	Paired          bool         `json:"paired"`
+	Connected       bool         `json:"connected"` // logged in and online
+	JID             types.JID    `json:"jid,omitzero"`
+	LastConnectedAt time.Time    `json:"last_connected_at,omitzero"`
+	LastError       string       `json:"last_error,omitempty"`
+	Pairing         *Pairing     `json:"pairing,omitempty"` // the latest pairing of this process, if any
+}
+
+// Status returns the account's connection status.
+func (c *Client) Status(ctx context.Context) (*Status, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := c.core.account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.core.status(row), nil
+}
+
+func (co *core) status(row *store.Account) *Status {
+	a := co.accountFromRow(row)
+	st := &Status{
+		Account:         a.ID,
+		State:           a.State,
+		JID:             a.JID,
+		LastConnectedAt: a.ConnectedAt,
+		LastError:       a.LastError,
+	}
+	st.Paired = !a.JID.IsEmpty() && a.State != StateLoggedOut && a.State != StateUnpaired && a.State != StatePairing
+	if s := co.getSession(a.ID); s != nil {
+		_, _, _, st.Pairing = s.snapshot()
+		st.Connected = a.State == StateConnected && s.conn.Client.IsLoggedIn()
+		if st.Pairing != nil && st.Pairing.Status == PairingPaired {
+			st.Paired = a.State != StateLoggedOut
+		}
+	}
+	return st
+}
+
+// WaitStatus blocks until the account's status satisfies cond, and returns
+// that status; it fails with ctx's error when ctx ends first. cond must not
+// block.
+func (c *Client) WaitStatus(ctx context.Context, cond func(*Status) bool) (*Status, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		ch := c.core.changes()
+		row, err := c.core.account(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		st := c.core.status(row)
+		if cond(st) {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return st, fmt.Errorf("wauser: wait for status: %w", ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// Logout unlinks the account's device from WhatsApp (when it is online),
+// then deletes the device's keys and the account with everything stored for
+// it. It works offline too: the local data is removed, and the phone then
+// shows the device in its linked-devices list until WhatsApp drops it or the
+// user removes it there.
+func (c *Client) Logout(ctx context.Context) error {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return err
+	}
+	row, err := c.core.account(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s := c.core.getSession(id); s != nil {
+		if s.conn.Client.IsLoggedIn() {
+			if err := s.conn.Client.Logout(ctx); err != nil {
+				c.core.cfg.logger.Warn("wauser: remote logout failed; removing the device locally",
+					"account", string(id), "error", err)
+			}
+		}
+		c.core.dropSession(s)
+	}
+	if row.JID != "" {
+		jid, err := types.ParseJID(row.JID)
+		if err == nil {
+			if err := c.core.devices.Delete(ctx, jid); err != nil {
+				return fmt.Errorf("wauser: logout: %w", err)
+			}
+		}
+	}
+	if err := c.core.st.DeleteAccount(ctx, string(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("wauser: logout: %w", err)
+	}
+	c.core.notify()
+	return nil
+}
+
+// Refresh reconnects the account and waits until it is logged in again (or
+// the attempt failed: then the error wraps ErrNotConnected and the Client
+// keeps retrying with backoff). With force it then re-fetches the whole app
+// state (contacts, chat settings) from WhatsApp. Refresh also resumes an
+// account that stopped in stream_replaced, banned or outdated.
+func (c *Client) Refresh(ctx context.Context, force bool) error {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := c.core.paired(ctx, id)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	connectGen, loginGen := s.connectGen, s.loginGen
+	s.mu.Unlock()
+	s.send(sigRefresh)
+	for {
+		ch := c.core.changes()
+		s.mu.Lock()
+		state, lastErr, cg, lg := s.state, s.lastErr, s.connectGen, s.loginGen
+		s.mu.Unlock()
+		switch {
+		case lg > loginGen && state == StateConnected:
+			if force {
+				return s.fetchAppState(ctx)
+			}
+			return nil
+		case state == StateLoggedOut:
+			return fmt.Errorf("%w: account %q was logged out", ErrNotLoggedIn, id)
+		case cg > connectGen && state == StateReconnecting:
+			return fmt.Errorf("wauser: refresh: %w: %s", ErrNotConnected, lastErr)
+		case cg > connectGen && state.terminal():
+			return fmt.Errorf("wauser: refresh: %w: account is %s: %s", ErrNotConnected, state, lastErr)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wauser: refresh: %w", ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+func (s *session) fetchAppState(ctx context.Context) error {
+	for _, name := range appstate.AllPatchNames {
+		if err := s.conn.Client.FetchAppState(ctx, name, true, false); err != nil {
+			return waError(fmt.Sprintf("fetch app state %s", name), err)
+		}
+	}
+	return nil
+}
+
+// paired returns the session of a paired account, starting it if needed.
+func (co *core) paired(ctx context.Context, id AccountID) (*session, error) {
+	if s := co.getSession(id); s != nil {
+		state, _, _, _ := s.snapshot()
+		if state == StateLoggedOut || state == StateUnpaired || state == StatePairing {
+			return nil, fmt.Errorf("%w: account %q is %s", ErrNotLoggedIn, id, state)
+		}
+		return s, nil
+	}
+	a, err := co.account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.JID == "" || AccountState(a.State) == StateLoggedOut {
+		return nil, fmt.Errorf("%w: account %q is %s", ErrNotLoggedIn, id, a.State)
+	}
+	s, err := co.startSession(ctx, a, false)
+	if err != nil {
+		return nil, err
+	}
+	if state, _, _, _ := s.snapshot(); state == StateLoggedOut {
+		return nil, fmt.Errorf("%w: account %q is logged out", ErrNotLoggedIn, id)
+	}
+	return s, nil
+}
+
+// connect starts (or pokes) the connection of a paired account.
+func (co *core) connect(ctx context.Context, id AccountID) (*session, error) {
+	s, err := co.paired(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.send(sigConnect)
+	return s, nil
+}
+
+// online returns the session of a logged-in account, or ErrNotLoggedIn /
+// ErrNotConnected.
+func (c *Client) online(ctx context.Context) (*session, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.core.paired(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.conn.Client.IsLoggedIn() {
+		state, lastErr, _, _ := s.snapshot()
+		return nil, fmt.Errorf("%w: account %q is %s %s", ErrNotConnected, id, state, lastErr)
+	}
+	return s, nil
+}
+
+// StatusPrivacy is who may see the account's status updates (stories).
+type StatusPrivacy struct {
+	Type      string      `json:"type"` // contacts, blacklist (contacts except List) or whitelist (only List)
+	List      []types.JID `json:"list"`
+	IsDefault bool        `json:"is_default"`
+}
+
+// StatusPrivacy returns the account's status audience settings; the first
+// element is the default. It needs a connection.
+func (c *Client) StatusPrivacy(ctx context.Context) ([]StatusPrivacy, error) {
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.conn.Client.GetStatusPrivacy(ctx)
+	if err != nil {
+		return nil, waError("status privacy", err)
+	}
+	out := make([]StatusPrivacy, 0, len(got))
+	for _, p := range got {
+		list := p.List
+		if list == nil {
+			list = []types.JID{}
+		}
+		out = append(out, StatusPrivacy{Type: string(p.Type), List: list, IsDefault: p.IsDefault})
+	}
+	return out, nil
+}
+
+// StatusViewer is a contact who can see the account's status updates.
+type StatusViewer struct {
+	JID  types.JID `json:"jid"`
+	Name string    `json:"name,omitempty"`
+}
+
+// StatusAudience returns the contacts that can see the account's status
+// updates, computed like WhatsApp does: the allow-list when the default
+// privacy is "whitelist", otherwise every address-book contact, minus the
+// deny-list for "blacklist". It needs a connection and the address book
+// (synced from the phone after pairing).
+func (c *Client) StatusAudience(ctx context.Context) ([]StatusViewer, error) {
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	privacy, err := s.conn.Client.GetStatusPrivacy(ctx)
+	if err != nil {
+		return nil, waError("status audience", err)
+	}
+	def := types.StatusPrivacy{Type: types.StatusPrivacyTypeContacts}
+	for _, p := range privacy {
+		if p.IsDefault {
+			def = p
+			break
+		}
+	}
+	contacts, err := s.conn.Device.Contacts.GetAllContacts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: status audience: read contacts: %w", err)
+	}
+	name := func(j types.JID) string { return contacts[j.ToNonAD()].FullName }
+	out := []StatusViewer{}
+	if def.Type == types.StatusPrivacyTypeWhitelist {
+		for _, j := range def.List {
+			out = append(out, StatusViewer{JID: j.ToNonAD(), Name: name(j)})
+		}
+	} else {
+		deny := map[types.JID]bool{}
+		if def.Type == types.StatusPrivacyTypeBlacklist {
+			for _, j := range def.List {
+				deny[j.ToNonAD()] = true
+			}
+		}
+		for j, info := range contacts {
+			if info.FullName != "" && !deny[j] {
+				out = append(out, StatusViewer{JID: j, Name: info.FullName})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b StatusViewer) int { return strings.Compare(a.JID.String(), b.JID.String()) })
+	return out, nil
+}

@@ -1,0 +1,307 @@
+package wauser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wauser/wauser/internal/wa"
+	"github.com/wauser/wauser/internal/walog"
+	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/store/postgres"
+	"github.com/wauser/wauser/store/sqlite"
+)
+
+// Client is a set of WhatsApp accounts backed by a store. It is safe for
+// concurrent use by multiple goroutines.
+//
+// The Client returned by New is unbound: account-scoped methods act on the
+// only account in the store, and return ErrAccountRequired when there are
+// several. WithAccount returns a cheap copy bound to one account. All copies
+// share one set of connections; Close the Client that New returned.
+type Client struct {
+	core    *core
+	account AccountID
+}
+
+// core is what every copy of a Client shares.
+type core struct {
+	st        *store.Store
+	cfg       config
+	devices   *wa.Devices
+	ownsStore bool
+
+	mu       sync.Mutex
+	started  bool
+	closed   bool
+	ctx      context.Context // client lifetime: set by Start, cancelled by Close
+	cancel   context.CancelFunc
+	sessions map[AccountID]*session
+	changed  chan struct{} // closed and replaced whenever an account's status changes
+	wg       sync.WaitGroup
+}
+
+type config struct {
+	logger     *slog.Logger
+	httpClient *http.Client
+	clock      Clock
+	factory    wa.Factory
+	backoffMin time.Duration
+	backoffMax time.Duration
+}
+
+// Option configures a Client. Options validate their input; New returns the
+// first error.
+type Option func(*config) error
+
+// WithLogger sets the logger. The default discards everything. wauser never
+// logs message contents or secrets.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return invalidArg("logger", "nil *slog.Logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client used for outgoing HTTP requests
+// (webhook deliveries, media fetched from URLs). The default is a client with
+// a 30 s timeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return invalidArg("http client", "nil *http.Client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithClock replaces the wall clock, for tests (see watest.Clock).
+func WithClock(clk Clock) Option {
+	return func(c *config) error {
+		if clk == nil {
+			return invalidArg("clock", "nil Clock")
+		}
+		c.clock = clk
+		return nil
+	}
+}
+
+// WithReconnectBackoff sets the delay before reconnecting after a lost
+// connection: it starts at min and doubles up to max, with ±20% jitter.
+// Defaults: 1 s and 2 min.
+func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
+	return func(c *config) error {
+		if minDelay <= 0 || maxDelay < minDelay {
+			return invalidArg("reconnect backoff", "need 0 < min <= max, got %s and %s", minDelay, maxDelay)
+		}
+		c.backoffMin, c.backoffMax = minDelay, maxDelay
+		return nil
+	}
+}
+
+// WithWhatsApp replaces the connection to WhatsApp's servers. Package watest
+// uses it to plug in its fake (watest.Fake.Option); programs do not need it.
+func WithWhatsApp(f wa.Factory) Option {
+	return func(c *config) error {
+		if f == nil {
+			return invalidArg("whatsapp factory", "nil")
+		}
+		c.factory = f
+		return nil
+	}
+}
+
+// New returns a Client over st, which must be migrated (sqlite.Open and
+// postgres.Open migrate; store.New does not). New does no I/O and starts no
+// goroutines; call Start to connect the paired accounts.
+func New(st *store.Store, opts ...Option) (*Client, error) {
+	if st == nil {
+		return nil, invalidArg("store", "nil *store.Store")
+	}
+	cfg := config{
+		logger:     slog.New(slog.DiscardHandler),
+		httpClient: &http.Client{Timeout: 30 * time.Second},
+		clock:      systemClock{},
+		factory:    wa.NewWhatsmeow,
+		backoffMin: time.Second,
+		backoffMax: 2 * time.Minute,
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	co := &core{
+		st:       st,
+		cfg:      cfg,
+		devices:  wa.NewDevices(st.Container(), cfg.factory, walog.New(cfg.logger).Sub("whatsmeow")),
+		sessions: make(map[AccountID]*session),
+		changed:  make(chan struct{}),
+	}
+	return &Client{core: co}, nil
+}
+
+// Open opens the store named by dsn and returns a Client that owns it (Close
+// closes the store too). A dsn starting with postgres:// or postgresql://
+// opens PostgreSQL; anything else is a SQLite path (":memory:" and "file:"
+// URIs included). Open links both database drivers; to link only one, open
+// the store with store/sqlite or store/postgres and call New.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Client, error) {
+	var (
+		st  *store.Store
+		err error
+	)
+	switch {
+	case dsn == "":
+		return nil, invalidArg("dsn", "empty")
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		st, err = postgres.Open(ctx, dsn)
+	default:
+		st, err = sqlite.Open(ctx, dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wauser: open store: %w", err)
+	}
+	c, err := New(st, opts...)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	c.core.ownsStore = true
+	return c, nil
+}
+
+// WithAccount returns a copy of c bound to account id. It is cheap, does no
+// I/O, and does not check that the account exists: methods of the copy
+// return ErrNotFound if it does not.
+func (c *Client) WithAccount(id AccountID) *Client {
+	return &Client{core: c.core, account: id}
+}
+
+// Account returns the id c is bound to, or "" when c is unbound.
+func (c *Client) Account() AccountID { return c.account }
+
+// Store returns the store the client runs on.
+func (c *Client) Store() *store.Store { return c.core.st }
+
+// Start connects every paired account that has not been logged out, and
+// keeps each connected, reconnecting with backoff. ctx bounds only the
+// start-up work; the connections live until Close. Start is idempotent.
+func (c *Client) Start(ctx context.Context) error {
+	co := c.core
+	co.mu.Lock()
+	if co.closed {
+		co.mu.Unlock()
+		return ErrClosed
+	}
+	if co.started {
+		co.mu.Unlock()
+		return nil
+	}
+	co.ctx, co.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	co.started = true
+	co.mu.Unlock()
+
+	accounts, err := co.st.ListAccounts(ctx)
+	if err != nil {
+		return fmt.Errorf("wauser: start: %w", err)
+	}
+	for _, a := range accounts {
+		if a.JID == "" || AccountState(a.State) == StateLoggedOut {
+			continue
+		}
+		if _, err := co.connect(ctx, AccountID(a.ID)); err != nil {
+			if errors.Is(err, ErrClosed) {
+				return err
+			}
+			co.cfg.logger.Warn("wauser: start account", slog.String("account", a.ID), slog.Any("error", err))
+		}
+	}
+	return nil
+}
+
+// Close disconnects every account, waits for the Client's goroutines to end,
+// and closes the store when the Client was made by Open. A second Close
+// returns an error matching ErrClosed and net.ErrClosed.
+func (c *Client) Close() error {
+	co := c.core
+	co.mu.Lock()
+	if co.closed {
+		co.mu.Unlock()
+		return fmt.Errorf("%w: %w", ErrClosed, net.ErrClosed)
+	}
+	co.closed = true
+	cancel := co.cancel
+	sessions := make([]*session, 0, len(co.sessions))
+	for _, s := range co.sessions {
+		sessions = append(sessions, s)
+	}
+	co.sessions = map[AccountID]*session{}
+	co.mu.Unlock()
+
+	if cancel != nil {
+		cancel()
+	}
+	for _, s := range sessions {
+		s.shutdown()
+	}
+	co.wg.Wait()
+	if co.ownsStore {
+		return co.st.Close()
+	}
+	return nil
+}
+
+// checkOpen returns ErrClosed after Close.
+func (co *core) checkOpen() error {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	if co.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// notify wakes everyone waiting in WaitStatus.
+func (co *core) notify() {
+	co.mu.Lock()
+	close(co.changed)
+	co.changed = make(chan struct{})
+	co.mu.Unlock()
+}
+
+// accountID resolves the account a method acts on: the bound one, or the
+// only account in the store.
+func (c *Client) accountID(ctx context.Context) (AccountID, error) {
+	if err := c.core.checkOpen(); err != nil {
+		return "", err
+	}
+	if c.account != "" {
+		return c.account, nil
+	}
+	accounts, err := c.core.st.ListAccounts(ctx)
+	if err != nil {
+		return "", fmt.Errorf("wauser: %w", err)
+	}
+	switch len(accounts) {
+	case 1:
+		return AccountID(accounts[0].ID), nil
+	case 0:
+		return "", fmt.Errorf("%w: the store has no account; create one with CreateAccount", ErrAccountRequired)
+	default:
+		return "", fmt.Errorf("%w: the store has %d accounts; bind one with WithAccount", ErrAccountRequired, len(accounts))
+	}
+}

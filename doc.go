@@ -1,0 +1,73 @@
+// Package wauser makes a linked WhatsApp device a durable, queryable,
+// scriptable account.
+//
+// A [Client] holds any number of accounts, each a device linked to a phone
+// through go.mau.fi/whatsmeow, and keeps them connected. Everything
+// WhatsApp sends is stored in a SQL database, SQLite by default or
+// PostgreSQL, together with whatsmeow's own device keys.
+//
+// # Quick start
+//
+//	c, err := wauser.Open(ctx, "wauser.db") // or "postgres://..."
+//	if err != nil { ... }
+//	defer c.Close()
+//	if err := c.Start(ctx); err != nil { ... } // connects paired accounts
+//	c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"})
+//	p, err := c.WithAccount("sales").PairQR(ctx) // show p.QR as a QR code
+//
+// The Client returned by [New] or [Open] is unbound: account-scoped methods
+// act on the only account in the store, and return [ErrAccountRequired] when
+// there are several. [Client.WithAccount] returns a cheap copy bound to one
+// account.
+//
+// # Accounts and pairing
+//
+// An account starts unpaired. [Client.PairQR] connects and returns the first
+// QR code; the code rotates (60 s, then 20 s each, six codes) until a phone
+// scans it, and [Client.Status] or [Client.WaitStatus] read the current one.
+// [Client.PairPhone] pairs by a code typed on the phone instead. The
+// account's [AccountState] is an explicit state machine; after a lost
+// connection the Client reconnects with exponential backoff, and it never
+// reconnects by itself from the end states logged_out, stream_replaced,
+// banned and outdated ([Client.Refresh] resumes the last three).
+// [Client.Logout] unlinks the device and deletes the account and its data;
+// it works offline too.
+//
+// # Storage
+//
+// [github.com/wauser/wauser/store] holds the bun models and migrations, which
+// run unchanged on SQLite and PostgreSQL. Open a store with
+// [github.com/wauser/wauser/store/sqlite.Open] (pure Go, no cgo; foreign
+// keys, busy_timeout, WAL and immediate transactions set on every
+// connection) or [github.com/wauser/wauser/store/postgres.Open] (pgx), or
+// wrap a database you already own with store.New and call Migrate. whatsmeow's
+// device store lives in the same database, through exactly one container per
+// store. On PostgreSQL keep one wauser store per database: whatsmeow's
+// upgrade code does not tell schemas apart.
+//
+// The root package imports no SQL driver itself; [Open] links both drivers
+// through store/sqlite and store/postgres. Programs that want only one open
+// the store themselves and call [New].
+//
+// # Errors
+//
+// Errors are sentinel values ([ErrNotFound], [ErrInvalidArgument],
+// [ErrNotConnected], ...) matched with errors.Is. Invalid arguments are
+// *[ArgumentError] values naming the field, and are detected before anything
+// is sent to WhatsApp. Errors from whatsmeow are wrapped, so errors.Is finds
+// both the wauser sentinel and the whatsmeow cause.
+//
+// # Testing
+//
+// Package [github.com/wauser/wauser/watest] is a fake WhatsApp: plug it in
+// with its Option, and play the phone (scan a QR code, log out, drop the
+// connection) without a network. watest.Clock drives reconnect backoff and
+// QR rotation without sleeping.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use. New does no I/O and starts no
+// goroutines; Start starts one supervisor goroutine per connected account,
+// and Close stops them and waits for them. wauser logs through the
+// *slog.Logger given with [WithLogger], never message contents or secrets.
+package wauser

@@ -1,0 +1,199 @@
+// Command server is wauser's main job: it keeps WhatsApp accounts linked and
+// serves HTTP, on an embedded SQLite database that needs no configuration.
+//
+//	go run ./examples/server                  # pair by QR code shown in the terminal
+//	go run ./examples/server -phone +15551234567   # pair by typing a code on the phone
+//
+// On first start it creates wauser.db and an account named "default", and
+// shows a QR code to scan with WhatsApp (Settings, Linked devices). Later
+// starts reconnect the linked account. GET /healthz reports every account's
+// state. Without network it keeps running and reports the account as
+// reconnecting (or the pairing as failed) with the reason. Ctrl-C stops it
+// cleanly.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mdp/qrterminal/v3"
+
+	"github.com/wauser/wauser"
+)
+
+func main() {
+	var (
+		dbPath  = flag.String("db", "wauser.db", "SQLite database file (or a postgres:// URL)")
+		addr    = flag.String("addr", "127.0.0.1:8080", "HTTP listen address")
+		account = flag.String("account", "default", "account to create and pair when the store has none")
+		phone   = flag.String("phone", "", "pair by phone code for this number (E.164) instead of a QR code")
+		verbose = flag.Bool("v", false, "debug logging")
+	)
+	flag.Parse()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := run(*dbPath, *addr, wauser.AccountID(*account), *phone, log); err != nil {
+		log.Error("server stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(dbPath, addr string, account wauser.AccountID, phone string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	c, err := wauser.Open(ctx, dbPath, wauser.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		return err
+	}
+	accounts, err := c.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	if len(accounts) == 0 {
+		if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: account}); err != nil {
+			return err
+		}
+		log.Info("created account", "account", account)
+	} else {
+		account = accounts[0].ID
+	}
+	go keepPaired(ctx, c.WithAccount(account), phone, log)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		list, err := c.ListAccounts(r.Context())
+		if err != nil {
+			http.Error(w, `{"status":"error"}`, http.StatusServiceUnavailable)
+			return
+		}
+		type acc struct {
+			ID        wauser.AccountID    `json:"id"`
+			State     wauser.AccountState `json:"state"`
+			LastError string              `json:"last_error,omitempty"`
+		}
+		out := struct {
+			Status   string `json:"status"`
+			Accounts []acc  `json:"accounts"`
+		}{Status: "ok", Accounts: []acc{}}
+		for _, a := range list {
+			out.Accounts = append(out.Accounts, acc{a.ID, a.State, a.LastError})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/healthz", "db", dbPath)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// keepPaired pairs the account when it is not paired, showing QR codes (or
+// the phone code) as they come, and tries again while pairing fails.
+func keepPaired(ctx context.Context, bot *wauser.Client, phone string, log *slog.Logger) {
+	for ctx.Err() == nil {
+		st, err := bot.Status(ctx)
+		if err != nil {
+			log.Error("status", "error", err)
+			return
+		}
+		switch st.State {
+		case wauser.StateUnpaired, wauser.StateLoggedOut, wauser.StatePairing:
+			if err := pairOnce(ctx, bot, phone); err != nil && ctx.Err() == nil {
+				log.Warn("pairing failed; retrying in 10 s", "error", err)
+				sleep(ctx, 10*time.Second)
+			}
+		default:
+			// Paired: report state changes until it needs pairing again.
+			_, _ = bot.WaitStatus(ctx, func(s *wauser.Status) bool {
+				return s.State == wauser.StateLoggedOut
+			})
+		}
+	}
+}
+
+func pairOnce(ctx context.Context, bot *wauser.Client, phone string) error {
+	var (
+		p   *wauser.Pairing
+		err error
+	)
+	if phone != "" {
+		p, err = bot.PairPhone(ctx, phone)
+	} else {
+		p, err = bot.PairQR(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	shown := ""
+	for {
+		if p.Code != "" && p.Code != shown {
+			fmt.Printf("\nOn the phone: WhatsApp > Linked devices > Link with phone number, then enter:\n\n    %s\n\n", p.Code)
+			shown = p.Code
+		} else if p.Code == "" && p.QR != "" && p.QR != shown {
+			fmt.Println("\nScan with WhatsApp > Linked devices > Link a device:")
+			qrterminal.GenerateHalfBlock(p.QR, qrterminal.L, os.Stdout)
+			shown = p.QR
+		}
+		st, err := bot.WaitStatus(ctx, func(s *wauser.Status) bool {
+			return s.Pairing == nil || s.Pairing.Status == wauser.PairingPaired ||
+				s.Pairing.Status == wauser.PairingFailed || s.Pairing.QR != p.QR || s.Pairing.Code != p.Code
+		})
+		if err != nil {
+			return err
+		}
+		if st.Pairing == nil {
+			return errors.New("pairing ended")
+		}
+		switch st.Pairing.Status {
+		case wauser.PairingPaired:
+			fmt.Printf("\nLinked as %s.\n\n", st.JID.User)
+			return nil
+		case wauser.PairingFailed:
+			return errors.New(st.Pairing.Error)
+		}
+		p = st.Pairing
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,61 @@
+package wauser_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/watest"
+)
+
+var epoch = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+// harness is a started Client on a real database, talking to a watest.Fake
+// on a manual clock.
+type harness struct {
+	c     *wauser.Client
+	fake  *watest.Fake
+	clock *watest.Clock
+	db    *testdb.DB
+}
+
+func newHarness(t *testing.T, db *testdb.DB) *harness {
+	t.Helper()
+	h := &harness{fake: watest.New(), clock: watest.NewClock(epoch), db: db}
+	h.c = h.open(t)
+	return h
+}
+
+// open starts a new Client (as after a process restart) on the harness's
+// database, fake and clock.
+func (h *harness) open(t *testing.T) *wauser.Client {
+	t.Helper()
+	st := h.db.Open(t)
+	c, err := wauser.New(st, h.fake.Option(), wauser.WithClock(h.clock))
+	require.NoError(t, err)
+	require.NoError(t, c.Start(t.Context()))
+	t.Cleanup(func() {
+		_ = c.Close()
+		h.fake.Close()
+	})
+	return c
+}
+
+func waitState(t *testing.T, c *wauser.Client, want wauser.AccountState) *wauser.Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	st, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == want })
+	require.NoError(t, err, "waiting for state %s; last status %+v", want, st)
+	return st
+}
+
+func ctxTimeout(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,99 @@
+// Command testreport reads `go test -json` output on stdin and prints what
+// plain `go test` prints (package results, and the full output of failed
+// tests), followed by how many subtests passed and were skipped on each
+// database dialect, so a run shows that store tests ran on both SQLite and
+// PostgreSQL. It exits 1 when any test or package failed.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+type event struct {
+	Action  string
+	Package string
+	Test    string
+	Output  string
+	Elapsed float64
+}
+
+func main() {
+	os.Exit(report(os.Stdin, os.Stdout))
+}
+
+func report(in io.Reader, out io.Writer) int {
+	var (
+		outputs  = map[string][]string{} // package/test -> output lines
+		dialects = map[string]map[string]int{"sqlite": {}, "postgres": {}}
+		skips    = map[string]int{}
+		failed   bool
+	)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			fmt.Fprintln(out, sc.Text()) // build errors are not JSON
+			continue
+		}
+		key := e.Package + "\x00" + e.Test
+		switch e.Action {
+		case "output":
+			outputs[key] = append(outputs[key], e.Output)
+			if e.Test == "" && (strings.HasPrefix(e.Output, "ok ") || strings.HasPrefix(e.Output, "FAIL") ||
+				strings.HasPrefix(e.Output, "?") || strings.HasPrefix(e.Output, "panic")) {
+				fmt.Fprint(out, e.Output)
+			}
+		case "pass", "skip":
+			if e.Test != "" {
+				last := e.Test[strings.LastIndex(e.Test, "/")+1:]
+				if d, ok := dialects[last]; ok {
+					d[e.Action]++
+					if e.Action == "skip" {
+						for _, l := range outputs[key] {
+							if strings.Contains(l, "not configured") {
+								skips[strings.TrimSpace(l)]++
+							}
+						}
+					}
+				}
+			}
+			delete(outputs, key)
+		case "fail":
+			failed = true
+			if e.Test != "" {
+				fmt.Fprintf(out, "--- FAIL: %s (%s)\n", e.Test, e.Package)
+				for _, l := range outputs[key] {
+					fmt.Fprint(out, l)
+				}
+			} else {
+				for _, l := range outputs[key] {
+					if !strings.HasPrefix(l, "FAIL") {
+						fmt.Fprint(out, l)
+					}
+				}
+			}
+			delete(outputs, key)
+		}
+	}
+	fmt.Fprintf(out, "\ndatabase subtests: sqlite %d passed, %d skipped; postgres %d passed, %d skipped\n",
+		dialects["sqlite"]["pass"], dialects["sqlite"]["skip"], dialects["postgres"]["pass"], dialects["postgres"]["skip"])
+	reasons := make([]string, 0, len(skips))
+	for r := range skips {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(out, "  skipped %d× because: %s\n", skips[r], r)
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}

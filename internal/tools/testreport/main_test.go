@@ -1,0 +1,33 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestReportCountsDialectsAndShowsFailures(t *testing.T) {
+	t.Parallel()
+	in := strings.Join([]string{
+		`{"Action":"run","Package":"p","Test":"TestA"}`,
+		`{"Action":"pass","Package":"p","Test":"TestA/sqlite"}`,
+		`{"Action":"output","Package":"p","Test":"TestA/postgres","Output":"    testdb.go:1: PostgreSQL not configured: set X\n"}`,
+		`{"Action":"skip","Package":"p","Test":"TestA/postgres"}`,
+		`{"Action":"output","Package":"p","Test":"TestB","Output":"    b_test.go:9: boom\n"}`,
+		`{"Action":"fail","Package":"p","Test":"TestB"}`,
+		`{"Action":"output","Package":"p","Output":"FAIL\tp\t0.1s\n"}`,
+		`{"Action":"fail","Package":"p"}`,
+	}, "\n")
+	var out strings.Builder
+	code := report(strings.NewReader(in), &out)
+	require.Equal(t, 1, code)
+	s := out.String()
+	require.Contains(t, s, "--- FAIL: TestB (p)\n    b_test.go:9: boom\n")
+	require.Contains(t, s, "FAIL\tp\t0.1s")
+	require.Contains(t, s, "sqlite 1 passed, 0 skipped; postgres 0 passed, 1 skipped")
+	require.Contains(t, s, "skipped 1× because: testdb.go:1: PostgreSQL not configured: set X")
+
+	out.Reset()
+	require.Zero(t, report(strings.NewReader(`{"Action":"pass","Package":"p","Test":"T/postgres"}`), &out))
+}

@@ -1,0 +1,506 @@
+package wauser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wauser/wauser/internal/wa"
+	"github.com/wauser/wauser/store"
+)
+
+// QR code lifetimes, as whatsmeow's QR channel uses them: the first code of
+// a pairing is valid for 60 s, every later one for 20 s.
+const (
+	firstQRTimeout = 60 * time.Second
+	nextQRTimeout  = 20 * time.Second
+)
+
+// signal is a request from the event handler (or a method) to the session's
+// supervisor goroutine, which owns all Connect and Disconnect calls.
+type signal int
+
+const (
+	sigConnect   signal = iota // connect now (Start, pairing)
+	sigRefresh                 // disconnect, then connect now (Refresh)
+	sigReconnect               // the connection was lost: reconnect after backoff
+	sigHalt                    // stop connecting and disconnect (end states, pairing over)
+	sigQR                      // new QR codes arrived: restart their rotation
+	sigPaired                  // pairing succeeded: stop rotating QR codes
+	sigConnected               // logged in: the backoff starts over
+)
+
+// session is the live connection of one account: the whatsmeow client (or a
+// fake), its event handler and the supervisor goroutine that connects,
+// reconnects with backoff and rotates QR codes.
+type session struct {
+	co        *core
+	id        AccountID
+	conn      *wa.Conn
+	handlerID uint32
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{}
+	wake      chan struct{} // capacity 1
+
+	mu          sync.Mutex
+	signals     []signal
+	state       AccountState
+	lastErr     string
+	connectedAt time.Time
+	pairing     *Pairing // nil when no pairing was started by this session
+	qrCodes     []string
+	qrIndex     int
+	connectGen  int // completed ConnectContext calls
+	loginGen    int // Connected events
+}
+
+// newSession makes the session for account a over conn and starts its
+// supervisor. The caller holds no lock.
+func (co *core) newSession(a *store.Account, conn *wa.Conn, state AccountState) *session {
+	ctx, cancel := context.WithCancel(co.ctx)
+	s := &session{
+		co:          co,
+		id:          AccountID(a.ID),
+		conn:        conn,
+		ctx:         ctx,
+		cancel:      cancel,
+		done:        make(chan struct{}),
+		wake:        make(chan struct{}, 1),
+		state:       state,
+		lastErr:     a.LastError,
+		connectedAt: a.ConnectedAt,
+	}
+	s.handlerID = conn.Client.AddEventHandlerWithSuccessStatus(s.handle)
+	return s
+}
+
+// getSession returns the running session of id, or nil.
+func (co *core) getSession(id AccountID) *session {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	return co.sessions[id]
+}
+
+// startSession opens a connection for account a (its paired device, or a
+// fresh one for pairing when fresh is set) and starts the supervisor. If a
+// session appeared meanwhile, that one is returned instead.
+func (co *core) startSession(ctx context.Context, a *store.Account, fresh bool) (*session, error) {
+	co.mu.Lock()
+	switch {
+	case co.closed:
+		co.mu.Unlock()
+		return nil, ErrClosed
+	case !co.started:
+		co.mu.Unlock()
+		return nil, ErrNotStarted
+	}
+	if s := co.sessions[AccountID(a.ID)]; s != nil {
+		co.mu.Unlock()
+		return s, nil
+	}
+	co.mu.Unlock()
+
+	var jid types.JID
+	if !fresh && a.JID != "" {
+		parsed, err := types.ParseJID(a.JID)
+		if err != nil {
+			return nil, fmt.Errorf("wauser: account %s has a malformed device JID %q: %w", a.ID, a.JID, err)
+		}
+		jid = parsed
+	}
+	conn, paired, err := co.devices.Open(ctx, a.ID, jid)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: open device: %w", err)
+	}
+	state, lastErr := AccountState(a.State), a.LastError
+	switch {
+	case fresh:
+		state, lastErr = StatePairing, ""
+	case !paired:
+		// The device rows are gone: WhatsApp logged it out while we were away.
+		state, lastErr = StateLoggedOut, "the device is no longer linked; pair again"
+	}
+
+	co.mu.Lock()
+	if co.closed {
+		co.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if s := co.sessions[AccountID(a.ID)]; s != nil {
+		co.mu.Unlock()
+		return s, nil
+	}
+	s := co.newSession(a, conn, AccountState(a.State))
+	if fresh {
+		s.pairing = &Pairing{Status: PairingRequested}
+	}
+	co.sessions[s.id] = s
+	co.wg.Go(s.run)
+	co.mu.Unlock()
+	s.transition(state, lastErr)
+	return s, nil
+}
+
+// dropSession stops s and removes it from the client.
+func (co *core) dropSession(s *session) {
+	co.mu.Lock()
+	if co.sessions[s.id] == s {
+		delete(co.sessions, s.id)
+	}
+	co.mu.Unlock()
+	s.shutdown()
+}
+
+// shutdown stops the supervisor (which disconnects) and unregisters the
+// event handler. It must not be called from inside the event handler.
+func (s *session) shutdown() {
+	s.cancel()
+	<-s.done
+	s.conn.Client.RemoveEventHandler(s.handlerID)
+}
+
+// send queues sig for the supervisor.
+func (s *session) send(sig signal) {
+	s.mu.Lock()
+	s.signals = append(s.signals, sig)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *session) takeSignals() []signal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sigs := s.signals
+	s.signals = nil
+	return sigs
+}
+
+// backoff returns the delay before reconnect attempt n (0-based): min·2ⁿ
+// capped at max, with ±20% jitter.
+func (co *core) backoff(n int) time.Duration {
+	d := co.cfg.backoffMin
+	for i := 0; i < n && d < co.cfg.backoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, co.cfg.backoffMax)
+	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
+	return d + jitter
+}
+
+func timerC(t Timer) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C()
+}
+
+func stopTimer(t Timer) Timer {
+	if t != nil {
+		t.Stop()
+	}
+	return nil
+}
+
+// run is the supervisor: it owns ConnectContext and Disconnect, so the
+// event handler never blocks on the network.
+func (s *session) run() {
+	defer close(s.done)
+	clock := s.co.cfg.clock
+	var (
+		retry, qr      Timer
+		connectPending bool
+		attempt        int
+	)
+	defer func() {
+		stopTimer(retry)
+		stopTimer(qr)
+	}()
+	for {
+		if connectPending && retry == nil {
+			connectPending = false
+			if !s.isPairing() {
+				s.transition(StateConnecting, "")
+			}
+			err := s.conn.Client.ConnectContext(s.ctx)
+			if errors.Is(err, whatsmeow.ErrAlreadyConnected) {
+				err = nil
+			}
+			s.mu.Lock()
+			s.connectGen++
+			s.mu.Unlock()
+			switch {
+			case err == nil:
+			case s.ctx.Err() != nil:
+				s.conn.Client.Disconnect()
+				return
+			case s.isPairing():
+				s.pairingFailed(fmt.Errorf("connect: %w", err))
+			default:
+				s.transition(StateReconnecting, err.Error())
+				retry = clock.NewTimer(s.co.backoff(attempt))
+				attempt++
+				connectPending = true
+			}
+			s.co.notify()
+		}
+		select {
+		case <-s.ctx.Done():
+			s.conn.Client.Disconnect()
+			return
+		case <-s.wake:
+			for _, sig := range s.takeSignals() {
+				switch sig {
+				case sigConnect:
+					retry = stopTimer(retry)
+					connectPending, attempt = true, 0
+				case sigRefresh:
+					retry = stopTimer(retry)
+					s.conn.Client.Disconnect()
+					connectPending, attempt = true, 0
+				case sigReconnect:
+					if !connectPending {
+						retry = clock.NewTimer(s.co.backoff(attempt))
+						attempt++
+						connectPending = true
+					}
+				case sigHalt:
+					retry = stopTimer(retry)
+					qr = stopTimer(qr)
+					connectPending = false
+					s.conn.Client.Disconnect()
+				case sigQR:
+					stopTimer(qr)
+					qr = clock.NewTimer(firstQRTimeout)
+				case sigPaired:
+					qr = stopTimer(qr)
+				case sigConnected:
+					retry = stopTimer(retry)
+					attempt = 0
+				}
+			}
+		case <-timerC(retry):
+			retry = nil
+		case <-timerC(qr):
+			qr = nil
+			if s.rotateQR() {
+				qr = clock.NewTimer(nextQRTimeout)
+			} else {
+				s.conn.Client.Disconnect()
+				s.pairingFailed(errors.New("the QR codes expired before a phone scanned one"))
+			}
+		}
+	}
+}
+
+// isPairing reports whether the session is linking a new device.
+func (s *session) isPairing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == StatePairing
+}
+
+// rotateQR moves to the next QR code and reports whether there was one.
+func (s *session) rotateQR() bool {
+	s.mu.Lock()
+	if s.pairing == nil || s.qrIndex+1 >= len(s.qrCodes) {
+		s.mu.Unlock()
+		return false
+	}
+	s.qrIndex++
+	p := *s.pairing
+	p.QR = s.qrCodes[s.qrIndex]
+	p.ExpiresAt = s.co.cfg.clock.Now().Add(nextQRTimeout).UTC()
+	s.pairing = &p
+	s.mu.Unlock()
+	s.co.notify()
+	return true
+}
+
+// pairingFailed ends a pairing attempt with err.
+func (s *session) pairingFailed(err error) {
+	s.mu.Lock()
+	if s.pairing != nil {
+		s.pairing = &Pairing{Status: PairingFailed, Error: err.Error()}
+	}
+	s.mu.Unlock()
+	s.transition(StateUnpaired, err.Error())
+	s.co.notify()
+}
+
+// transition moves the account to state to (if the state machine allows it)
+// with lastErr, persists it, and wakes waiters. It reports whether the state
+// changed.
+func (s *session) transition(to AccountState, lastErr string) bool {
+	s.mu.Lock()
+	from := s.state
+	if !canTransition(from, to) {
+		s.mu.Unlock()
+		s.co.cfg.logger.Debug("wauser: ignored state transition",
+			slog.String("account", string(s.id)), slog.String("from", string(from)), slog.String("to", string(to)))
+		return false
+	}
+	changed := from != to || s.lastErr != lastErr
+	s.state, s.lastErr = to, lastErr
+	now := s.co.cfg.clock.Now().UTC()
+	row := &store.Account{ID: string(s.id), State: string(to), LastError: lastErr, UpdatedAt: now}
+	columns := []string{"state", "last_error", "updated_at"}
+	if to == StateConnected && from != StateConnected {
+		s.connectedAt = now
+		row.ConnectedAt = now
+		columns = append(columns, "connected_at")
+	}
+	s.mu.Unlock()
+	if !changed {
+		return false
+	}
+	if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, columns...); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.co.cfg.logger.Warn("wauser: persist account state", slog.String("account", string(s.id)), slog.Any("error", err))
+	}
+	if from != to {
+		s.co.cfg.logger.Info("wauser: account state", slog.String("account", string(s.id)),
+			slog.String("from", string(from)), slog.String("to", string(to)), slog.String("error", lastErr))
+	}
+	s.co.notify()
+	return true
+}
+
+// handle is the one whatsmeow event handler of the account. It runs on
+// whatsmeow's goroutines, must not block on the network, and returns true
+// once the event is handled (false asks whatsmeow not to acknowledge it).
+func (s *session) handle(evt any) bool {
+	if s.ctx.Err() != nil {
+		return false
+	}
+	switch e := evt.(type) {
+	case *events.QR:
+		s.onQR(e.Codes)
+	case *events.PairSuccess:
+		s.onPairSuccess(e)
+	case *events.PairError:
+		s.send(sigHalt)
+		s.pairingFailed(fmt.Errorf("WhatsApp rejected the pairing: %w", e.Error))
+	case *events.QRScannedWithoutMultidevice:
+		s.setLastError("the QR code was scanned by a phone without multi-device support")
+	case *events.Connected:
+		s.mu.Lock()
+		s.loginGen++
+		s.mu.Unlock()
+		s.onConnected()
+		s.send(sigConnected)
+	case *events.Disconnected:
+		if s.transition(StateReconnecting, "connection to WhatsApp lost") {
+			s.send(sigReconnect)
+		}
+	case *events.ManualLoginReconnect:
+		s.send(sigConnect)
+	case *events.LoggedOut:
+		s.transition(StateLoggedOut, fmt.Sprintf("logged out by WhatsApp: %s", e.Reason))
+		s.send(sigHalt)
+	case *events.StreamReplaced:
+		s.transition(StateStreamReplaced, "another client connected with this session; not reconnecting (use Refresh to take it back)")
+		s.send(sigHalt)
+	case *events.TemporaryBan:
+		s.transition(StateBanned, e.String())
+		s.send(sigHalt)
+	case *events.ClientOutdated:
+		s.transition(StateOutdated, "WhatsApp rejected this client version (405 client outdated)")
+		s.send(sigHalt)
+	case *events.ConnectFailure:
+		if s.transition(StateReconnecting, fmt.Sprintf("connect failure %d: %s", int(e.Reason), e.Message)) {
+			s.send(sigReconnect)
+		}
+	case *events.CATRefreshError:
+		if s.transition(StateReconnecting, fmt.Sprintf("CAT refresh failed: %v", e.Error)) {
+			s.send(sigReconnect)
+		}
+	case *events.StreamError:
+		s.setLastError(fmt.Sprintf("stream error %s", e.Code))
+	case *events.KeepAliveTimeout:
+		s.setLastError(fmt.Sprintf("keepalive timeout (%d errors)", e.ErrorCount))
+	case *events.KeepAliveRestored:
+		s.setLastError("")
+	}
+	return true
+}
+
+func (s *session) setLastError(msg string) {
+	s.mu.Lock()
+	state := s.state
+	s.mu.Unlock()
+	s.transition(state, msg)
+}
+
+func (s *session) onQR(codes []string) {
+	if len(codes) == 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.pairing == nil {
+		s.pairing = &Pairing{}
+	}
+	p := *s.pairing
+	if p.Status != PairingCode {
+		p.Status = PairingQR
+	}
+	p.QR, p.Error = codes[0], ""
+	p.ExpiresAt = s.co.cfg.clock.Now().Add(firstQRTimeout).UTC()
+	s.pairing = &p
+	s.qrCodes, s.qrIndex = append([]string(nil), codes...), 0
+	s.mu.Unlock()
+	s.send(sigQR)
+	s.co.notify()
+}
+
+func (s *session) onPairSuccess(e *events.PairSuccess) {
+	s.send(sigPaired)
+	now := s.co.cfg.clock.Now().UTC()
+	row := &store.Account{
+		ID:           string(s.id),
+		JID:          e.ID.String(),
+		LID:          e.LID.ToNonAD().String(),
+		Phone:        "+" + e.ID.User,
+		BusinessName: e.BusinessName,
+		Platform:     e.Platform,
+		UpdatedAt:    now,
+	}
+	if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "jid", "lid", "phone", "business_name", "platform", "updated_at"); err != nil {
+		s.co.cfg.logger.Error("wauser: persist pairing", slog.String("account", string(s.id)), slog.Any("error", err))
+	}
+	s.mu.Lock()
+	s.pairing = &Pairing{Status: PairingPaired, JID: e.ID.ToNonAD()}
+	s.mu.Unlock()
+	s.transition(StateConnecting, "")
+}
+
+func (s *session) onConnected() {
+	if s.conn.Device.PushName != "" {
+		row := &store.Account{ID: string(s.id), PushName: s.conn.Device.PushName}
+		if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "push_name"); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.co.cfg.logger.Warn("wauser: persist push name", slog.String("account", string(s.id)), slog.Any("error", err))
+		}
+	}
+	s.transition(StateConnected, "")
+}
+
+// snapshot returns the session's live status fields.
+func (s *session) snapshot() (state AccountState, lastErr string, connectedAt time.Time, pairing *Pairing) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pairing != nil {
+		p := *s.pairing
+		pairing = &p
+	}
+	return s.state, s.lastErr, s.connectedAt, pairing
+}

@@ -1,0 +1,513 @@
+package watest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wauser/wauser/internal/wa"
+)
+
+// Conn is the Fake's stand-in for one account's *whatsmeow.Client. Its
+// exported methods other than the whatsmeow ones let a test play the phone
+// and the server.
+type Conn struct {
+	fake    *Fake
+	account string
+	dev     *store.Device
+
+	mu        sync.Mutex
+	handlers  []handler
+	nextID    uint32
+	connected bool
+	loggedIn  bool
+	qrShown   bool
+	calls     []string
+	changed   chan struct{} // closed and replaced on every call
+}
+
+type handler struct {
+	id uint32
+	fn whatsmeow.EventHandlerWithSuccessStatus
+}
+
+var _ wa.Client = (*Conn)(nil)
+
+// Phone describes the phone that links the account in Scan.
+type Phone struct {
+	JID          types.JID // the phone's user JID, e.g. types.NewJID("15551234567", types.DefaultUserServer)
+	LID          types.JID // optional
+	PushName     string
+	Platform     string // default "android"
+	BusinessName string
+}
+
+// Account returns the account id the connection belongs to.
+func (c *Conn) Account() string { return c.account }
+
+// Device returns the whatsmeow device store of the connection.
+func (c *Conn) Device() *store.Device { return c.dev }
+
+// Calls returns the names of the whatsmeow methods called so far, in order.
+func (c *Conn) Calls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
+}
+
+func (c *Conn) record(name string) {
+	c.mu.Lock()
+	c.calls = append(c.calls, name)
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+}
+
+// WaitCalls blocks until the whatsmeow method name was called at least n
+// times in all.
+func (c *Conn) WaitCalls(ctx context.Context, name string, n int) error {
+	for {
+		c.mu.Lock()
+		have, ch := 0, c.changed
+		for _, call := range c.calls {
+			if call == name {
+				have++
+			}
+		}
+		c.mu.Unlock()
+		if have >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("watest: wait for %d calls of %s (have %d): %w", n, name, have, ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// Emit dispatches evt to the registered handlers synchronously, as
+// whatsmeow does, and reports whether every handler returned true.
+func (c *Conn) Emit(evt any) bool {
+	c.mu.Lock()
+	hs := slices.Clone(c.handlers)
+	c.mu.Unlock()
+	ok := true
+	for _, h := range hs {
+		if !h.fn(evt) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// emitAsync dispatches evt from a goroutine, as whatsmeow does for
+// connection events.
+func (c *Conn) emitAsync(evt any) {
+	c.fake.wg.Go(func() { c.Emit(evt) })
+}
+
+// ShowQR emits a QR event with codes, as WhatsApp does when an unpaired
+// device connects (ConnectContext shows six generated codes by itself).
+func (c *Conn) ShowQR(codes ...string) {
+	c.mu.Lock()
+	c.qrShown = true
+	c.mu.Unlock()
+	c.Emit(&events.QR{Codes: codes})
+}
+
+// Scan plays the phone scanning the QR code (or entering the phone code):
+// the device is saved as paired to p.JID, then PairSuccess and, after
+// whatsmeow's reconnect, Connected are emitted.
+func (c *Conn) Scan(p Phone) error {
+	c.mu.Lock()
+	connected := c.connected
+	c.mu.Unlock()
+	if !connected {
+		return fmt.Errorf("watest: scan: account %q is not connected to pair", c.account)
+	}
+	if p.Platform == "" {
+		p.Platform = "android"
+	}
+	id := types.NewADJID(p.JID.User, 0, 7)
+	if err := wa.SaveOfflinePairing(context.Background(), c.dev, id, p.LID, p.PushName, p.Platform, p.BusinessName); err != nil {
+		return err
+	}
+	c.Emit(&events.PairSuccess{ID: id, LID: p.LID, BusinessName: p.BusinessName, Platform: p.Platform})
+	c.mu.Lock()
+	c.loggedIn = true
+	c.mu.Unlock()
+	c.Emit(&events.Connected{})
+	return nil
+}
+
+// LogOut plays the phone unlinking the device: like whatsmeow, the device
+// rows are deleted before LoggedOut is emitted.
+func (c *Conn) LogOut() error {
+	c.mu.Lock()
+	c.connected, c.loggedIn = false, false
+	c.mu.Unlock()
+	if c.dev.ID != nil {
+		if err := c.dev.Delete(context.Background()); err != nil {
+			return err
+		}
+	}
+	c.Emit(&events.LoggedOut{Reason: events.ConnectFailureLoggedOut})
+	return nil
+}
+
+// ReplaceStream plays another client connecting with the same session.
+func (c *Conn) ReplaceStream() {
+	c.mu.Lock()
+	c.connected, c.loggedIn = false, false
+	c.mu.Unlock()
+	c.Emit(&events.StreamReplaced{})
+}
+
+// Drop plays a lost connection: the socket closes and Disconnected is
+// emitted.
+func (c *Conn) Drop() {
+	c.mu.Lock()
+	c.connected, c.loggedIn = false, false
+	c.mu.Unlock()
+	c.Emit(&events.Disconnected{})
+}
+
+// Ban plays WhatsApp banning the account temporarily.
+func (c *Conn) Ban(expire time.Duration) {
+	c.mu.Lock()
+	c.connected, c.loggedIn = false, false
+	c.mu.Unlock()
+	c.Emit(&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: expire})
+}
+
+// Connected reports whether the Client holds the connection open.
+func (c *Conn) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connected
+}
+
+// --- whatsmeow.Client methods ---
+
+// ConnectContext connects; an unpaired device then gets QR codes, a paired
+// one logs in and gets Connected, both from a goroutine as in whatsmeow.
+func (c *Conn) ConnectContext(_ context.Context) error {
+	c.record("ConnectContext")
+	c.fake.mu.Lock()
+	offline := c.fake.offline
+	c.fake.mu.Unlock()
+	if offline != nil {
+		return fmt.Errorf("failed to dial whatsapp web websocket: %w", offline)
+	}
+	c.mu.Lock()
+	if c.connected {
+		c.mu.Unlock()
+		return whatsmeow.ErrAlreadyConnected
+	}
+	c.connected = true
+	paired := c.dev.ID != nil
+	if paired {
+		c.loggedIn = true
+	} else {
+		c.qrShown = true
+	}
+	c.mu.Unlock()
+	if paired {
+		c.emitAsync(&events.Connected{})
+	} else {
+		c.emitAsync(&events.QR{Codes: c.fake.nextQRCodes(c.account)})
+	}
+	return nil
+}
+
+// Disconnect closes the connection without an event.
+func (c *Conn) Disconnect() {
+	c.record("Disconnect")
+	c.mu.Lock()
+	c.connected, c.loggedIn = false, false
+	c.mu.Unlock()
+}
+
+// Logout unlinks the device and deletes its rows; offline it fails like
+// whatsmeow and deletes nothing.
+func (c *Conn) Logout(ctx context.Context) error {
+	c.record("Logout")
+	c.mu.Lock()
+	connected := c.connected
+	c.mu.Unlock()
+	if c.dev.ID == nil {
+		return whatsmeow.ErrNotLoggedIn
+	}
+	if !connected {
+		return fmt.Errorf("error sending logout request: %w", whatsmeow.ErrNotConnected)
+	}
+	c.Disconnect()
+	return c.dev.Delete(ctx)
+}
+
+// IsConnected reports whether the socket is up.
+func (c *Conn) IsConnected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connected
+}
+
+// IsLoggedIn reports whether the device is logged in.
+func (c *Conn) IsLoggedIn() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.loggedIn
+}
+
+// PairPhone returns the Fake's phone code; like whatsmeow it needs a
+// connection that has shown a QR code.
+func (c *Conn) PairPhone(_ context.Context, phone string, _ bool, _ whatsmeow.PairClientType, _ string) (string, error) {
+	c.record("PairPhone")
+	c.mu.Lock()
+	ready := c.connected && c.qrShown
+	c.mu.Unlock()
+	if !ready {
+		return "", whatsmeow.ErrNotConnected
+	}
+	if len(phone) <= 6 {
+		return "", whatsmeow.ErrPhoneNumberTooShort
+	}
+	c.fake.mu.Lock()
+	defer c.fake.mu.Unlock()
+	return c.fake.phoneCode, nil
+}
+
+// AddEventHandlerWithSuccessStatus registers an event handler.
+func (c *Conn) AddEventHandlerWithSuccessStatus(fn whatsmeow.EventHandlerWithSuccessStatus) uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nextID++
+	c.handlers = append(c.handlers, handler{id: c.nextID, fn: fn})
+	return c.nextID
+}
+
+// RemoveEventHandler unregisters an event handler.
+func (c *Conn) RemoveEventHandler(id uint32) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, h := range c.handlers {
+		if h.id == id {
+			c.handlers = append(c.handlers[:i], c.handlers[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Conn) online(name string) error {
+	c.record(name)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.dev.ID == nil:
+		return whatsmeow.ErrNotLoggedIn
+	case !c.loggedIn:
+		return whatsmeow.ErrNotConnected
+	}
+	return nil
+}
+
+func (c *Conn) notEmulated(name string) error {
+	c.record(name)
+	return fmt.Errorf("%w: %s", ErrNotEmulated, name)
+}
+
+// GetStatusPrivacy returns what Fake.SetStatusPrivacy set.
+func (c *Conn) GetStatusPrivacy(_ context.Context) ([]types.StatusPrivacy, error) {
+	if err := c.online("GetStatusPrivacy"); err != nil {
+		return nil, err
+	}
+	c.fake.mu.Lock()
+	defer c.fake.mu.Unlock()
+	return slices.Clone(c.fake.statusPrivacy), nil
+}
+
+// FetchAppState succeeds when logged in; the Fake has no app state to send.
+func (c *Conn) FetchAppState(_ context.Context, _ appstate.WAPatchName, _, _ bool) error {
+	return c.online("FetchAppState")
+}
+
+// SendPresence succeeds when logged in.
+func (c *Conn) SendPresence(_ context.Context, _ types.Presence) error {
+	return c.online("SendPresence")
+}
+
+// SendAppState is not emulated.
+func (c *Conn) SendAppState(_ context.Context, _ appstate.PatchInfo) error {
+	return c.notEmulated("SendAppState")
+}
+
+// TryFetchPrivacySettings is not emulated.
+func (c *Conn) TryFetchPrivacySettings(_ context.Context, _ bool) (*types.PrivacySettings, error) {
+	return nil, c.notEmulated("TryFetchPrivacySettings")
+}
+
+// SendMessage is not emulated yet.
+func (c *Conn) SendMessage(_ context.Context, _ types.JID, _ *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	return whatsmeow.SendResponse{}, c.notEmulated("SendMessage")
+}
+
+// Upload is not emulated yet.
+func (c *Conn) Upload(_ context.Context, _ []byte, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	return whatsmeow.UploadResponse{}, c.notEmulated("Upload")
+}
+
+// Download is not emulated yet.
+func (c *Conn) Download(_ context.Context, _ whatsmeow.DownloadableMessage) ([]byte, error) {
+	return nil, c.notEmulated("Download")
+}
+
+// SendMediaRetryReceipt is not emulated yet.
+func (c *Conn) SendMediaRetryReceipt(_ context.Context, _ *types.MessageInfo, _ []byte) error {
+	return c.notEmulated("SendMediaRetryReceipt")
+}
+
+// MarkRead is not emulated yet.
+func (c *Conn) MarkRead(_ context.Context, _ []types.MessageID, _ time.Time, _, _ types.JID, _ ...types.ReceiptType) error {
+	return c.notEmulated("MarkRead")
+}
+
+// SendChatPresence is not emulated yet.
+func (c *Conn) SendChatPresence(_ context.Context, _ types.JID, _ types.ChatPresence, _ types.ChatPresenceMedia) error {
+	return c.notEmulated("SendChatPresence")
+}
+
+// SetDisappearingTimer is not emulated yet.
+func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Duration, _ time.Time) error {
+	return c.notEmulated("SetDisappearingTimer")
+}
+
+// GetJoinedGroups is not emulated yet.
+func (c *Conn) GetJoinedGroups(_ context.Context) ([]*types.GroupInfo, error) {
+	return nil, c.notEmulated("GetJoinedGroups")
+}
+
+// CreateGroup is not emulated yet.
+func (c *Conn) CreateGroup(_ context.Context, _ whatsmeow.ReqCreateGroup) (*types.GroupInfo, error) {
+	return nil, c.notEmulated("CreateGroup")
+}
+
+// GetGroupInfo is not emulated yet.
+func (c *Conn) GetGroupInfo(_ context.Context, _ types.JID) (*types.GroupInfo, error) {
+	return nil, c.notEmulated("GetGroupInfo")
+}
+
+// SetGroupName is not emulated yet.
+func (c *Conn) SetGroupName(_ context.Context, _ types.JID, _ string) error {
+	return c.notEmulated("SetGroupName")
+}
+
+// SetGroupTopic is not emulated yet.
+func (c *Conn) SetGroupTopic(_ context.Context, _ types.JID, _, _, _ string) error {
+	return c.notEmulated("SetGroupTopic")
+}
+
+// SetGroupPhoto is not emulated yet.
+func (c *Conn) SetGroupPhoto(_ context.Context, _ types.JID, _ []byte) (string, error) {
+	return "", c.notEmulated("SetGroupPhoto")
+}
+
+// SetGroupLocked is not emulated yet.
+func (c *Conn) SetGroupLocked(_ context.Context, _ types.JID, _ bool) error {
+	return c.notEmulated("SetGroupLocked")
+}
+
+// SetGroupAnnounce is not emulated yet.
+func (c *Conn) SetGroupAnnounce(_ context.Context, _ types.JID, _ bool) error {
+	return c.notEmulated("SetGroupAnnounce")
+}
+
+// SetGroupJoinApprovalMode is not emulated yet.
+func (c *Conn) SetGroupJoinApprovalMode(_ context.Context, _ types.JID, _ bool) error {
+	return c.notEmulated("SetGroupJoinApprovalMode")
+}
+
+// UpdateGroupParticipants is not emulated yet.
+func (c *Conn) UpdateGroupParticipants(_ context.Context, _ types.JID, _ []types.JID, _ whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
+	return nil, c.notEmulated("UpdateGroupParticipants")
+}
+
+// GetGroupRequestParticipants is not emulated yet.
+func (c *Conn) GetGroupRequestParticipants(_ context.Context, _ types.JID) ([]types.GroupParticipantRequest, error) {
+	return nil, c.notEmulated("GetGroupRequestParticipants")
+}
+
+// UpdateGroupRequestParticipants is not emulated yet.
+func (c *Conn) UpdateGroupRequestParticipants(_ context.Context, _ types.JID, _ []types.JID, _ whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error) {
+	return nil, c.notEmulated("UpdateGroupRequestParticipants")
+}
+
+// GetGroupInviteLink is not emulated yet.
+func (c *Conn) GetGroupInviteLink(_ context.Context, _ types.JID, _ bool) (string, error) {
+	return "", c.notEmulated("GetGroupInviteLink")
+}
+
+// GetGroupInfoFromLink is not emulated yet.
+func (c *Conn) GetGroupInfoFromLink(_ context.Context, _ string) (*types.GroupInfo, error) {
+	return nil, c.notEmulated("GetGroupInfoFromLink")
+}
+
+// JoinGroupWithLink is not emulated yet.
+func (c *Conn) JoinGroupWithLink(_ context.Context, _ string) (types.JID, error) {
+	return types.JID{}, c.notEmulated("JoinGroupWithLink")
+}
+
+// LeaveGroup is not emulated yet.
+func (c *Conn) LeaveGroup(_ context.Context, _ types.JID) error {
+	return c.notEmulated("LeaveGroup")
+}
+
+// IsOnWhatsApp is not emulated yet.
+func (c *Conn) IsOnWhatsApp(_ context.Context, _ []string) ([]types.IsOnWhatsAppResponse, error) {
+	return nil, c.notEmulated("IsOnWhatsApp")
+}
+
+// GetUserInfo is not emulated yet.
+func (c *Conn) GetUserInfo(_ context.Context, _ []types.JID) (map[types.JID]types.UserInfo, error) {
+	return nil, c.notEmulated("GetUserInfo")
+}
+
+// GetProfilePictureInfo is not emulated yet.
+func (c *Conn) GetProfilePictureInfo(_ context.Context, _ types.JID, _ *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
+	return nil, c.notEmulated("GetProfilePictureInfo")
+}
+
+// GetSubscribedNewsletters is not emulated yet.
+func (c *Conn) GetSubscribedNewsletters(_ context.Context) ([]*types.NewsletterMetadata, error) {
+	return nil, c.notEmulated("GetSubscribedNewsletters")
+}
+
+// FollowNewsletter is not emulated yet.
+func (c *Conn) FollowNewsletter(_ context.Context, _ types.JID) error {
+	return c.notEmulated("FollowNewsletter")
+}
+
+// UnfollowNewsletter is not emulated yet.
+func (c *Conn) UnfollowNewsletter(_ context.Context, _ types.JID) error {
+	return c.notEmulated("UnfollowNewsletter")
+}
+
+// GetNewsletterInfo is not emulated yet.
+func (c *Conn) GetNewsletterInfo(_ context.Context, _ types.JID) (*types.NewsletterMetadata, error) {
+	return nil, c.notEmulated("GetNewsletterInfo")
+}
+
+// GetNewsletterInfoWithInvite is not emulated yet.
+func (c *Conn) GetNewsletterInfoWithInvite(_ context.Context, _ string) (*types.NewsletterMetadata, error) {
+	return nil, c.notEmulated("GetNewsletterInfoWithInvite")
+}
