@@ -77,6 +77,17 @@ func TestPairQRToConnected(t *testing.T) {
 		require.Equal(t, "android", got.Platform)
 		require.Equal(t, epoch, got.ConnectedAt)
 
+		// Each step wrote its event to the outbox, in order.
+		evs, err := h.c.Store().ListEvents(ctx, "sales", 0, 100)
+		require.NoError(t, err)
+		var kinds []string
+		for _, e := range evs {
+			kinds = append(kinds, e.Type)
+		}
+		require.Equal(t, []string{"account.qr", "account.paired", "account.connected"}, kinds)
+		require.Contains(t, evs[0].Data, p.QR)
+		require.Contains(t, evs[1].Data, `"phone":"+15551234567"`)
+
 		// Pairing a paired account is refused.
 		_, err = h.c.PairQR(ctx)
 		require.ErrorIs(t, err, wauser.ErrAlreadyPaired)

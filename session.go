@@ -324,6 +324,7 @@ func (s *session) rotateQR() bool {
 	p.ExpiresAt = s.co.cfg.clock.Now().Add(nextQRTimeout).UTC()
 	s.pairing = &p
 	s.mu.Unlock()
+	s.emit(EventAccountQR, map[string]any{"qr": p.QR, "expires_at": p.ExpiresAt})
 	s.co.notify()
 	return true
 }
@@ -371,9 +372,34 @@ func (s *session) transition(to AccountState, lastErr string) bool {
 	if from != to {
 		s.co.cfg.logger.Info("wauser: account state", slog.String("account", string(s.id)),
 			slog.String("from", string(from)), slog.String("to", string(to)), slog.String("error", lastErr))
+		switch {
+		case to == StateConnected:
+			s.emit(EventAccountConnected, map[string]any{"jid": s.ownJID(), "push_name": s.conn.Device.PushName})
+		case to == StateLoggedOut:
+			s.emit(EventAccountLoggedOut, map[string]any{"reason": lastErr})
+		case to == StateReconnecting || to.terminal():
+			s.emit(EventAccountDisconnected, map[string]any{"state": to, "error": lastErr})
+		}
 	}
 	s.co.notify()
 	return true
+}
+
+// emit writes an account event; failures are logged, as there is nothing
+// else to do with them in an event handler.
+func (s *session) emit(typ EventType, data any) {
+	if err := s.co.emit(context.WithoutCancel(s.ctx), s.id, typ, data); err != nil {
+		s.co.cfg.logger.Warn("wauser: write event", slog.String("account", string(s.id)),
+			slog.String("type", string(typ)), slog.Any("error", err))
+	}
+}
+
+// ownJID returns the account's non-device JID, or "" before pairing.
+func (s *session) ownJID() string {
+	if id := s.conn.Device.ID; id != nil {
+		return id.ToNonAD().String()
+	}
+	return ""
 }
 
 // handle is the one whatsmeow event handler of the account. It runs on
@@ -459,6 +485,7 @@ func (s *session) onQR(codes []string) {
 	s.pairing = &p
 	s.qrCodes, s.qrIndex = append([]string(nil), codes...), 0
 	s.mu.Unlock()
+	s.emit(EventAccountQR, map[string]any{"qr": p.QR, "expires_at": p.ExpiresAt})
 	s.send(sigQR)
 	s.co.notify()
 }
@@ -481,6 +508,10 @@ func (s *session) onPairSuccess(e *events.PairSuccess) {
 	s.mu.Lock()
 	s.pairing = &Pairing{Status: PairingPaired, JID: e.ID.ToNonAD()}
 	s.mu.Unlock()
+	s.emit(EventAccountPaired, map[string]any{
+		"jid": e.ID.ToNonAD(), "lid": e.LID.ToNonAD(), "phone": row.Phone,
+		"platform": e.Platform, "business_name": e.BusinessName,
+	})
 	s.transition(StateConnecting, "")
 }
 

@@ -7,8 +7,17 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// CounterSeq is the counter that numbers changes for the Changes feed.
-const CounterSeq = "seq"
+// Counter names.
+const (
+	// CounterSeq numbers changes of conversations, contacts and messages
+	// (the Changes feed).
+	CounterSeq = "seq"
+	// CounterEvent numbers events in the outbox.
+	CounterEvent = "event"
+)
+
+// counterNames are the counters every account has.
+var counterNames = []string{CounterSeq, CounterEvent}
 
 // CreateAccount inserts a, its counters and its initial webhooks in one
 // transaction. It returns ErrExists when an account with the same id exists,
@@ -24,9 +33,12 @@ func (s *Store) CreateAccount(ctx context.Context, a *Account, webhooks []*Webho
 		} else if n == 0 {
 			return ErrExists
 		}
-		counter := &Counter{AccountID: a.ID, Name: CounterSeq}
-		if _, err := tx.NewInsert().Model(counter).Exec(ctx); err != nil {
-			return fmt.Errorf("store: insert counter: %w", err)
+		counters := make([]*Counter, 0, len(counterNames))
+		for _, name := range counterNames {
+			counters = append(counters, &Counter{AccountID: a.ID, Name: name})
+		}
+		if _, err := tx.NewInsert().Model(&counters).Exec(ctx); err != nil {
+			return fmt.Errorf("store: insert counters: %w", err)
 		}
 		if len(webhooks) > 0 {
 			if _, err := tx.NewInsert().Model(&webhooks).Exec(ctx); err != nil {

@@ -181,3 +181,18 @@ type WebhookDelivery struct {
 	CreatedAt     time.Time `bun:"created_at,notnull"`
 	DeliveredAt   time.Time `bun:"delivered_at,nullzero"`
 }
+
+// Event is one entry of the event outbox: written in the same transaction as
+// the change it describes, numbered per account by the "event" counter.
+type Event struct {
+	bun.BaseModel `bun:"table:wauser_events"`
+
+	AccountID      string    `bun:"account_id,pk"`
+	Seq            int64     `bun:"seq,pk"`
+	ID             string    `bun:"id,notnull"`
+	Type           string    `bun:"type,notnull"`
+	ConversationID string    `bun:"conversation_id,notnull"`
+	ChatJID        string    `bun:"chat_jid,notnull"`
+	Data           string    `bun:"data,notnull"` // JSON
+	OccurredAt     time.Time `bun:"occurred_at,notnull"`
+}

@@ -1,10 +1,14 @@
 package store_test
 
 import (
+	"context"
+	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/testdb"
@@ -22,14 +26,16 @@ func TestMigrateIdempotentWithWhatsmeowTables(t *testing.T) {
 		require.NoError(t, st.Migrate(ctx))
 		require.NoError(t, db.Open(t).Migrate(ctx))
 
+		files, err := filepath.Glob("migrations/*.up.sql")
+		require.NoError(t, err)
 		var applied int
 		require.NoError(t, st.DB().NewSelect().Table("wauser_migrations").ColumnExpr("count(*)").Scan(ctx, &applied))
-		require.Equal(t, 1, applied, "each migration is recorded once")
+		require.Equal(t, len(files), applied, "each migration is recorded once")
 
 		for _, table := range []string{
 			"wauser_accounts", "wauser_counters", "wauser_conversations", "wauser_participants",
 			"wauser_contacts", "wauser_messages", "wauser_api_keys", "wauser_webhooks",
-			"wauser_webhook_deliveries", "whatsmeow_device", "whatsmeow_lid_map", "whatsmeow_event_buffer",
+			"wauser_webhook_deliveries", "wauser_events", "whatsmeow_device", "whatsmeow_lid_map", "whatsmeow_event_buffer",
 		} {
 			var n int
 			err := st.DB().NewSelect().Table(table).ColumnExpr("count(*)").Scan(ctx, &n)
@@ -91,5 +97,49 @@ func TestCreateAccountConflictWritesNothing(t *testing.T) {
 		_, err = st.GetAccount(ctx, "missing")
 		require.ErrorIs(t, err, store.ErrNotFound)
 		require.ErrorIs(t, st.DeleteAccount(ctx, "missing"), store.ErrNotFound)
+	})
+}
+
+func TestCountersAndEvents(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		now := time.Now().UTC()
+		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "unpaired", CreatedAt: now, UpdatedAt: now}, nil))
+		err := st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			first, err := store.NextCounter(ctx, tx, "a", store.CounterSeq, 3)
+			require.NoError(t, err)
+			require.Equal(t, int64(1), first)
+			first, err = store.NextCounter(ctx, tx, "a", store.CounterSeq, 1)
+			require.NoError(t, err)
+			require.Equal(t, int64(4), first)
+			return store.InsertEvents(ctx, tx, []*store.Event{
+				{AccountID: "a", ID: "evt_1", Type: "account.qr", Data: `{}`, OccurredAt: now},
+				{AccountID: "a", ID: "evt_2", Type: "account.paired", Data: `{"x":1}`, OccurredAt: now},
+			})
+		})
+		require.NoError(t, err)
+		events, err := st.ListEvents(ctx, "a", 1, 10)
+		require.NoError(t, err)
+		require.Len(t, events, 1)
+		require.Equal(t, int64(2), events[0].Seq)
+		require.Equal(t, "account.paired", events[0].Type)
+
+		// A failed transaction gives its counter values back.
+		_ = st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			_, err := store.NextCounter(ctx, tx, "a", store.CounterSeq, 10)
+			require.NoError(t, err)
+			return errors.New("rollback")
+		})
+		err = st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			first, err := store.NextCounter(ctx, tx, "a", store.CounterSeq, 1)
+			require.Equal(t, int64(5), first)
+			return err
+		})
+		require.NoError(t, err)
+		_, err = store.NextCounter(ctx, st.DB(), "missing", store.CounterSeq, 1)
+		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 }
