@@ -144,9 +144,9 @@ func (co *core) accountFromRow(r *store.Account) *Account {
 		State:             AccountState(r.State),
 		LastError:         r.LastError,
 		OnlyStatusUpdates: r.OnlyStatusUpdates,
-		ConnectedAt:       r.ConnectedAt,
-		CreatedAt:         r.CreatedAt,
-		UpdatedAt:         r.UpdatedAt,
+		ConnectedAt:       utc(r.ConnectedAt),
+		CreatedAt:         utc(r.CreatedAt),
+		UpdatedAt:         utc(r.UpdatedAt),
 	}
 	a.JID, _ = types.ParseJID(r.JID)
 	a.LID, _ = types.ParseJID(r.LID)
@@ -409,6 +409,7 @@ func (c *Client) Logout(ctx context.Context) error {
 	if err := c.core.st.DeleteAccount(ctx, string(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("wauser: logout: %w", err)
 	}
+	c.core.ingest.Forget(string(id))
 	c.core.notify()
 	return nil
 }
@@ -601,4 +602,13 @@ func (c *Client) StatusAudience(ctx context.Context) ([]StatusViewer, error) {
 	}
 	slices.SortFunc(out, func(a, b StatusViewer) int { return strings.Compare(a.JID.String(), b.JID.String()) })
 	return out, nil
+}
+
+// notFoundAccount turns a store.ErrNotFound about an account into
+// ErrNotFound.
+func (co *core) notFoundAccount(err error, id AccountID) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: account %q", ErrNotFound, id)
+	}
+	return err
 }

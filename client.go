@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
 	"github.com/wauser/wauser/store"
@@ -35,6 +36,7 @@ type core struct {
 	st        *store.Store
 	cfg       config
 	devices   *wa.Devices
+	ingest    *ingest.Ingester
 	ownsStore bool
 
 	mu       sync.Mutex
@@ -151,6 +153,11 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		sessions: make(map[AccountID]*session),
 		changed:  make(chan struct{}),
 	}
+	co.ingest = ingest.New(st, ingest.Options{
+		Now:    cfg.clock.Now,
+		Logger: cfg.logger,
+		Encode: encodeRecord,
+	})
 	return &Client{core: co}, nil
 }
 

@@ -1,6 +1,8 @@
 package wauser_test
 
 import (
+	"log/slog"
+	"os"
 	"context"
 	"testing"
 	"time"
@@ -35,7 +37,7 @@ func newHarness(t *testing.T, db *testdb.DB) *harness {
 func (h *harness) open(t *testing.T) *wauser.Client {
 	t.Helper()
 	st := h.db.Open(t)
-	c, err := wauser.New(st, h.fake.Option(), wauser.WithClock(h.clock))
+	c, err := wauser.New(st, h.fake.Option(), wauser.WithClock(h.clock), wauser.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() {

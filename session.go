@@ -13,6 +13,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/store"
 )
@@ -173,6 +174,11 @@ func (s *session) send(sig signal) {
 	s.mu.Lock()
 	s.signals = append(s.signals, sig)
 	s.mu.Unlock()
+	s.wakeUp()
+}
+
+// wakeUp makes the supervisor look at its queued signals.
+func (s *session) wakeUp() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -282,7 +288,11 @@ func (s *session) run() {
 					s.conn.Client.Disconnect()
 				case sigQR:
 					stopTimer(qr)
-					qr = clock.NewTimer(firstQRTimeout)
+					qr = nil
+					// Codes may arrive after the pairing already ended.
+					if s.awaitingScan() {
+						qr = clock.NewTimer(firstQRTimeout)
+					}
 				case sigPaired:
 					qr = stopTimer(qr)
 				case sigConnected:
@@ -302,6 +312,14 @@ func (s *session) run() {
 			}
 		}
 	}
+}
+
+// awaitingScan reports whether QR codes are on show and nobody paired yet.
+func (s *session) awaitingScan() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == StatePairing && s.pairing != nil &&
+		(s.pairing.Status == PairingQR || s.pairing.Status == PairingCode)
 }
 
 // isPairing reports whether the session is linking a new device.
@@ -457,8 +475,29 @@ func (s *session) handle(evt any) bool {
 		s.setLastError(fmt.Sprintf("keepalive timeout (%d errors)", e.ErrorCount))
 	case *events.KeepAliveRestored:
 		s.setLastError("")
+	default:
+		if err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt); err != nil {
+			// Not acknowledged: WhatsApp redelivers it, and ingestion is
+			// idempotent.
+			s.co.cfg.logger.Error("wauser: store event", slog.String("account", string(s.id)),
+				slog.String("event", fmt.Sprintf("%T", evt)), slog.Any("error", err))
+			return false
+		}
 	}
 	return true
+}
+
+// ingestAccount describes the account to the ingester.
+func (s *session) ingestAccount() *ingest.Account {
+	dev := s.conn.Device
+	acc := &ingest.Account{ID: string(s.id), Local: s.conn.Local, OwnLID: dev.LID.ToNonAD()}
+	if dev.ID != nil {
+		acc.Own = dev.ID.ToNonAD()
+	}
+	if dev.LIDs != nil {
+		acc.LIDs = dev.LIDs
+	}
+	return acc
 }
 
 func (s *session) setLastError(msg string) {
@@ -472,26 +511,28 @@ func (s *session) onQR(codes []string) {
 	if len(codes) == 0 {
 		return
 	}
+	expires := s.co.cfg.clock.Now().Add(firstQRTimeout).UTC()
+	// Persist first: once the code is visible in memory, its event exists.
+	s.emit(EventAccountQR, map[string]any{"qr": codes[0], "expires_at": expires})
 	s.mu.Lock()
-	if s.pairing == nil {
-		s.pairing = &Pairing{}
+	if s.state != StatePairing || (s.pairing != nil && s.pairing.Status == PairingPaired) {
+		s.mu.Unlock()
+		return // codes that arrive after the pairing ended
 	}
-	p := *s.pairing
-	if p.Status != PairingCode {
-		p.Status = PairingQR
+	p := Pairing{Status: PairingQR}
+	if s.pairing != nil && s.pairing.Status == PairingCode {
+		p = *s.pairing
 	}
-	p.QR, p.Error = codes[0], ""
-	p.ExpiresAt = s.co.cfg.clock.Now().Add(firstQRTimeout).UTC()
+	p.QR, p.Error, p.ExpiresAt = codes[0], "", expires
 	s.pairing = &p
 	s.qrCodes, s.qrIndex = append([]string(nil), codes...), 0
+	s.signals = append(s.signals, sigQR)
 	s.mu.Unlock()
-	s.emit(EventAccountQR, map[string]any{"qr": p.QR, "expires_at": p.ExpiresAt})
-	s.send(sigQR)
+	s.wakeUp()
 	s.co.notify()
 }
 
 func (s *session) onPairSuccess(e *events.PairSuccess) {
-	s.send(sigPaired)
 	now := s.co.cfg.clock.Now().UTC()
 	row := &store.Account{
 		ID:           string(s.id),
@@ -505,14 +546,17 @@ func (s *session) onPairSuccess(e *events.PairSuccess) {
 	if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "jid", "lid", "phone", "business_name", "platform", "updated_at"); err != nil {
 		s.co.cfg.logger.Error("wauser: persist pairing", slog.String("account", string(s.id)), slog.Any("error", err))
 	}
-	s.mu.Lock()
-	s.pairing = &Pairing{Status: PairingPaired, JID: e.ID.ToNonAD()}
-	s.mu.Unlock()
 	s.emit(EventAccountPaired, map[string]any{
 		"jid": e.ID.ToNonAD(), "lid": e.LID.ToNonAD(), "phone": row.Phone,
 		"platform": e.Platform, "business_name": e.BusinessName,
 	})
+	s.mu.Lock()
+	s.pairing = &Pairing{Status: PairingPaired, JID: e.ID.ToNonAD()}
+	s.mu.Unlock()
 	s.transition(StateConnecting, "")
+	// After the pairing is marked paired: a QR signal handled from now on
+	// arms no timer, and one handled before is cancelled by this.
+	s.send(sigPaired)
 }
 
 func (s *session) onConnected() {

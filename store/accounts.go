@@ -14,10 +14,12 @@ const (
 	CounterSeq = "seq"
 	// CounterEvent numbers events in the outbox.
 	CounterEvent = "event"
+	// CounterContact gives contacts their stable integer ids (document 003).
+	CounterContact = "contact"
 )
 
 // counterNames are the counters every account has.
-var counterNames = []string{CounterSeq, CounterEvent}
+var counterNames = []string{CounterSeq, CounterEvent, CounterContact}
 
 // CreateAccount inserts a, its counters and its initial webhooks in one
 // transaction. It returns ErrExists when an account with the same id exists,

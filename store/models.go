@@ -55,9 +55,14 @@ type Conversation struct {
 	UnreadCount    int       `bun:"unread_count,notnull"`
 	LastMessageAt  time.Time `bun:"last_message_at,nullzero"`
 	MergedInto     string    `bun:"merged_into,notnull"`
+	DeletedAt      time.Time `bun:"deleted_at,nullzero"` // the chat was deleted (it reappears with the next message)
+	EphemeralSecs  int       `bun:"ephemeral_seconds,notnull"`
 	Seq            int64     `bun:"seq,notnull"`
 	CreatedAt      time.Time `bun:"created_at,notnull"`
 	UpdatedAt      time.Time `bun:"updated_at,notnull"`
+
+	// Participants of a group, loaded and saved separately.
+	Participants []*Participant `bun:"-"`
 }
 
 // Participant is a member of a group conversation.
@@ -104,6 +109,7 @@ type Message struct {
 	ChatJID        string            `bun:"chat_jid,notnull"`
 	WAMessageID    string            `bun:"wa_message_id,notnull"`
 	SenderJID      string            `bun:"sender_jid,notnull"`
+	SenderPersonID string            `bun:"sender_person_id,notnull"` // "" for the account's own messages
 	SenderPushName string            `bun:"sender_push_name,notnull"`
 	Direction      string            `bun:"direction,notnull"`
 	IsFromMe       bool              `bun:"is_from_me,notnull"`
@@ -114,8 +120,11 @@ type Message struct {
 	ReplyToWAID    string            `bun:"reply_to_wa_id,notnull"`
 	Mentions       []string          `bun:"mentions,notnull,type:text"`
 	Reactions      map[string]string `bun:"reactions,notnull,type:text"`
-	Media          string            `bun:"media,notnull"`      // JSON of the public media metadata, "" when none
-	MediaKeys      string            `bun:"media_keys,notnull"` // JSON of keys and paths for download; never in API output
+	ReactionTimes  map[string]int64  `bun:"reaction_times,notnull,type:text"` // sender -> unix ms of their latest reaction
+	Media          string            `bun:"media,notnull"`                    // JSON of the public media metadata, "" when none
+	MediaKeys      string            `bun:"media_keys,notnull"`               // JSON of keys and paths for download; never in API output
+	Extra          string            `bun:"extra,notnull"`                    // JSON of type-specific data (poll, location, contact card)
+	MergedInto     string            `bun:"merged_into,notnull"`
 	SentAt         time.Time         `bun:"sent_at,nullzero"`
 	ReceivedAt     time.Time         `bun:"received_at,nullzero"`
 	EditedAt       time.Time         `bun:"edited_at,nullzero"`

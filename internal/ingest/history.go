@@ -1,0 +1,305 @@
+package ingest
+
+import (
+	"context"
+	"strings"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// HistoryBatch is how many history messages one transaction stores.
+const HistoryBatch = 500
+
+// historyItem is a slice of one conversation's history to store.
+type historyItem struct {
+	conv *waHistorySync.Conversation
+	msgs []*waHistorySync.HistorySyncMsg
+	meta bool // apply the conversation's settings (its first item)
+}
+
+// history stores a history sync blob in batches of about HistoryBatch
+// messages, each its own transaction. The blob is read in place, never
+// copied. Redelivery is harmless: batches already stored change nothing.
+func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.HistorySync) error {
+	data := evt.Data
+	if data == nil {
+		return nil
+	}
+	syncType := strings.ToLower(data.GetSyncType().String())
+	var (
+		batch     []historyItem
+		n         int
+		first     = true
+		convCount int
+		msgCount  int
+	)
+	flush := func(last bool) error {
+		isFirst := first
+		items := batch
+		err := in.Apply(ctx, acc, func(t *Tx) error {
+			t.quiet = true // history reports progress, not every record
+			if isFirst {
+				if err := t.historyIdentities(data); err != nil {
+					return err
+				}
+			}
+			if err := t.historyBatch(items); err != nil {
+				return err
+			}
+			if last {
+				if err := t.historyStatuses(data.GetStatusV3Messages()); err != nil {
+					return err
+				}
+				summary := map[string]any{"sync_type": syncType, "progress": data.GetProgress(),
+					"chunk_order": data.GetChunkOrder(), "conversations": convCount, "messages": msgCount}
+				t.emitData("history.sync", summary)
+				if data.GetSyncType() == waHistorySync.HistorySync_ON_DEMAND || data.GetProgress() >= 100 {
+					t.emitData("history.sync_complete", map[string]any{"sync_type": syncType,
+						"conversations": convCount, "messages": msgCount})
+				}
+			}
+			return nil
+		})
+		first, batch, n = false, nil, 0
+		return err
+	}
+	for _, conv := range data.GetConversations() {
+		convCount++
+		msgs := conv.GetMessages()
+		msgCount += len(msgs)
+		meta := true
+		for len(msgs) > 0 || meta {
+			take := min(len(msgs), HistoryBatch-n)
+			batch = append(batch, historyItem{conv: conv, msgs: msgs[:take], meta: meta})
+			msgs, meta, n = msgs[take:], false, n+take
+			if n >= HistoryBatch {
+				if err := flush(false); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush(true)
+}
+
+// historyIdentities applies the blob's LID mappings and push names.
+func (t *Tx) historyIdentities(data *waHistorySync.HistorySync) error {
+	for _, m := range data.GetPhoneNumberToLidMappings() {
+		pn, err1 := types.ParseJID(m.GetPnJID())
+		lid, err2 := types.ParseJID(m.GetLidJID())
+		if err1 != nil || err2 != nil || !isUser(pn) || !isUser(lid) {
+			continue
+		}
+		if _, err := t.Person(pn, lid); err != nil {
+			return err
+		}
+	}
+	for _, p := range data.GetPushnames() {
+		j, err := types.ParseJID(p.GetID())
+		if err != nil || !isUser(j) || p.GetPushname() == "" {
+			continue
+		}
+		if err := t.pushName(j, types.EmptyJID, p.GetPushname()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) historyBatch(items []historyItem) error {
+	var ids []string
+	for _, it := range items {
+		for _, hm := range it.msgs {
+			if id := hm.GetMessage().GetKey().GetID(); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if err := t.prefetchMessages(ids); err != nil {
+		return err
+	}
+	for _, it := range items {
+		chat, err := types.ParseJID(it.conv.GetID())
+		if err != nil || ChatKind(chat) == "" {
+			continue
+		}
+		if it.meta {
+			if err := t.historyConversation(chat, it.conv); err != nil {
+				return err
+			}
+		}
+		for _, hm := range it.msgs {
+			if err := t.historyMessage(chat, hm.GetMessage()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// historyConversation applies a conversation's settings from history.
+func (t *Tx) historyConversation(chat types.JID, hc *waHistorySync.Conversation) error {
+	alt := types.EmptyJID
+	for _, s := range []string{hc.GetPnJID(), hc.GetLidJID()} {
+		if j, err := types.ParseJID(s); err == nil && isUser(j) && j.Server != chat.Server {
+			alt = j
+		}
+	}
+	conv, peer, err := t.Chat(chat, alt)
+	if err != nil {
+		return err
+	}
+	if conv.Kind == KindGroup && hc.GetName() != "" {
+		conv.Subject = hc.GetName()
+	}
+	if conv.Kind == KindGroup && len(hc.GetParticipant()) > 0 {
+		parts := conv.Participants[:0:0]
+		for _, gp := range hc.GetParticipant() {
+			j, err := types.ParseJID(gp.GetUserJID())
+			if err != nil {
+				continue
+			}
+			r := "member"
+			switch gp.GetRank() {
+			case waHistorySync.GroupParticipant_ADMIN:
+				r = "admin"
+			case waHistorySync.GroupParticipant_SUPERADMIN:
+				r = "superadmin"
+			}
+			p, err := t.participant(conv, j, types.EmptyJID, r)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, p)
+		}
+		sortParticipants(parts)
+		conv.Participants = parts
+	}
+	if peer != nil && hc.GetDisplayName() != "" && peer.WhatsAppPushName == "" && peer.FirstName == "" {
+		t.setPushName(peer, hc.GetDisplayName())
+	}
+	conv.IsArchived = hc.GetArchived()
+	conv.IsPinned = hc.GetPinned() > 0
+	conv.UnreadCount = int(hc.GetUnreadCount())
+	if hc.GetMarkedAsUnread() && conv.UnreadCount == 0 {
+		conv.UnreadCount = 1
+	}
+	if end := hc.GetMuteEndTime(); end > 0 {
+		conv.MutedUntil = muteTime(int64(end))
+	}
+	conv.EphemeralSecs = int(hc.GetEphemeralExpiration())
+	if ts := hc.GetLastMsgTimestamp(); ts > 0 {
+		if at := muteTime(int64(ts)); at.After(conv.LastMessageAt) {
+			conv.LastMessageAt = at
+		}
+	}
+	return nil
+}
+
+var historyStatus = map[waWeb.WebMessageInfo_Status]string{
+	waWeb.WebMessageInfo_ERROR:        StatusFailed,
+	waWeb.WebMessageInfo_PENDING:      StatusPending,
+	waWeb.WebMessageInfo_SERVER_ACK:   StatusSent,
+	waWeb.WebMessageInfo_DELIVERY_ACK: StatusDelivered,
+	waWeb.WebMessageInfo_READ:         StatusRead,
+	waWeb.WebMessageInfo_PLAYED:       StatusPlayed,
+}
+
+// historyMessage stores one history message through the live path.
+func (t *Tx) historyMessage(chat types.JID, wm *waWeb.WebMessageInfo) error {
+	if wm == nil || t.acc.Local == nil {
+		return nil
+	}
+	evt, err := t.acc.Local.ParseWebMessage(chat, wm)
+	if err != nil {
+		// Unattributable messages (no sender) cannot be stored; skip them.
+		t.in.opts.Logger.Debug("ingest: skip history message", "account", t.acc.ID, "id", wm.GetKey().GetID(), "error", err)
+		return nil
+	}
+	if evt.Message == nil {
+		if st := wm.GetMessageStubType(); st != waWeb.WebMessageInfo_UNKNOWN {
+			c := &Content{Type: TypeSystem, Body: strings.ToLower(st.String()),
+				Extra: map[string]any{"stub_type": st.String(), "parameters": wm.GetMessageStubParameters()}}
+			_, err := t.storeMessage(evt, c, false)
+			return err
+		}
+		return nil
+	}
+	raw := &events.Message{RawMessage: evt.RawMessage}
+	raw.UnwrapRaw()
+	if raw.Message.GetProtocolMessage().GetType() == waE2E.ProtocolMessage_MESSAGE_EDIT { // rewritten by ParseWebMessage
+		return t.edit(evt, evt.Info.ID, evt.Message, false)
+	}
+	if err := t.message(evt, false); err != nil {
+		return err
+	}
+	if len(wm.GetReactions()) == 0 && (!evt.Info.IsFromMe || wm.Status == nil) {
+		return nil
+	}
+	src, err := t.resolveSource(&evt.Info)
+	if err != nil {
+		return err
+	}
+	fromMe := src.fromMe
+	m, err := t.findMessage(src.conv, evt.Info.ID, &fromMe, src.senderKey())
+	if err != nil || m == nil {
+		return err
+	}
+	if fromMe && wm.Status != nil {
+		if s, ok := historyStatus[wm.GetStatus()]; ok && m.DeletedAt.IsZero() {
+			advance(m, s)
+		}
+	}
+	for _, r := range wm.GetReactions() {
+		if r.GetText() == "" {
+			continue
+		}
+		who, err := t.historyReactor(src, r.GetKey().GetFromMe(), r.GetKey().GetParticipant())
+		if err != nil {
+			return err
+		}
+		if who != "" {
+			setReaction(m, who, r.GetText(), r.GetSenderTimestampMS())
+		}
+	}
+	return nil
+}
+
+// historyReactor names who reacted, as a reactions-map key.
+func (t *Tx) historyReactor(src *source, fromMe bool, participant string) (string, error) {
+	if fromMe {
+		return t.acc.Own.String(), nil
+	}
+	if j, err := types.ParseJID(participant); err == nil && isUser(j) {
+		if t.isOwn(j) {
+			return t.acc.Own.String(), nil
+		}
+		c, err := t.Person(j, types.EmptyJID)
+		if err != nil {
+			return "", err
+		}
+		return preferredJID(c), nil
+	}
+	if src.conv.Kind == KindDirect {
+		c, err := t.contactByID(src.conv.DirectPersonID)
+		if err != nil || c == nil {
+			return "", err
+		}
+		return preferredJID(c), nil
+	}
+	return "", nil
+}
+
+// historyStatuses stores status posts from history.
+func (t *Tx) historyStatuses(msgs []*waWeb.WebMessageInfo) error {
+	for _, wm := range msgs {
+		if err := t.historyMessage(types.StatusBroadcastJID, wm); err != nil {
+			return err
+		}
+	}
+	return nil
+}

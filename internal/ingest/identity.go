@@ -1,0 +1,486 @@
+package ingest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser/store"
+)
+
+// One person is one contact row holding both their phone-number JID and
+// their LID; one direct chat is one conversation whatever form addressed
+// it. When a mapping between the forms is learned, rows made under the
+// other form are merged into the older row, references are re-pointed, and
+// every row involved gets a new seq, so the change feed shows the merge
+// (the merged-away row carries merged_into).
+
+// forms splits a user JID and its optional alternate form into the phone
+// number and LID forms, completing them from whatsmeow's LID map.
+func (t *Tx) forms(jid, alt types.JID) (pn, lid types.JID) {
+	for _, j := range []types.JID{jid, alt} {
+		if !isUser(j) {
+			continue
+		}
+		j = userJID(j)
+		switch j.Server {
+		case types.DefaultUserServer:
+			if pn.IsEmpty() {
+				pn = j
+			}
+		case types.HiddenUserServer:
+			if lid.IsEmpty() {
+				lid = j
+			}
+		}
+	}
+	if t.acc.LIDs != nil {
+		if pn.IsEmpty() && !lid.IsEmpty() {
+			if got, err := t.acc.LIDs.GetPNForLID(t.ctx, lid); err == nil && !got.IsEmpty() {
+				pn = userJID(got)
+			}
+		} else if lid.IsEmpty() && !pn.IsEmpty() {
+			if got, err := t.acc.LIDs.GetLIDForPN(t.ctx, pn); err == nil && !got.IsEmpty() {
+				lid = userJID(got)
+			}
+		}
+	}
+	return pn, lid
+}
+
+// isOwn reports whether j is the account itself.
+func (t *Tx) isOwn(j types.JID) bool {
+	j = userJID(j)
+	return (!t.acc.Own.IsEmpty() && j == userJID(t.acc.Own)) || (!t.acc.OwnLID.IsEmpty() && j == userJID(t.acc.OwnLID))
+}
+
+// personByJID finds the unmerged contact addressed by j (nil if none).
+func (t *Tx) personByJID(j types.JID) (*store.Contact, error) {
+	if j.IsEmpty() {
+		return nil, nil
+	}
+	key := j.String()
+	if id, ok := t.persons[key]; ok {
+		return t.liveContact(id)
+	}
+	if id, ok := t.as.person[key]; ok {
+		if c, err := t.liveContact(id); err != nil || c != nil {
+			return c, err
+		}
+	}
+	col := "phone_jid"
+	if j.Server == types.HiddenUserServer {
+		col = "lid_jid"
+	}
+	for _, r := range t.contacts {
+		if r.cur.MergedInto == "" && ((col == "phone_jid" && r.cur.PhoneJID == key) || (col == "lid_jid" && r.cur.LIDJID == key)) {
+			return r.cur, nil
+		}
+	}
+	rows, err := store.ContactsWhere(t.ctx, t.db, t.acc.ID, "merged_into = '' AND "+col+" = ?", key)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	c := t.trackContact(rows[0], false)
+	t.persons[key] = c.PersonID
+	return c, nil
+}
+
+// liveContact loads contact id, following merges to the survivor.
+func (t *Tx) liveContact(id string) (*store.Contact, error) {
+	for range 8 {
+		c, err := t.contactByID(id)
+		if err != nil || c == nil || c.MergedInto == "" {
+			return c, err
+		}
+		id = c.MergedInto
+	}
+	return nil, fmt.Errorf("contact %s: merge chain too long", id)
+}
+
+// Person returns the contact of a user JID, with its alternate form when
+// known (SenderAlt, RecipientAlt, PnJID/LidJID, ...). It creates the
+// contact, completes its JIDs, or merges two contacts as needed.
+func (t *Tx) Person(jid, alt types.JID) (*store.Contact, error) {
+	pn, lid := t.forms(jid, alt)
+	if pn.IsEmpty() && lid.IsEmpty() {
+		return nil, fmt.Errorf("%s is not a user JID", jid)
+	}
+	byPN, err := t.personByJID(pn)
+	if err != nil {
+		return nil, err
+	}
+	byLID, err := t.personByJID(lid)
+	if err != nil {
+		return nil, err
+	}
+	var c *store.Contact
+	switch {
+	case byPN == nil && byLID == nil:
+		first := pn
+		if first.IsEmpty() {
+			first = lid
+		}
+		id := personID(t.acc.ID, first.String())
+		if existing, err := t.liveContact(id); err != nil {
+			return nil, err
+		} else if existing != nil {
+			c = existing // a row merged away under this id: attach to its survivor
+		} else {
+			c = t.trackContact(&store.Contact{AccountID: t.acc.ID, PersonID: id, Tags: []string{}}, true)
+		}
+	case byPN == nil:
+		c = byLID
+	case byLID == nil || byPN.PersonID == byLID.PersonID:
+		c = byPN
+	default:
+		if c, err = t.mergePersons(byPN, byLID); err != nil {
+			return nil, err
+		}
+	}
+	preferred, oldLID := preferredJID(c), c.LIDJID
+	if !pn.IsEmpty() && c.PhoneJID == "" {
+		c.PhoneJID, c.PhoneE164 = pn.String(), e164(pn)
+	}
+	if !lid.IsEmpty() && c.LIDJID == "" {
+		c.LIDJID = lid.String()
+	}
+	for _, j := range []string{c.PhoneJID, c.LIDJID} {
+		if j != "" {
+			t.persons[j] = c.PersonID
+		}
+	}
+	if preferred != preferredJID(c) || oldLID != c.LIDJID {
+		if preferred != "" {
+			// The phone number became known: show it on their messages too.
+			if err := t.refreshSenderJIDs(c); err != nil {
+				return nil, err
+			}
+		}
+		if err := t.syncDirectConversation(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// preferredJID is the JID to show for a person: the phone number when
+// known, else the LID.
+func preferredJID(c *store.Contact) string {
+	if c.PhoneJID != "" {
+		return c.PhoneJID
+	}
+	return c.LIDJID
+}
+
+// mergePersons merges two contacts of one person into the older one and
+// re-points every reference to the other.
+func (t *Tx) mergePersons(a, b *store.Contact) (*store.Contact, error) {
+	// The older row survives; on a tie, the one found by phone number (a).
+	keep, gone := a, b
+	if b.CreatedAt.Before(a.CreatedAt) {
+		keep, gone = b, a
+	}
+	t.in.opts.Logger.Debug("ingest: merge contacts", "account", t.acc.ID, "keep", keep.PersonID, "merge", gone.PersonID)
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&keep.PhoneJID, gone.PhoneJID)
+	fill(&keep.PhoneE164, gone.PhoneE164)
+	fill(&keep.LIDJID, gone.LIDJID)
+	fill(&keep.FirstName, gone.FirstName)
+	fill(&keep.LastName, gone.LastName)
+	fill(&keep.Company, gone.Company)
+	fill(&keep.WhatsAppPushName, gone.WhatsAppPushName)
+	fill(&keep.BusinessName, gone.BusinessName)
+	fill(&keep.DisplayName, gone.DisplayName)
+	for _, tag := range gone.Tags {
+		if !slices.Contains(keep.Tags, tag) {
+			keep.Tags = append(keep.Tags, tag)
+		}
+	}
+	gone.MergedInto = keep.PersonID
+	for _, j := range []string{gone.PhoneJID, gone.LIDJID} {
+		if j != "" {
+			t.persons[j] = keep.PersonID
+		}
+	}
+	t.emit("contact.updated", "contact", keep.PersonID, nil)
+	t.emit("contact.updated", "contact", gone.PersonID, nil)
+
+	// Messages the merged person sent now come from the survivor, and all
+	// show its preferred JID.
+	sent, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "sender_person_id = ?", gone.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range sent {
+		t.trackMessage(m, false)
+	}
+	for _, r := range t.msgs {
+		if r.cur.SenderPersonID == gone.PersonID {
+			r.cur.SenderPersonID = keep.PersonID
+		}
+	}
+	if err := t.refreshSenderJIDs(keep); err != nil {
+		return nil, err
+	}
+	// Group participations.
+	groups, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID,
+		"conversation_id IN (SELECT conversation_id FROM wauser_participants WHERE account_id = ? AND person_id = ?)", t.acc.ID, gone.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		g = t.trackConversation(g, false)
+		for _, p := range g.Participants {
+			if p.PersonID == gone.PersonID {
+				p.PersonID = keep.PersonID
+			}
+		}
+	}
+	// Their direct conversations.
+	goneConv, err := t.directConversation(gone.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	keepConv, err := t.directConversation(keep.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case goneConv == nil:
+	case keepConv == nil:
+		goneConv.DirectPersonID = keep.PersonID
+		t.convKeys["direct:"+keep.PersonID] = goneConv.ConversationID
+	default:
+		if err := t.mergeConversations(keepConv, goneConv); err != nil {
+			return nil, err
+		}
+	}
+	delete(t.as.conv, "direct:"+gone.PersonID)
+	return keep, nil
+}
+
+// refreshSenderJIDs sets sender_jid of the person's messages to its
+// preferred JID.
+func (t *Tx) refreshSenderJIDs(c *store.Contact) error {
+	want := preferredJID(c)
+	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "sender_person_id = ? AND sender_jid <> ?", c.PersonID, want)
+	if err != nil {
+		return err
+	}
+	for _, m := range rows {
+		t.trackMessage(m, false)
+	}
+	for _, r := range t.msgs {
+		if r.cur.SenderPersonID == c.PersonID {
+			r.cur.SenderJID = want
+		}
+	}
+	return nil
+}
+
+// directConversation finds the person's unmerged direct conversation.
+func (t *Tx) directConversation(personID string) (*store.Conversation, error) {
+	key := "direct:" + personID
+	if id, ok := t.convKeys[key]; ok {
+		if id == "" {
+			return nil, nil // known not to exist
+		}
+		return t.conversationByID(id)
+	}
+	if id, ok := t.as.conv[key]; ok {
+		if id == "" {
+			return nil, nil
+		}
+		if c, err := t.conversationByID(id); err != nil || (c != nil && c.MergedInto == "" && c.DirectPersonID == personID) {
+			return c, err
+		}
+	}
+	for _, r := range t.convs {
+		if r.cur.MergedInto == "" && r.cur.Kind == KindDirect && r.cur.DirectPersonID == personID {
+			return r.cur, nil
+		}
+	}
+	rows, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID, "merged_into = '' AND kind = ? AND direct_person_id = ?", KindDirect, personID)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		t.convKeys[key] = "" // remember the absence (group members without a direct chat)
+		return nil, nil
+	}
+	c := t.trackConversation(rows[0], false)
+	t.convKeys[key] = c.ConversationID
+	return c, nil
+}
+
+// mergeConversations folds gone into keep: its messages move over (a
+// message present in both is merged into one).
+func (t *Tx) mergeConversations(keep, gone *store.Conversation) error {
+	gone.MergedInto = keep.ConversationID
+	keep.IsArchived = keep.IsArchived || gone.IsArchived
+	keep.IsPinned = keep.IsPinned || gone.IsPinned
+	keep.UnreadCount += gone.UnreadCount
+	if gone.LastMessageAt.After(keep.LastMessageAt) {
+		keep.LastMessageAt = gone.LastMessageAt
+	}
+	if gone.MutedUntil.After(keep.MutedUntil) {
+		keep.MutedUntil = gone.MutedUntil
+	}
+	gone.UnreadCount = 0
+	t.emit("conversation.updated", "conversation", keep.ConversationID, nil)
+	t.emit("conversation.updated", "conversation", gone.ConversationID, nil)
+
+	moved, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ? AND merged_into = ''", gone.ConversationID)
+	if err != nil {
+		return err
+	}
+	for _, m := range moved {
+		t.trackMessage(m, false)
+	}
+	for _, id := range slices.Clone(t.msgOrder) {
+		m := t.msgs[id].cur
+		if m.ConversationID != gone.ConversationID || m.MergedInto != "" {
+			continue
+		}
+		old := m.ConversationID
+		m.ConversationID, m.ChatJID = keep.ConversationID, keep.ChatJID
+		t.reindex(m, old)
+		// The same WhatsApp message may already be stored under the other form.
+		if twin := t.sameMessage(keep.ConversationID, m); twin != nil {
+			mergeMessages(twin, m)
+		}
+	}
+	return nil
+}
+
+// sameMessage finds another unmerged message of conversation conv that is
+// the same WhatsApp message as m.
+func (t *Tx) sameMessage(conv string, m *store.Message) *store.Message {
+	for _, id := range t.byWAID[conv+"\x00"+m.WAMessageID] {
+		o := t.msgs[id].cur
+		if o != m && o.MergedInto == "" && o.IsFromMe == m.IsFromMe && o.SenderPersonID == m.SenderPersonID {
+			return o
+		}
+	}
+	return nil
+}
+
+// mergeMessages folds message gone into keep (the older row survives).
+func mergeMessages(keep, gone *store.Message) {
+	if gone.CreatedAt.Before(keep.CreatedAt) {
+		// Keep the identity of the older row, the data of both.
+		keep, gone = gone, keep
+	}
+	if keep.ContentType == TypeUnknown && gone.ContentType != TypeUnknown {
+		keep.ContentType, keep.Body, keep.Media, keep.MediaKeys, keep.Extra = gone.ContentType, gone.Body, gone.Media, gone.MediaKeys, gone.Extra
+	}
+	if gone.EditedAt.After(keep.EditedAt) {
+		keep.Body, keep.EditedAt = gone.Body, gone.EditedAt
+	}
+	if !gone.DeletedAt.IsZero() && keep.DeletedAt.IsZero() {
+		tombstone(keep, gone.DeletedAt)
+	}
+	for who, ms := range gone.ReactionTimes {
+		setReaction(keep, who, gone.Reactions[who], ms)
+	}
+	if statusRank(gone.Status) > statusRank(keep.Status) {
+		keep.Status = gone.Status
+	}
+	gone.MergedInto = keep.MessageID
+}
+
+// syncDirectConversation keeps the person's direct conversation addressed
+// by the preferred JID, with the other form as alt_jid.
+func (t *Tx) syncDirectConversation(c *store.Contact) error {
+	conv, err := t.directConversation(c.PersonID)
+	if err != nil || conv == nil {
+		return err
+	}
+	chat, alt := preferredJID(c), ""
+	if c.PhoneJID != "" {
+		alt = c.LIDJID
+	}
+	if conv.ChatJID != chat || conv.AltJID != alt {
+		conv.ChatJID, conv.AltJID = chat, alt
+		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	}
+	return nil
+}
+
+// Chat returns the conversation of a chat JID, creating it when needed. For
+// direct chats alt is the other form of the peer (RecipientAlt/SenderAlt),
+// and the peer's contact is returned too.
+func (t *Tx) Chat(chat, alt types.JID) (*store.Conversation, *store.Contact, error) {
+	kind := ChatKind(chat)
+	switch kind {
+	case "":
+		return nil, nil, fmt.Errorf("%s is not a chat JID", chat)
+	case KindDirect:
+		p, err := t.Person(chat, alt)
+		if err != nil {
+			return nil, nil, err
+		}
+		conv, err := t.directConversation(p.PersonID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if conv == nil {
+			id := conversationID(t.acc.ID, "direct:"+p.PersonID)
+			if conv, err = t.conversationByID(id); err != nil {
+				return nil, nil, err
+			}
+			if conv == nil {
+				conv = t.trackConversation(&store.Conversation{
+					AccountID: t.acc.ID, ConversationID: id, Kind: KindDirect, DirectPersonID: p.PersonID,
+					Participants: []*store.Participant{},
+				}, true)
+			}
+			t.convKeys["direct:"+p.PersonID] = conv.ConversationID
+			if err := t.syncDirectConversation(p); err != nil {
+				return nil, nil, err
+			}
+		}
+		return conv, p, nil
+	}
+	key := chat.ToNonAD().String()
+	if id, ok := t.convKeys[key]; ok {
+		c, err := t.conversationByID(id)
+		return c, nil, err
+	}
+	if id, ok := t.as.conv[key]; ok {
+		if c, err := t.conversationByID(id); err != nil || c != nil {
+			return c, nil, err
+		}
+	}
+	id := conversationID(t.acc.ID, key)
+	c, err := t.conversationByID(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c == nil {
+		c = t.trackConversation(&store.Conversation{
+			AccountID: t.acc.ID, ConversationID: id, ChatJID: key, Kind: kind, Participants: []*store.Participant{},
+		}, true)
+	}
+	t.convKeys[key] = c.ConversationID
+	return c, nil, nil
+}
+
+// displayName picks the name to show for a contact: the address book's,
+// then the verified business name, then the WhatsApp push name.
+func displayName(c *store.Contact) string {
+	full := strings.TrimSpace(strings.TrimSpace(c.FirstName + " " + c.LastName))
+	for _, n := range []string{full, c.BusinessName, c.WhatsAppPushName} {
+		if n != "" {
+			return n
+		}
+	}
+	return ""
+}

@@ -1,0 +1,516 @@
+// Package ingest turns whatsmeow events into wauser's three record kinds
+// (conversations, contacts, messages) and their outbox events.
+//
+// Every event is applied in one transaction: rows are loaded, changed in Go,
+// and only rows that really changed are written back with the account's
+// next seqs, together with the events describing the change. Delivering an
+// event twice therefore changes nothing the second time. A writer first
+// locks the account's seq counter, so writers of one account are
+// serialized, also across processes on PostgreSQL, and seqs become visible
+// in commit order. The package does no network I/O and starts no
+// goroutines.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wauser/wauser/internal/wa"
+	"github.com/wauser/wauser/store"
+)
+
+// LIDStore is the part of whatsmeow's LID map the ingester reads.
+type LIDStore interface {
+	GetPNForLID(ctx context.Context, lid types.JID) (types.JID, error)
+	GetLIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
+}
+
+// Account is what the ingester needs to know about the account an event
+// belongs to.
+type Account struct {
+	ID     string
+	Own    types.JID // the account's phone-number JID without device; empty before pairing
+	OwnLID types.JID
+	LIDs   LIDStore // whatsmeow's LID map; may be nil
+	Local  wa.Local // parses history messages and decrypts votes/reactions; may be nil
+}
+
+// Options configure an Ingester.
+type Options struct {
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Encode returns the public form of a *store.Conversation,
+	// *store.Contact or *store.Message, marshalled as event data.
+	Encode func(row any) (any, error)
+}
+
+// Ingester applies events to the store.
+type Ingester struct {
+	st   *store.Store
+	opts Options
+
+	mu       sync.Mutex
+	accounts map[string]*accountState
+}
+
+// accountState caches identity lookups of one account. Its mutex is held
+// for the whole of each transaction of the account in this process.
+type accountState struct {
+	mu       sync.Mutex
+	person   map[string]string // user JID -> person id
+	conv     map[string]string // "direct:<person>" or chat JID -> conversation id
+	contacts map[string]bool   // person ids known to exist (unmerged)
+}
+
+func (a *accountState) reset() {
+	a.person = map[string]string{}
+	a.conv = map[string]string{}
+	a.contacts = map[string]bool{}
+}
+
+// New returns an Ingester writing to st.
+func New(st *store.Store, opts Options) *Ingester {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Encode == nil {
+		opts.Encode = func(row any) (any, error) { return row, nil }
+	}
+	return &Ingester{st: st, opts: opts, accounts: map[string]*accountState{}}
+}
+
+func (in *Ingester) account(id string) *accountState {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	a := in.accounts[id]
+	if a == nil {
+		a = &accountState{}
+		a.reset()
+		in.accounts[id] = a
+	}
+	return a
+}
+
+// Forget drops what the ingester caches for an account (after Logout).
+func (in *Ingester) Forget(account string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	delete(in.accounts, account)
+}
+
+// Handle applies one whatsmeow event. It returns nil once the change is
+// committed, or when the event does not concern the store; any error means
+// nothing of the event was written (for history, nothing of the failed
+// batch), and the event should not be acknowledged.
+func (in *Ingester) Handle(ctx context.Context, acc *Account, evt any) error {
+	switch e := evt.(type) {
+	case *events.Message:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.message(e, true) })
+	case *events.UndecryptableMessage:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.undecryptable(e) })
+	case *events.Receipt:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.receipt(e) })
+	case *events.HistorySync:
+		return in.history(ctx, acc, e)
+	case *events.PushName:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.pushName(e.JID, e.JIDAlt, e.NewPushName) })
+	case *events.BusinessName:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.businessName(e.JID, e.NewBusinessName) })
+	case *events.Contact:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.contactAction(e) })
+	case *events.JoinedGroup:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.joinedGroup(e) })
+	case *events.GroupInfo:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.groupInfo(e) })
+	case *events.Archive:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.archive(e) })
+	case *events.Pin:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.pin(e) })
+	case *events.Mute:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.mute(e) })
+	case *events.MarkChatAsRead:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.markChatAsRead(e) })
+	case *events.DeleteForMe:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.deleteForMe(e) })
+	case *events.DeleteChat:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.deleteChat(e) })
+	case *events.ClearChat:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.clearChat(e) })
+	}
+	return nil
+}
+
+// Apply runs fn in one transaction holding the account's seq counter, then
+// writes every row fn changed and the events it emitted. Other writers of
+// records (outgoing messages, contact edits) use it too.
+func (in *Ingester) Apply(ctx context.Context, acc *Account, fn func(t *Tx) error) error {
+	as := in.account(acc.ID)
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	err := in.st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		seq, err := in.st.LockCounter(ctx, tx, acc.ID, store.CounterSeq)
+		if err != nil {
+			return err
+		}
+		t := &Tx{
+			in: in, acc: acc, as: as, ctx: ctx, db: tx, now: in.opts.Now().UTC(), seq: seq,
+			convs: map[string]*tracked[*store.Conversation]{}, contacts: map[string]*tracked[*store.Contact]{},
+			msgs: map[string]*tracked[*store.Message]{}, byWAID: map[string][]string{}, fetchedWA: map[string]bool{},
+			persons: map[string]string{}, convKeys: map[string]string{},
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
+	if err != nil {
+		// Caches may hold ids of rows that were rolled back.
+		as.reset()
+		return fmt.Errorf("ingest: %w", err)
+	}
+	return nil
+}
+
+// tracked is a row loaded (orig is a copy as loaded; nil for a new row) and
+// its current state.
+type tracked[T any] struct {
+	orig, cur T
+	isNew     bool
+}
+
+type pendingEvent struct {
+	typ    string
+	kind   string // "conversation", "contact", "message", or "" for data-only events
+	id     string
+	extra  map[string]any
+	data   any  // for data-only events
+	always bool // emit even when the row did not change
+}
+
+// Tx is one transaction of the ingester: the rows it touched and the
+// events it will write.
+type Tx struct {
+	in  *Ingester
+	acc *Account
+	as  *accountState
+	ctx context.Context
+	db  bun.Tx
+	now time.Time
+	seq int64
+
+	convOrder, contactOrder, msgOrder []string
+	convs                             map[string]*tracked[*store.Conversation]
+	contacts                          map[string]*tracked[*store.Contact]
+	msgs                              map[string]*tracked[*store.Message]
+	byWAID                            map[string][]string // conversation+"\x00"+wa id -> message ids in this tx
+	fetchedWA                         map[string]bool     // wa ids whose rows are all loaded
+
+	persons  map[string]string // cache entries to publish on commit
+	convKeys map[string]string
+	events   []pendingEvent
+	quiet    bool // history: record changes emit no per-record events
+}
+
+// flush assigns seqs to the changed rows, writes them and the events.
+func (t *Tx) flush() error {
+	var (
+		convRows []*store.Conversation
+		partsFor []*store.Conversation
+		conRows  []*store.Contact
+		msgRows  []*store.Message
+		newCons  []*store.Contact
+	)
+	changed := map[string]bool{}
+	for _, id := range t.convOrder {
+		r := t.convs[id]
+		if !r.isNew && r.orig.Equal(r.cur) {
+			continue
+		}
+		t.seq++
+		r.cur.Seq, r.cur.UpdatedAt = t.seq, t.now
+		if r.isNew {
+			r.cur.CreatedAt = t.now
+		}
+		convRows = append(convRows, r.cur)
+		if r.isNew || !participantsEqual(r.orig.Participants, r.cur.Participants) {
+			partsFor = append(partsFor, r.cur)
+		}
+		changed["conversation\x00"+id] = true
+	}
+	for _, id := range t.contactOrder {
+		r := t.contacts[id]
+		if !r.isNew && r.orig.Equal(r.cur) {
+			continue
+		}
+		t.seq++
+		r.cur.Seq, r.cur.UpdatedAt = t.seq, t.now
+		if r.isNew {
+			r.cur.CreatedAt = t.now
+			newCons = append(newCons, r.cur)
+		}
+		conRows = append(conRows, r.cur)
+		changed["contact\x00"+id] = true
+	}
+	for _, id := range t.msgOrder {
+		r := t.msgs[id]
+		if !r.isNew && r.orig.Equal(r.cur) {
+			continue
+		}
+		t.seq++
+		r.cur.Seq, r.cur.UpdatedAt = t.seq, t.now
+		if r.isNew {
+			r.cur.CreatedAt = t.now
+		}
+		msgRows = append(msgRows, r.cur)
+		changed["message\x00"+id] = true
+	}
+	if len(newCons) > 0 {
+		first, err := store.NextCounter(t.ctx, t.db, t.acc.ID, store.CounterContact, int64(len(newCons)))
+		if err != nil {
+			return err
+		}
+		for i, c := range newCons {
+			c.Num = first + int64(i)
+		}
+	}
+	if err := store.UpsertConversations(t.ctx, t.db, convRows); err != nil {
+		return err
+	}
+	for _, c := range partsFor {
+		if err := store.ReplaceParticipants(t.ctx, t.db, t.acc.ID, c.ConversationID, c.Participants); err != nil {
+			return err
+		}
+	}
+	if err := store.UpsertContacts(t.ctx, t.db, conRows); err != nil {
+		return err
+	}
+	if err := store.UpsertMessages(t.ctx, t.db, msgRows); err != nil {
+		return err
+	}
+	if len(convRows)+len(conRows)+len(msgRows) > 0 {
+		if err := store.SetCounter(t.ctx, t.db, t.acc.ID, store.CounterSeq, t.seq); err != nil {
+			return err
+		}
+	}
+	evs, err := t.buildEvents(changed)
+	if err != nil {
+		return err
+	}
+	if err := store.InsertEvents(t.ctx, t.db, evs); err != nil {
+		return err
+	}
+	// Publish identity cache entries; they are valid once this commits, and
+	// Apply resets the cache if the commit fails.
+	for k, v := range t.persons {
+		t.as.person[k] = v
+	}
+	for k, v := range t.convKeys {
+		t.as.conv[k] = v
+	}
+	return nil
+}
+
+func participantsEqual(a, b []*store.Participant) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if *a[i] != *b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *Tx) buildEvents(changed map[string]bool) ([]*store.Event, error) {
+	out := make([]*store.Event, 0, len(t.events))
+	for _, pe := range t.events {
+		var (
+			data      any
+			convID    string
+			chatJID   string
+			err       error
+			rowExists bool
+		)
+		switch pe.kind {
+		case "conversation":
+			if r := t.convs[pe.id]; r != nil {
+				rowExists = true
+				data, err = t.in.opts.Encode(r.cur)
+				convID, chatJID = r.cur.ConversationID, r.cur.ChatJID
+			}
+		case "contact":
+			if r := t.contacts[pe.id]; r != nil {
+				rowExists = true
+				data, err = t.in.opts.Encode(r.cur)
+			}
+		case "message":
+			if r := t.msgs[pe.id]; r != nil {
+				rowExists = true
+				data, err = t.in.opts.Encode(r.cur)
+				convID, chatJID = r.cur.ConversationID, r.cur.ChatJID
+			}
+		default:
+			rowExists, data = true, pe.data
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !rowExists || (pe.kind != "" && !pe.always && !changed[pe.kind+"\x00"+pe.id]) {
+			continue
+		}
+		raw, err := json.Marshal(data)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s event: %w", pe.typ, err)
+		}
+		if len(pe.extra) > 0 {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return nil, fmt.Errorf("encode %s event: %w", pe.typ, err)
+			}
+			for k, v := range pe.extra {
+				b, err := json.Marshal(v)
+				if err != nil {
+					return nil, fmt.Errorf("encode %s event: %w", pe.typ, err)
+				}
+				m[k] = b
+			}
+			if raw, err = json.Marshal(m); err != nil {
+				return nil, fmt.Errorf("encode %s event: %w", pe.typ, err)
+			}
+		}
+		out = append(out, &store.Event{
+			AccountID: t.acc.ID, ID: randomID("evt_"),
+			Type: pe.typ, ConversationID: convID, ChatJID: chatJID, Data: string(raw), OccurredAt: t.now,
+		})
+	}
+	return out, nil
+}
+
+// emit queues an event about a row; it is written only if the row changed
+// in this transaction.
+func (t *Tx) emit(typ, kind, id string, extra map[string]any) {
+	if t.quiet {
+		return
+	}
+	t.events = append(t.events, pendingEvent{typ: typ, kind: kind, id: id, extra: extra})
+}
+
+// emitData queues an event with its own data.
+func (t *Tx) emitData(typ string, data any) {
+	t.events = append(t.events, pendingEvent{typ: typ, data: data})
+}
+
+// Now returns the transaction's timestamp.
+func (t *Tx) Now() time.Time { return t.now }
+
+// --- tracked rows ---
+
+func (t *Tx) trackConversation(c *store.Conversation, isNew bool) *store.Conversation {
+	if r := t.convs[c.ConversationID]; r != nil {
+		return r.cur
+	}
+	r := &tracked[*store.Conversation]{cur: c, isNew: isNew}
+	if !isNew {
+		r.orig = c.Clone()
+	}
+	t.convs[c.ConversationID] = r
+	t.convOrder = append(t.convOrder, c.ConversationID)
+	return c
+}
+
+func (t *Tx) trackContact(c *store.Contact, isNew bool) *store.Contact {
+	if r := t.contacts[c.PersonID]; r != nil {
+		return r.cur
+	}
+	r := &tracked[*store.Contact]{cur: c, isNew: isNew}
+	if !isNew {
+		r.orig = c.Clone()
+	}
+	t.contacts[c.PersonID] = r
+	t.contactOrder = append(t.contactOrder, c.PersonID)
+	return c
+}
+
+func (t *Tx) trackMessage(m *store.Message, isNew bool) *store.Message {
+	if r := t.msgs[m.MessageID]; r != nil {
+		return r.cur
+	}
+	r := &tracked[*store.Message]{cur: m, isNew: isNew}
+	if !isNew {
+		r.orig = m.Clone()
+	}
+	t.msgs[m.MessageID] = r
+	t.msgOrder = append(t.msgOrder, m.MessageID)
+	k := m.ConversationID + "\x00" + m.WAMessageID
+	t.byWAID[k] = append(t.byWAID[k], m.MessageID)
+	return m
+}
+
+// reindex records that message m moved to another conversation.
+func (t *Tx) reindex(m *store.Message, oldConv string) {
+	k := oldConv + "\x00" + m.WAMessageID
+	ids := t.byWAID[k]
+	for i, id := range ids {
+		if id == m.MessageID {
+			t.byWAID[k] = append(ids[:i], ids[i+1:]...)
+			break
+		}
+	}
+	nk := m.ConversationID + "\x00" + m.WAMessageID
+	t.byWAID[nk] = append(t.byWAID[nk], m.MessageID)
+}
+
+// conversationByID loads a conversation by id (nil if absent).
+func (t *Tx) conversationByID(id string) (*store.Conversation, error) {
+	if r := t.convs[id]; r != nil {
+		return r.cur, nil
+	}
+	rows, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ?", id)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return t.trackConversation(rows[0], false), nil
+}
+
+// contactByID loads a contact by id (nil if absent).
+func (t *Tx) contactByID(id string) (*store.Contact, error) {
+	if r := t.contacts[id]; r != nil {
+		return r.cur, nil
+	}
+	rows, err := store.ContactsWhere(t.ctx, t.db, t.acc.ID, "person_id = ?", id)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return t.trackContact(rows[0], false), nil
+}
+
+// prefetchMessages loads the messages with these WhatsApp ids into the
+// transaction in one query (history batches).
+func (t *Tx) prefetchMessages(waIDs []string) error {
+	if len(waIDs) == 0 {
+		return nil
+	}
+	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "wa_message_id IN (?)", bun.In(waIDs))
+	if err != nil {
+		return err
+	}
+	for _, m := range rows {
+		t.trackMessage(m, false)
+	}
+	for _, id := range waIDs {
+		t.fetchedWA[id] = true
+	}
+	return nil
+}

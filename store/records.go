@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// Queries of the three record kinds for the ingestion path. They take a
+// bun.IDB so that they run inside its transaction.
+
+// LockCounter locks the account's counter row until the transaction ends
+// and returns its value. Every writer of an account's records takes this
+// lock first, so writers of one account are serialized (across processes on
+// PostgreSQL) and their seqs become visible in commit order. On SQLite the
+// immediate transaction already holds the database's write lock.
+func (s *Store) LockCounter(ctx context.Context, tx bun.IDB, account, name string) (int64, error) {
+	q := tx.NewSelect().Model((*Counter)(nil)).Column("value").
+		Where("account_id = ? AND name = ?", account, name)
+	if s.Postgres() {
+		q = q.For("UPDATE")
+	}
+	var v int64
+	if err := q.Scan(ctx, &v); err != nil {
+		return 0, fmt.Errorf("store: lock counter %s of %q: %w", name, account, notFound(err))
+	}
+	return v, nil
+}
+
+// SetCounter sets the account's counter; call it in the transaction that
+// locked it.
+func SetCounter(ctx context.Context, tx bun.IDB, account, name string, value int64) error {
+	_, err := tx.NewUpdate().Model((*Counter)(nil)).Set("value = ?", value).
+		Where("account_id = ? AND name = ?", account, name).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: set counter %s of %q: %w", name, account, err)
+	}
+	return nil
+}
+
+// ConversationsWhere returns the account's conversations matching where
+// (a bun condition with its args), with their participants.
+func ConversationsWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Conversation, error) {
+	rows := []*Conversation{}
+	q := db.NewSelect().Model(&rows).Where("account_id = ?", account)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load conversations: %w", err)
+	}
+	if err := loadParticipants(ctx, db, account, rows); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func loadParticipants(ctx context.Context, db bun.IDB, account string, convs []*Conversation) error {
+	if len(convs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Conversation, len(convs))
+	ids := make([]string, 0, len(convs))
+	for _, c := range convs {
+		c.Participants = []*Participant{}
+		if c.Kind == "group" {
+			byID[c.ConversationID] = c
+			ids = append(ids, c.ConversationID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	parts := []*Participant{}
+	err := db.NewSelect().Model(&parts).
+		Where("account_id = ? AND conversation_id IN (?)", account, bun.In(ids)).
+		Order("conversation_id", "participant_jid").Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("store: load participants: %w", err)
+	}
+	for _, p := range parts {
+		c := byID[p.ConversationID]
+		c.Participants = append(c.Participants, p)
+	}
+	return nil
+}
+
+// ContactsWhere returns the account's contacts matching where.
+func ContactsWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Contact, error) {
+	rows := []*Contact{}
+	q := db.NewSelect().Model(&rows).Where("account_id = ?", account)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load contacts: %w", err)
+	}
+	return rows, nil
+}
+
+// MessagesWhere returns the account's messages matching where.
+func MessagesWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Message, error) {
+	rows := []*Message{}
+	q := db.NewSelect().Model(&rows).Where("account_id = ?", account)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load messages: %w", err)
+	}
+	return rows, nil
+}
+
+// batchSize bounds the rows of one INSERT statement.
+const batchSize = 500
+
+// UpsertConversations inserts or fully updates conversations (participants
+// are saved with ReplaceParticipants).
+func UpsertConversations(ctx context.Context, db bun.IDB, rows []*Conversation) error {
+	return upsert(ctx, db, rows, "account_id, conversation_id", "conversations")
+}
+
+// UpsertContacts inserts or fully updates contacts.
+func UpsertContacts(ctx context.Context, db bun.IDB, rows []*Contact) error {
+	return upsert(ctx, db, rows, "account_id, person_id", "contacts")
+}
+
+// UpsertMessages inserts or fully updates messages.
+func UpsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
+	return upsert(ctx, db, rows, "account_id, message_id", "messages")
+}
+
+func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	table := db.Dialect().Tables().Get(typeOf[T]())
+	set := ""
+	for _, f := range table.Fields {
+		if f.IsPK || f.Name == "created_at" {
+			continue
+		}
+		if set != "" {
+			set += ", "
+		}
+		set += string(f.SQLName) + " = EXCLUDED." + string(f.SQLName)
+	}
+	for start := 0; start < len(rows); start += batchSize {
+		chunk := rows[start:min(start+batchSize, len(rows))]
+		_, err := db.NewInsert().Model(&chunk).On("CONFLICT (" + key + ") DO UPDATE").Set(set).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: upsert %s: %w", what, err)
+		}
+	}
+	return nil
+}
+
+// ReplaceParticipants sets the participants of one conversation.
+func ReplaceParticipants(ctx context.Context, db bun.IDB, account, conversationID string, parts []*Participant) error {
+	_, err := db.NewDelete().Model((*Participant)(nil)).
+		Where("account_id = ? AND conversation_id = ?", account, conversationID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: delete participants: %w", err)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	if _, err := db.NewInsert().Model(&parts).Exec(ctx); err != nil {
+		return fmt.Errorf("store: insert participants: %w", err)
+	}
+	return nil
+}
+
+// ChangeBound returns the highest seq whose change is committed for the
+// account: every record with a seq at or below it is visible to a query
+// that starts now. (Writers hold the counter lock until they commit.)
+func (s *Store) ChangeBound(ctx context.Context, account string) (int64, error) {
+	var v int64
+	err := s.db.NewSelect().Model((*Counter)(nil)).Column("value").
+		Where("account_id = ? AND name = ?", account, CounterSeq).Scan(ctx, &v)
+	if err != nil {
+		return 0, fmt.Errorf("store: change bound of %q: %w", account, notFound(err))
+	}
+	return v, nil
+}
+
+// ChangesPage holds the rows of one page of the change feed.
+type ChangesPage struct {
+	Conversations []*Conversation
+	Contacts      []*Contact
+	Messages      []*Message
+}
+
+// ChangesAfter returns, per record kind, up to limit rows of the account
+// with after < seq <= upto, ordered by seq; conversations come with their
+// participants.
+func (s *Store) ChangesAfter(ctx context.Context, account string, after, upto int64, limit int) (*ChangesPage, error) {
+	p := &ChangesPage{Conversations: []*Conversation{}, Contacts: []*Contact{}, Messages: []*Message{}}
+	lim := int64(limit)
+	err := s.db.NewSelect().Model(&p.Conversations).
+		Where("account_id = ? AND seq > ? AND seq <= ?", account, after, upto).
+		Order("seq").Limit(lim).Scan(ctx)
+	if err == nil {
+		err = loadParticipants(ctx, s.db, account, p.Conversations)
+	}
+	if err == nil {
+		err = s.db.NewSelect().Model(&p.Contacts).
+			Where("account_id = ? AND seq > ? AND seq <= ?", account, after, upto).
+			Order("seq").Limit(lim).Scan(ctx)
+	}
+	if err == nil {
+		err = s.db.NewSelect().Model(&p.Messages).
+			Where("account_id = ? AND seq > ? AND seq <= ?", account, after, upto).
+			Order("seq").Limit(lim).Scan(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: changes: %w", err)
+	}
+	return p, nil
+}
+
+// HasChangesAfter reports whether any record of the account has seq > after.
+func (s *Store) HasChangesAfter(ctx context.Context, account string, after int64) (bool, error) {
+	for _, model := range []any{(*Conversation)(nil), (*Contact)(nil), (*Message)(nil)} {
+		ok, err := s.db.NewSelect().Model(model).Where("account_id = ? AND seq > ?", account, after).Exists(ctx)
+		if err != nil {
+			return false, fmt.Errorf("store: changes: %w", err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}

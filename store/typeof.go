@@ -1,0 +1,5 @@
+package store
+
+import "reflect"
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }

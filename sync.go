@@ -1,0 +1,167 @@
+package wauser
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sort"
+)
+
+// Cursor is a position in an account's change feed: the seq of the last
+// change a reader has seen. The zero Cursor is the beginning.
+type Cursor int64
+
+// Page size limits of SyncPage and Changes.
+const (
+	DefaultSyncLimit = 100
+	MaxSyncLimit     = 1000
+)
+
+// SyncPage is one page of the change feed (document 000's GET
+// /v1/whatsapp/sync): the conversations, contacts and messages that changed
+// after the cursor, each in its latest state.
+type SyncPage struct {
+	Conversations []Conversation `json:"conversations"`
+	Contacts      []Contact      `json:"contacts"`
+	Messages      []Message      `json:"messages"`
+	// Cursor is the highest seq in the page, or the input cursor when the
+	// page is empty; pass it to the next call.
+	Cursor Cursor `json:"cursor"`
+	// HasMore says whether changes after Cursor exist.
+	HasMore bool `json:"has_more"`
+}
+
+// ChangeKind says which record a Change carries.
+type ChangeKind string
+
+// Change kinds.
+const (
+	ChangeConversation ChangeKind = "conversation"
+	ChangeContact      ChangeKind = "contact"
+	ChangeMessage      ChangeKind = "message"
+)
+
+// Change is one changed record of the feed. Exactly one of Conversation,
+// Contact and Message is set, as Kind says.
+type Change struct {
+	Kind         ChangeKind
+	Seq          Cursor // resume after this change by passing it as the cursor
+	Conversation *Conversation
+	Contact      *Contact
+	Message      *Message
+}
+
+// SyncPage returns the records of the account whose seq is above cursor,
+// ordered by seq. limit counts the three arrays together: 0 means
+// DefaultSyncLimit, values above MaxSyncLimit are clamped, negative values
+// return ErrInvalidArgument.
+//
+// Every change of a record gives it the account's next seq, and seqs become
+// visible in commit order, so a reader that pages with the returned cursor
+// never misses a change: a record appears once per page sequence, in its
+// latest state. Records merged away (a phone-number chat that turned out
+// to be a LID chat) appear once more with merged_into set.
+func (c *Client) SyncPage(ctx context.Context, cursor Cursor, limit int) (*SyncPage, error) {
+	switch {
+	case cursor < 0:
+		return nil, invalidArg("cursor", "must not be negative, got %d", cursor)
+	case limit < 0:
+		return nil, invalidArg("limit", "must be at least 1, got %d", limit)
+	case limit == 0:
+		limit = DefaultSyncLimit
+	case limit > MaxSyncLimit:
+		limit = MaxSyncLimit
+	}
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := c.core.st
+	// Everything at or below the bound is committed; reading up to it only
+	// means no later page can reveal a lower seq.
+	bound, err := st.ChangeBound(ctx, string(id))
+	if err != nil {
+		return nil, fmt.Errorf("wauser: sync: %w", c.core.notFoundAccount(err, id))
+	}
+	rows, err := st.ChangesAfter(ctx, string(id), int64(cursor), bound, limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: sync: %w", err)
+	}
+	type item struct {
+		seq int64
+		fn  func(p *SyncPage)
+	}
+	items := make([]item, 0, len(rows.Conversations)+len(rows.Contacts)+len(rows.Messages))
+	for _, r := range rows.Conversations {
+		v := conversationFromRow(r)
+		items = append(items, item{r.Seq, func(p *SyncPage) { p.Conversations = append(p.Conversations, v) }})
+	}
+	for _, r := range rows.Contacts {
+		v := contactFromRow(r)
+		items = append(items, item{r.Seq, func(p *SyncPage) { p.Contacts = append(p.Contacts, v) }})
+	}
+	for _, r := range rows.Messages {
+		v := messageFromRow(r)
+		items = append(items, item{r.Seq, func(p *SyncPage) { p.Messages = append(p.Messages, v) }})
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].seq < items[j].seq })
+	page := &SyncPage{Conversations: []Conversation{}, Contacts: []Contact{}, Messages: []Message{}, Cursor: cursor}
+	if len(items) > limit {
+		items, page.HasMore = items[:limit], true
+	}
+	for _, it := range items {
+		it.fn(page)
+		page.Cursor = Cursor(it.seq)
+	}
+	if !page.HasMore {
+		more, err := st.HasChangesAfter(ctx, string(id), int64(page.Cursor))
+		if err != nil {
+			return nil, fmt.Errorf("wauser: sync: %w", err)
+		}
+		page.HasMore = more
+	}
+	return page, nil
+}
+
+// Changes iterates over the account's changes after cursor, fetching pages
+// of limit records lazily (see SyncPage for limit and ordering). Each Change
+// carries its own seq: to resume later, store the Seq of the last change
+// handled and pass it as cursor. The iterator ends when it has caught up;
+// it can be run again from any cursor. On error it yields (Change{}, err)
+// once and stops.
+func (c *Client) Changes(ctx context.Context, cursor Cursor, limit int) iter.Seq2[Change, error] {
+	return func(yield func(Change, error) bool) {
+		for {
+			page, err := c.SyncPage(ctx, cursor, limit)
+			if err != nil {
+				yield(Change{}, err)
+				return
+			}
+			for _, ch := range page.changes() {
+				if !yield(ch, nil) {
+					return
+				}
+			}
+			if !page.HasMore || page.Cursor == cursor {
+				return
+			}
+			cursor = page.Cursor
+		}
+	}
+}
+
+// changes returns the page's records as Changes ordered by seq.
+func (p *SyncPage) changes() []Change {
+	out := make([]Change, 0, len(p.Conversations)+len(p.Contacts)+len(p.Messages))
+	for i := range p.Conversations {
+		out = append(out, Change{Kind: ChangeConversation, Seq: Cursor(p.Conversations[i].Seq), Conversation: &p.Conversations[i]})
+	}
+	for i := range p.Contacts {
+		out = append(out, Change{Kind: ChangeContact, Seq: Cursor(p.Contacts[i].Seq), Contact: &p.Contacts[i]})
+	}
+	for i := range p.Messages {
+		out = append(out, Change{Kind: ChangeMessage, Seq: Cursor(p.Messages[i].Seq), Message: &p.Messages[i]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
