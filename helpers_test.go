@@ -1,9 +1,9 @@
 package wauser_test
 
 import (
+	"context"
 	"log/slog"
 	"os"
-	"context"
 	"testing"
 	"time"
 

@@ -148,7 +148,7 @@ func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string)
 	}
 	for start := 0; start < len(rows); start += batchSize {
 		chunk := rows[start:min(start+batchSize, len(rows))]
-		_, err := db.NewInsert().Model(&chunk).On("CONFLICT (" + key + ") DO UPDATE").Set(set).Exec(ctx)
+		_, err := db.NewInsert().Model(&chunk).On("CONFLICT ("+key+") DO UPDATE").Set(set).Returning("NULL").Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("store: upsert %s: %w", what, err)
 		}

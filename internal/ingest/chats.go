@@ -309,7 +309,7 @@ func (t *Tx) deleteForMe(evt *events.DeleteForMe) error {
 			return err
 		}
 	}
-	m, err := t.messageRow(src, evt.MessageID, evt.Timestamp)
+	m, err := t.messageRow(src, evt.MessageID)
 	if err != nil {
 		return err
 	}

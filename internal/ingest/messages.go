@@ -146,7 +146,7 @@ func (t *Tx) findMessage(conv *store.Conversation, waID string, fromMe *bool, pe
 // messageRow returns the row of a message identified by source and wa id,
 // creating an "unknown" stub when it is not stored yet (so an edit,
 // reaction or revoke that arrives first is kept and applied).
-func (t *Tx) messageRow(src *source, waID string, ts time.Time) (*store.Message, error) {
+func (t *Tx) messageRow(src *source, waID string) (*store.Message, error) {
 	fromMe := src.fromMe
 	m, err := t.findMessage(src.conv, waID, &fromMe, src.senderKey())
 	if err != nil || m != nil {
@@ -171,18 +171,20 @@ func (t *Tx) messageRow(src *source, waID string, ts time.Time) (*store.Message,
 	} else if src.sender != nil {
 		m.SenderJID, m.SenderPersonID = preferredJID(src.sender), src.sender.PersonID
 	}
-	// A row under the same id may exist, merged away: revive nothing, follow it.
+	// A row under the same id may exist in another conversation (merged
+	// away, or moved): follow it rather than insert a duplicate key.
 	if r := t.msgs[m.MessageID]; r != nil {
 		return r.cur, nil
 	}
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "message_id = ?", m.MessageID)
-	if err != nil {
-		return nil, err
+	if !t.fetchedWA[waID] {
+		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "message_id = ?", m.MessageID)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) > 0 {
+			return t.trackMessage(rows[0], false), nil
+		}
 	}
-	if len(rows) > 0 {
-		return t.trackMessage(rows[0], false), nil
-	}
-	_ = ts
 	return t.trackMessage(m, true), nil
 }
 
@@ -240,7 +242,7 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 	if err != nil {
 		return nil, err
 	}
-	m, err := t.messageRow(src, info.ID, info.Timestamp)
+	m, err := t.messageRow(src, info.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +335,7 @@ func (t *Tx) edit(evt *events.Message, waID string, newContent *waE2E.Message, l
 	if err != nil {
 		return err
 	}
-	m, err := t.messageRow(src, waID, evt.Info.Timestamp)
+	m, err := t.messageRow(src, waID)
 	if err != nil {
 		return err
 	}
@@ -383,7 +385,7 @@ func (t *Tx) revoke(evt *events.Message, key interface {
 			}
 		}
 	}
-	m, err := t.messageRow(src, key.GetID(), evt.Info.Timestamp)
+	m, err := t.messageRow(src, key.GetID())
 	if err != nil {
 		return err
 	}
@@ -439,7 +441,7 @@ func (t *Tx) reaction(evt *events.Message, waID, participant, emoji string, sent
 				author.fromMe = true
 			}
 		}
-		if m, err = t.messageRow(author, waID, time.Time{}); err != nil {
+		if m, err = t.messageRow(author, waID); err != nil {
 			return err
 		}
 	}
@@ -552,7 +554,7 @@ func (t *Tx) undecryptable(evt *events.UndecryptableMessage) error {
 	if err != nil {
 		return err
 	}
-	m, err := t.messageRow(src, evt.Info.ID, evt.Info.Timestamp)
+	m, err := t.messageRow(src, evt.Info.ID)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,181 @@
+package wauser_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/watest"
+)
+
+// syntheticHistory is one chunk of a history sync: convs direct
+// conversations, numbered from first, with perConv text messages each, a
+// third of them sent by the account.
+func syntheticHistory(first, convs, perConv int, chunk uint32, last bool) *waHistorySync.HistorySync {
+	progress := uint32(50)
+	if last {
+		progress = 100
+	}
+	data := watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, progress).Data
+	data.ChunkOrder = &chunk
+	for c := first; c < first+convs; c++ {
+		peer := types.NewJID(fmt.Sprintf("1555%07d", c), types.DefaultUserServer)
+		msgs := make([]*waWeb.WebMessageInfo, perConv)
+		for i := range msgs {
+			msgs[i] = watest.WebMessage(peer, fmt.Sprintf("3EB0%06d%06d", c, i), i%3 == 0, types.EmptyJID,
+				epoch.Add(time.Duration(c*perConv+i)*time.Second), fmt.Sprintf("message %d of conversation %d, with some text", i, c))
+		}
+		data.Conversations = append(data.Conversations, watest.HistoryConversation(peer, msgs...))
+	}
+	return data
+}
+
+// peakHeap samples the live heap while run runs and returns the peak.
+func peakHeap(run func()) uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var ms runtime.MemStats
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	run()
+	close(stop)
+	wg.Wait()
+	return peak.Load()
+}
+
+func benchDBs(b *testing.B, fn func(b *testing.B, db *testdb.DB)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, testdb.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, testdb.Postgres(b)) })
+}
+
+// BenchmarkIngestHistorySync stores a 100,000-message history (1,000
+// conversations) through the real path: the account's whatsmeow event
+// handler, ParseWebMessage, identity resolution, change tracking and
+// batched writes. Like WhatsApp, the history arrives as chunks (here 10 of
+// 100 conversations; whatsmeow decodes one blob at a time). The "raw-bun"
+// sub-benchmark upserts the same message rows with plain bun batches, as
+// the floor the real path is compared with.
+func BenchmarkIngestHistorySync(b *testing.B) {
+	const convs, perConv, chunks = 1000, 100, 10
+	benchDBs(b, func(b *testing.B, db *testdb.DB) {
+		b.Run("wauser", func(b *testing.B) {
+			var peak uint64
+			for b.Loop() {
+				b.StopTimer()
+				fresh := db
+				if db.Dialect == "sqlite" {
+					fresh = testdb.SQLite(b)
+				} else {
+					fresh = testdb.Postgres(b)
+				}
+				h := &harness{fake: watest.New(), clock: watest.NewClock(epoch), db: fresh}
+				h.c = h.openB(b)
+				_, conn := pairB(b, h, "bench")
+				runtime.GC()
+				b.StartTimer()
+				p := peakHeap(func() {
+					per := convs / chunks
+					for i := range chunks {
+						b.StopTimer()
+						data := syntheticHistory(i*per, per, perConv, uint32(i+1), i == chunks-1)
+						b.StartTimer()
+						if !conn.Emit(watest.HistoryData(data)) {
+							b.Fatal("history chunk not stored")
+						}
+					}
+				})
+				peak = max(peak, p)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(convs*perConv*b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
+		b.Run("raw-bun", func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				fresh := db
+				if db.Dialect == "sqlite" {
+					fresh = testdb.SQLite(b)
+				} else {
+					fresh = testdb.Postgres(b)
+				}
+				st := fresh.Open(b)
+				ctx := context.Background()
+				now := time.Now().UTC()
+				require.NoError(b, st.CreateAccount(ctx, &store.Account{ID: "bench", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+				rows := make([]*store.Message, 0, convs*perConv)
+				for c := range convs {
+					for i := range perConv {
+						rows = append(rows, &store.Message{
+							AccountID: "bench", MessageID: fmt.Sprintf("msg_%06d_%06d", c, i), ConversationID: fmt.Sprintf("conv_%06d", c),
+							ChatJID: fmt.Sprintf("1555%07d@s.whatsapp.net", c), WAMessageID: fmt.Sprintf("3EB0%06d%06d", c, i),
+							SenderJID: fmt.Sprintf("1555%07d@s.whatsapp.net", c), Direction: "incoming", ContentType: "text",
+							Body: fmt.Sprintf("message %d of conversation %d, with some text", i, c), Status: "received",
+							Mentions: []string{}, Reactions: map[string]string{}, ReactionTimes: map[string]int64{},
+							SentAt: now, ReceivedAt: now, Seq: int64(c*perConv + i + 1), CreatedAt: now, UpdatedAt: now,
+						})
+					}
+				}
+				b.StartTimer()
+				for start := 0; start < len(rows); start += 500 {
+					chunk := rows[start:min(start+500, len(rows))]
+					require.NoError(b, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+						return store.UpsertMessages(ctx, tx, chunk)
+					}))
+				}
+			}
+			b.ReportMetric(float64(convs*perConv*b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	})
+}
+
+// openB is open for benchmarks.
+func (h *harness) openB(b *testing.B) *wauser.Client {
+	st := h.db.Open(b)
+	c, err := wauser.New(st, h.fake.Option(), wauser.WithClock(h.clock))
+	require.NoError(b, err)
+	require.NoError(b, c.Start(context.Background()))
+	b.Cleanup(func() { _ = c.Close(); h.fake.Close() })
+	return c
+}
+
+func pairB(b *testing.B, h *harness, id wauser.AccountID) (*wauser.Client, *watest.Conn) {
+	ctx := context.Background()
+	_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: id})
+	require.NoError(b, err)
+	bot := h.c.WithAccount(id)
+	_, err = bot.PairQR(ctx)
+	require.NoError(b, err)
+	conn, err := h.fake.WaitConn(ctx, string(id))
+	require.NoError(b, err)
+	require.NoError(b, conn.Scan(phone))
+	_, err = bot.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected })
+	require.NoError(b, err)
+	return bot, conn
+}
