@@ -59,8 +59,9 @@ type session struct {
 	pairing     *Pairing // nil when no pairing was started by this session
 	qrCodes     []string
 	qrIndex     int
-	connectGen  int // completed ConnectContext calls
-	loginGen    int // Connected events
+	connectGen  int  // completed ConnectContext calls
+	loginGen    int  // Connected events
+	linked      bool // PairSuccess arrived: QR codes that come late are not rotated
 }
 
 // newSession makes the session for account a over conn and starts its
@@ -281,8 +282,12 @@ func (s *session) run() {
 					connectPending = false
 					s.conn.Client.Disconnect()
 				case sigQR:
-					stopTimer(qr)
-					qr = clock.NewTimer(firstQRTimeout)
+					// A QR event handled late (after PairSuccess overtook
+					// its signal) must not restart the rotation.
+					qr = stopTimer(qr)
+					if !s.isLinked() {
+						qr = clock.NewTimer(firstQRTimeout)
+					}
 				case sigPaired:
 					qr = stopTimer(qr)
 				case sigConnected:
@@ -302,6 +307,13 @@ func (s *session) run() {
 			}
 		}
 	}
+}
+
+// isLinked reports whether a phone linked the session's device.
+func (s *session) isLinked() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.linked
 }
 
 // isPairing reports whether the session is linking a new device.
@@ -491,6 +503,9 @@ func (s *session) onQR(codes []string) {
 }
 
 func (s *session) onPairSuccess(e *events.PairSuccess) {
+	s.mu.Lock()
+	s.linked = true
+	s.mu.Unlock()
 	s.send(sigPaired)
 	now := s.co.cfg.clock.Now().UTC()
 	row := &store.Account{
