@@ -269,7 +269,7 @@ func contentType(header string, data []byte) string {
 // last element of u's path when it has an extension.
 func fileName(disposition string, u *url.URL) string {
 	if _, params, err := mime.ParseMediaType(disposition); err == nil {
-			if name := baseName(strings.ReplaceAll(params["filename"], `\`, "/")); name != "" {
+		if name := baseName(strings.ReplaceAll(params["filename"], `\`, "/")); name != "" {
 			return name
 		}
 	}
