@@ -8,6 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/internal/wa"
 )
 
 // wrappedIQ builds an error shaped like whatsmeow's unexported
@@ -84,5 +87,31 @@ func TestWAErrorMapping(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWAErrorFromOfflineWhatsmeow maps the errors a real, offline
+// *whatsmeow.Client returns (whatsmeow-mapping section 10).
+func TestWAErrorFromOfflineWhatsmeow(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := testdb.SQLite(t).Open(t)
+	dev := st.Container().NewDevice()
+	cli := whatsmeow.NewClient(dev, nil)
+	peer := types.NewJID("15551230001", types.DefaultUserServer)
+
+	err := waError("send chat presence", cli.SendChatPresence(ctx, peer, types.ChatPresenceComposing, types.ChatPresenceMediaText))
+	require.ErrorIs(t, err, ErrNotLoggedIn, "unpaired")
+	require.ErrorIs(t, err, whatsmeow.ErrNotLoggedIn)
+
+	require.NoError(t, wa.SaveOfflinePairing(ctx, dev, types.NewADJID("15550001111", 0, 3), types.EmptyJID, "", "android", ""))
+	_, gerr := cli.GetJoinedGroups(ctx)
+	_, uerr := cli.Upload(ctx, []byte("x"), whatsmeow.MediaImage)
+	_, ierr := cli.IsOnWhatsApp(ctx, []string{"+15551230001"})
+	for _, e := range []error{gerr, uerr, ierr, cli.SendChatPresence(ctx, peer, types.ChatPresencePaused, "")} {
+		require.Error(t, e)
+		err := waError("op", e)
+		require.ErrorIs(t, err, ErrNotConnected, "paired but offline: %v", e)
+		require.ErrorIs(t, err, whatsmeow.ErrNotConnected)
 	}
 }
