@@ -26,8 +26,12 @@ const (
 	maxGroupPhoto    = 5 << 20 // bytes
 )
 
-// Disappearing-message timers WhatsApp accepts for groups.
-var groupTimers = []uint32{24 * 3600, 7 * 24 * 3600, 90 * 24 * 3600}
+// Disappearing-message timers WhatsApp accepts for groups, in seconds.
+const (
+	timer24h    = 24 * 3600
+	timer7days  = 7 * 24 * 3600
+	timer90days = 90 * 24 * 3600
+)
 
 // GroupRole is a participant's role in a group.
 type GroupRole string
@@ -194,9 +198,9 @@ func (c *Client) CreateGroup(ctx context.Context, req CreateGroupRequest) (*Grou
 	case !req.Ephemeral && timer != 0:
 		return nil, invalidArg("ephemeral_seconds", "set, but ephemeral is false")
 	case req.Ephemeral && timer == 0:
-		timer = 7 * 24 * 3600
-	case req.Ephemeral && !slices.Contains(groupTimers, timer):
-		return nil, invalidArg("ephemeral_seconds", "%d is not one of %v", timer, groupTimers)
+		timer = timer7days
+	case req.Ephemeral && timer != timer24h && timer != timer7days && timer != timer90days:
+		return nil, invalidArg("ephemeral_seconds", "%d is not %d (24 h), %d (7 days) or %d (90 days)", timer, timer24h, timer7days, timer90days)
 	}
 	var community types.JID
 	if req.CommunityID != "" {
@@ -239,11 +243,7 @@ func (c *Client) CreateGroup(ctx context.Context, req CreateGroupRequest) (*Grou
 // ErrNotFound for an unknown group and ErrForbidden when the account is not
 // a member.
 func (c *Client) GetGroup(ctx context.Context, group string) (*Group, error) {
-	jid, err := parseGroup("group", group)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.online(ctx)
+	s, jid, err := c.groupOnline(ctx, group)
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +326,7 @@ func (c *Client) UpdateGroup(ctx context.Context, group string, req UpdateGroupR
 // finishes an interrupted deletion. Participants WhatsApp refuses to remove
 // are logged and left in the group.
 func (c *Client) DeleteGroup(ctx context.Context, group string) error {
-	jid, err := parseGroup("group", group)
-	if err != nil {
-		return err
-	}
-	s, err := c.online(ctx)
+	s, jid, err := c.groupOnline(ctx, group)
 	if err != nil {
 		return err
 	}
@@ -381,27 +377,30 @@ func (c *Client) DeleteGroup(ctx context.Context, group string) error {
 // InviteCode when their privacy settings require an invite, 409 when
 // already a member (codes are WhatsApp's).
 func (c *Client) AddGroupMembers(ctx context.Context, group string, members []string) ([]GroupParticipant, error) {
-	return c.changeParticipants(ctx, group, members, whatsmeow.ParticipantChangeAdd)
+	return c.changeMembers(ctx, group, members, string(whatsmeow.ParticipantChangeAdd))
 }
 
 // RemoveGroupMembers removes people from a group; one result per person.
 func (c *Client) RemoveGroupMembers(ctx context.Context, group string, members []string) ([]GroupParticipant, error) {
-	return c.changeParticipants(ctx, group, members, whatsmeow.ParticipantChangeRemove)
+	return c.changeMembers(ctx, group, members, string(whatsmeow.ParticipantChangeRemove))
 }
 
 // PromoteGroupAdmins makes members of a group admins; one result per
 // person.
 func (c *Client) PromoteGroupAdmins(ctx context.Context, group string, members []string) ([]GroupParticipant, error) {
-	return c.changeParticipants(ctx, group, members, whatsmeow.ParticipantChangePromote)
+	return c.changeMembers(ctx, group, members, string(whatsmeow.ParticipantChangePromote))
 }
 
 // DemoteGroupAdmins makes admins of a group plain members; one result per
 // person.
 func (c *Client) DemoteGroupAdmins(ctx context.Context, group string, members []string) ([]GroupParticipant, error) {
-	return c.changeParticipants(ctx, group, members, whatsmeow.ParticipantChangeDemote)
+	return c.changeMembers(ctx, group, members, string(whatsmeow.ParticipantChangeDemote))
 }
 
-func (c *Client) changeParticipants(ctx context.Context, group string, members []string, action whatsmeow.ParticipantChange) ([]GroupParticipant, error) {
+// changeMembers validates group and members, then asks WhatsApp to apply
+// action (whatsmeow's participant change, or a join request answer) to
+// them.
+func (c *Client) changeMembers(ctx context.Context, group string, members []string, action string) ([]GroupParticipant, error) {
 	jid, err := parseGroup("group", group)
 	if err != nil {
 		return nil, err
@@ -414,20 +413,22 @@ func (c *Client) changeParticipants(ctx context.Context, group string, members [
 	if err != nil {
 		return nil, err
 	}
-	got, err := s.conn.Client.UpdateGroupParticipants(ctx, jid, jids, action)
+	var got []types.GroupParticipant
+	switch req := whatsmeow.ParticipantRequestChange(action); req {
+	case whatsmeow.ParticipantChangeApprove, whatsmeow.ParticipantChangeReject:
+		got, err = s.conn.Client.UpdateGroupRequestParticipants(ctx, jid, jids, req)
+	default:
+		got, err = s.conn.Client.UpdateGroupParticipants(ctx, jid, jids, whatsmeow.ParticipantChange(action))
+	}
 	if err != nil {
-		return nil, waError(string(action)+" group participants", err)
+		return nil, waError(action+" group members", err)
 	}
 	return participants(got), nil
 }
 
 // ListGroupJoinRequests returns the pending requests to join a group.
 func (c *Client) ListGroupJoinRequests(ctx context.Context, group string) ([]GroupJoinRequest, error) {
-	jid, err := parseGroup("group", group)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.online(ctx)
+	s, jid, err := c.groupOnline(ctx, group)
 	if err != nil {
 		return nil, err
 	}
@@ -445,43 +446,19 @@ func (c *Client) ListGroupJoinRequests(ctx context.Context, group string) ([]Gro
 // ApproveGroupJoinRequests lets people who asked to join a group in; one
 // result per person.
 func (c *Client) ApproveGroupJoinRequests(ctx context.Context, group string, members []string) ([]GroupParticipant, error) {
-	return c.answerJoinRequests(ctx, group, members, whatsmeow.ParticipantChangeApprove)
+	return c.changeMembers(ctx, group, members, string(whatsmeow.ParticipantChangeApprove))
 }
 
 // RejectGroupJoinRequests turns down requests to join a group; one result
 // per person.
 func (c *Client) RejectGroupJoinRequests(ctx context.Context, group string, members []string) ([]GroupParticipant, error) {
-	return c.answerJoinRequests(ctx, group, members, whatsmeow.ParticipantChangeReject)
-}
-
-func (c *Client) answerJoinRequests(ctx context.Context, group string, members []string, action whatsmeow.ParticipantRequestChange) ([]GroupParticipant, error) {
-	jid, err := parseGroup("group", group)
-	if err != nil {
-		return nil, err
-	}
-	jids, err := parseUsers("members", members, maxGroupSize)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.online(ctx)
-	if err != nil {
-		return nil, err
-	}
-	got, err := s.conn.Client.UpdateGroupRequestParticipants(ctx, jid, jids, action)
-	if err != nil {
-		return nil, waError(string(action)+" group join requests", err)
-	}
-	return participants(got), nil
+	return c.changeMembers(ctx, group, members, string(whatsmeow.ParticipantChangeReject))
 }
 
 // SetGroupAnnounce turns announce mode on (only admins send messages) or
 // off. It needs an admin.
 func (c *Client) SetGroupAnnounce(ctx context.Context, group string, announce bool) error {
-	jid, err := parseGroup("group", group)
-	if err != nil {
-		return err
-	}
-	s, err := c.online(ctx)
+	s, jid, err := c.groupOnline(ctx, group)
 	if err != nil {
 		return err
 	}
@@ -494,11 +471,7 @@ func (c *Client) SetGroupAnnounce(ctx context.Context, group string, announce bo
 // SetGroupLocked locks a group (only admins edit its name, topic and photo)
 // or unlocks it. It needs an admin.
 func (c *Client) SetGroupLocked(ctx context.Context, group string, locked bool) error {
-	jid, err := parseGroup("group", group)
-	if err != nil {
-		return err
-	}
-	s, err := c.online(ctx)
+	s, jid, err := c.groupOnline(ctx, group)
 	if err != nil {
 		return err
 	}
@@ -512,11 +485,7 @@ func (c *Client) SetGroupLocked(ctx context.Context, group string, locked bool) 
 // (https://chat.whatsapp.com/…). With reset the old link is revoked and a
 // new one made. It needs an admin (ErrForbidden otherwise).
 func (c *Client) GetGroupInviteLink(ctx context.Context, group string, reset bool) (string, error) {
-	jid, err := parseGroup("group", group)
-	if err != nil {
-		return "", err
-	}
-	s, err := c.online(ctx)
+	s, jid, err := c.groupOnline(ctx, group)
 	if err != nil {
 		return "", err
 	}
@@ -611,6 +580,20 @@ func (c *Client) sendChatPatch(ctx context.Context, chat, op string, build func(
 		return waError(op, err)
 	}
 	return nil
+}
+
+// groupOnline validates a group argument, then returns the account's live
+// session.
+func (c *Client) groupOnline(ctx context.Context, group string) (*session, types.JID, error) {
+	jid, err := parseGroup("group", group)
+	if err != nil {
+		return nil, types.EmptyJID, err
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, types.EmptyJID, err
+	}
+	return s, jid, nil
 }
 
 // isSelf reports whether jid is the account (by phone JID or LID).

@@ -205,19 +205,33 @@ func (c *Conn) access(jid types.JID, admin, named bool) (*group, int, error) {
 	return g, me, nil
 }
 
+// lockGroup records the call name, checks that the account is online and
+// may act on group jid (see access), and returns with f.mu held; on error
+// f.mu is not held.
+func (c *Conn) lockGroup(name string, jid types.JID, admin, named bool) (*group, int, error) {
+	if err := c.online(name); err != nil {
+		return nil, -1, err
+	}
+	c.fake.mu.Lock()
+	g, me, err := c.access(jid, admin, named)
+	if err != nil {
+		c.fake.mu.Unlock()
+		return nil, -1, err
+	}
+	return g, me, nil
+}
+
 // groupChange applies change to group jid as the account, then emits a
 // GroupInfo event built by evt to the accounts in the group.
 func (c *Conn) groupChange(name string, jid types.JID, admin func(*group) bool, change func(*group) error, evt func(*events.GroupInfo)) error {
-	if err := c.online(name); err != nil {
+	g, me, err := c.lockGroup(name, jid, false, false)
+	if err != nil {
 		return err
 	}
 	f := c.fake
-	f.mu.Lock()
-	g, me, err := c.access(jid, false, false)
-	if err == nil && admin(g) && !g.members[me].IsAdmin {
+	if admin(g) && !g.members[me].IsAdmin {
 		err = whatsmeow.ErrIQForbidden
-	}
-	if err == nil {
+	} else {
 		err = change(g)
 	}
 	if err != nil {
@@ -316,15 +330,11 @@ func (c *Conn) GetJoinedGroups(_ context.Context) ([]*types.GroupInfo, error) {
 // GetGroupInfo returns a group the account is in: ErrGroupNotFound and
 // ErrNotInGroup otherwise, as in whatsmeow.
 func (c *Conn) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInfo, error) {
-	if err := c.online("GetGroupInfo"); err != nil {
-		return nil, err
-	}
-	c.fake.mu.Lock()
-	defer c.fake.mu.Unlock()
-	g, _, err := c.access(jid, false, true)
+	g, _, err := c.lockGroup("GetGroupInfo", jid, false, true)
 	if err != nil {
 		return nil, err
 	}
+	defer c.fake.mu.Unlock()
 	info := g.snapshot()
 	return &info, nil
 }
@@ -362,21 +372,18 @@ func (c *Conn) SetGroupTopic(_ context.Context, jid types.JID, _, newID, topic s
 // SetGroupPhoto sets a group's picture (a JPEG; nil removes it) and emits
 // *events.Picture to the accounts in the group.
 func (c *Conn) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) (string, error) {
-	if err := c.online("SetGroupPhoto"); err != nil {
-		return "", err
-	}
 	if avatar != nil && http.DetectContentType(avatar) != "image/jpeg" {
+		c.record("SetGroupPhoto")
 		return "", &iqError{whatsmeow.ErrInvalidImageFormat, whatsmeow.ErrIQNotAcceptable}
 	}
-	f := c.fake
-	f.mu.Lock()
-	g, me, err := c.access(jid, false, false)
-	if err == nil && g.info.IsLocked && !g.members[me].IsAdmin {
-		err = whatsmeow.ErrIQForbidden
-	}
+	g, me, err := c.lockGroup("SetGroupPhoto", jid, false, false)
 	if err != nil {
-		f.mu.Unlock()
 		return "", err
+	}
+	f := c.fake
+	if g.info.IsLocked && !g.members[me].IsAdmin {
+		f.mu.Unlock()
+		return "", whatsmeow.ErrIQForbidden
 	}
 	id := "remove"
 	g.pictureID = ""
@@ -423,16 +430,11 @@ func (c *Conn) SetGroupJoinApprovalMode(_ context.Context, jid types.JID, mode b
 // the codes); accounts added get *events.JoinedGroup, and the accounts in
 // the group *events.GroupInfo with the change.
 func (c *Conn) UpdateGroupParticipants(_ context.Context, jid types.JID, changes []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
-	if err := c.online("UpdateGroupParticipants"); err != nil {
+	g, _, err := c.lockGroup("UpdateGroupParticipants", jid, true, false)
+	if err != nil {
 		return nil, err
 	}
 	f := c.fake
-	f.mu.Lock()
-	g, _, err := c.access(jid, true, false)
-	if err != nil {
-		f.mu.Unlock()
-		return nil, err
-	}
 	results := make([]types.GroupParticipant, 0, len(changes))
 	var changed []types.JID
 	for _, p := range changes {
@@ -511,31 +513,22 @@ func changeMember(g *group, jid types.JID, action whatsmeow.ParticipantChange) t
 // GetGroupRequestParticipants returns the pending join requests; only
 // admins may.
 func (c *Conn) GetGroupRequestParticipants(_ context.Context, jid types.JID) ([]types.GroupParticipantRequest, error) {
-	if err := c.online("GetGroupRequestParticipants"); err != nil {
-		return nil, err
-	}
-	c.fake.mu.Lock()
-	defer c.fake.mu.Unlock()
-	g, _, err := c.access(jid, true, false)
+	g, _, err := c.lockGroup("GetGroupRequestParticipants", jid, true, false)
 	if err != nil {
 		return nil, err
 	}
+	defer c.fake.mu.Unlock()
 	return slices.Clone(g.requests), nil
 }
 
 // UpdateGroupRequestParticipants approves or rejects join requests; only
 // admins may. A JID without a request gets Error 404.
 func (c *Conn) UpdateGroupRequestParticipants(_ context.Context, jid types.JID, changes []types.JID, action whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error) {
-	if err := c.online("UpdateGroupRequestParticipants"); err != nil {
+	g, _, err := c.lockGroup("UpdateGroupRequestParticipants", jid, true, false)
+	if err != nil {
 		return nil, err
 	}
 	f := c.fake
-	f.mu.Lock()
-	g, _, err := c.access(jid, true, false)
-	if err != nil {
-		f.mu.Unlock()
-		return nil, err
-	}
 	var results []types.GroupParticipant
 	var joined []types.JID
 	for _, p := range changes {
@@ -567,18 +560,14 @@ func (c *Conn) UpdateGroupRequestParticipants(_ context.Context, jid types.JID, 
 // GetGroupInviteLink returns the group's invite link, making a new code
 // when reset (the old one is then revoked); only admins may.
 func (c *Conn) GetGroupInviteLink(_ context.Context, jid types.JID, reset bool) (string, error) {
-	if err := c.online("GetGroupInviteLink"); err != nil {
+	g, me, err := c.lockGroup("GetGroupInviteLink", jid, false, true)
+	if err != nil {
 		return "", err
 	}
 	f := c.fake
-	f.mu.Lock()
-	g, me, err := c.access(jid, false, true)
-	if err == nil && !g.members[me].IsAdmin {
-		err = &iqError{whatsmeow.ErrGroupInviteLinkUnauthorized, whatsmeow.ErrIQNotAuthorized}
-	}
-	if err != nil {
+	if !g.members[me].IsAdmin {
 		f.mu.Unlock()
-		return "", err
+		return "", &iqError{whatsmeow.ErrGroupInviteLinkUnauthorized, whatsmeow.ErrIQNotAuthorized}
 	}
 	var evt *events.GroupInfo
 	if g.invite == "" || reset {
@@ -665,16 +654,11 @@ func (c *Conn) JoinGroupWithLink(_ context.Context, code string) (types.JID, err
 // LeaveGroup leaves a group; the account and those left in the group get
 // *events.GroupInfo with the account in Leave.
 func (c *Conn) LeaveGroup(_ context.Context, jid types.JID) error {
-	if err := c.online("LeaveGroup"); err != nil {
+	g, me, err := c.lockGroup("LeaveGroup", jid, false, false)
+	if err != nil {
 		return err
 	}
 	f := c.fake
-	f.mu.Lock()
-	g, me, err := c.access(jid, false, false)
-	if err != nil {
-		f.mu.Unlock()
-		return err
-	}
 	conns := f.memberConns(g)
 	left := g.members[me].JID
 	g.members = slices.Delete(g.members, me, me+1)
