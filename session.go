@@ -299,9 +299,12 @@ func (s *session) run() {
 			retry = nil
 		case <-timerC(qr):
 			qr = nil
-			if s.rotateQR() {
+			switch {
+			case s.isLinked():
+				// The phone linked the device while the timer fired.
+			case s.rotateQR():
 				qr = clock.NewTimer(nextQRTimeout)
-			} else {
+			default:
 				s.conn.Client.Disconnect()
 				s.pairingFailed(errors.New("the QR codes expired before a phone scanned one"))
 			}
