@@ -1,6 +1,7 @@
 package wauser_test
 
 import (
+	"encoding/json"
 	"slices"
 	"sync"
 	"testing"
@@ -228,4 +229,29 @@ func TestDeleteGroupAsMemberLeavesOthers(t *testing.T) {
 	require.Equal(t, []types.JID{alice, bob}, []types.JID{info.Participants[0].JID, info.Participants[1].JID},
 		"a plain member cannot remove anyone: it only leaves")
 	require.Len(t, info.Participants, 2)
+}
+
+// TestGroupJSONUsesDocumentNames pins the JSON field names the REST layer
+// serves: document 003's where it has them.
+func TestGroupJSONUsesDocumentNames(t *testing.T) {
+	t.Parallel()
+	raw, err := json.Marshal(wauser.Group{ID: groupID, Owner: selfPN, Created: epoch, Members: []types.JID{selfPN}, Admins: []types.JID{selfPN}, Participants: []wauser.GroupParticipant{{JID: selfPN, Role: wauser.RoleSuperAdmin}}})
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(raw, &fields))
+	for _, name := range []string{"id", "name", "topic", "owner", "created", "announce", "locked", "ephemeral", "members", "admins", "archived", "muted", "pinned", "participants"} {
+		require.Contains(t, fields, name)
+	}
+	require.Equal(t, "120363012345678901@g.us", fields["id"])
+	require.Equal(t, []any{"15550001111@s.whatsapp.net"}, fields["members"])
+	require.Equal(t, "2026-11-21T12:00:00Z", fields["created"])
+	require.NotContains(t, fields, "community_id", "omitted when empty")
+	require.JSONEq(t, `{"jid":"15550001111@s.whatsapp.net","role":"superadmin"}`, string(mustJSON(t, fields["participants"].([]any)[0])))
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	return raw
 }
