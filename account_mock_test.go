@@ -37,7 +37,7 @@ type mockHarness struct {
 	loggedIn atomic.Bool // what IsLoggedIn answers
 }
 
-func newMockHarness(t *testing.T, db *testdb.DB) *mockHarness {
+func newMockHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *mockHarness {
 	t.Helper()
 	ctrl := gomock.NewController(t)
 	h := &mockHarness{m: mocks.NewMockClient(ctrl), clock: watest.NewClock(epoch)}
@@ -48,7 +48,7 @@ func newMockHarness(t *testing.T, db *testdb.DB) *mockHarness {
 		h.made++
 		return h.m
 	}
-	c, err := wauser.New(db.Open(t), wauser.WithWhatsApp(factory), wauser.WithClock(h.clock))
+	c, err := wauser.New(db.Open(t), append([]wauser.Option{wauser.WithWhatsApp(factory), wauser.WithClock(h.clock)}, opts...)...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() {
@@ -147,10 +147,10 @@ func TestMockBadPhoneMakesNoCall(t *testing.T) {
 }
 
 // pairedMock makes a paired account whose session is connected through the mock.
-func pairedMock(t *testing.T, db *testdb.DB) *mockHarness {
+func pairedMock(t *testing.T, db *testdb.DB, opts ...wauser.Option) *mockHarness {
 	t.Helper()
 	ctx := ctxTimeout(t)
-	h := newMockHarness(t, db)
+	h := newMockHarness(t, db, opts...)
 	_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "p"})
 	require.NoError(t, err)
 	h.expectSession()

@@ -20,19 +20,25 @@ var phone = watest.Phone{
 	PushName: "Sales",
 }
 
-// pair creates account id and pairs it through the fake.
+// pair creates account id and pairs it through the fake with phone.
 func pair(t *testing.T, h *harness, id wauser.AccountID) (*wauser.Client, *watest.Conn) {
+	t.Helper()
+	return pairWith(t, h, id, phone)
+}
+
+// pairWith creates account id and pairs it through the fake with p.
+func pairWith(t *testing.T, h *harness, id wauser.AccountID, p watest.Phone) (*wauser.Client, *watest.Conn) {
 	t.Helper()
 	ctx := ctxTimeout(t)
 	_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: id})
 	require.NoError(t, err)
 	bot := h.c.WithAccount(id)
-	p, err := bot.PairQR(ctx)
+	pairing, err := bot.PairQR(ctx)
 	require.NoError(t, err)
-	require.Equal(t, wauser.PairingQR, p.Status)
+	require.Equal(t, wauser.PairingQR, pairing.Status)
 	conn, err := h.fake.WaitConn(ctx, string(id))
 	require.NoError(t, err)
-	require.NoError(t, conn.Scan(phone))
+	require.NoError(t, conn.Scan(p))
 	waitState(t, bot, wauser.StateConnected)
 	// The supervisor stopped rotating QR codes and has nothing scheduled.
 	require.NoError(t, h.clock.Wait(ctx, func(p []time.Duration) bool { return len(p) == 0 }))

@@ -56,6 +56,8 @@ type config struct {
 	factory    wa.Factory
 	backoffMin time.Duration
 	backoffMax time.Duration
+	mediaLimit int64 // bytes; UploadMedia refuses larger files
+	privateURL bool  // media may be fetched from non-public addresses
 }
 
 // Option configures a Client. Options validate their input; New returns the
@@ -111,6 +113,32 @@ func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
 	}
 }
 
+// WithMediaLimit sets the largest file UploadMedia accepts, in bytes, from
+// bytes, a reader or a URL alike. The default is 100 MiB. Files are held in
+// memory while they are encrypted and uploaded.
+func WithMediaLimit(maxBytes int64) Option {
+	return func(c *config) error {
+		if maxBytes <= 0 {
+			return invalidArg("media limit", "must be positive, got %d", maxBytes)
+		}
+		c.mediaLimit = maxBytes
+		return nil
+	}
+}
+
+// WithPrivateMediaURLs lets UploadMedia fetch URLs on loopback, private,
+// link-local and other non-public addresses, and through the HTTP client's
+// proxy. By default such addresses are refused when the connection is
+// dialed (so a public name resolving to a private address is refused too),
+// and media is fetched without a proxy, whose address would be the only one
+// that could be checked. Tests with servers on localhost turn it on.
+func WithPrivateMediaURLs() Option {
+	return func(c *config) error {
+		c.privateURL = true
+		return nil
+	}
+}
+
 // WithWhatsApp replaces the connection to WhatsApp's servers. Package watest
 // uses it to plug in its fake (watest.Fake.Option); programs do not need it.
 func WithWhatsApp(f wa.Factory) Option {
@@ -137,6 +165,7 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		factory:    wa.NewWhatsmeow,
 		backoffMin: time.Second,
 		backoffMax: 2 * time.Minute,
+		mediaLimit: 100 << 20,
 	}
 	for _, o := range opts {
 		if o == nil {

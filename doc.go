@@ -33,6 +33,41 @@
 // [Client.Logout] unlinks the device and deletes the account and its data;
 // it works offline too.
 //
+// # Recipients
+//
+// Methods that take a person, group or chat accept the same strings:
+// a phone number in E.164 with or without "+" ("+15551234567"), or a JID
+// (…@s.whatsapp.net, …@lid, …@g.us, …@newsletter, status@broadcast).
+// [ParseRecipient] is that parser, with document 003's recipient_type
+// deciding how a bare id is read. Malformed input returns
+// [ErrInvalidArgument] before anything is sent to WhatsApp.
+//
+// # Groups, chats and channels
+//
+// [Client.CreateGroup], [Client.GetGroup], [Client.UpdateGroup],
+// [Client.AddGroupMembers] and the other group methods follow document
+// 003; changes of several people answer one [GroupParticipant] per person,
+// whose Error is WhatsApp's status for that person (403 with an invite
+// code: their privacy settings need an invite). WhatsApp cannot delete a
+// group: [Client.DeleteGroup] removes the others (when the account is an
+// admin), leaves, and deletes the chat. [Client.ArchiveChat],
+// [Client.PinChat] and [Client.ClearChat] change the chat list on the phone
+// and every linked device through WhatsApp's app state. Channels are
+// [Newsletter] values: [Client.ListNewsletters], [Client.GetNewsletter] (by
+// JID or invite link), [Client.FollowNewsletter]. The store learns about
+// these changes from the events WhatsApp sends back, like about changes
+// made on the phone.
+//
+// # Media
+//
+// [Client.UploadMedia] uploads a file (bytes, a reader, or a URL it
+// fetches) to WhatsApp's media servers and keeps what a message needs to
+// point at it under a [MediaID]. Files larger than [WithMediaLimit] are
+// refused; the content type is sniffed when not given. URLs are fetched
+// with the [WithHTTPClient] client, and addresses that are not public
+// (loopback, private, link-local...) are refused when the connection is
+// dialed, unless [WithPrivateMediaURLs].
+//
 // # Storage
 //
 // [github.com/wauser/wauser/store] holds the bun models and migrations, which
@@ -52,10 +87,13 @@
 // # Errors
 //
 // Errors are sentinel values ([ErrNotFound], [ErrInvalidArgument],
-// [ErrNotConnected], ...) matched with errors.Is. Invalid arguments are
-// *[ArgumentError] values naming the field, and are detected before anything
-// is sent to WhatsApp. Errors from whatsmeow are wrapped, so errors.Is finds
-// both the wauser sentinel and the whatsmeow cause.
+// [ErrNotConnected], [ErrForbidden], [ErrRateLimited], ...) matched with
+// errors.Is. Invalid arguments are *[ArgumentError] values naming the field,
+// and are detected before anything is sent to WhatsApp. Errors from
+// whatsmeow are wrapped, so errors.Is finds both the wauser sentinel and the
+// whatsmeow cause: a group that does not exist matches both [ErrNotFound]
+// and whatsmeow.ErrGroupNotFound, an IQ answered 403 both [ErrForbidden]
+// and the *whatsmeow.IQError.
 //
 // # Testing
 //

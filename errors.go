@@ -5,18 +5,23 @@ import (
 	"fmt"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
 )
 
 // Sentinel errors. Match them with errors.Is; errors from whatsmeow are
 // wrapped, not flattened, so errors.Is also finds the whatsmeow cause.
 var (
-	// ErrNotFound: the account, conversation, message or other record does
-	// not exist (GetAccount, Logout, Status, ...).
+	// ErrNotFound: the account, conversation, message, media or other record
+	// does not exist (GetAccount, Logout, Status, GetMedia, ...), or WhatsApp
+	// says so (status 404 or 410: an unknown group or channel, a revoked
+	// invite link).
 	ErrNotFound = errors.New("wauser: not found")
 
 	// ErrInvalidArgument: an argument failed validation before anything was
-	// sent to WhatsApp or written. The error is an *ArgumentError naming the
-	// field.
+	// sent to WhatsApp or written; the error is then an *ArgumentError naming
+	// the field. It is also returned, wrapping whatsmeow's error, when
+	// WhatsApp itself rejects a request as malformed (status 400 or 406, an
+	// image it cannot use, an invalid invite link...).
 	ErrInvalidArgument = errors.New("wauser: invalid argument")
 
 	// ErrAccountExists: CreateAccount with an id already in use.
@@ -37,8 +42,19 @@ var (
 	ErrNotLoggedIn = errors.New("wauser: account not logged in")
 
 	// ErrNotConnected: the account is paired but not connected to WhatsApp
-	// right now. The operation may succeed later.
+	// right now, or the connection dropped or timed out before WhatsApp
+	// answered. The operation may succeed later.
 	ErrNotConnected = errors.New("wauser: not connected")
+
+	// ErrForbidden: WhatsApp refused the operation to this account (status
+	// 401 or 403): it is not a member of the group, not an admin where one is
+	// needed, or hidden from by the other user's privacy settings (group
+	// operations such as UpdateGroup, AddGroupMembers, GetGroupInviteLink).
+	ErrForbidden = errors.New("wauser: forbidden")
+
+	// ErrRateLimited: WhatsApp answered "rate-overlimit" (status 429). Wait
+	// before trying again.
+	ErrRateLimited = errors.New("wauser: rate limited")
 
 	// ErrNotStarted: an operation that needs a connection was called before
 	// Client.Start.
@@ -72,16 +88,61 @@ func invalidArg(field, format string, args ...any) error {
 }
 
 // waError wraps an error from whatsmeow for operation op, adding the
-// matching sentinel while keeping the cause for errors.Is.
+// matching sentinel (see waSentinel) while keeping the cause, so that
+// errors.Is finds both.
 func waError(op string, err error) error {
-	switch {
-	case errors.Is(err, whatsmeow.ErrNotConnected), errors.Is(err, whatsmeow.ErrIQDisconnected):
-		return fmt.Errorf("wauser: %s: %w: %w", op, ErrNotConnected, err)
-	case errors.Is(err, whatsmeow.ErrNotLoggedIn):
-		return fmt.Errorf("wauser: %s: %w: %w", op, ErrNotLoggedIn, err)
-	case errors.Is(err, whatsmeow.ErrPhoneNumberTooShort), errors.Is(err, whatsmeow.ErrPhoneNumberIsNotInternational):
-		return fmt.Errorf("wauser: %s: %w: %w", op, ErrInvalidArgument, err)
-	default:
-		return fmt.Errorf("wauser: %s: %w", op, err)
+	if sentinel := waSentinel(err); sentinel != nil {
+		return fmt.Errorf("wauser: %s: %w: %w", op, sentinel, err)
 	}
+	return fmt.Errorf("wauser: %s: %w", op, err)
+}
+
+// waSentinel returns the wauser sentinel that err from whatsmeow stands for,
+// or nil. whatsmeow's named errors are matched first (some of them wrap an
+// *IQError of another class); then the status code of an IQ or GraphQL
+// error decides.
+func waSentinel(err error) error {
+	var disconnected *whatsmeow.DisconnectedError
+	switch {
+	case errors.Is(err, whatsmeow.ErrNotLoggedIn):
+		return ErrNotLoggedIn
+	case errors.Is(err, whatsmeow.ErrNotConnected), errors.As(err, &disconnected),
+		errors.Is(err, whatsmeow.ErrIQTimedOut), errors.Is(err, whatsmeow.ErrMessageTimedOut):
+		return ErrNotConnected
+	case errors.Is(err, whatsmeow.ErrGroupNotFound), errors.Is(err, whatsmeow.ErrInviteLinkRevoked),
+		errors.Is(err, whatsmeow.ErrProfilePictureNotSet):
+		return ErrNotFound
+	case errors.Is(err, whatsmeow.ErrNotInGroup), errors.Is(err, whatsmeow.ErrGroupInviteLinkUnauthorized),
+		errors.Is(err, whatsmeow.ErrProfilePictureUnauthorized):
+		return ErrForbidden
+	case errors.Is(err, whatsmeow.ErrPhoneNumberTooShort), errors.Is(err, whatsmeow.ErrPhoneNumberIsNotInternational),
+		errors.Is(err, whatsmeow.ErrInvalidImageFormat), errors.Is(err, whatsmeow.ErrInviteLinkInvalid),
+		errors.Is(err, whatsmeow.ErrInvalidDisappearingTimer), errors.Is(err, whatsmeow.ErrRecipientADJID),
+		errors.Is(err, whatsmeow.ErrUnknownServer), errors.Is(err, whatsmeow.ErrBroadcastListUnsupported):
+		return ErrInvalidArgument
+	}
+	var iq *whatsmeow.IQError
+	if errors.As(err, &iq) {
+		return statusSentinel(iq.Code)
+	}
+	var gql types.GraphQLError
+	if errors.As(err, &gql) {
+		return statusSentinel(gql.Extensions.ErrorCode)
+	}
+	return nil
+}
+
+// statusSentinel maps a WhatsApp status code (IQ or GraphQL) to a sentinel.
+func statusSentinel(code int) error {
+	switch code {
+	case 400, 406:
+		return ErrInvalidArgument
+	case 401, 403:
+		return ErrForbidden
+	case 404, 410:
+		return ErrNotFound
+	case 429:
+		return ErrRateLimited
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package wauser_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
@@ -71,4 +72,70 @@ func ExampleOpen() {
 	accounts, _ := c.ListAccounts(ctx)
 	fmt.Println(len(accounts), "accounts")
 	// Output: 0 accounts
+}
+
+// Create a group, add a member and share its invite link. The fake
+// WhatsApp of package watest stands in for the servers and the members'
+// phones here.
+func ExampleClient_CreateGroup() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	fake := watest.New()
+	fake.Register("+15551230001", "+15551230002") // numbers that are on WhatsApp
+	c, err := wauser.New(st, fake.Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "shop"}); err != nil {
+		panic(err)
+	}
+	if _, err := c.PairQR(ctx); err != nil {
+		panic(err)
+	}
+	conn, _ := fake.WaitConn(ctx, "shop")
+	_ = conn.Scan(watest.Phone{JID: types.NewJID("15550009999", types.DefaultUserServer)})
+	if _, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.Connected }); err != nil {
+		panic(err)
+	}
+
+	g, err := c.CreateGroup(ctx, wauser.CreateGroupRequest{
+		Name:     "Orders",
+		Members:  []string{"+15551230001", "+15559999999"},
+		Announce: true, // only admins post
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(g.Name, "created; announce:", g.Announce)
+	for _, p := range g.Participants {
+		fmt.Printf("  %s %s error=%d\n", p.JID.User, p.Role, p.Error)
+	}
+
+	added, err := c.AddGroupMembers(ctx, g.ID.String(), []string{"+15551230002"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("added", added[0].JID.User, "error", added[0].Error)
+
+	link, err := c.GetGroupInviteLink(ctx, g.ID.String(), false)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(strings.HasPrefix(link, "https://chat.whatsapp.com/"))
+	// Output:
+	// Orders created; announce: true
+	//   15550009999 superadmin error=0
+	//   15551230001 member error=0
+	//   15559999999 member error=404
+	// added 15551230002 error 0
+	// true
 }

@@ -23,11 +23,12 @@ type harness struct {
 	fake  *watest.Fake
 	clock *watest.Clock
 	db    *testdb.DB
+	opts  []wauser.Option
 }
 
-func newHarness(t *testing.T, db *testdb.DB) *harness {
+func newHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *harness {
 	t.Helper()
-	h := &harness{fake: watest.New(), clock: watest.NewClock(epoch), db: db}
+	h := &harness{fake: watest.New(), clock: watest.NewClock(epoch), db: db, opts: opts}
 	h.c = h.open(t)
 	return h
 }
@@ -37,7 +38,9 @@ func newHarness(t *testing.T, db *testdb.DB) *harness {
 func (h *harness) open(t *testing.T) *wauser.Client {
 	t.Helper()
 	st := h.db.Open(t)
-	c, err := wauser.New(st, h.fake.Option(), wauser.WithClock(h.clock), wauser.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
+	// Errors are logged to stderr: a failing test then shows why.
+	logger := wauser.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	c, err := wauser.New(st, append([]wauser.Option{h.fake.Option(), wauser.WithClock(h.clock), logger}, h.opts...)...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() {

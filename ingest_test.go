@@ -67,7 +67,7 @@ func ingestCases() []ingestCase {
 				m := s.msgs["I1"]
 				require.Equal(t, "image", m.ContentType)
 				require.Equal(t, "a cat", m.Body)
-				require.Equal(t, &wauser.Media{MimeType: "image/jpeg", Size: 1234, SHA256: "abcd", Width: 640, Height: 480, Caption: "a cat"}, m.Media)
+				require.Equal(t, &wauser.MessageMedia{MimeType: "image/jpeg", Size: 1234, SHA256: "abcd", Width: 640, Height: 480, Caption: "a cat"}, m.Media)
 				raw, err := json.Marshal(s.page)
 				require.NoError(t, err)
 				for _, secret := range []string{"secret-url", "secret-path", "media_key", "direct_path"} {

@@ -78,9 +78,9 @@ type Contact struct {
 	Seq        int64    `json:"seq"`
 }
 
-// Media is the public metadata of a message's media. Keys for downloading
-// it are stored but never part of it.
-type Media = store.MediaInfo
+// MessageMedia is the public metadata of a message's media. Keys for
+// downloading it are stored but never part of it.
+type MessageMedia = store.MediaInfo
 
 // Message is one message (document 000).
 type Message struct {
@@ -99,7 +99,7 @@ type Message struct {
 	ReplyToWAID    string            `json:"reply_to_wa_id"`
 	Mentions       []string          `json:"mentions,omitempty"`
 	Reactions      map[string]string `json:"reactions"` // sender JID -> emoji
-	Media          *Media            `json:"media,omitempty"`
+	Media          *MessageMedia     `json:"media,omitempty"`
 	// Extra holds type-specific details: "poll" (question, options,
 	// selectable_count, votes), location fields, "contacts" (cards).
 	Extra      map[string]any `json:"extra,omitempty"`
@@ -182,7 +182,7 @@ func messageFromRow(r *store.Message) Message {
 		m.Reactions = map[string]string{}
 	}
 	if r.Media != "" {
-		var media Media
+		var media MessageMedia
 		if json.Unmarshal([]byte(r.Media), &media) == nil {
 			m.Media = &media
 		}

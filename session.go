@@ -304,9 +304,12 @@ func (s *session) run() {
 			retry = nil
 		case <-timerC(qr):
 			qr = nil
-			if s.rotateQR() {
+			switch {
+			case !s.awaitingScan():
+				// The phone linked the device while the timer fired.
+			case s.rotateQR():
 				qr = clock.NewTimer(nextQRTimeout)
-			} else {
+			default:
 				s.conn.Client.Disconnect()
 				s.pairingFailed(errors.New("the QR codes expired before a phone scanned one"))
 			}
@@ -493,9 +496,6 @@ func (s *session) ingestAccount() *ingest.Account {
 	acc := &ingest.Account{ID: string(s.id), Local: s.conn.Local, OwnLID: dev.LID.ToNonAD()}
 	if dev.ID != nil {
 		acc.Own = dev.ID.ToNonAD()
-	}
-	if dev.LIDs != nil {
-		acc.LIDs = dev.LIDs
 	}
 	return acc
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -148,7 +150,7 @@ func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string)
 	}
 	for start := 0; start < len(rows); start += batchSize {
 		chunk := rows[start:min(start+batchSize, len(rows))]
-		_, err := db.NewInsert().Model(&chunk).On("CONFLICT ("+key+") DO UPDATE").Set(set).Returning("NULL").Exec(ctx)
+		_, err := db.NewInsert().Model(&chunk).On("CONFLICT (" + key + ") DO UPDATE").Set(set).Returning("NULL").Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("store: upsert %s: %w", what, err)
 		}
@@ -232,4 +234,22 @@ func (s *Store) HasChangesAfter(ctx context.Context, account string, after int64
 		}
 	}
 	return false, nil
+}
+
+// LIDMapping looks up whatsmeow's LID <-> phone-number map
+// (whatsmeow_lid_map, shared by every device of the database) inside db,
+// so that a transaction needs no second connection. Given the user part of
+// a LID it returns the phone number's user part, or the reverse with
+// fromPN; "" when unknown.
+func LIDMapping(ctx context.Context, db bun.IDB, user string, fromPN bool) (string, error) {
+	q := "SELECT pn FROM whatsmeow_lid_map WHERE lid = ?"
+	if fromPN {
+		q = "SELECT lid FROM whatsmeow_lid_map WHERE pn = ?"
+	}
+	var out string
+	err := db.QueryRowContext(ctx, q, user).Scan(&out)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: lid map: %w", err)
+	}
+	return out, nil
 }

@@ -33,6 +33,9 @@ type Conn struct {
 	qrShown   bool
 	calls     []string
 	changed   chan struct{} // closed and replaced on every call
+	uploads   []Upload
+	presences []SentPresence
+	patches   []appstate.PatchInfo
 }
 
 type handler struct {
@@ -347,11 +350,6 @@ func (c *Conn) SendPresence(_ context.Context, _ types.Presence) error {
 	return c.online("SendPresence")
 }
 
-// SendAppState is not emulated.
-func (c *Conn) SendAppState(_ context.Context, _ appstate.PatchInfo) error {
-	return c.notEmulated("SendAppState")
-}
-
 // TryFetchPrivacySettings is not emulated.
 func (c *Conn) TryFetchPrivacySettings(_ context.Context, _ bool) (*types.PrivacySettings, error) {
 	return nil, c.notEmulated("TryFetchPrivacySettings")
@@ -360,11 +358,6 @@ func (c *Conn) TryFetchPrivacySettings(_ context.Context, _ bool) (*types.Privac
 // SendMessage is not emulated yet.
 func (c *Conn) SendMessage(_ context.Context, _ types.JID, _ *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	return whatsmeow.SendResponse{}, c.notEmulated("SendMessage")
-}
-
-// Upload is not emulated yet.
-func (c *Conn) Upload(_ context.Context, _ []byte, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
-	return whatsmeow.UploadResponse{}, c.notEmulated("Upload")
 }
 
 // Download is not emulated yet.
@@ -382,99 +375,9 @@ func (c *Conn) MarkRead(_ context.Context, _ []types.MessageID, _ time.Time, _, 
 	return c.notEmulated("MarkRead")
 }
 
-// SendChatPresence is not emulated yet.
-func (c *Conn) SendChatPresence(_ context.Context, _ types.JID, _ types.ChatPresence, _ types.ChatPresenceMedia) error {
-	return c.notEmulated("SendChatPresence")
-}
-
 // SetDisappearingTimer is not emulated yet.
 func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Duration, _ time.Time) error {
 	return c.notEmulated("SetDisappearingTimer")
-}
-
-// GetJoinedGroups is not emulated yet.
-func (c *Conn) GetJoinedGroups(_ context.Context) ([]*types.GroupInfo, error) {
-	return nil, c.notEmulated("GetJoinedGroups")
-}
-
-// CreateGroup is not emulated yet.
-func (c *Conn) CreateGroup(_ context.Context, _ whatsmeow.ReqCreateGroup) (*types.GroupInfo, error) {
-	return nil, c.notEmulated("CreateGroup")
-}
-
-// GetGroupInfo is not emulated yet.
-func (c *Conn) GetGroupInfo(_ context.Context, _ types.JID) (*types.GroupInfo, error) {
-	return nil, c.notEmulated("GetGroupInfo")
-}
-
-// SetGroupName is not emulated yet.
-func (c *Conn) SetGroupName(_ context.Context, _ types.JID, _ string) error {
-	return c.notEmulated("SetGroupName")
-}
-
-// SetGroupTopic is not emulated yet.
-func (c *Conn) SetGroupTopic(_ context.Context, _ types.JID, _, _, _ string) error {
-	return c.notEmulated("SetGroupTopic")
-}
-
-// SetGroupPhoto is not emulated yet.
-func (c *Conn) SetGroupPhoto(_ context.Context, _ types.JID, _ []byte) (string, error) {
-	return "", c.notEmulated("SetGroupPhoto")
-}
-
-// SetGroupLocked is not emulated yet.
-func (c *Conn) SetGroupLocked(_ context.Context, _ types.JID, _ bool) error {
-	return c.notEmulated("SetGroupLocked")
-}
-
-// SetGroupAnnounce is not emulated yet.
-func (c *Conn) SetGroupAnnounce(_ context.Context, _ types.JID, _ bool) error {
-	return c.notEmulated("SetGroupAnnounce")
-}
-
-// SetGroupJoinApprovalMode is not emulated yet.
-func (c *Conn) SetGroupJoinApprovalMode(_ context.Context, _ types.JID, _ bool) error {
-	return c.notEmulated("SetGroupJoinApprovalMode")
-}
-
-// UpdateGroupParticipants is not emulated yet.
-func (c *Conn) UpdateGroupParticipants(_ context.Context, _ types.JID, _ []types.JID, _ whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
-	return nil, c.notEmulated("UpdateGroupParticipants")
-}
-
-// GetGroupRequestParticipants is not emulated yet.
-func (c *Conn) GetGroupRequestParticipants(_ context.Context, _ types.JID) ([]types.GroupParticipantRequest, error) {
-	return nil, c.notEmulated("GetGroupRequestParticipants")
-}
-
-// UpdateGroupRequestParticipants is not emulated yet.
-func (c *Conn) UpdateGroupRequestParticipants(_ context.Context, _ types.JID, _ []types.JID, _ whatsmeow.ParticipantRequestChange) ([]types.GroupParticipant, error) {
-	return nil, c.notEmulated("UpdateGroupRequestParticipants")
-}
-
-// GetGroupInviteLink is not emulated yet.
-func (c *Conn) GetGroupInviteLink(_ context.Context, _ types.JID, _ bool) (string, error) {
-	return "", c.notEmulated("GetGroupInviteLink")
-}
-
-// GetGroupInfoFromLink is not emulated yet.
-func (c *Conn) GetGroupInfoFromLink(_ context.Context, _ string) (*types.GroupInfo, error) {
-	return nil, c.notEmulated("GetGroupInfoFromLink")
-}
-
-// JoinGroupWithLink is not emulated yet.
-func (c *Conn) JoinGroupWithLink(_ context.Context, _ string) (types.JID, error) {
-	return types.JID{}, c.notEmulated("JoinGroupWithLink")
-}
-
-// LeaveGroup is not emulated yet.
-func (c *Conn) LeaveGroup(_ context.Context, _ types.JID) error {
-	return c.notEmulated("LeaveGroup")
-}
-
-// IsOnWhatsApp is not emulated yet.
-func (c *Conn) IsOnWhatsApp(_ context.Context, _ []string) ([]types.IsOnWhatsAppResponse, error) {
-	return nil, c.notEmulated("IsOnWhatsApp")
 }
 
 // GetUserInfo is not emulated yet.
@@ -485,29 +388,4 @@ func (c *Conn) GetUserInfo(_ context.Context, _ []types.JID) (map[types.JID]type
 // GetProfilePictureInfo is not emulated yet.
 func (c *Conn) GetProfilePictureInfo(_ context.Context, _ types.JID, _ *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
 	return nil, c.notEmulated("GetProfilePictureInfo")
-}
-
-// GetSubscribedNewsletters is not emulated yet.
-func (c *Conn) GetSubscribedNewsletters(_ context.Context) ([]*types.NewsletterMetadata, error) {
-	return nil, c.notEmulated("GetSubscribedNewsletters")
-}
-
-// FollowNewsletter is not emulated yet.
-func (c *Conn) FollowNewsletter(_ context.Context, _ types.JID) error {
-	return c.notEmulated("FollowNewsletter")
-}
-
-// UnfollowNewsletter is not emulated yet.
-func (c *Conn) UnfollowNewsletter(_ context.Context, _ types.JID) error {
-	return c.notEmulated("UnfollowNewsletter")
-}
-
-// GetNewsletterInfo is not emulated yet.
-func (c *Conn) GetNewsletterInfo(_ context.Context, _ types.JID) (*types.NewsletterMetadata, error) {
-	return nil, c.notEmulated("GetNewsletterInfo")
-}
-
-// GetNewsletterInfoWithInvite is not emulated yet.
-func (c *Conn) GetNewsletterInfoWithInvite(_ context.Context, _ string) (*types.NewsletterMetadata, error) {
-	return nil, c.notEmulated("GetNewsletterInfoWithInvite")
 }

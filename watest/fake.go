@@ -16,6 +16,20 @@
 //	conn, _ := fake.WaitConn(ctx, "bot")
 //	conn.Scan(watest.Phone{JID: types.NewJID("15551234567", types.DefaultUserServer)})
 //
+// Beyond pairing, the Fake keeps a small WhatsApp in memory, shared by every
+// account: groups with their participants, admins, join requests and invite
+// links; channels (Fake.AddNewsletter); the numbers that are on WhatsApp
+// (Fake.Register; paired accounts always are); media uploads, whose bytes it
+// keeps (Conn.Uploads); chat presences and app state patches sent
+// (Conn.Presences, Conn.AppStatePatches). It answers like WhatsApp does,
+// with whatsmeow's errors, and emits the events a real server causes
+// (*events.JoinedGroup and *events.GroupInfo to the accounts in a group,
+// *events.Archive, *events.Pin... after an app state patch). Status codes
+// for per-participant failures are plausible, not verified against
+// WhatsApp: 404 for a number that is not on WhatsApp or not in the group,
+// 409 for one already in it, 403 with an invite code for one whose privacy
+// settings need an invite (Fake.RequireInvite).
+//
 // Operations the Fake does not emulate return an error matching
 // ErrNotEmulated, never a made-up answer.
 package watest
@@ -25,7 +39,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
+	"time"
 
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
@@ -50,6 +66,15 @@ type Fake struct {
 	statusPrivacy []types.StatusPrivacy
 	qrSerial      int
 	wg            sync.WaitGroup
+
+	clock       wauser.Clock
+	serial      int                           // ids of groups, invites, pictures, media
+	registered  map[string]bool               // phone digits on WhatsApp
+	inviteOnly  map[string]bool               // phone digits whose privacy needs an invite
+	groups      map[types.JID]*group          // by group JID
+	revoked     map[string]bool               // revoked group invite codes
+	newsletters map[types.JID]*newsletter     // by channel JID
+	following   map[string]map[types.JID]bool // account -> channels it follows
 }
 
 // New returns a Fake that is online, answers phone pairing with the code
@@ -60,7 +85,90 @@ func New() *Fake {
 		changed:       make(chan struct{}),
 		phoneCode:     "WAUS-ER01",
 		statusPrivacy: []types.StatusPrivacy{{Type: types.StatusPrivacyTypeContacts, IsDefault: true}},
+		registered:    map[string]bool{},
+		inviteOnly:    map[string]bool{},
+		groups:        map[types.JID]*group{},
+		revoked:       map[string]bool{},
+		newsletters:   map[types.JID]*newsletter{},
+		following:     map[string]map[types.JID]bool{},
 	}
+}
+
+// SetClock makes the Fake take the time of group creations, changes and
+// events from clk (such as the Clock given to the Client) instead of the
+// wall clock.
+func (f *Fake) SetClock(clk wauser.Clock) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = clk
+}
+
+// now returns the Fake's time; f.mu is held.
+func (f *Fake) now() time.Time {
+	if f.clock != nil {
+		return f.clock.Now().UTC().Truncate(time.Second)
+	}
+	return time.Now().UTC().Truncate(time.Second)
+}
+
+// Register puts phone numbers on WhatsApp: IsOnWhatsApp finds them and
+// groups accept them. Give them in E.164 ("+15551234567"), as digits or as
+// phone JIDs. The phones of paired accounts are always registered.
+func (f *Fake) Register(phones ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range phones {
+		f.registered[digits(p)] = true
+	}
+}
+
+// RequireInvite registers phone numbers (see Register) whose privacy
+// settings do not let others add them to groups: adding one answers 403
+// with an invite code, as WhatsApp does.
+func (f *Fake) RequireInvite(phones ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range phones {
+		f.registered[digits(p)] = true
+		f.inviteOnly[digits(p)] = true
+	}
+}
+
+// digits returns the digits of the user part of a phone number or JID.
+func digits(s string) string {
+	user, _, _ := strings.Cut(s, "@")
+	user, _, _ = strings.Cut(user, ":")
+	var b strings.Builder
+	for _, r := range user {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isRegistered reports whether jid is on WhatsApp; f.mu is held.
+func (f *Fake) isRegistered(jid types.JID) bool {
+	switch jid.Server {
+	case types.HiddenUserServer:
+		return true
+	case types.DefaultUserServer:
+		if f.registered[jid.User] {
+			return true
+		}
+		for _, c := range f.conns {
+			if c.dev.ID != nil && c.dev.ID.User == jid.User {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// next returns a fresh serial number; f.mu is held.
+func (f *Fake) next() int {
+	f.serial++
+	return f.serial
 }
 
 // Option plugs the Fake into a wauser.Client.

@@ -36,18 +36,36 @@ func (t *Tx) forms(jid, alt types.JID) (pn, lid types.JID) {
 			}
 		}
 	}
-	if t.acc.LIDs != nil {
-		if pn.IsEmpty() && !lid.IsEmpty() {
-			if got, err := t.acc.LIDs.GetPNForLID(t.ctx, lid); err == nil && !got.IsEmpty() {
-				pn = userJID(got)
-			}
-		} else if lid.IsEmpty() && !pn.IsEmpty() {
-			if got, err := t.acc.LIDs.GetLIDForPN(t.ctx, pn); err == nil && !got.IsEmpty() {
-				lid = userJID(got)
-			}
+	switch {
+	case pn.IsEmpty() && !lid.IsEmpty():
+		if user := t.lidMapping(lid.User, false); user != "" {
+			pn = types.NewJID(user, types.DefaultUserServer)
+		}
+	case lid.IsEmpty() && !pn.IsEmpty():
+		if user := t.lidMapping(pn.User, true); user != "" {
+			lid = types.NewJID(user, types.HiddenUserServer)
 		}
 	}
 	return pn, lid
+}
+
+// lidMapping reads whatsmeow's LID map through the transaction (never a
+// second connection: an in-memory SQLite store has only one). Lookups are
+// remembered for the transaction; a failed lookup counts as unknown.
+func (t *Tx) lidMapping(user string, fromPN bool) string {
+	key := "lid:" + user
+	if fromPN {
+		key = "pn:" + user
+	}
+	if v, ok := t.lidCache[key]; ok {
+		return v
+	}
+	v, err := store.LIDMapping(t.ctx, t.db, user, fromPN)
+	if err != nil {
+		t.in.opts.Logger.Debug("ingest: lid map lookup", "account", t.acc.ID, "error", err)
+	}
+	t.lidCache[key] = v
+	return v
 }
 
 // isOwn reports whether j is the account itself.

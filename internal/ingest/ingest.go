@@ -27,19 +27,12 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// LIDStore is the part of whatsmeow's LID map the ingester reads.
-type LIDStore interface {
-	GetPNForLID(ctx context.Context, lid types.JID) (types.JID, error)
-	GetLIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
-}
-
 // Account is what the ingester needs to know about the account an event
 // belongs to.
 type Account struct {
 	ID     string
 	Own    types.JID // the account's phone-number JID without device; empty before pairing
 	OwnLID types.JID
-	LIDs   LIDStore // whatsmeow's LID map; may be nil
 	Local  wa.Local // parses history messages and decrypts votes/reactions; may be nil
 }
 
@@ -116,7 +109,11 @@ func (in *Ingester) Forget(account string) {
 func (in *Ingester) Handle(ctx context.Context, acc *Account, evt any) error {
 	switch e := evt.(type) {
 	case *events.Message:
-		return in.Apply(ctx, acc, func(t *Tx) error { return t.message(e, true) })
+		d := in.decrypt(ctx, acc, e)
+		return in.Apply(ctx, acc, func(t *Tx) error {
+			t.decrypted = d
+			return t.message(e, true)
+		})
 	case *events.UndecryptableMessage:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.undecryptable(e) })
 	case *events.Receipt:
@@ -167,7 +164,7 @@ func (in *Ingester) Apply(ctx context.Context, acc *Account, fn func(t *Tx) erro
 			in: in, acc: acc, as: as, ctx: ctx, db: tx, now: in.opts.Now().UTC(), seq: seq,
 			convs: map[string]*tracked[*store.Conversation]{}, contacts: map[string]*tracked[*store.Contact]{},
 			msgs: map[string]*tracked[*store.Message]{}, byWAID: map[string][]string{}, fetchedWA: map[string]bool{},
-			persons: map[string]string{}, convKeys: map[string]string{},
+			persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{},
 		}
 		if err := fn(t); err != nil {
 			return err
@@ -216,10 +213,12 @@ type Tx struct {
 	byWAID                            map[string][]string // conversation+"\x00"+wa id -> message ids in this tx
 	fetchedWA                         map[string]bool     // wa ids whose rows are all loaded
 
-	persons  map[string]string // cache entries to publish on commit
-	convKeys map[string]string
-	events   []pendingEvent
-	quiet    bool // history: record changes emit no per-record events
+	persons   map[string]string // cache entries to publish on commit
+	convKeys  map[string]string
+	events    []pendingEvent
+	quiet     bool              // history: record changes emit no per-record events
+	lidCache  map[string]string // LID map lookups of this transaction
+	decrypted decrypted         // of the live message being applied
 }
 
 // flush assigns seqs to the changed rows, writes them and the events.

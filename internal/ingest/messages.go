@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -191,13 +192,7 @@ func (t *Tx) messageRow(src *source, waID string) (*store.Message, error) {
 // message applies an *events.Message: new content, an edit, a revoke, a
 // reaction or a poll vote. live is false for history.
 func (t *Tx) message(evt *events.Message, live bool) error {
-	if evt.Message == nil && evt.RawMessage != nil {
-		evt.UnwrapRaw()
-	} else if evt.RawMessage == nil && evt.Message != nil {
-		// Hand-built events: unwrap like whatsmeow does.
-		evt.RawMessage = evt.Message
-		evt.UnwrapRaw()
-	}
+	unwrap(evt)
 	msg := evt.Message
 	if ChatKind(evt.Info.Chat) == "" {
 		return nil
@@ -216,11 +211,10 @@ func (t *Tx) message(evt *events.Message, live bool) error {
 	if r := msg.GetReactionMessage(); r != nil {
 		return t.reaction(evt, r.GetKey().GetID(), r.GetKey().GetParticipant(), r.GetText(), r.GetSenderTimestampMS(), live)
 	}
-	if msg.GetEncReactionMessage() != nil && t.acc.Local != nil {
-		r, err := t.acc.Local.DecryptReaction(t.ctx, evt)
-		if err != nil {
-			t.in.opts.Logger.Debug("ingest: undecryptable reaction", "account", t.acc.ID, "error", err)
-			return nil
+	if msg.GetEncReactionMessage() != nil {
+		r := t.decrypted.reaction
+		if r == nil {
+			return nil // could not be decrypted (see decrypt)
 		}
 		return t.reaction(evt, r.GetKey().GetID(), r.GetKey().GetParticipant(), r.GetText(), r.GetSenderTimestampMS(), live)
 	}
@@ -233,6 +227,46 @@ func (t *Tx) message(evt *events.Message, live bool) error {
 	}
 	_, err := t.storeMessage(evt, content, live)
 	return err
+}
+
+// unwrap removes whatsmeow's wrappers (ephemeral, view-once, ...) from a
+// message event, as whatsmeow does before dispatching; hand-built events
+// may come wrapped.
+func unwrap(evt *events.Message) {
+	if evt.Message == nil && evt.RawMessage != nil {
+		evt.UnwrapRaw()
+	} else if evt.RawMessage == nil && evt.Message != nil {
+		evt.RawMessage = evt.Message
+		evt.UnwrapRaw()
+	}
+}
+
+// decrypted holds what decrypt obtained for a message event.
+type decrypted struct {
+	reaction *waE2E.ReactionMessage
+	vote     *waE2E.PollVoteMessage
+}
+
+// decrypt decrypts an encrypted reaction or poll vote with the secrets in
+// whatsmeow's store. It runs before the transaction opens: whatsmeow reads
+// its store through its own connection.
+func (in *Ingester) decrypt(ctx context.Context, acc *Account, evt *events.Message) decrypted {
+	var d decrypted
+	if acc.Local == nil {
+		return d
+	}
+	unwrap(evt)
+	var err error
+	switch {
+	case evt.Message.GetEncReactionMessage() != nil:
+		d.reaction, err = acc.Local.DecryptReaction(ctx, evt)
+	case evt.Message.GetPollUpdateMessage() != nil:
+		d.vote, err = acc.Local.DecryptPollVote(ctx, evt)
+	}
+	if err != nil {
+		in.opts.Logger.Debug("ingest: cannot decrypt", "account", acc.ID, "id", evt.Info.ID, "error", err)
+	}
+	return d
 }
 
 // storeMessage writes a content message (a new one, or again).
@@ -473,13 +507,9 @@ func setReaction(m *store.Message, who, emoji string, sentMS int64) {
 
 // pollVote records a decrypted poll vote on the poll's extra data.
 func (t *Tx) pollVote(evt *events.Message) error {
-	if t.acc.Local == nil {
-		return nil
-	}
-	vote, err := t.acc.Local.DecryptPollVote(t.ctx, evt)
-	if err != nil {
-		t.in.opts.Logger.Debug("ingest: undecryptable poll vote", "account", t.acc.ID, "error", err)
-		return nil
+	vote := t.decrypted.vote
+	if vote == nil {
+		return nil // could not be decrypted (see decrypt)
 	}
 	src, err := t.resolveSource(&evt.Info)
 	if err != nil {

@@ -1,0 +1,313 @@
+package wauser
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mau.fi/whatsmeow"
+
+	"github.com/wauser/wauser/internal/fetch"
+	"github.com/wauser/wauser/store"
+)
+
+// MediaID identifies a file uploaded with UploadMedia.
+type MediaID string
+
+// MediaType is the kind of message a file is sent as.
+type MediaType string
+
+// Media types.
+const (
+	MediaImage    MediaType = "image"
+	MediaVideo    MediaType = "video"
+	MediaAudio    MediaType = "audio" // audio files and voice notes
+	MediaDocument MediaType = "document"
+	MediaSticker  MediaType = "sticker" // a WebP image
+)
+
+// whatsmeow returns the key type whatsmeow encrypts the file for.
+func (t MediaType) whatsmeow() whatsmeow.MediaType {
+	switch t {
+	case MediaImage, MediaSticker:
+		return whatsmeow.MediaImage
+	case MediaVideo:
+		return whatsmeow.MediaVideo
+	case MediaAudio:
+		return whatsmeow.MediaAudio
+	}
+	return whatsmeow.MediaDocument
+}
+
+// accepts reports whether a file of MIME type mt can be sent as t.
+func (t MediaType) accepts(mt string) bool {
+	switch t {
+	case MediaImage:
+		return strings.HasPrefix(mt, "image/")
+	case MediaVideo:
+		return strings.HasPrefix(mt, "video/")
+	case MediaAudio:
+		return strings.HasPrefix(mt, "audio/")
+	case MediaSticker:
+		return mt == "image/webp"
+	case MediaDocument:
+		return true
+	}
+	return false
+}
+
+// mediaTypeFor returns the type a file of MIME type mt is sent as by
+// default: images, videos and audio as such, everything else as a document.
+func mediaTypeFor(mt string) MediaType {
+	for _, t := range []MediaType{MediaImage, MediaVideo, MediaAudio} {
+		if t.accepts(mt) {
+			return t
+		}
+	}
+	return MediaDocument
+}
+
+// UploadMediaRequest is the body of UploadMedia. Exactly one of Data,
+// Reader and URL gives the file.
+type UploadMediaRequest struct {
+	// Data is the file.
+	Data []byte `json:"-"`
+	// Reader is read to its end for the file.
+	Reader io.Reader `json:"-"`
+	// URL is fetched for the file with the Client's HTTP client
+	// (WithHTTPClient), following up to 5 redirects. Addresses that are not
+	// public are refused unless WithPrivateMediaURLs is set.
+	URL string `json:"url,omitempty"`
+	// MIMEType is the file's content type, such as "image/jpeg" or
+	// "audio/ogg; codecs=opus". Empty means: the type the URL's server
+	// sent, or else the one sniffed from the first bytes.
+	MIMEType string `json:"mime_type,omitempty"`
+	// Type is how the file will be sent. Empty means: by its MIME type
+	// (images, videos and audio as such, anything else as a document).
+	// Stickers must be image/webp, images image/*, and so on; anything can
+	// be sent as a document.
+	Type MediaType `json:"type,omitempty"`
+	// FileName is shown for documents. Empty means: the name the URL's
+	// server gave, if any.
+	FileName string `json:"file_name,omitempty"`
+}
+
+// Media is a file uploaded to WhatsApp's media servers. Messages sent later
+// can point at it by ID without uploading it again (WhatsApp keeps uploads
+// for a limited time, about 30 days). Its encryption keys are stored but
+// never shown.
+type Media struct {
+	ID        MediaID   `json:"id"`
+	Type      MediaType `json:"type"`
+	MIMEType  string    `json:"mime_type"`
+	FileName  string    `json:"file_name,omitempty"`
+	Size      int64     `json:"size"`
+	SHA256    string    `json:"sha256"` // hex SHA-256 of the file
+	SourceURL string    `json:"source_url,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// UploadMedia encrypts a file and uploads it to WhatsApp's media servers,
+// and stores what a message needs to send it, under a new media id. Bad
+// input (no file or several sources, a file larger than WithMediaLimit, a
+// MIME type that does not fit Type, a URL that cannot be fetched or leads
+// to a private address) returns ErrInvalidArgument before anything is
+// uploaded. It needs a connection.
+func (c *Client) UploadMedia(ctx context.Context, req UploadMediaRequest) (*Media, error) {
+	limit := c.core.cfg.mediaLimit
+	if err := req.validate(limit); err != nil {
+		return nil, err
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data, contentType, fileName, err := c.readMedia(ctx, req, limit)
+	if err != nil {
+		return nil, err
+	}
+	if req.MIMEType != "" {
+		contentType = req.MIMEType
+	}
+	mt, err := normalizeMIME(contentType)
+	if err != nil {
+		return nil, err
+	}
+	typ := req.Type
+	if typ == "" {
+		typ = mediaTypeFor(mt)
+	} else if !typ.accepts(baseMIME(mt)) {
+		return nil, invalidArg("type", "%s needs another kind of file; this one is %s", typ, mt)
+	}
+	if req.FileName != "" {
+		fileName = req.FileName
+	}
+
+	up, err := s.conn.Client.Upload(ctx, data, typ.whatsmeow())
+	if err != nil {
+		return nil, waError("upload media", err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	row := &store.Media{
+		AccountID:  string(s.id),
+		MediaID:    randomID("media_"),
+		MediaType:  string(typ),
+		MIMEType:   mt,
+		FileName:   fileName,
+		Size:       int64(up.FileLength),
+		SHA256:     b64(up.FileSHA256),
+		EncSHA256:  b64(up.FileEncSHA256),
+		MediaKey:   b64(up.MediaKey),
+		URL:        up.URL,
+		DirectPath: up.DirectPath,
+		SourceURL:  req.URL,
+		CreatedAt:  c.core.cfg.clock.Now().UTC(),
+	}
+	if err := store.InsertMedia(ctx, c.core.st.DB(), row); err != nil {
+		return nil, fmt.Errorf("wauser: upload media: %w", err)
+	}
+	return mediaFromRow(row), nil
+}
+
+// GetMedia returns media uploaded with UploadMedia, or ErrNotFound.
+func (c *Client) GetMedia(ctx context.Context, id MediaID) (*Media, error) {
+	if id == "" {
+		return nil, invalidArg("id", "empty")
+	}
+	account, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := store.GetMedia(ctx, c.core.st.DB(), string(account), string(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: media %q", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: get media: %w", err)
+	}
+	return mediaFromRow(row), nil
+}
+
+func mediaFromRow(r *store.Media) *Media {
+	sum, _ := base64.StdEncoding.DecodeString(r.SHA256)
+	return &Media{
+		ID:        MediaID(r.MediaID),
+		Type:      MediaType(r.MediaType),
+		MIMEType:  r.MIMEType,
+		FileName:  r.FileName,
+		Size:      r.Size,
+		SHA256:    hex.EncodeToString(sum),
+		SourceURL: r.SourceURL,
+		CreatedAt: r.CreatedAt.UTC(),
+	}
+}
+
+// validate checks what can be checked without reading the file.
+func (r *UploadMediaRequest) validate(limit int64) error {
+	sources := 0
+	for _, set := range []bool{r.Data != nil, r.Reader != nil, r.URL != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return invalidArg("data", "give exactly one of Data, Reader and URL (got %d)", sources)
+	}
+	switch {
+	case r.Data != nil && len(r.Data) == 0:
+		return invalidArg("data", "empty file")
+	case int64(len(r.Data)) > limit:
+		return invalidArg("data", "%d bytes; at most %d", len(r.Data), limit)
+	}
+	if r.URL != "" {
+		u, err := url.Parse(r.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return invalidArg("url", "%q is not an absolute http or https URL", r.URL)
+		}
+	}
+	switch r.Type {
+	case "", MediaImage, MediaVideo, MediaAudio, MediaDocument, MediaSticker:
+	default:
+		return invalidArg("type", "%q is not image, video, audio, document or sticker", r.Type)
+	}
+	if r.MIMEType != "" {
+		mt, err := normalizeMIME(r.MIMEType)
+		if err != nil {
+			return err
+		}
+		if r.Type != "" && !r.Type.accepts(baseMIME(mt)) {
+			return invalidArg("mime_type", "%q cannot be sent as %s", r.MIMEType, r.Type)
+		}
+	}
+	switch {
+	case len(r.FileName) > 255:
+		return invalidArg("file_name", "longer than 255 bytes")
+	case !utf8.ValidString(r.FileName), strings.ContainsAny(r.FileName, "/\\\x00"):
+		return invalidArg("file_name", "%q must be a plain file name without slashes", r.FileName)
+	}
+	return nil
+}
+
+// readMedia reads the file from the request's source, bounded by limit, and
+// returns the content type and file name the source suggests.
+func (c *Client) readMedia(ctx context.Context, req UploadMediaRequest, limit int64) (data []byte, contentType, fileName string, err error) {
+	switch {
+	case req.Data != nil:
+		data = req.Data
+	case req.Reader != nil:
+		data, err = io.ReadAll(io.LimitReader(req.Reader, limit+1))
+		if err != nil {
+			return nil, "", "", fmt.Errorf("wauser: upload media: read: %w", err)
+		}
+		if int64(len(data)) > limit {
+			return nil, "", "", invalidArg("reader", "more than %d bytes", limit)
+		}
+	default:
+		res, err := fetch.Get(ctx, c.core.cfg.httpClient, req.URL, fetch.Options{MaxBytes: limit, AllowPrivate: c.core.cfg.privateURL})
+		switch {
+		case errors.Is(err, fetch.ErrBlocked), errors.Is(err, fetch.ErrTooLarge), errors.Is(err, fetch.ErrStatus), errors.Is(err, fetch.ErrURL):
+			return nil, "", "", invalidArg("url", "%q: %v", req.URL, err)
+		case err != nil:
+			return nil, "", "", fmt.Errorf("wauser: upload media: %w", err)
+		}
+		data, contentType, fileName = res.Data, res.ContentType, res.FileName
+	}
+	if len(data) == 0 {
+		return nil, "", "", invalidArg("data", "empty file")
+	}
+	if contentType == "" {
+		contentType = http.DetectContentType(data)
+	}
+	return data, contentType, fileName, nil
+}
+
+// normalizeMIME validates a MIME type and returns it in canonical form;
+// application/ogg, as sniffed, becomes audio/ogg.
+func normalizeMIME(s string) (string, error) {
+	mt, params, err := mime.ParseMediaType(s)
+	if err != nil || !strings.Contains(mt, "/") {
+		return "", invalidArg("mime_type", "%q is not a MIME type such as image/jpeg", s)
+	}
+	if mt == "application/ogg" {
+		mt = "audio/ogg"
+	}
+	out := mime.FormatMediaType(mt, params)
+	if out == "" {
+		return "", invalidArg("mime_type", "%q is not a MIME type such as image/jpeg", s)
+	}
+	return out, nil
+}
+
+// baseMIME returns the media type of a MIME type without its parameters.
+func baseMIME(mt string) string {
+	base, _, _ := strings.Cut(mt, ";")
+	return strings.TrimSpace(base)
+}

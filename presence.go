@@ -1,0 +1,46 @@
+package wauser
+
+import (
+	"context"
+
+	"go.mau.fi/whatsmeow/types"
+)
+
+// ChatPresence is what the account shows it is doing in a chat (document
+// 003's typing and recording statuses).
+type ChatPresence string
+
+// Chat presences.
+const (
+	PresenceTyping    ChatPresence = "typing"    // composing a text
+	PresenceRecording ChatPresence = "recording" // recording a voice note
+	PresencePaused    ChatPresence = "paused"    // stopped typing or recording
+)
+
+// SendChatPresence shows the other side of a chat (a person or a group)
+// that the account is typing or recording, or has paused. WhatsApp clears
+// the indicator by itself after a while, and when a message arrives.
+func (c *Client) SendChatPresence(ctx context.Context, chat string, presence ChatPresence) error {
+	jid, err := parseChat("chat", chat)
+	if err != nil {
+		return err
+	}
+	state, media := types.ChatPresenceComposing, types.ChatPresenceMediaText
+	switch presence {
+	case PresenceTyping:
+	case PresenceRecording:
+		media = types.ChatPresenceMediaAudio
+	case PresencePaused:
+		state = types.ChatPresencePaused
+	default:
+		return invalidArg("presence", "%q is not %q, %q or %q", presence, PresenceTyping, PresenceRecording, PresencePaused)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.conn.Client.SendChatPresence(ctx, jid, state, media); err != nil {
+		return waError("send chat presence", err)
+	}
+	return nil
+}

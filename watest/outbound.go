@@ -1,0 +1,181 @@
+package watest
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// Upload is a file uploaded through the Fake, with the answer it got.
+type Upload struct {
+	Data     []byte
+	Type     whatsmeow.MediaType
+	Response whatsmeow.UploadResponse
+}
+
+// SentPresence is a chat presence the account sent.
+type SentPresence struct {
+	Chat  types.JID
+	State types.ChatPresence
+	Media types.ChatPresenceMedia
+}
+
+// Uploads returns the files uploaded through this connection, in order.
+func (c *Conn) Uploads() []Upload {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.uploads)
+}
+
+// Presences returns the chat presences sent through this connection, in
+// order.
+func (c *Conn) Presences() []SentPresence {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.presences)
+}
+
+// AppStatePatches returns the app state patches sent through this
+// connection, in order.
+func (c *Conn) AppStatePatches() []appstate.PatchInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.patches)
+}
+
+// Upload keeps the file and answers like WhatsApp's media servers: a URL
+// and direct path, a fresh media key, and the SHA-256 of the file. The
+// encrypted-file hash is made up (the Fake does not encrypt).
+func (c *Conn) Upload(_ context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	if err := c.online("Upload"); err != nil {
+		return whatsmeow.UploadResponse{}, err
+	}
+	c.fake.mu.Lock()
+	n := c.fake.next()
+	c.fake.mu.Unlock()
+	key := sha256.Sum256(fmt.Appendf(nil, "watest media key %d", n))
+	sum := sha256.Sum256(plaintext)
+	enc := sha256.Sum256(append(key[:], plaintext...))
+	path := fmt.Sprintf("/v/t62.7118-24/%d_watest.enc?ccb=11-4&oh=01_watest&oe=%08X", n, n)
+	resp := whatsmeow.UploadResponse{
+		URL:           "https://mmg.whatsapp.net" + path + "&mms3=true",
+		DirectPath:    path,
+		MediaKey:      key[:],
+		FileEncSHA256: enc[:],
+		FileSHA256:    sum[:],
+		FileLength:    uint64(len(plaintext)),
+	}
+	c.mu.Lock()
+	c.uploads = append(c.uploads, Upload{Data: slices.Clone(plaintext), Type: appInfo, Response: resp})
+	c.mu.Unlock()
+	return resp, nil
+}
+
+// SendChatPresence records the presence (see Presences).
+func (c *Conn) SendChatPresence(_ context.Context, jid types.JID, state types.ChatPresence, media types.ChatPresenceMedia) error {
+	if err := c.online("SendChatPresence"); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.presences = append(c.presences, SentPresence{Chat: jid, State: state, Media: media})
+	c.mu.Unlock()
+	return nil
+}
+
+// IsOnWhatsApp answers from the registered numbers (Fake.Register and the
+// paired accounts). Like WhatsApp, it finds only numbers given with a
+// leading "+".
+func (c *Conn) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error) {
+	if err := c.online("IsOnWhatsApp"); err != nil {
+		return nil, err
+	}
+	f := c.fake
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]types.IsOnWhatsAppResponse, 0, len(phones))
+	for _, p := range phones {
+		jid := types.NewJID(digits(p), types.DefaultUserServer)
+		out = append(out, types.IsOnWhatsAppResponse{
+			Query: p,
+			JID:   jid,
+			IsIn:  strings.HasPrefix(p, "+") && f.isRegistered(jid),
+		})
+	}
+	return out, nil
+}
+
+// SendAppState records the patch (see AppStatePatches) and, as whatsmeow
+// does once WhatsApp accepted it, updates the device's chat settings and
+// emits the events of archive, pin, mute, clear-chat and delete-chat
+// mutations.
+func (c *Conn) SendAppState(ctx context.Context, patch appstate.PatchInfo) error {
+	if err := c.online("SendAppState"); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.patches = append(c.patches, patch)
+	c.mu.Unlock()
+	ts := patch.Timestamp
+	if ts.IsZero() {
+		c.fake.mu.Lock()
+		ts = c.fake.now()
+		c.fake.mu.Unlock()
+	}
+	for _, m := range patch.Mutations {
+		if len(m.Index) < 2 || m.Value == nil {
+			continue
+		}
+		jid, err := types.ParseJID(m.Index[1])
+		if err != nil {
+			return fmt.Errorf("watest: app state index %v: %w", m.Index, err)
+		}
+		if evt, err := applyMutation(ctx, c.dev, m, jid, ts); err != nil {
+			return err
+		} else if evt != nil {
+			c.Emit(evt)
+		}
+	}
+	return nil
+}
+
+// applyMutation applies one app state mutation to the device store and
+// returns the event whatsmeow would dispatch for it, if any.
+func applyMutation(ctx context.Context, dev *store.Device, m appstate.MutationInfo, jid types.JID, ts time.Time) (any, error) {
+	v := m.Value
+	var err error
+	var evt any
+	switch m.Index[0] {
+	case appstate.IndexArchive:
+		err = dev.ChatSettings.PutArchived(ctx, jid, v.GetArchiveChatAction().GetArchived())
+		evt = &events.Archive{JID: jid, Timestamp: ts, Action: v.GetArchiveChatAction()}
+	case appstate.IndexPin:
+		err = dev.ChatSettings.PutPinned(ctx, jid, v.GetPinAction().GetPinned())
+		evt = &events.Pin{JID: jid, Timestamp: ts, Action: v.GetPinAction()}
+	case appstate.IndexMute:
+		until := time.Time{}
+		if end := v.GetMuteAction().GetMuteEndTimestamp(); end < 0 {
+			until = store.MutedForever
+		} else if v.GetMuteAction().GetMuted() {
+			until = time.UnixMilli(end)
+		}
+		err = dev.ChatSettings.PutMutedUntil(ctx, jid, until)
+		evt = &events.Mute{JID: jid, Timestamp: ts, Action: v.GetMuteAction()}
+	case appstate.IndexClearChat:
+		evt = &events.ClearChat{JID: jid, Timestamp: ts, Action: v.GetClearChatAction()}
+	case appstate.IndexDeleteChat:
+		evt = &events.DeleteChat{JID: jid, Timestamp: ts, Action: v.GetDeleteChatAction()}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("watest: apply %s: %w", m.Index[0], err)
+	}
+	return evt, nil
+}
