@@ -23,7 +23,7 @@ type harness struct {
 	db    *testdb.DB
 }
 
-func newHarness(t *testing.T, db *testdb.DB) *harness {
+func newHarness(t testing.TB, db *testdb.DB) *harness {
 	t.Helper()
 	h := &harness{fake: watest.New(), clock: watest.NewClock(epoch), db: db}
 	h.c = h.open(t)
@@ -32,7 +32,7 @@ func newHarness(t *testing.T, db *testdb.DB) *harness {
 
 // open starts a new Client (as after a process restart) on the harness's
 // database, fake and clock.
-func (h *harness) open(t *testing.T) *wauser.Client {
+func (h *harness) open(t testing.TB) *wauser.Client {
 	t.Helper()
 	st := h.db.Open(t)
 	c, err := wauser.New(st, h.fake.Option(), wauser.WithClock(h.clock))
