@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wauser/wauser/store"
@@ -170,14 +171,15 @@ func (c *Client) ListAPIKeys(ctx context.Context) ([]*APIKey, error) {
 	return out, nil
 }
 
-// RevokeAPIKey revokes key id at once: AuthenticateAPIKey refuses it from
-// then on. Revoking a revoked key does nothing. It returns ErrNotFound when
+// RevokeAPIKey revokes key id: AuthenticateAPIKey of this Client refuses
+// it from then on, other processes within 5 s (see AuthenticateAPIKey). Revoking a revoked key does nothing. It returns ErrNotFound when
 // there is no such key.
 func (c *Client) RevokeAPIKey(ctx context.Context, id APIKeyID) error {
 	if err := c.core.checkOpen(); err != nil {
 		return err
 	}
 	err := store.RevokeAPIKey(ctx, c.core.st.DB(), string(id), c.core.cfg.clock.Now().UTC())
+	c.core.apiKeys.clear()
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: API key %q", ErrNotFound, id)
 	} else if err != nil {
@@ -190,6 +192,9 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id APIKeyID) error {
 // matching ErrInvalidAPIKey when key is malformed, unknown or revoked. The
 // key is looked up by its SHA-256, so the secret is never compared byte by
 // byte. It records the use in LastUsedAt, at most once a minute per key.
+// A key that authenticated is trusted for 5 s without reading the store
+// again: a revocation by this Client applies at once, one made by another
+// process on the same database within 5 s.
 func (c *Client) AuthenticateAPIKey(ctx context.Context, key string) (*APIKey, error) {
 	if err := c.core.checkOpen(); err != nil {
 		return nil, err
@@ -198,6 +203,10 @@ func (c *Client) AuthenticateAPIKey(ctx context.Context, key string) (*APIKey, e
 		return nil, fmt.Errorf("%w: not a wauser API key", ErrInvalidAPIKey)
 	}
 	hash := hashAPIKey(key)
+	now := c.core.cfg.clock.Now().UTC()
+	if row, ok := c.core.apiKeys.get(hash, now); ok {
+		return c.core.useAPIKey(ctx, hash, row, now), nil
+	}
 	row, err := store.GetAPIKeyByHash(ctx, c.core.st.DB(), hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: unknown key", ErrInvalidAPIKey)
@@ -210,15 +219,70 @@ func (c *Client) AuthenticateAPIKey(ctx context.Context, key string) (*APIKey, e
 	if !row.RevokedAt.IsZero() {
 		return nil, fmt.Errorf("%w: the key was revoked", ErrInvalidAPIKey)
 	}
-	now := c.core.cfg.clock.Now().UTC()
+	c.core.apiKeys.put(hash, row, now)
+	return c.core.useAPIKey(ctx, hash, row, now), nil
+}
+
+// useAPIKey records the use of a key at most once a minute, and returns it.
+func (co *core) useAPIKey(ctx context.Context, hash string, row *store.APIKey, now time.Time) *APIKey {
 	if now.Sub(row.LastUsedAt) >= time.Minute {
-		if err := store.TouchAPIKey(ctx, c.core.st.DB(), row.ID, now); err != nil {
-			c.core.cfg.logger.Warn("wauser: record API key use", "key", row.ID, "error", err)
+		if err := store.TouchAPIKey(ctx, co.st.DB(), row.ID, now); err != nil {
+			co.cfg.logger.Warn("wauser: record API key use", "key", row.ID, "error", err)
 		} else {
 			row.LastUsedAt = now
+			co.apiKeys.put(hash, row, now)
 		}
 	}
-	return apiKeyFromRow(row), nil
+	return apiKeyFromRow(row)
+}
+
+// apiKeyCacheTTL is how long an authenticated key is trusted without
+// reading the store again. RevokeAPIKey clears the cache of its own
+// Client at once; other processes on the same database see a revocation
+// within this time.
+const apiKeyCacheTTL = 5 * time.Second
+
+// apiKeyCache keeps recently authenticated keys by the hash of their
+// secret, so that a busy key costs no store read per request. Unknown and
+// revoked keys are never kept.
+type apiKeyCache struct {
+	mu   sync.Mutex
+	keys map[string]cachedAPIKey
+}
+
+type cachedAPIKey struct {
+	row store.APIKey
+	at  time.Time
+}
+
+func (kc *apiKeyCache) get(hash string, now time.Time) (*store.APIKey, bool) {
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	e, ok := kc.keys[hash]
+	if !ok || now.Sub(e.at) >= apiKeyCacheTTL || now.Before(e.at) {
+		delete(kc.keys, hash)
+		return nil, false
+	}
+	row := e.row
+	return &row, true
+}
+
+func (kc *apiKeyCache) put(hash string, row *store.APIKey, now time.Time) {
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	if kc.keys == nil {
+		kc.keys = map[string]cachedAPIKey{}
+	}
+	if len(kc.keys) >= 10000 {
+		clear(kc.keys)
+	}
+	kc.keys[hash] = cachedAPIKey{row: *row, at: now}
+}
+
+func (kc *apiKeyCache) clear() {
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	clear(kc.keys)
 }
 
 func hashAPIKey(key string) string {

@@ -2,6 +2,8 @@ package wauser_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +87,35 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	})
 }
 
+// TestAPIKeyRevocationAcrossClients: authenticated keys are trusted for a
+// few seconds without a store read; a revocation is seen at once by the
+// Client that made it, and by other Clients (processes) on the same
+// database within those seconds.
+func TestAPIKeyRevocationAcrossClients(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		h := newHarness(t, db)
+		other := h.open(t) // a second process on the same database
+		ctx := ctxTimeout(t)
+		k, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeRead}, AllAccounts: true})
+		require.NoError(t, err)
+		_, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+		_, err = other.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+
+		require.NoError(t, h.c.RevokeAPIKey(ctx, k.ID))
+		_, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "the revoking Client refuses the key at once")
+		_, err = other.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err, "another process may still trust its cached key briefly")
+		h.clock.Advance(5 * time.Second)
+		_, err = other.AuthenticateAPIKey(ctx, k.Key)
+		require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "and refuses it after 5 s")
+	})
+}
+
 func TestAPIKeyAllAccountsAndAdmin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testdb.SQLite(t))
@@ -148,4 +179,40 @@ func FuzzAuthenticateAPIKey(f *testing.F) {
 		require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "%q", key)
 		require.Nil(t, got)
 	})
+}
+
+// Create an API key for one account, show its secret once, and check a
+// request's key.
+func ExampleClient_CreateAPIKey() {
+	ctx := context.Background()
+	c, err := wauser.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	k, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
+		Name:     "dashboard",
+		Scopes:   []wauser.Scope{wauser.ScopeRead},
+		Accounts: []wauser.AccountID{"sales"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("give this to the dashboard, once:", k.Key[:4]+"…")
+
+	got, err := c.AuthenticateAPIKey(ctx, k.Key)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(got.Name, got.HasScope(wauser.ScopeRead), got.HasScope(wauser.ScopeWrite), got.CanAccess("sales"))
+
+	_, err = c.AuthenticateAPIKey(ctx, "wau_guessed")
+	fmt.Println(errors.Is(err, wauser.ErrInvalidAPIKey))
+	// Output:
+	// give this to the dashboard, once: wau_…
+	// dashboard true false true
+	// true
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image/png"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,20 +39,7 @@ func failure(t *testing.T, r *response) string {
 	return got["message"].(string)
 }
 
-func sortedKeys(m map[string]any) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := range keys {
-		for j := i + 1; j < len(keys); j++ {
-			if keys[j] < keys[i] {
-				keys[i], keys[j] = keys[j], keys[i]
-			}
-		}
-	}
-	return keys
-}
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 func basic(user, pass string) map[string]string {
 	return map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))}
