@@ -65,7 +65,11 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, epoch.Add(61*time.Second), got.LastUsedAt)
 
-		for _, bad := range []string{"", "wau_", k.Key + "x", k.Key[:55] + "q", strings.ToUpper(k.Key), "Bearer " + k.Key} {
+		last := "a"
+		if strings.HasSuffix(k.Key, "a") {
+			last = "b"
+		}
+		for _, bad := range []string{"", "wau_", k.Key + "x", k.Key[:55] + last, strings.ToUpper(k.Key), "Bearer " + k.Key} {
 			_, err = h.c.AuthenticateAPIKey(ctx, bad)
 			require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "%q", bad)
 		}

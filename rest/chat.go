@@ -9,8 +9,11 @@ import "net/http"
 // Its routes (POST /api/v1/messages, GET /api/v1/contacts,
 // GET /api/v1/contacts/{phone}, GET /api/v1/contacts/{phone}/messages) land
 // with the Client's send and contact methods (issues 3 and 4). The daily
-// message quota those sends enforce answers 429 here, in this shape, with
-// Retry-After taken from the error's RetryAfter method (see classify).
+// message quota those sends enforce will answer 429 in this shape
+// ({"error":{"code":"rate_limit_exceeded","message":...,"status":429}}) with
+// Retry-After: classify maps wauser.ErrRateLimited, once it exists, next to
+// this package's own ErrRateLimited, taking the delay from the error's
+// RetryAfter method (retryAfter).
 type chatDialect struct{}
 
 func (chatDialect) name() string         { return "chat" }

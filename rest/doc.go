@@ -61,9 +61,10 @@
 // requests that fail authentication count against their client IP. Every
 // answer carries X-RateLimit-Limit, X-RateLimit-Remaining and
 // X-RateLimit-Reset (Unix seconds); past the limit the answer is 429 with
-// Retry-After, in the dialect's error shape. The Client's own limits (such
-// as the daily message quota) answer 429 the same way, Retry-After taken
-// from the error's RetryAfter method. Bodies are limited to
+// Retry-After, in the dialect's error shape. The Client's daily message
+// quota (wauser.ErrRateLimited, with the sends) is to answer 429 the same
+// way, Retry-After taken from the error's RetryAfter method. Bodies are
+// limited to
 // Options.MaxBodyBytes (413), decoded strictly (one JSON value, no unknown
 // fields: 400; not JSON: 415), and at most Options.MaxInFlight requests run
 // at once (beyond: 503 with Retry-After, at once). Each request runs under
