@@ -33,8 +33,10 @@ const (
 	adminPassword = "correct-horse-battery-staple-0123456789"
 )
 
-// whatsappUseSpec is the WhatsApp Use API the sync dialect reproduces.
-const whatsappUseSpec = "../../shared/reference/whatsapp-use.openapi.yaml"
+// whatsappUseSpec is the WhatsApp Use API the sync dialect reproduces: an
+// unchanged copy of the project's reference/whatsapp-use.openapi.yaml, so
+// that the tests run in any checkout.
+const whatsappUseSpec = "testdata/whatsapp-use.openapi.yaml"
 
 // env is a started Client on a real database behind the handler, served
 // by a real httptest server, talking to a watest.Fake on a manual clock.
