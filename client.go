@@ -47,6 +47,8 @@ type core struct {
 	sessions map[AccountID]*session
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
+
+	apiKeys apiKeyCache // recently authenticated API keys (apikeys.go)
 }
 
 type config struct {

@@ -84,6 +84,19 @@
 // through store/sqlite and store/postgres. Programs that want only one open
 // the store themselves and call [New].
 //
+// # HTTP
+//
+// Package [github.com/wauser/wauser/rest] serves a Client as a REST API: one
+// http.Handler with the four documented dialects (the change feed and the
+// WhatsApp Use API, history, chat, business), an OpenAPI 3.1 description at
+// /openapi.json, rate limits and strict input handling. Mount it anywhere
+// with http.StripPrefix; programs that do not serve HTTP do not link it.
+// Its callers present API keys: [Client.CreateAPIKey] makes one (the secret
+// is shown once, only its SHA-256 is stored) with scopes ([ScopeRead],
+// [ScopeWrite], [ScopeWebhooks], [ScopeAdmin]) and the accounts it may
+// reach; [Client.AuthenticateAPIKey] checks one, and [Client.RevokeAPIKey]
+// ends it at once.
+//
 // # Errors
 //
 // Errors are sentinel values ([ErrNotFound], [ErrInvalidArgument],

@@ -67,6 +67,10 @@ var (
 	// ErrPairingFailed: pairing ended without success (the QR codes expired,
 	// or WhatsApp rejected the pairing). The error text says which.
 	ErrPairingFailed = errors.New("wauser: pairing failed")
+
+	// ErrInvalidAPIKey: AuthenticateAPIKey was given a key that is malformed,
+	// unknown or revoked.
+	ErrInvalidAPIKey = errors.New("wauser: invalid API key")
 )
 
 // ArgumentError describes an invalid argument. It matches ErrInvalidArgument

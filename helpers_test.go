@@ -26,7 +26,7 @@ type harness struct {
 	opts  []wauser.Option
 }
 
-func newHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *harness {
+func newHarness(t testing.TB, db *testdb.DB, opts ...wauser.Option) *harness {
 	t.Helper()
 	h := &harness{fake: watest.New(), clock: watest.NewClock(epoch), db: db, opts: opts}
 	h.c = h.open(t)
@@ -35,7 +35,7 @@ func newHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *harness {
 
 // open starts a new Client (as after a process restart) on the harness's
 // database, fake and clock.
-func (h *harness) open(t *testing.T) *wauser.Client {
+func (h *harness) open(t testing.TB) *wauser.Client {
 	t.Helper()
 	st := h.db.Open(t)
 	// Errors are logged to stderr: a failing test then shows why.

@@ -1,15 +1,22 @@
 // Command server is wauser's main job: it keeps WhatsApp accounts linked and
-// serves HTTP, on an embedded SQLite database that needs no configuration.
+// serves the REST API (package rest), on an embedded SQLite database that
+// needs no configuration.
 //
 //	go run ./examples/server                  # pair by QR code shown in the terminal
 //	go run ./examples/server -phone +15551234567   # pair by typing a code on the phone
 //
-// On first start it creates wauser.db and an account named "default", and
-// shows a QR code to scan with WhatsApp (Settings, Linked devices). Later
-// starts reconnect the linked account. GET /healthz reports every account's
-// state. Without network it keeps running and reports the account as
-// reconnecting (or the pairing as failed) with the reason. Ctrl-C stops it
-// cleanly.
+// On first start it creates wauser.db and an account named "default", shows
+// a QR code to scan with WhatsApp (Settings, Linked devices), and prints,
+// once, the admin credentials (for POST /v1/accounts) and a first API key
+// (every scope, every account). Both are generated, and only their hashes
+// are kept: the admin password's in wauser.admin (-admin-file), the key's
+// in the database. There are no default secrets. Later starts reconnect the
+// linked account.
+//
+// The REST API is served at the root (GET /openapi.json describes it), and
+// GET /healthz reports every account's state without authentication.
+// Without network it keeps running and reports the account as reconnecting
+// (or the pairing as failed) with the reason. Ctrl-C stops it cleanly.
 package main
 
 import (
@@ -18,17 +25,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/rest"
 )
 
 func main() {
@@ -36,6 +46,7 @@ func main() {
 		dbPath  = flag.String("db", "wauser.db", "SQLite database file (or a postgres:// URL)")
 		addr    = flag.String("addr", "127.0.0.1:8080", "HTTP listen address")
 		account = flag.String("account", "default", "account to create and pair when the store has none")
+		admin   = flag.String("admin-file", "wauser.admin", "file keeping the admin user and password hash (created on first start)")
 		phone   = flag.String("phone", "", "pair by phone code for this number (E.164) instead of a QR code")
 		verbose = flag.Bool("v", false, "debug logging")
 	)
@@ -45,13 +56,13 @@ func main() {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	if err := run(*dbPath, *addr, wauser.AccountID(*account), *phone, log); err != nil {
+	if err := run(*dbPath, *addr, *admin, wauser.AccountID(*account), *phone, log); err != nil {
 		log.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbPath, addr string, account wauser.AccountID, phone string, log *slog.Logger) error {
+func run(dbPath, addr, adminFile string, account wauser.AccountID, phone string, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -75,9 +86,17 @@ func run(dbPath, addr string, account wauser.AccountID, phone string, log *slog.
 	} else {
 		account = accounts[0].ID
 	}
+	adminUser, adminHash, err := adminCredentials(adminFile)
+	if err != nil {
+		return err
+	}
+	if err := firstKey(ctx, c); err != nil {
+		return err
+	}
 	go keepPaired(ctx, c.WithAccount(account), phone, log)
 
 	mux := http.NewServeMux()
+	mux.Handle("/", rest.NewHandler(c, rest.Options{AdminUser: adminUser, AdminPasswordHash: adminHash, Logger: log}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		list, err := c.ListAccounts(r.Context())
 		if err != nil {
@@ -104,7 +123,7 @@ func run(dbPath, addr string, account wauser.AccountID, phone string, log *slog.
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/healthz", "db", dbPath)
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/healthz", "api", "http://"+ln.Addr().String()+"/openapi.json", "db", dbPath)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -118,6 +137,45 @@ func run(dbPath, addr string, account wauser.AccountID, phone string, log *slog.
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
+	return nil
+}
+
+// adminCredentials reads the admin user and password hash from file, or, on
+// first start, generates a password, prints it once and keeps only its
+// hash.
+func adminCredentials(file string) (user, hash string, err error) {
+	data, err := os.ReadFile(file)
+	if err == nil {
+		user, hash, ok := strings.Cut(strings.TrimSpace(string(data)), ":")
+		if !ok || user == "" || len(hash) != 64 {
+			return "", "", fmt.Errorf("%s: want one line user:sha256-hex", file)
+		}
+		return user, hash, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", "", err
+	}
+	user, password := "admin", rest.GenerateSecret()
+	hash = rest.HashAdminPassword(password)
+	if err := os.WriteFile(file, []byte(user+":"+hash+"\n"), 0o600); err != nil {
+		return "", "", err
+	}
+	fmt.Printf("\nAdmin credentials for POST /v1/accounts (shown once; only a hash is kept in %s):\n\n    user:     %s\n    password: %s\n\n", file, user, password)
+	return user, hash, nil
+}
+
+// firstKey creates and prints an API key with every scope for every
+// account when the store has no key yet.
+func firstKey(ctx context.Context, c *wauser.Client) error {
+	keys, err := c.ListAPIKeys(ctx)
+	if err != nil || len(keys) > 0 {
+		return err
+	}
+	k, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Name: "first key", Scopes: wauser.AllScopes(), AllAccounts: true})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nAPI key (shown once; send it as Authorization: Bearer <key>):\n\n    %s\n\n", k.Key)
 	return nil
 }
 

@@ -1,0 +1,222 @@
+package wauser_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/testdb"
+)
+
+func TestAPIKeyLifecycle(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		h := newHarness(t, db)
+		ctx := ctxTimeout(t)
+		_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "a"})
+		require.NoError(t, err)
+
+		k, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
+			Name: "ci", Scopes: []wauser.Scope{wauser.ScopeRead, wauser.ScopeRead}, Accounts: []wauser.AccountID{"a", "a"},
+		})
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(k.Key, "wau_"))
+		require.Len(t, k.Key, 56)
+		require.Equal(t, k.Key[:12], k.Prefix)
+		require.Equal(t, []wauser.Scope{wauser.ScopeRead}, k.Scopes, "duplicates are dropped")
+		require.Equal(t, []wauser.AccountID{"a"}, k.Accounts)
+		require.Equal(t, epoch, k.CreatedAt)
+
+		// Only a hash is stored: the secret appears nowhere in the database.
+		var stored string
+		require.NoError(t, h.c.Store().DB().NewSelect().Table("wauser_api_keys").Column("hash").Scan(ctx, &stored))
+		require.Len(t, stored, 64)
+		require.NotContains(t, stored, k.Key[4:])
+		var rows int
+		require.NoError(t, h.c.Store().DB().NewSelect().Table("wauser_api_keys").
+			Where("hash LIKE ? OR prefix LIKE ? OR name LIKE ?", "%"+k.Key[12:]+"%", "%"+k.Key[12:]+"%", "%"+k.Key[12:]+"%").
+			ColumnExpr("count(*)").Scan(ctx, &rows))
+		require.Zero(t, rows)
+
+		got, err := h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+		require.Equal(t, k.ID, got.ID)
+		require.Empty(t, got.Key, "the secret is not given back")
+		require.Equal(t, epoch, got.LastUsedAt)
+		require.True(t, got.HasScope(wauser.ScopeRead))
+		require.False(t, got.HasScope(wauser.ScopeWrite))
+		require.True(t, got.CanAccess("a"))
+		require.False(t, got.CanAccess("b"))
+
+		// Use is recorded at most once a minute.
+		h.clock.Advance(30 * time.Second)
+		got, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+		require.Equal(t, epoch, got.LastUsedAt)
+		h.clock.Advance(31 * time.Second)
+		got, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+		require.Equal(t, epoch.Add(61*time.Second), got.LastUsedAt)
+
+		last := "a"
+		if strings.HasSuffix(k.Key, "a") {
+			last = "b"
+		}
+		for _, bad := range []string{"", "wau_", k.Key + "x", k.Key[:55] + last, strings.ToUpper(k.Key), "Bearer " + k.Key} {
+			_, err = h.c.AuthenticateAPIKey(ctx, bad)
+			require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "%q", bad)
+		}
+
+		list, err := h.c.ListAPIKeys(ctx)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.Empty(t, list[0].Key)
+
+		require.NoError(t, h.c.RevokeAPIKey(ctx, k.ID))
+		_, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.ErrorIs(t, err, wauser.ErrInvalidAPIKey)
+		h.clock.Advance(time.Hour)
+		require.NoError(t, h.c.RevokeAPIKey(ctx, k.ID), "revoking twice is fine")
+		list, err = h.c.ListAPIKeys(ctx)
+		require.NoError(t, err)
+		require.Equal(t, epoch.Add(61*time.Second), list[0].RevokedAt, "the first revocation time stays")
+		require.ErrorIs(t, h.c.RevokeAPIKey(ctx, "key_missing"), wauser.ErrNotFound)
+	})
+}
+
+// TestAPIKeyRevocationAcrossClients: authenticated keys are trusted for a
+// few seconds without a store read; a revocation is seen at once by the
+// Client that made it, and by other Clients (processes) on the same
+// database within those seconds.
+func TestAPIKeyRevocationAcrossClients(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		h := newHarness(t, db)
+		other := h.open(t) // a second process on the same database
+		ctx := ctxTimeout(t)
+		k, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeRead}, AllAccounts: true})
+		require.NoError(t, err)
+		_, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+		_, err = other.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+
+		require.NoError(t, h.c.RevokeAPIKey(ctx, k.ID))
+		_, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "the revoking Client refuses the key at once")
+		_, err = other.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err, "another process may still trust its cached key briefly")
+		h.clock.Advance(5 * time.Second)
+		_, err = other.AuthenticateAPIKey(ctx, k.Key)
+		require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "and refuses it after 5 s")
+	})
+}
+
+func TestAPIKeyAllAccountsAndAdmin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testdb.SQLite(t))
+	ctx := ctxTimeout(t)
+	k, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeAdmin}, AllAccounts: true})
+	require.NoError(t, err)
+	got, err := h.c.AuthenticateAPIKey(ctx, k.Key)
+	require.NoError(t, err)
+	require.True(t, got.AllAccounts)
+	require.Empty(t, got.Accounts)
+	require.True(t, got.CanAccess("created-later"), "all accounts includes future ones")
+	require.False(t, got.CanAccess(""))
+	for _, s := range wauser.AllScopes() {
+		require.True(t, got.HasScope(s), "admin carries %s", s)
+	}
+}
+
+func TestCreateAPIKeyRejectsBadRequests(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testdb.SQLite(t))
+	ctx := ctxTimeout(t)
+	_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "a"})
+	require.NoError(t, err)
+	read := []wauser.Scope{wauser.ScopeRead}
+	for name, c := range map[string]struct {
+		req  wauser.CreateAPIKeyRequest
+		want error
+	}{
+		"no scope":        {wauser.CreateAPIKeyRequest{Accounts: []wauser.AccountID{"a"}}, wauser.ErrInvalidArgument},
+		"unknown scope":   {wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{"root"}, AllAccounts: true}, wauser.ErrInvalidArgument},
+		"no account":      {wauser.CreateAPIKeyRequest{Scopes: read}, wauser.ErrInvalidArgument},
+		"both":            {wauser.CreateAPIKeyRequest{Scopes: read, AllAccounts: true, Accounts: []wauser.AccountID{"a"}}, wauser.ErrInvalidArgument},
+		"malformed id":    {wauser.CreateAPIKeyRequest{Scopes: read, Accounts: []wauser.AccountID{"a b"}}, wauser.ErrInvalidArgument},
+		"missing account": {wauser.CreateAPIKeyRequest{Scopes: read, Accounts: []wauser.AccountID{"a", "zz"}}, wauser.ErrNotFound},
+		"name too long":   {wauser.CreateAPIKeyRequest{Name: strings.Repeat("n", 101), Scopes: read, AllAccounts: true}, wauser.ErrInvalidArgument},
+	} {
+		_, err := h.c.CreateAPIKey(ctx, c.req)
+		require.ErrorIs(t, err, c.want, name)
+	}
+	list, err := h.c.ListAPIKeys(ctx)
+	require.NoError(t, err)
+	require.Empty(t, list, "nothing was written")
+}
+
+// FuzzAuthenticateAPIKey: any string is either the key itself or refused
+// with ErrInvalidAPIKey, never another error or a panic.
+func FuzzAuthenticateAPIKey(f *testing.F) {
+	h := newHarness(f, testdb.SQLite(f))
+	k, err := h.c.CreateAPIKey(f.Context(), wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeRead}, AllAccounts: true})
+	require.NoError(f, err)
+	for _, s := range []string{"", k.Key, k.Key[:55], k.Key + " ", "wau_" + strings.Repeat("a", 52), "wau_\x00" + strings.Repeat("'", 50), "' OR 1=1 --"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		got, err := h.c.AuthenticateAPIKey(context.Background(), key)
+		if key == k.Key {
+			require.NoError(t, err)
+			require.Equal(t, k.ID, got.ID)
+			return
+		}
+		require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "%q", key)
+		require.Nil(t, got)
+	})
+}
+
+// Create an API key for one account, show its secret once, and check a
+// request's key.
+func ExampleClient_CreateAPIKey() {
+	ctx := context.Background()
+	c, err := wauser.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	k, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
+		Name:     "dashboard",
+		Scopes:   []wauser.Scope{wauser.ScopeRead},
+		Accounts: []wauser.AccountID{"sales"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("give this to the dashboard, once:", k.Key[:4]+"…")
+
+	got, err := c.AuthenticateAPIKey(ctx, k.Key)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(got.Name, got.HasScope(wauser.ScopeRead), got.HasScope(wauser.ScopeWrite), got.CanAccess("sales"))
+
+	_, err = c.AuthenticateAPIKey(ctx, "wau_guessed")
+	fmt.Println(errors.Is(err, wauser.ErrInvalidAPIKey))
+	// Output:
+	// give this to the dashboard, once: wau_…
+	// dashboard true false true
+	// true
+}

@@ -1,0 +1,340 @@
+package rest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/rest"
+	"github.com/wauser/wauser/watest"
+)
+
+// documentedRoute is one operation of /openapi.json, the published form of
+// the handler's route table.
+type documentedRoute struct {
+	method, path, id, dialect string
+	scope                     string // "" = any key
+	auth                      string // "key", "admin" or "none"
+	connection                bool   // takes X-WhatsApp-Use-Connection-Id
+	success                   int
+}
+
+func documentedRoutes(t testing.TB, doc []byte) []documentedRoute {
+	t.Helper()
+	var d struct {
+		Paths map[string]map[string]struct {
+			OperationID string                    `json:"operationId"`
+			Dialect     string                    `json:"x-wauser-dialect"`
+			Security    []map[string][]string     `json:"security"`
+			Parameters  []map[string]any          `json:"parameters"`
+			Responses   map[string]map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(doc, &d))
+	var out []documentedRoute
+	for path, ops := range d.Paths {
+		for method, op := range ops {
+			r := documentedRoute{method: strings.ToUpper(method), path: path, id: op.OperationID, dialect: op.Dialect, auth: "none"}
+			for _, req := range op.Security {
+				for scheme, scopes := range req {
+					if scheme == "adminBasic" {
+						r.auth = "admin"
+					} else {
+						r.auth = "key"
+						if len(scopes) > 0 {
+							r.scope = scopes[0]
+						}
+					}
+				}
+			}
+			for _, p := range op.Parameters {
+				if p["$ref"] == "#/components/parameters/ConnectionIdHeader" {
+					r.connection = true
+				}
+			}
+			for code := range op.Responses {
+				if n, _ := strconv.Atoi(code); n >= 200 && n < 300 {
+					r.success = n
+				}
+			}
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// sample is a request that succeeds on a route with a valid key.
+type sample struct {
+	query, body string
+	unpaired    bool // the account must not be paired yet
+}
+
+// samples has one entry per operation id: a route added without one fails
+// TestAuthMatrix.
+var samples = map[string]sample{
+	"getOpenAPI":               {},
+	"getMe":                    {},
+	"getWhatsAppStatus":        {},
+	"requestWhatsAppPairing":   {body: `{}`, unpaired: true},
+	"getWhatsAppPairingStatus": {},
+	"unlinkWhatsApp":           {},
+	"initAccount":              {body: `{"id":"acct-new"}`},
+	"listAccounts":             {},
+	"getAccount":               {},
+	"logoutAccount":            {},
+	"getPairCode":              {query: "?phone=%2B15551234567", unpaired: true},
+	"getStatusPrivacy":         {},
+	"refreshAccount":           {},
+	"getAccountStatus":         {},
+	"getStatusAudience":        {},
+}
+
+var (
+	alphaPhone = watest.Phone{JID: types.NewJID("15551110001", types.DefaultUserServer), PushName: "Alpha Phone"}
+	bravoPhone = watest.Phone{JID: types.NewJID("15552220002", types.DefaultUserServer), PushName: "Bravo Phone"}
+)
+
+// TestAuthMatrix sends every route of the route table a request with no
+// key, a wrong key, a revoked key, the key of another account, a key
+// without the route's scope and a valid key, and checks the status, and
+// that no answer carries the other account's data.
+func TestAuthMatrix(t *testing.T) {
+	t.Parallel()
+	probe := newEnv(t, testdb.SQLite(t), rest.Options{})
+	routes := documentedRoutes(t, probe.do("GET", "/openapi.json", nil, nil).body)
+	require.NotEmpty(t, routes)
+	for i, rt := range routes {
+		s, ok := samples[rt.id]
+		require.True(t, ok, "route %s %s (%s) has no sample request in TestAuthMatrix", rt.method, rt.path, rt.id)
+		t.Run(rt.id, func(t *testing.T) {
+			t.Parallel()
+			testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+				t.Parallel()
+				authMatrix(t, db, rt, s, i)
+			})
+		})
+	}
+}
+
+func authMatrix(t *testing.T, db *testdb.DB, rt documentedRoute, s sample, n int) {
+	e := newEnv(t, db, rest.Options{})
+	const alpha, bravo = "acct-alpha", "acct-bravo"
+	if s.unpaired {
+		e.createAccount(alpha)
+	} else {
+		e.pair(alpha, alphaPhone)
+	}
+	e.pair(bravo, bravoPhone)
+
+	scope := wauser.Scope(rt.scope)
+	if scope == "" {
+		scope = wauser.ScopeRead
+	}
+	valid := e.key([]wauser.Scope{scope}, alpha)
+	other := e.key(wauser.AllScopes(), bravo)
+	revoked, err := e.c.CreateAPIKey(e.ctx(), wauser.CreateAPIKeyRequest{Scopes: wauser.AllScopes(), Accounts: []wauser.AccountID{alpha}})
+	require.NoError(t, err)
+	require.NoError(t, e.c.RevokeAPIKey(e.ctx(), revoked.ID))
+	var lacking []wauser.Scope
+	for _, sc := range wauser.AllScopes() {
+		if sc != scope && sc != wauser.ScopeAdmin {
+			lacking = append(lacking, sc)
+		}
+	}
+	noScope := e.key(lacking, alpha)
+	wrong := "wau_" + strings.Repeat("a", 52)
+
+	// The three ways to present a key, taken in turn.
+	present := func(key string) map[string]string {
+		switch n % 3 {
+		case 0:
+			return bearer(key)
+		case 1:
+			return map[string]string{"Authorization": key}
+		default:
+			return map[string]string{"X-Api-Key": key}
+		}
+	}
+	admin := basic(adminUser, adminPassword)
+
+	refused := http.StatusUnauthorized
+	forbidden := http.StatusForbidden
+	if rt.dialect == "sync" {
+		forbidden = http.StatusUnauthorized // "Invalid API key or missing scope"
+	}
+	type attempt struct {
+		name    string
+		headers map[string]string
+		want    int // 0: any status below 500
+		foreign string
+	}
+	var cases []attempt
+	switch rt.auth {
+	case "none":
+		cases = []attempt{
+			{"no key", nil, rt.success, ""},
+			{"wrong key", present(wrong), rt.success, ""},
+			{"revoked key", present(revoked.Key), rt.success, ""},
+		}
+	case "admin":
+		cases = []attempt{
+			{"no key", nil, refused, ""},
+			{"wrong key", basic(adminUser, "wrong"), refused, ""},
+			{"revoked key", present(revoked.Key), refused, ""},
+			{"key of another account", present(other), refused, ""},
+			{"key without the scope", present(e.key(wauser.AllScopes())), refused, ""},
+			{"valid", admin, rt.success, ""},
+		}
+	default:
+		cases = []attempt{
+			{"no key", nil, refused, ""},
+			{"wrong key", present(wrong), refused, ""},
+			{"revoked key", present(revoked.Key), refused, ""},
+		}
+		switch {
+		case rt.connection:
+			cases = append(cases,
+				attempt{"key of another account", with(present(other), rest.HeaderConnectionID, alpha), forbidden, alphaPhone.JID.User},
+				attempt{"key of another account, no header", present(other), 0, alphaPhone.JID.User})
+		case strings.Contains(rt.path, "{id}"):
+			cases = append(cases, attempt{"key of another account", present(other), forbidden, alphaPhone.JID.User})
+		default:
+			cases = append(cases, attempt{"key of another account", present(other), rt.success, alphaPhone.JID.User})
+		}
+		if rt.scope != "" {
+			cases = append(cases, attempt{"key without the scope", present(noScope), forbidden, ""})
+		}
+		cases = append(cases, attempt{"valid", present(valid), rt.success, bravoPhone.JID.User})
+	}
+
+	path := strings.ReplaceAll(rt.path, "{id}", alpha) + s.query
+	for _, c := range cases {
+		var body any
+		if s.body != "" {
+			body = s.body
+		}
+		r := e.checked(e.do(rt.method, path, body, c.headers))
+		if c.want == 0 {
+			require.Less(t, r.status, 500, "%s: %s", c.name, r.body)
+		} else {
+			require.Equal(t, c.want, r.status, "%s: %s", c.name, r.body)
+		}
+		requireRateHeaders(t, r)
+		if c.foreign != "" {
+			require.NotContains(t, string(r.body), c.foreign, "%s: another account's data leaked", c.name)
+		}
+		if r.status == http.StatusUnauthorized && rt.auth != "none" {
+			require.NotEmpty(t, r.header.Get("WWW-Authenticate"), c.name)
+		}
+	}
+}
+
+// TestAPIKeyPresentation accepts the three documented ways to send a key
+// and nothing else.
+func TestAPIKeyPresentation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testdb.SQLite(t), rest.Options{})
+	e.createAccount("a")
+	key := e.key([]wauser.Scope{wauser.ScopeRead}, "a")
+	for _, h := range []map[string]string{
+		{"Authorization": "Bearer " + key},
+		{"Authorization": "bearer   " + key},
+		{"Authorization": key},
+		{"X-Api-Key": key},
+	} {
+		r := e.checked(e.do("GET", "/v1/whatsapp/status", nil, h))
+		require.Equal(t, http.StatusOK, r.status, "%v: %s", h, r.body)
+	}
+	for _, h := range []map[string]string{
+		{"Authorization": "Basic " + key},
+		{"Authorization": "Bearer"},
+		{"Authorization": "Bearer " + key + "x"},
+		{"X-Api-Key": strings.ToUpper(key)},
+		{"Cookie": "key=" + key},
+	} {
+		r := e.checked(e.do("GET", "/v1/whatsapp/status", nil, h))
+		require.Equal(t, http.StatusUnauthorized, r.status, "%v", h)
+		msg := r.json(t)["error"].(string)
+		require.Contains(t, msg, "API key")
+		require.NotContains(t, msg, "revoked", "whether a key existed is not told")
+	}
+}
+
+// TestKeyWithSeveralAccounts needs the connection header, and stays within
+// its allowlist.
+func TestKeyWithSeveralAccounts(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		e := newEnv(t, db, rest.Options{})
+		for _, id := range []wauser.AccountID{"a", "b", "c"} {
+			e.createAccount(id)
+		}
+		key := bearer(e.key([]wauser.Scope{wauser.ScopeRead}, "a", "b"))
+
+		r := e.checked(e.do("GET", "/v1/status", nil, key))
+		require.Equal(t, http.StatusBadRequest, r.status)
+		require.Contains(t, failure(t, r), rest.HeaderConnectionID)
+		for _, id := range []string{"a", "b"} {
+			r = e.checked(e.do("GET", "/v1/status", nil, with(key, rest.HeaderConnectionID, id)))
+			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, id, envelope(t, r).(map[string]any)["account_id"])
+		}
+		r = e.checked(e.do("GET", "/v1/status", nil, with(key, rest.HeaderConnectionID, "c")))
+		require.Equal(t, http.StatusForbidden, r.status)
+		r = e.checked(e.do("GET", "/v1/accounts", nil, key))
+		var ids []string
+		for _, a := range envelope(t, r).([]any) {
+			ids = append(ids, a.(map[string]any)["id"].(string))
+		}
+		require.Equal(t, []string{"a", "b"}, ids)
+
+		// A key for every account with several accounts in the store needs the
+		// header as well; with it, any account.
+		all := bearer(e.key([]wauser.Scope{wauser.ScopeRead}))
+		r = e.checked(e.do("GET", "/v1/status", nil, all))
+		require.Equal(t, http.StatusBadRequest, r.status)
+		r = e.checked(e.do("GET", "/v1/status", nil, with(all, rest.HeaderConnectionID, "c")))
+		require.Equal(t, http.StatusOK, r.status)
+		require.True(t, slices.Contains([]string{"c"}, envelope(t, r).(map[string]any)["account_id"].(string)))
+	})
+}
+
+// TestCustomAuthenticator replaces API keys with the host's own check.
+func TestCustomAuthenticator(t *testing.T) {
+	t.Parallel()
+	db := testdb.SQLite(t)
+	e := newEnv(t, db, rest.Options{Authenticate: func(r *http.Request) (*wauser.APIKey, error) {
+		switch r.Header.Get("X-User") {
+		case "":
+			return nil, rest.ErrUnauthorized
+		case "mallory":
+			return nil, rest.ErrForbidden
+		default:
+			return &wauser.APIKey{ID: "user:" + wauser.APIKeyID(r.Header.Get("X-User")),
+				Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"a"}}, nil
+		}
+	}})
+	e.createAccount("a")
+	r := e.checked(e.do("GET", "/v1/status", nil, map[string]string{"X-User": "alice"}))
+	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, "59", r.header.Get("X-RateLimit-Remaining"), "the limit counts per key ID")
+	r = e.checked(e.do("GET", "/v1/status", nil, nil))
+	require.Equal(t, http.StatusUnauthorized, r.status)
+	r = e.checked(e.do("GET", "/v1/status", nil, map[string]string{"X-User": "mallory"}))
+	require.Equal(t, http.StatusForbidden, r.status)
+	r = e.checked(e.do("POST", "/v1/refresh", nil, map[string]string{"X-User": "alice"}))
+	require.Equal(t, http.StatusForbidden, r.status, "the host's key lacks the write scope")
+	r = e.checked(e.do("GET", "/v1/status", nil, map[string]string{"X-User": "alice", "Authorization": "Bearer whatever"}))
+	require.Equal(t, http.StatusOK, r.status, "API keys are not consulted")
+}

@@ -1,0 +1,149 @@
+package rest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/rest"
+)
+
+// FuzzHandler sends random methods, paths, headers, credentials and bodies
+// to the handler: it never answers 5xx, never panics, always sends the rate
+// limit headers, and a refused request (4xx) leaves the store as it was.
+func FuzzHandler(f *testing.F) {
+	db := testdb.SQLite(f)
+	e := newEnv(f, db, rest.Options{RequestsPerMinute: 1 << 30})
+	e.pair("a", alphaPhone)
+	e.pair("b", bravoPhone)
+	credentials := []map[string]string{
+		nil,
+		bearer(e.key(wauser.AllScopes(), "a")),
+		{"X-Api-Key": e.key([]wauser.Scope{wauser.ScopeRead}, "a")},
+		{"Authorization": e.key(wauser.AllScopes())},
+		bearer(e.key(wauser.AllScopes(), "b")),
+		basic(adminUser, adminPassword),
+		bearer("wau_" + strings.Repeat("z", 52)),
+	}
+	revoked, err := e.c.CreateAPIKey(f.Context(), wauser.CreateAPIKeyRequest{Scopes: wauser.AllScopes(), AllAccounts: true})
+	require.NoError(f, err)
+	require.NoError(f, e.c.RevokeAPIKey(f.Context(), revoked.ID))
+	credentials = append(credentials, bearer(revoked.Key))
+
+	// Seeds: every route with each credential, a body and a header, and a
+	// few malformed requests.
+	routes := documentedRoutes(f, e.do("GET", "/openapi.json", nil, nil).body)
+	for _, rt := range routes {
+		s := samples[rt.id]
+		path := strings.ReplaceAll(rt.path, "{id}", "a") + s.query
+		for who := range credentials {
+			f.Add(rt.method, path, uint8(who), rest.HeaderConnectionID, "a", []byte(s.body))
+		}
+		f.Add(rt.method, path, uint8(1), "Content-Type", "text/plain", []byte(`{"id":"q"}`))
+		f.Add(rt.method, path, uint8(3), rest.HeaderConnectionID, "b", []byte(`{"id":"x","webhooks":[{"url":"http://h"}]}`))
+	}
+	for _, s := range []struct{ method, path, body string }{
+		{"GET", "/v1/accounts/%2e%2e", ""},
+		{"POST", "/v1/accounts", `{"id":"x"}{"id":"y"}`},
+		{"POST", "/v1/accounts", `{"id":"` + strings.Repeat("x", 2<<20) + `"}`},
+		{"POST", "/v1/whatsapp/pair", `{"phone_number":"+0"}`},
+		{"GET", "/v1/accounts/code?phone=%00", ""},
+		{"PATCH", "/v1/status", ""},
+		{"OPTIONS", "/", ""},
+		{"GET", "//v1//status", ""},
+		{"POST", "/api/v1/messages", `{"to":"+1","type":"text","text":"hi"}`},
+		{"POST", "/history/sync", `{"count":0}`},
+	} {
+		f.Add(s.method, s.path, uint8(1), "X-Anything", "1", []byte(s.body))
+	}
+
+	f.Fuzz(func(t *testing.T, method, path string, who uint8, hname, hvalue string, body []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, method, "http://wauser.test/"+strings.TrimPrefix(path, "/"), bytes.NewReader(body))
+		if err != nil {
+			return // not a request a client could send
+		}
+		req.RemoteAddr = "192.0.2.1:1234"
+		for k, v := range credentials[int(who)%len(credentials)] {
+			req.Header.Set(k, v)
+		}
+		if hname != "" {
+			req.Header.Set(hname, hvalue)
+		}
+		before := snapshot(t, e.c)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		require.Less(t, rec.Code, 500, "%s %s: %s", method, path, rec.Body)
+		if rec.Code >= 300 && rec.Code < 400 {
+			return // ServeMux cleaning the path
+		}
+		require.NotEmpty(t, rec.Header().Get("X-RateLimit-Limit"), "%s %s", method, path)
+		require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+		if rec.Code >= 400 {
+			require.Equal(t, before, snapshot(t, e.c), "%s %s answered %d and changed the store: %s", method, path, rec.Code, rec.Body)
+		}
+	})
+}
+
+// snapshot dumps every table of the store, rows sorted, as text. The time
+// an API key was last used is left out: authenticating records it.
+func snapshot(t *testing.T, c *wauser.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	db := c.Store().DB()
+	var tables []string
+	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+	require.NoError(t, err)
+	for rows.Next() {
+		var name string
+		require.NoError(t, rows.Scan(&name))
+		tables = append(tables, name)
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+
+	var out strings.Builder
+	for _, table := range tables {
+		rows, err := db.QueryContext(ctx, "SELECT * FROM "+table)
+		require.NoError(t, err)
+		cols, err := rows.Columns()
+		require.NoError(t, err)
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			require.NoError(t, rows.Scan(ptrs...))
+			var line strings.Builder
+			for i, col := range cols {
+				if table == "wauser_api_keys" && col == "last_used_at" {
+					continue
+				}
+				v := vals[i]
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				fmt.Fprintf(&line, "%s=%v ", col, v)
+			}
+			lines = append(lines, line.String())
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		slices.Sort(lines)
+		fmt.Fprintf(&out, "%s:\n%s\n", table, strings.Join(lines, "\n"))
+	}
+	return out.String()
+}

@@ -1,0 +1,450 @@
+package rest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/wauser/wauser"
+)
+
+// Options configures the handler. The zero Options is usable: API keys of
+// the Client, 1 MiB bodies, 128 requests in flight, a 30 s timeout, 60
+// requests a minute per key, and no admin credentials.
+type Options struct {
+	// MaxBodyBytes limits request bodies; larger ones get 413. Default 1 MiB.
+	MaxBodyBytes int64
+	// MaxInFlight limits the requests served at once; beyond it requests
+	// get 503 with Retry-After at once instead of queueing. Default 128.
+	MaxInFlight int
+	// Timeout bounds each request, including waits for WhatsApp such as the
+	// first QR code of a pairing. Default 30 s.
+	Timeout time.Duration
+	// RequestsPerMinute is the rate limit per API key (document 002: 60).
+	// Requests that fail authentication count against their client IP with
+	// the same limit. 0 means 60; a negative value turns rate limiting off,
+	// and the X-RateLimit headers with it.
+	RequestsPerMinute int
+	// Authenticate replaces API key authentication. It returns the caller's
+	// key (which the host may build itself: only its ID, Scopes,
+	// AllAccounts and Accounts are used; ID keys the rate limit), or an
+	// error: ErrUnauthorized (401), ErrForbidden (403), anything else is a
+	// server error (500). Default: the API keys of the Client, read from
+	// "Authorization: Bearer <key>", a bare "Authorization: <key>", or
+	// "X-Api-Key: <key>" (see Client.CreateAPIKey).
+	Authenticate func(r *http.Request) (*wauser.APIKey, error)
+	// AdminUser and AdminPasswordHash are the Basic credentials that
+	// document 003 requires for creating an account (POST /v1/accounts).
+	// AdminPasswordHash is HashAdminPassword of the password. There is no
+	// default: without them that route always answers 401.
+	AdminUser         string
+	AdminPasswordHash string
+	// Logger receives server errors (5xx) with their cause; clients only see
+	// a generic message. Default: discard.
+	Logger *slog.Logger
+	// Clock tells time for rate limit windows and response timestamps; use
+	// the Client's clock (watest.Clock in tests). Default: the wall clock.
+	Clock wauser.Clock
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxBodyBytes      = 1 << 20
+	DefaultMaxInFlight       = 128
+	DefaultTimeout           = 30 * time.Second
+	DefaultRequestsPerMinute = 60
+)
+
+// HeaderConnectionID picks the account (connection) a request acts on when
+// the API key can reach several.
+const HeaderConnectionID = "X-WhatsApp-Use-Connection-Id"
+
+// handler serves the four dialects.
+type handler struct {
+	c       *wauser.Client
+	opts    Options
+	log     *slog.Logger
+	clock   wauser.Clock
+	mux     *http.ServeMux
+	routes  []*route
+	limiter *limiter // nil when rate limiting is off
+	slots   chan struct{}
+	openapi []byte // the OpenAPI document, generated once from routes
+}
+
+// NewHandler returns the REST handler serving c: the sync (document 000 and
+// whatsapp-use.openapi.yaml), history (001), chat (002) and business (003)
+// dialects, and GET /openapi.json. Mount it under a prefix with
+// http.StripPrefix:
+//
+//	mux.Handle("/wa/", http.StripPrefix("/wa", rest.NewHandler(c, rest.Options{})))
+func NewHandler(c *wauser.Client, opts Options) http.Handler {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.RequestsPerMinute == 0 {
+		opts.RequestsPerMinute = DefaultRequestsPerMinute
+	}
+	h := &handler{
+		c:     c,
+		opts:  opts,
+		log:   opts.Logger,
+		clock: opts.Clock,
+		mux:   http.NewServeMux(),
+		slots: make(chan struct{}, opts.MaxInFlight),
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.clock == nil {
+		h.clock = wallClock{}
+	}
+	if opts.RequestsPerMinute > 0 {
+		h.limiter = newLimiter(opts.RequestsPerMinute, time.Minute)
+	}
+	for _, rt := range h.routeTable() {
+		rt.init()
+		h.routes = append(h.routes, rt)
+		h.mux.Handle(rt.method+" "+rt.path, h.serve(rt))
+	}
+	h.mux.Handle("/", http.HandlerFunc(h.notFound))
+	h.openapi = h.openAPIDocument()
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// routeTable is every route of the handler. The mux and the OpenAPI document
+// are both built from it, so no route exists without its description.
+func (h *handler) routeTable() []*route {
+	return []*route{
+		// The handler's own description.
+		{method: "GET", path: "/openapi.json", dialect: syncDialect{}, auth: authNone,
+			id: "getOpenAPI", summary: "This OpenAPI document", op: h.getOpenAPI()},
+
+		// sync dialect: document 000 and whatsapp-use.openapi.yaml.
+		{method: "GET", path: "/v1/me", dialect: syncDialect{},
+			id: "getMe", summary: "Inspect API key", op: syncMe(h)},
+		{method: "GET", path: "/v1/whatsapp/status", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getWhatsAppStatus", summary: "Get WhatsApp connection status", op: syncStatus()},
+		{method: "POST", path: "/v1/whatsapp/pair", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "requestWhatsAppPairing", summary: "Start WhatsApp pairing", status: http.StatusAccepted,
+			errors: []int{http.StatusConflict, http.StatusBadGateway}, op: syncPair()},
+		{method: "GET", path: "/v1/whatsapp/pair/status", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getWhatsAppPairingStatus", summary: "Get WhatsApp pairing status", op: syncPairStatus()},
+		{method: "POST", path: "/v1/whatsapp/unlink", dialect: syncDialect{}, scope: wauser.ScopeAdmin, account: accountFromKey,
+			id: "unlinkWhatsApp", summary: "Unlink WhatsApp", status: http.StatusAccepted, op: syncUnlink(h)},
+
+		// business dialect: document 003, paths of DESIGN section 7.1.
+		{method: "POST", path: "/v1/accounts", dialect: businessDialect{}, auth: authAdmin,
+			id: "initAccount", summary: "Init Account", message: "account created; scan the QR code",
+			errors: []int{http.StatusConflict, http.StatusBadGateway}, op: businessInitAccount(h)},
+		{method: "GET", path: "/v1/accounts", dialect: businessDialect{}, scope: wauser.ScopeRead,
+			id: "listAccounts", summary: "Get List of Accounts", op: businessListAccounts()},
+		{method: "GET", path: "/v1/accounts/{id}", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromPath,
+			id: "getAccount", summary: "Get Account by ID", op: businessGetAccount()},
+		{method: "DELETE", path: "/v1/accounts", dialect: businessDialect{}, scope: wauser.ScopeAdmin, account: accountFromKey,
+			id: "logoutAccount", summary: "Log out Account", message: "account logged out and removed", op: businessLogout()},
+		{method: "GET", path: "/v1/accounts/code", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "getPairCode", summary: "Get Pair Code",
+			query:  []param{{name: "phone", required: true, description: "Phone number of the phone to link, in international format (+15551234567)"}},
+			errors: []int{http.StatusConflict, http.StatusBadGateway}, op: businessPairCode()},
+		{method: "GET", path: "/v1/profile/privacy", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getStatusPrivacy", summary: "Get Status Privacy", errors: []int{http.StatusConflict}, op: businessStatusPrivacy()},
+		{method: "POST", path: "/v1/refresh", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "refreshAccount", summary: "Reconnect the account; with force=true also re-fetch its app state",
+			query:  []param{{name: "force", typ: "boolean", description: "Also re-fetch contacts and chat settings from WhatsApp"}},
+			errors: []int{http.StatusConflict}, op: businessRefresh()},
+		{method: "GET", path: "/v1/status", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getAccountStatus", summary: "Get Account Status", op: businessStatus()},
+		{method: "GET", path: "/v1/contacts/status-audience", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getStatusAudience", summary: "Get the contacts that can see the status", errors: []int{http.StatusConflict},
+			op: businessStatusAudience()},
+	}
+}
+
+// authMode says how a route authenticates its caller.
+type authMode int
+
+const (
+	authKey   authMode = iota // an API key (or Options.Authenticate)
+	authAdmin                 // the admin Basic credentials of Options
+	authNone                  // public
+)
+
+// accountMode says which account a route acts on.
+type accountMode int
+
+const (
+	accountNone     accountMode = iota // none, or the handler filters by key
+	accountFromKey                     // the key's only account, or X-WhatsApp-Use-Connection-Id
+	accountFromPath                    // the {id} path parameter
+)
+
+// route is one entry of the route table.
+type route struct {
+	method, path string
+	dialect      dialect
+	auth         authMode
+	scope        wauser.Scope // required scope; "" = any authenticated key
+	account      accountMode
+	id, summary  string
+	status       int    // success status; default 200
+	message      string // success message of the history and business envelopes
+	query        []param
+	errors       []int // error statuses beyond the ones every route can answer
+	op           operation
+}
+
+func (rt *route) init() {
+	if rt.status == 0 {
+		rt.status = http.StatusOK
+	}
+	if rt.message == "" {
+		rt.message = "success"
+	}
+}
+
+// pathParams returns the {names} of the route's path.
+func (rt *route) pathParams() []string {
+	var names []string
+	for seg := range strings.SplitSeq(rt.path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, strings.TrimSuffix(strings.Trim(seg, "{}"), "..."))
+		}
+	}
+	return names
+}
+
+// param is a query parameter.
+type param struct {
+	name        string
+	typ         string // JSON Schema type; default "string"
+	required    bool
+	description string
+}
+
+// operation is what a route does: the types it decodes and encodes (for
+// the OpenAPI document) and the function that does it.
+type operation struct {
+	in         reflect.Type // request body type; nil: no body
+	inOptional bool
+	out        reflect.Type
+	fn         func(x *call) (any, error)
+}
+
+// do is an operation without a request body.
+func do[Out any](fn func(x *call) (Out, error)) operation {
+	return operation{out: reflect.TypeFor[Out](), fn: func(x *call) (any, error) { return fn(x) }}
+}
+
+// doBody is an operation with a required JSON body, decoded strictly into
+// In before fn runs.
+func doBody[In, Out any](fn func(x *call, in *In) (Out, error)) operation {
+	return operation{in: reflect.TypeFor[In](), out: reflect.TypeFor[Out](), fn: func(x *call) (any, error) {
+		in := new(In)
+		if err := x.decode(in, false); err != nil {
+			return nil, err
+		}
+		return fn(x, in)
+	}}
+}
+
+// doOptionalBody is doBody for an optional body: none means the zero In.
+func doOptionalBody[In, Out any](fn func(x *call, in *In) (Out, error)) operation {
+	op := doBody(fn)
+	op.inOptional = true
+	op.fn = func(x *call) (any, error) {
+		in := new(In)
+		if err := x.decode(in, true); err != nil {
+			return nil, err
+		}
+		return fn(x, in)
+	}
+	return op
+}
+
+// noData is the output of operations that answer no data (null in the
+// envelopes).
+type noData struct{}
+
+// call is one request on its way through a route.
+type call struct {
+	route *route
+	w     http.ResponseWriter
+	r     *http.Request
+	ctx   context.Context
+	key   *wauser.APIKey // the caller; nil on public routes
+	c     *wauser.Client // bound to the account the request acts on (see accountMode)
+	now   time.Time
+}
+
+// serve runs a route: in-flight slot, authentication, rate limit, scope,
+// account, then the operation, and writes its result or error in the
+// route's dialect.
+func (h *handler) serve(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := &call{route: rt, w: w, r: r, now: h.clock.Now()}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				if w.Header().Get("X-RateLimit-Limit") == "" {
+					_ = h.rateLimit(x, "ip:"+clientIP(r)) // for the headers: it is answered anyway
+				}
+				h.writeError(x, rt.dialect, fmt.Errorf("rest: panic in %s %s: %v", rt.method, rt.path, v))
+			}
+		}()
+		select {
+		case h.slots <- struct{}{}:
+			defer func() { <-h.slots }()
+		default:
+			// Still answer with the rate limit headers, counted against the
+			// client IP: the request was not authenticated.
+			if err := h.rateLimit(x, "ip:"+clientIP(r)); err != nil {
+				h.writeError(x, rt.dialect, err)
+				return
+			}
+			h.writeError(x, rt.dialect, errBusy)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
+		defer cancel()
+		x.ctx, x.r = ctx, r.WithContext(ctx)
+
+		if err := h.admit(x); err != nil {
+			h.writeError(x, rt.dialect, err)
+			return
+		}
+		x.r.Body = http.MaxBytesReader(w, x.r.Body, h.opts.MaxBodyBytes)
+		out, err := rt.op.fn(x)
+		if err != nil {
+			h.writeError(x, rt.dialect, err)
+			return
+		}
+		h.writeJSON(x, rt.status, rt.dialect.ok(x, out))
+	})
+}
+
+// admit authenticates the caller, applies the rate limit, checks the scope
+// and binds the account.
+func (h *handler) admit(x *call) error {
+	rt := x.route
+	var (
+		key    *wauser.APIKey
+		bucket string
+		err    error
+	)
+	switch rt.auth {
+	case authNone:
+		bucket = "ip:" + clientIP(x.r)
+	case authAdmin:
+		key, err = h.authenticateAdmin(x.r)
+	default:
+		key, err = h.authenticate(x.r)
+	}
+	if rt.auth != authNone {
+		if err != nil {
+			bucket = "ip:" + clientIP(x.r)
+		} else {
+			bucket = "key:" + string(key.ID)
+		}
+	}
+	if lerr := h.rateLimit(x, bucket); lerr != nil {
+		return lerr
+	}
+	if err != nil {
+		return err
+	}
+	x.key = key
+	x.c = h.c
+	if rt.auth != authKey {
+		return nil
+	}
+	if rt.scope != "" && !key.HasScope(rt.scope) {
+		return forbidden("the API key lacks the %s scope", rt.scope)
+	}
+	switch rt.account {
+	case accountFromKey:
+		id, err := pickAccount(key, x.r.Header.Get(HeaderConnectionID))
+		if err != nil {
+			return err
+		}
+		if id != "" {
+			x.c = h.c.WithAccount(id)
+		}
+	case accountFromPath:
+		id := wauser.AccountID(x.r.PathValue("id"))
+		if !key.CanAccess(id) {
+			return forbidden("the API key cannot access account %q", id)
+		}
+		x.c = h.c.WithAccount(id)
+	}
+	return nil
+}
+
+// notFound answers requests no route matches: 405 with Allow when the path
+// exists with other methods, 404 otherwise, in the dialect the path belongs
+// to.
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	d := dialectOf(r.URL.Path)
+	x := &call{w: w, r: r, now: h.clock.Now()}
+	if err := h.rateLimit(x, "ip:"+clientIP(r)); err != nil {
+		h.writeError(x, d, err)
+		return
+	}
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		h.writeError(x, d, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+			message: fmt.Sprintf("%s is not allowed here; use %s", r.Method, strings.Join(allow, ", "))})
+		return
+	}
+	h.writeError(x, d, &apiError{status: http.StatusNotFound, code: "not_found", message: "no such route: " + r.URL.Path})
+}
+
+// dialectOf returns the dialect that owns a path, for answers outside any
+// route.
+func dialectOf(path string) dialect {
+	switch {
+	case strings.HasPrefix(path, "/api/"):
+		return chatDialect{}
+	case strings.HasPrefix(path, "/history/"):
+		return historyDialect{}
+	case strings.HasPrefix(path, "/v1/whatsapp/"), strings.HasPrefix(path, "/v1/webhooks/"),
+		path == "/v1/me", path == "/v1/usage":
+		return syncDialect{}
+	case strings.HasPrefix(path, "/v1/"):
+		return businessDialect{}
+	default:
+		return syncDialect{}
+	}
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                        { return time.Now() }
+func (wallClock) NewTimer(d time.Duration) wauser.Timer { return wallTimer{time.NewTimer(d)} }
+
+type wallTimer struct{ t *time.Timer }
+
+func (t wallTimer) C() <-chan time.Time { return t.t.C }
+func (t wallTimer) Stop() bool          { return t.t.Stop() }

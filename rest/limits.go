@@ -1,0 +1,126 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// limiter counts requests per bucket (an API key, or a client IP) in fixed
+// windows: a bucket's window opens with its first request and lasts one
+// period; within it at most limit requests pass.
+type limiter struct {
+	limit  int
+	period time.Duration
+
+	mu        sync.Mutex
+	windows   map[string]*window
+	lastSweep time.Time
+}
+
+type window struct {
+	start time.Time
+	used  int
+}
+
+func newLimiter(limit int, period time.Duration) *limiter {
+	return &limiter{limit: limit, period: period, windows: map[string]*window{}}
+}
+
+// take counts one request of bucket at now. It returns the requests left in
+// the window, when the window ends, and whether this request may pass.
+func (l *limiter) take(bucket string, now time.Time) (left int, reset time.Time, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) >= l.period {
+		for k, w := range l.windows {
+			if !now.Before(w.start.Add(l.period)) {
+				delete(l.windows, k)
+			}
+		}
+		l.lastSweep = now
+	}
+	w := l.windows[bucket]
+	if w == nil || !now.Before(w.start.Add(l.period)) || now.Before(w.start) {
+		w = &window{start: now}
+		l.windows[bucket] = w
+	}
+	reset = w.start.Add(l.period)
+	if w.used >= l.limit {
+		return 0, reset, false
+	}
+	w.used++
+	return l.limit - w.used, reset, true
+}
+
+// rateLimit counts the request against bucket, sets the X-RateLimit headers
+// and returns a 429 error when the bucket is exhausted.
+func (h *handler) rateLimit(x *call, bucket string) error {
+	if h.limiter == nil {
+		return nil
+	}
+	left, reset, ok := h.limiter.take(bucket, x.now)
+	hdr := x.w.Header()
+	hdr.Set("X-RateLimit-Limit", strconv.Itoa(h.limiter.limit))
+	hdr.Set("X-RateLimit-Remaining", strconv.Itoa(left))
+	hdr.Set("X-RateLimit-Reset", strconv.FormatInt(ceilUnix(reset), 10))
+	if ok {
+		return nil
+	}
+	wait := max(reset.Sub(x.now), time.Second)
+	return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded",
+		message:    "rate limit exceeded: " + strconv.Itoa(h.limiter.limit) + " requests per minute",
+		retryAfter: wait, cause: ErrRateLimited}
+}
+
+// ceilUnix is t in Unix seconds, rounded up.
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// decode reads the request body strictly into v: JSON only, unknown fields
+// rejected, exactly one value. An empty body is an error unless optional.
+// The body is already limited by http.MaxBytesReader.
+func (x *call) decode(v any, optional bool) error {
+	body, err := io.ReadAll(x.r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return badRequest("invalid_body", "reading the request body failed")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
+			return nil
+		}
+		return badRequest("invalid_body", "a JSON body is required")
+	}
+	if ct := x.r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+				message: "send the body as application/json"}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("invalid_body", "invalid JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("invalid_body", "the body must hold exactly one JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,411 @@
+package rest
+
+import (
+	"encoding"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/wauser/wauser"
+)
+
+// dialect is the wire format of one document: its envelopes, its error
+// shape, and their JSON Schemas for the OpenAPI document.
+type dialect interface {
+	name() string
+	// ok is the body of a successful answer carrying out.
+	ok(x *call, out any) any
+	// fail is the body of an error answer.
+	fail(x *call, status int, e *apiError) any
+	okSchema(data *schema) *schema
+	failSchema(g *docGen) *schema
+	// forbiddenStatus is the status of a refused scope or account.
+	forbiddenStatus() int
+}
+
+// schema is a JSON Schema (2020-12, as OpenAPI 3.1 uses it).
+type schema struct {
+	Ref                  string             `json:"$ref,omitempty"`
+	Type                 string             `json:"type,omitempty"`
+	Format               string             `json:"format,omitempty"`
+	Description          string             `json:"description,omitempty"`
+	Enum                 []string           `json:"enum,omitempty"`
+	Const                any                `json:"const,omitempty"`
+	Properties           map[string]*schema `json:"properties,omitempty"`
+	Required             []string           `json:"required,omitempty"`
+	Items                *schema            `json:"items,omitempty"`
+	AdditionalProperties *schema            `json:"additionalProperties,omitempty"`
+}
+
+// objectSchema is an object whose properties are all required.
+func objectSchema(props map[string]*schema) *schema {
+	s := &schema{Type: "object", Properties: props}
+	for name := range props {
+		s.Required = append(s.Required, name)
+	}
+	slices.Sort(s.Required)
+	return s
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+// docGen turns Go types into JSON Schemas, collecting named structs as
+// components.
+type docGen struct {
+	schemas map[string]*schema
+	names   map[docType]string
+	enums   map[reflect.Type][]string
+	// input is set while describing a request body: encoding/json requires
+	// no field there, so no property is required.
+	input bool
+}
+
+// docType is a Go type as a request body (input) or as an answer.
+type docType struct {
+	t     reflect.Type
+	input bool
+}
+
+func newDocGen() *docGen {
+	states := []wauser.AccountState{
+		wauser.StateUnpaired, wauser.StatePairing, wauser.StateConnecting, wauser.StateConnected,
+		wauser.StateReconnecting, wauser.StateLoggedOut, wauser.StateStreamReplaced, wauser.StateBanned, wauser.StateOutdated,
+	}
+	pairings := []wauser.PairingStatus{
+		wauser.PairingRequested, wauser.PairingQR, wauser.PairingCode, wauser.PairingPaired, wauser.PairingFailed,
+	}
+	return &docGen{
+		schemas: map[string]*schema{},
+		names:   map[docType]string{},
+		enums: map[reflect.Type][]string{
+			typeOf[wauser.AccountState]():  strs(states),
+			typeOf[wauser.PairingStatus](): strs(pairings),
+			typeOf[wauser.Scope]():         strs(wauser.AllScopes()),
+		},
+	}
+}
+
+func strs[S ~string](list []S) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// named registers a component schema once and returns a reference to it.
+func (g *docGen) named(name string, build func() *schema) *schema {
+	if _, ok := g.schemas[name]; !ok {
+		g.schemas[name] = nil // reserve: recursive types end here
+		g.schemas[name] = build()
+	}
+	return &schema{Ref: "#/components/schemas/" + name}
+}
+
+// in returns the schema of t as a request body.
+func (g *docGen) in(t reflect.Type) *schema {
+	g.input = true
+	defer func() { g.input = false }()
+	return g.ref(t)
+}
+
+// ref returns the schema of t: a reference for named structs, inline
+// otherwise.
+func (g *docGen) ref(t reflect.Type) *schema {
+	switch {
+	case t == typeOf[noData]():
+		return &schema{Type: "null"}
+	case t == typeOf[time.Time]():
+		return &schema{Type: "string", Format: "date-time"}
+	case t == typeOf[json.RawMessage]():
+		return &schema{}
+	case t.Implements(typeOf[encoding.TextMarshaler]()) || reflect.PointerTo(t).Implements(typeOf[encoding.TextMarshaler]()):
+		return &schema{Type: "string"}
+	case t.Implements(typeOf[json.Marshaler]()):
+		return &schema{} // marshals itself: any JSON value
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return g.ref(t.Elem())
+	case reflect.Interface:
+		return &schema{}
+	case reflect.Bool:
+		return &schema{Type: "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return &schema{Type: "integer"}
+	case reflect.Int64, reflect.Uint64:
+		return &schema{Type: "integer", Format: "int64"}
+	case reflect.Float32, reflect.Float64:
+		return &schema{Type: "number"}
+	case reflect.String:
+		return &schema{Type: "string", Enum: g.enums[t]}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return &schema{Type: "string", Format: "byte"}
+		}
+		return &schema{Type: "array", Items: g.ref(t.Elem())}
+	case reflect.Map:
+		return &schema{Type: "object", AdditionalProperties: g.ref(t.Elem())}
+	case reflect.Struct:
+		if t.Name() == "" {
+			return g.structSchema(t)
+		}
+		return g.named(g.nameOf(t), func() *schema { return g.structSchema(t) })
+	}
+	return &schema{}
+}
+
+// nameOf names t's component: its Go name, capitalised, qualified by its
+// package when another type took the name.
+func (g *docGen) nameOf(t reflect.Type) string {
+	key := docType{t, g.input}
+	if n, ok := g.names[key]; ok {
+		return n
+	}
+	name := capitalize(t.Name())
+	taken := func(name string) bool {
+		for other, n := range g.names {
+			if n == name && other != key {
+				return true
+			}
+		}
+		return false
+	}
+	if taken(name) && g.input {
+		name += "Input"
+	}
+	if taken(name) {
+		pkg := t.PkgPath()
+		name = capitalize(pkg[strings.LastIndex(pkg, "/")+1:]) + name
+	}
+	g.names[key] = name
+	return name
+}
+
+func capitalize(s string) string {
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
+
+// structSchema follows encoding/json: exported fields by their json names,
+// embedded structs flattened; fields without omitempty or omitzero are
+// always present, so required.
+func (g *docGen) structSchema(t reflect.Type) *schema {
+	s := &schema{Type: "object", Properties: map[string]*schema{}}
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				inner := g.structSchema(ft)
+				for k, v := range inner.Properties {
+					s.Properties[k] = v
+				}
+				s.Required = append(s.Required, inner.Required...)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		s.Properties[name] = g.ref(f.Type)
+		if !g.input && !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
+			s.Required = append(s.Required, name)
+		}
+	}
+	slices.Sort(s.Required)
+	return s
+}
+
+// openAPIDocument describes every route of the table: parameters, body,
+// success answer and every error answer, in each route's dialect.
+func (h *handler) openAPIDocument() []byte {
+	g := newDocGen()
+	paths := map[string]map[string]any{}
+	for _, rt := range h.routes {
+		if paths[rt.path] == nil {
+			paths[rt.path] = map[string]any{}
+		}
+		paths[rt.path][strings.ToLower(rt.method)] = h.operationDoc(g, rt)
+	}
+	headers := map[string]any{
+		"Retry-After": map[string]any{"description": "Seconds to wait before retrying.", "schema": map[string]any{"type": "integer"}},
+	}
+	if h.limiter != nil {
+		for name, desc := range map[string]string{
+			"X-RateLimit-Limit":     "Requests allowed per minute for this API key (or, unauthenticated, this client IP).",
+			"X-RateLimit-Remaining": "Requests left in the current window.",
+			"X-RateLimit-Reset":     "When the current window ends, in Unix seconds.",
+		} {
+			headers[name] = map[string]any{"description": desc, "required": true, "schema": map[string]any{"type": "integer"}}
+		}
+	}
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "wauser REST API",
+			"version": "1",
+			"description": "A linked WhatsApp device as a REST API, in four dialects: sync (document 000 and the " +
+				"WhatsApp Use API), history (001), chat (002) and business (003). Each route's dialect is in its " +
+				"tags and x-wauser-dialect.",
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": g.schemas,
+			"securitySchemes": map[string]any{
+				"bearerAuth":        map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "API key"},
+				"apiKeyHeader":      map[string]any{"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+				"bareAuthorization": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization", "description": "The API key alone, without a scheme."},
+				"adminBasic":        map[string]any{"type": "http", "scheme": "basic", "description": "The admin credentials of rest.Options."},
+			},
+			"parameters": map[string]any{
+				"ConnectionIdHeader": map[string]any{
+					"name": HeaderConnectionID, "in": "header", "required": false, "schema": map[string]any{"type": "string"},
+					"description": "The account (connection) to act on. Required when the API key can access several.",
+				},
+			},
+			"headers": headers,
+		},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		h.log.Error("rest: encode the OpenAPI document", "error", err)
+		return []byte(`{"openapi":"3.1.0","info":{"title":"wauser REST API","version":"1"},"paths":{}}`)
+	}
+	return b
+}
+
+func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
+	op := map[string]any{
+		"operationId":      rt.id,
+		"summary":          rt.summary,
+		"tags":             []string{rt.dialect.name()},
+		"x-wauser-dialect": rt.dialect.name(),
+	}
+	params := []any{}
+	for _, name := range rt.pathParams() {
+		params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, q := range rt.query {
+		typ := q.typ
+		if typ == "" {
+			typ = "string"
+		}
+		params = append(params, map[string]any{"name": q.name, "in": "query", "required": q.required,
+			"description": q.description, "schema": map[string]any{"type": typ}})
+	}
+	if rt.account == accountFromKey {
+		params = append(params, map[string]any{"$ref": "#/components/parameters/ConnectionIdHeader"})
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+
+	switch rt.auth {
+	case authNone:
+		op["security"] = []any{}
+	case authAdmin:
+		op["security"] = []any{map[string]any{"adminBasic": []string{}}}
+	default:
+		scopes := []string{}
+		if rt.scope != "" {
+			scopes = append(scopes, string(rt.scope))
+			op["description"] = "Needs an API key with the " + string(rt.scope) + " scope (admin carries every scope)."
+		}
+		op["security"] = []any{
+			map[string]any{"bearerAuth": scopes}, map[string]any{"apiKeyHeader": scopes}, map[string]any{"bareAuthorization": scopes},
+		}
+	}
+
+	if rt.op.in != nil {
+		op["requestBody"] = map[string]any{
+			"required": !rt.op.inOptional,
+			"content":  map[string]any{"application/json": map[string]any{"schema": g.in(rt.op.in)}},
+		}
+	}
+
+	responses := map[string]any{}
+	responses[strconv.Itoa(rt.status)] = map[string]any{
+		"description": http.StatusText(rt.status),
+		"headers":     h.responseHeaders(rt.status),
+		"content":     map[string]any{"application/json": map[string]any{"schema": rt.dialect.okSchema(g.ref(rt.op.out))}},
+	}
+	for _, status := range h.errorStatuses(rt) {
+		responses[strconv.Itoa(status)] = map[string]any{
+			"description": http.StatusText(status),
+			"headers":     h.responseHeaders(status),
+			"content":     map[string]any{"application/json": map[string]any{"schema": rt.dialect.failSchema(g)}},
+		}
+	}
+	op["responses"] = responses
+	return op
+}
+
+// responseHeaders are the headers every answer of status carries.
+func (h *handler) responseHeaders(status int) map[string]any {
+	hdr := map[string]any{}
+	if h.limiter != nil {
+		for _, name := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+			hdr[name] = map[string]any{"$ref": "#/components/headers/" + name}
+		}
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		hdr["Retry-After"] = map[string]any{"$ref": "#/components/headers/Retry-After"}
+	}
+	return hdr
+}
+
+// errorStatuses lists every error status rt can answer.
+func (h *handler) errorStatuses(rt *route) []int {
+	set := map[int]bool{http.StatusInternalServerError: true, http.StatusServiceUnavailable: true}
+	if h.limiter != nil {
+		set[http.StatusTooManyRequests] = true
+	}
+	if rt.auth != authNone {
+		set[http.StatusUnauthorized] = true
+	}
+	if rt.auth == authKey {
+		set[rt.dialect.forbiddenStatus()] = true
+	}
+	if rt.account != accountNone {
+		set[http.StatusBadRequest] = true
+		set[http.StatusNotFound] = true
+	}
+	if len(rt.query) > 0 {
+		set[http.StatusBadRequest] = true
+	}
+	if rt.op.in != nil {
+		set[http.StatusBadRequest] = true
+		set[http.StatusRequestEntityTooLarge] = true
+		set[http.StatusUnsupportedMediaType] = true
+	}
+	for _, s := range rt.errors {
+		set[s] = true
+	}
+	var out []int
+	for s := range set {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (h *handler) getOpenAPI() operation {
+	return do(func(*call) (json.RawMessage, error) { return h.openapi, nil })
+}
