@@ -63,7 +63,7 @@ func (c *Client) CreateAccount(ctx context.Context, req CreateAccountRequest) (*
 	now := c.core.cfg.clock.Now().UTC()
 	hooks := make([]*store.Webhook, 0, len(req.Webhooks))
 	for i, wr := range req.Webhooks {
-		h, err := wr.row(id, now)
+		h, err := c.core.webhookRow(ctx, id, wr, now)
 		if err != nil {
 			var ae *ArgumentError
 			if errors.As(err, &ae) {

@@ -51,6 +51,27 @@ var (
 	// ErrPairingFailed: pairing ended without success (the QR codes expired,
 	// or WhatsApp rejected the pairing). The error text says which.
 	ErrPairingFailed = errors.New("wauser: pairing failed")
+
+	// ErrWebhookExists: CreateWebhook or UpdateWebhook with a URL that
+	// another webhook of the account already has.
+	ErrWebhookExists = errors.New("wauser: webhook url already registered")
+
+	// ErrPrivateTarget: CreateWebhook, UpdateWebhook or CreateAccount with a
+	// webhook URL whose host is, or resolves to, a loopback, private,
+	// link-local, unspecified or multicast address, while the Client was not
+	// built with WithPrivateWebhookTargets. The error also matches
+	// ErrInvalidArgument. Deliveries check the address again when they dial
+	// and fail (state failed) when it is forbidden.
+	ErrPrivateTarget = errors.New("wauser: webhook target is a private address")
+
+	// ErrInvalidSignature: VerifyWebhook found the signature headers
+	// missing or malformed, or no signature matching the secret.
+	ErrInvalidSignature = errors.New("wauser: invalid webhook signature")
+
+	// ErrSignatureExpired: VerifyWebhook found a valid signature whose
+	// timestamp is further from now than the tolerance (a replay, or a
+	// skewed clock).
+	ErrSignatureExpired = errors.New("wauser: webhook signature timestamp out of tolerance")
 )
 
 // ArgumentError describes an invalid argument. It matches ErrInvalidArgument
