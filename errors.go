@@ -79,14 +79,21 @@ var (
 type ArgumentError struct {
 	Field  string // the argument or request field, e.g. "phone"
 	Reason string // what is wrong with it, in the caller's terms
+	Err    error  // a more specific sentinel (e.g. ErrPrivateTarget), or nil
 }
 
 func (e *ArgumentError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("wauser: invalid %s: %s (%v)", e.Field, e.Reason, e.Err)
+	}
 	return fmt.Sprintf("wauser: invalid %s: %s", e.Field, e.Reason)
 }
 
 // Is reports whether target is ErrInvalidArgument.
 func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// Unwrap returns the more specific sentinel, if any.
+func (e *ArgumentError) Unwrap() error { return e.Err }
 
 func invalidArg(field, format string, args ...any) error {
 	return &ArgumentError{Field: field, Reason: fmt.Sprintf(format, args...)}

@@ -166,7 +166,11 @@ func (co *core) webhookRow(ctx context.Context, account AccountID, r WebhookRequ
 	}
 	u, _ := url.Parse(h.URL)
 	if err := deliver.CheckHost(ctx, u.Hostname()); err != nil {
-		return nil, fmt.Errorf("%w: %w", invalidArg("url", "%v; webhooks may not target it unless the Client is built with WithPrivateWebhookTargets", err), ErrPrivateTarget)
+		return nil, &ArgumentError{
+			Field:  "url",
+			Reason: fmt.Sprintf("%v; webhooks may not target it unless the Client is built with WithPrivateWebhookTargets", err),
+			Err:    ErrPrivateTarget,
+		}
 	}
 	return h, nil
 }
@@ -241,14 +245,14 @@ func (co *core) webhookFromRow(h *store.Webhook, withSecret bool) *Webhook {
 		Mentions:      orEmpty(h.Mentions),
 		MessageTypes:  orEmpty(h.MessageTypes),
 		SettingsTypes: orEmpty(h.SettingsTypes),
-		CreatedAt:     h.CreatedAt,
-		UpdatedAt:     h.UpdatedAt,
+		CreatedAt:     h.CreatedAt.UTC(),
+		UpdatedAt:     h.UpdatedAt.UTC(),
 	}
 	if withSecret {
 		w.Secret = h.Secret
 	}
 	if h.PreviousSecret != "" && co.cfg.clock.Now().Before(h.PreviousSecretUntil) {
-		w.PreviousSecretExpiresAt = h.PreviousSecretUntil
+		w.PreviousSecretExpiresAt = h.PreviousSecretUntil.UTC()
 	}
 	return w
 }
@@ -473,14 +477,22 @@ func deliveryFromRow(d *store.WebhookDelivery) *WebhookDelivery {
 		StatusCode:     d.LastStatus,
 		Error:          d.LastError,
 		Payload:        json.RawMessage(d.Payload),
-		CreatedAt:      d.CreatedAt,
-		LastAttemptAt:  d.LastAttemptAt,
-		DeliveredAt:    d.DeliveredAt,
+		CreatedAt:      d.CreatedAt.UTC(),
+		LastAttemptAt:  utc(d.LastAttemptAt),
+		DeliveredAt:    utc(d.DeliveredAt),
 	}
 	if d.State == store.DeliveryPending {
-		out.NextAttemptAt = d.NextAttemptAt
+		out.NextAttemptAt = d.NextAttemptAt.UTC()
 	}
 	return out
+}
+
+// utc returns t in UTC, keeping the zero time zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }
 
 // ListWebhookDeliveriesOptions selects entries of a delivery log.
