@@ -173,6 +173,11 @@ func (s *session) send(sig signal) {
 	s.mu.Lock()
 	s.signals = append(s.signals, sig)
 	s.mu.Unlock()
+	s.wakeUp()
+}
+
+// wakeUp makes the supervisor read its signals.
+func (s *session) wakeUp() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -484,9 +489,12 @@ func (s *session) onQR(codes []string) {
 	p.ExpiresAt = s.co.cfg.clock.Now().Add(firstQRTimeout).UTC()
 	s.pairing = &p
 	s.qrCodes, s.qrIndex = append([]string(nil), codes...), 0
+	// Queue sigQR while the new code becomes visible, so that a pairing
+	// that follows it (sigPaired) is always queued after it.
+	s.signals = append(s.signals, sigQR)
 	s.mu.Unlock()
+	s.wakeUp()
 	s.emit(EventAccountQR, map[string]any{"qr": p.QR, "expires_at": p.ExpiresAt})
-	s.send(sigQR)
 	s.co.notify()
 }
 
