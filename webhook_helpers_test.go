@@ -45,8 +45,8 @@ type receiver struct {
 	mu       sync.Mutex
 	arrivals int
 	reqs     []received
-	changed chan struct{}
-	answer  func(n int, r *http.Request) (status int, header map[string]string)
+	changed  chan struct{}
+	answer   func(n int, r *http.Request) (status int, header map[string]string)
 }
 
 func newReceiver(t *testing.T) *receiver {

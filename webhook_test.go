@@ -2,10 +2,10 @@ package wauser_test
 
 import (
 	"crypto/hmac"
-	"encoding/json"
-	"errors"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -582,12 +582,18 @@ func TestVerifyWebhookRejects(t *testing.T) {
 	require.NoError(t, wauser.VerifyWebhook(good, body, secret, 0), "signed by the reference library, one of two signatures")
 
 	for name, mut := range map[string]func(h http.Header) []byte{
-		"body changed":     func(http.Header) []byte { return []byte(`{"id":"evt_2"}`) },
-		"id changed":       func(h http.Header) []byte { h.Set("webhook-id", "evt_2"); return body },
-		"no signature":     func(h http.Header) []byte { h.Del("webhook-signature"); return body },
-		"v2 only":          func(h http.Header) []byte { h.Set("webhook-signature", strings.Replace(sig, "v1,", "v2,", 1)); return body },
-		"bad timestamp":    func(h http.Header) []byte { h.Set("webhook-timestamp", "soon"); return body },
-		"timestamp edited": func(h http.Header) []byte { h.Set("webhook-timestamp", strconv.FormatInt(now.Unix()+1, 10)); return body },
+		"body changed": func(http.Header) []byte { return []byte(`{"id":"evt_2"}`) },
+		"id changed":   func(h http.Header) []byte { h.Set("webhook-id", "evt_2"); return body },
+		"no signature": func(h http.Header) []byte { h.Del("webhook-signature"); return body },
+		"v2 only": func(h http.Header) []byte {
+			h.Set("webhook-signature", strings.Replace(sig, "v1,", "v2,", 1))
+			return body
+		},
+		"bad timestamp": func(h http.Header) []byte { h.Set("webhook-timestamp", "soon"); return body },
+		"timestamp edited": func(h http.Header) []byte {
+			h.Set("webhook-timestamp", strconv.FormatInt(now.Unix()+1, 10))
+			return body
+		},
 	} {
 		h := good.Clone()
 		b := mut(h)

@@ -48,6 +48,11 @@ type Store struct {
 
 	evMu      sync.Mutex
 	evWritten chan struct{} // closed and replaced when events commit
+
+	// writeMu serializes RunInTx on SQLite, which has one writer anyway:
+	// writers of this process queue here in order instead of polling the
+	// file lock, where a busy writer could starve past busy_timeout.
+	writeMu sync.Mutex
 }
 
 // Option configures a Store.
@@ -168,10 +173,17 @@ func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
 // lock up front (the DSN sets _txlock=immediate), so concurrent writers wait
 // for busy_timeout instead of failing.
 //
+// On SQLite, the transactions of one Store run one at a time (SQLite has a
+// single writer): do not call RunInTx from inside fn.
+//
 // When fn inserts events (InsertEvents with the ctx it was given), the
 // outbox consumers of this process are woken once the transaction commits;
 // see EventsWritten.
 func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if !s.Postgres() {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
 	note := new(txNote)
 	err := s.db.RunInTx(context.WithValue(ctx, txNoteKey{}, note), &sql.TxOptions{}, fn)
 	if err == nil && note.events.Load() {

@@ -28,9 +28,9 @@ CREATE INDEX wauser_webhook_deliveries_due ON wauser_webhook_deliveries (next_at
 
 --bun:split
 
--- The queue of each (endpoint, conversation).
-CREATE INDEX wauser_webhook_deliveries_queue ON wauser_webhook_deliveries (webhook_id, ordering_key, event_seq)
-    WHERE state IN ('pending', 'queued');
+-- The queue of each (endpoint, conversation). Not partial: SQLite uses a
+-- partial index only when the query repeats its exact condition.
+CREATE INDEX wauser_webhook_deliveries_queue ON wauser_webhook_deliveries (webhook_id, ordering_key, state, event_seq);
 
 --bun:split
 
