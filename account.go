@@ -31,6 +31,9 @@ type Account struct {
 	ConnectedAt       time.Time    `json:"connected_at,omitzero"` // last successful login
 	CreatedAt         time.Time    `json:"created_at"`
 	UpdatedAt         time.Time    `json:"updated_at"`
+	// Webhooks are the webhooks registered by CreateAccount, with their
+	// signing secrets (shown only there); other methods leave it empty.
+	Webhooks []*Webhook `json:"webhooks,omitempty"`
 }
 
 // CreateAccountRequest is the body of CreateAccount.
@@ -63,7 +66,7 @@ func (c *Client) CreateAccount(ctx context.Context, req CreateAccountRequest) (*
 	now := c.core.cfg.clock.Now().UTC()
 	hooks := make([]*store.Webhook, 0, len(req.Webhooks))
 	for i, wr := range req.Webhooks {
-		h, err := wr.row(id, now)
+		h, err := c.core.webhookRow(ctx, id, wr, now)
 		if err != nil {
 			var ae *ArgumentError
 			if errors.As(err, &ae) {
@@ -90,7 +93,11 @@ func (c *Client) CreateAccount(ctx context.Context, req CreateAccountRequest) (*
 		return nil, fmt.Errorf("wauser: create account: %w", err)
 	}
 	c.core.notify()
-	return c.core.accountFromRow(row), nil
+	acc := c.core.accountFromRow(row)
+	for _, h := range hooks {
+		acc.Webhooks = append(acc.Webhooks, c.core.webhookFromRow(h, true))
+	}
+	return acc, nil
 }
 
 // ListAccounts returns every account, ordered by id.

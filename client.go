@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wauser/wauser/internal/deliver"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
@@ -48,7 +49,9 @@ type core struct {
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
-	apiKeys apiKeyCache // recently authenticated API keys (apikeys.go)
+	apiKeys  apiKeyCache     // recently authenticated API keys (apikeys.go)
+	engine   *deliver.Engine // outbox consumer: webhook deliveries and handlers
+	handlers handlers
 }
 
 type config struct {
@@ -60,6 +63,9 @@ type config struct {
 	backoffMax time.Duration
 	mediaLimit int64 // bytes; UploadMedia refuses larger files
 	privateURL bool  // media may be fetched from non-public addresses
+
+	allowPrivateTargets bool
+	delivery            WebhookDeliveryOptions
 }
 
 // Option configures a Client. Options validate their input; New returns the
@@ -141,6 +147,48 @@ func WithPrivateMediaURLs() Option {
 	}
 }
 
+// WithPrivateWebhookTargets lets webhooks target loopback, private,
+// link-local and unspecified addresses, which are refused by default (at
+// registration and again when each delivery dials, so DNS rebinding cannot
+// get around it). Tests with an httptest receiver need it; production
+// servers rarely should.
+func WithPrivateWebhookTargets() Option {
+	return func(c *config) error {
+		c.allowPrivateTargets = true
+		return nil
+	}
+}
+
+// WebhookDeliveryOptions tune the webhook workers. Zero fields keep their
+// defaults.
+type WebhookDeliveryOptions struct {
+	Workers        int           // concurrent deliveries; default 16
+	MinBackoff     time.Duration // delay before the first retry; default 5 s
+	MaxBackoff     time.Duration // cap of the doubling retry delay; default 1 h
+	Horizon        time.Duration // undelivered this long after the event: dead; default 24 h
+	PollInterval   time.Duration // how often to look for events written by other processes; default 1 s
+	AttemptTimeout time.Duration // one HTTP attempt; default 10 s
+}
+
+// WithWebhookDelivery tunes the webhook workers: pool size, retry backoff
+// (doubling from MinBackoff to MaxBackoff with ±20% jitter, or what the
+// endpoint's Retry-After asks), the dead-letter horizon and the poll
+// interval.
+func WithWebhookDelivery(o WebhookDeliveryOptions) Option {
+	return func(c *config) error {
+		switch {
+		case o.Workers < 0, o.MinBackoff < 0, o.MaxBackoff < 0, o.Horizon < 0, o.PollInterval < 0, o.AttemptTimeout < 0:
+			return invalidArg("webhook delivery options", "negative value in %+v", o)
+		case o.MinBackoff > 0 && o.MaxBackoff > 0 && o.MaxBackoff < o.MinBackoff:
+			return invalidArg("webhook delivery options", "MaxBackoff %s < MinBackoff %s", o.MaxBackoff, o.MinBackoff)
+		case o.Workers > 1024:
+			return invalidArg("webhook delivery options", "%d workers; at most 1024", o.Workers)
+		}
+		c.delivery = o
+		return nil
+	}
+}
+
 // WithWhatsApp replaces the connection to WhatsApp's servers. Package watest
 // uses it to plug in its fake (watest.Fake.Option); programs do not need it.
 func WithWhatsApp(f wa.Factory) Option {
@@ -189,6 +237,7 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		Logger: cfg.logger,
 		Encode: encodeRecord,
 	})
+	co.engine = co.newEngine()
 	return &Client{core: co}, nil
 }
 
@@ -236,8 +285,11 @@ func (c *Client) Account() AccountID { return c.account }
 func (c *Client) Store() *store.Store { return c.core.st }
 
 // Start connects every paired account that has not been logged out, and
-// keeps each connected, reconnecting with backoff. ctx bounds only the
-// start-up work; the connections live until Close. Start is idempotent.
+// keeps each connected, reconnecting with backoff. It also starts the
+// webhook workers and the in-process event handlers, which resume the event
+// outbox where the last Client on the store stopped. ctx bounds only the
+// start-up work; the connections and workers live until Close. Start is
+// idempotent.
 func (c *Client) Start(ctx context.Context) error {
 	co := c.core
 	co.mu.Lock()
@@ -251,6 +303,7 @@ func (c *Client) Start(ctx context.Context) error {
 	}
 	co.ctx, co.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	co.started = true
+	co.wg.Go(func() { co.engine.Run(co.ctx) })
 	co.mu.Unlock()
 
 	accounts, err := co.st.ListAccounts(ctx)
@@ -271,8 +324,10 @@ func (c *Client) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects every account, waits for the Client's goroutines to end,
-// and closes the store when the Client was made by Open. A second Close
+// Close disconnects every account, stops the webhook workers (attempts in
+// flight are cancelled and sent again by the next Client), waits for the
+// Client's goroutines to end, and closes the store when the Client was made
+// by Open. A second Close
 // returns an error matching ErrClosed and net.ErrClosed.
 func (c *Client) Close() error {
 	co := c.core

@@ -97,6 +97,45 @@
 // reach; [Client.AuthenticateAPIKey] checks one, and [Client.RevokeAPIKey]
 // ends it at once.
 //
+// # Webhooks and events
+//
+// Every change is written, in the same transaction, to an event outbox
+// (table wauser_events) in the envelope {"id", "type", "account_id", "seq",
+// "occurred_at", "data"}; [Event] documents the types and their data. The
+// outbox feeds two consumers, both started by [Client.Start] and resumed by
+// the next Client on the same database (their positions and the
+// deliveries are stored):
+//
+//   - In-process handlers: [Client.OnEvent] and the typed [Client.OnMessage],
+//     [Client.OnConversation], [Client.OnContact] and [Client.OnAccountEvent]
+//     run on the Client's goroutine, in event order, at least once, with
+//     panics recovered; a slow handler never delays ingestion.
+//   - Webhooks: [Client.CreateWebhook] registers an endpoint with document
+//     003's filters (chat_ids, chat_types, mentions with "me",
+//     message_types, settings_types which override the chat and message
+//     filters) plus event_types; an account's only_status_updates limits its
+//     webhooks to message.status events of outgoing messages. A bounded pool
+//     of workers POSTs each event, in order per endpoint and conversation,
+//     retrying network errors, 408, 429 and 5xx with exponential backoff and
+//     jitter (or the endpoint's Retry-After) until the horizon (24 h by
+//     default, see [WithWebhookDelivery]) makes it dead. Other answers are
+//     final. [Client.ListWebhookDeliveries] is the delivery log,
+//     [Client.ReplayWebhookDeliveries] sends failed and dead deliveries again,
+//     and [Client.PingWebhook] tests one endpoint.
+//
+// Deliveries are signed per the Standard Webhooks specification
+// (webhook-id = the event id, webhook-timestamp, webhook-signature
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>" keyed by the base64 part
+// of the "whsec_" secret) and with X-Hub-Signature-256 ("sha256=" and the
+// hex HMAC-SHA256 of the body keyed by the whole secret string). The secret
+// is shown once, by CreateWebhook; [Client.RotateWebhookSecret] replaces it
+// and signs with both secrets during an overlap. [VerifyWebhook] checks a
+// delivery in a Go receiver. Targets that are or resolve to loopback,
+// private, link-local or unspecified addresses are refused when a webhook is
+// registered and again when each delivery dials (DNS rebinding does not get
+// through), unless the Client is built with [WithPrivateWebhookTargets].
+// Redirects are not followed.
+//
 // # Errors
 //
 // Errors are sentinel values ([ErrNotFound], [ErrInvalidArgument],

@@ -71,6 +71,26 @@ var (
 	// ErrInvalidAPIKey: AuthenticateAPIKey was given a key that is malformed,
 	// unknown or revoked.
 	ErrInvalidAPIKey = errors.New("wauser: invalid API key")
+	// ErrWebhookExists: CreateWebhook or UpdateWebhook with a URL that
+	// another webhook of the account already has.
+	ErrWebhookExists = errors.New("wauser: webhook url already registered")
+
+	// ErrPrivateTarget: CreateWebhook, UpdateWebhook or CreateAccount with a
+	// webhook URL whose host is, or resolves to, a loopback, private,
+	// link-local, unspecified or multicast address, while the Client was not
+	// built with WithPrivateWebhookTargets. The error also matches
+	// ErrInvalidArgument. Deliveries check the address again when they dial
+	// and fail (state failed) when it is forbidden.
+	ErrPrivateTarget = errors.New("wauser: webhook target is a private address")
+
+	// ErrInvalidSignature: VerifyWebhook found the signature headers
+	// missing or malformed, or no signature matching the secret.
+	ErrInvalidSignature = errors.New("wauser: invalid webhook signature")
+
+	// ErrSignatureExpired: VerifyWebhook found a valid signature whose
+	// timestamp is further from now than the tolerance (a replay, or a
+	// skewed clock).
+	ErrSignatureExpired = errors.New("wauser: webhook signature timestamp out of tolerance")
 )
 
 // ArgumentError describes an invalid argument. It matches ErrInvalidArgument
@@ -78,14 +98,21 @@ var (
 type ArgumentError struct {
 	Field  string // the argument or request field, e.g. "phone"
 	Reason string // what is wrong with it, in the caller's terms
+	Err    error  // a more specific sentinel (e.g. ErrPrivateTarget), or nil
 }
 
 func (e *ArgumentError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("wauser: invalid %s: %s (%v)", e.Field, e.Reason, e.Err)
+	}
 	return fmt.Sprintf("wauser: invalid %s: %s", e.Field, e.Reason)
 }
 
 // Is reports whether target is ErrInvalidArgument.
 func (e *ArgumentError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// Unwrap returns the more specific sentinel, if any.
+func (e *ArgumentError) Unwrap() error { return e.Err }
 
 func invalidArg(field, format string, args ...any) error {
 	return &ArgumentError{Field: field, Reason: fmt.Sprintf(format, args...)}

@@ -4,9 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
+	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/store"
 )
@@ -97,4 +102,267 @@ func (co *core) emit(ctx context.Context, account AccountID, typ EventType, data
 	return co.st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return store.InsertEvents(ctx, tx, []*store.Event{ev})
 	})
+}
+
+// Payloads of events, for in-process handlers. Event.Data holds the same
+// JSON; these types decode it. Unknown fields are ignored, so handlers keep
+// working when fields are added.
+
+// MessageData is the data of message.* events: the message as the Changes
+// feed shows it.
+type MessageData struct {
+	MessageID      string            `json:"message_id"`
+	ConversationID string            `json:"conversation_id"`
+	ChatJID        string            `json:"chat_jid"`
+	WAMessageID    string            `json:"wa_message_id"`
+	SenderJID      string            `json:"sender_jid"`
+	SenderPushName string            `json:"sender_push_name"`
+	Direction      string            `json:"direction"` // incoming or outgoing
+	IsFromMe       bool              `json:"is_from_me"`
+	ContentType    string            `json:"content_type"`
+	Body           string            `json:"body"`
+	Status         string            `json:"status"`
+	ReplyToWAID    string            `json:"reply_to_wa_id"`
+	Mentions       []string          `json:"mentions"`
+	Reactions      map[string]string `json:"reactions"`
+	Media          json.RawMessage   `json:"media,omitempty"`
+	SentAt         time.Time         `json:"sent_at"`
+	ReceivedAt     time.Time         `json:"received_at"`
+	EditedAt       time.Time         `json:"edited_at"`
+	DeletedAt      time.Time         `json:"deleted_at"`
+	Seq            int64             `json:"seq"`
+	// Reaction is set on message.reaction events.
+	Reaction *ReactionData `json:"reaction,omitempty"`
+}
+
+// ReactionData is the reaction of a message.reaction event; Emoji is ""
+// when the sender removed their reaction.
+type ReactionData struct {
+	SenderJID string `json:"sender_jid"`
+	Emoji     string `json:"emoji"`
+}
+
+// ConversationData is the data of conversation.updated, group.updated and
+// group.joined events.
+type ConversationData struct {
+	ConversationID string            `json:"conversation_id"`
+	ChatJID        string            `json:"chat_jid"`
+	Kind           string            `json:"kind"` // direct, group, newsletter, broadcast, status
+	Subject        string            `json:"subject"`
+	DirectPersonID string            `json:"direct_person_id"`
+	IsArchived     bool              `json:"is_archived"`
+	IsPinned       bool              `json:"is_pinned"`
+	MutedUntil     time.Time         `json:"muted_until"`
+	UnreadCount    int               `json:"unread_count"`
+	LastMessageAt  time.Time         `json:"last_message_at"`
+	Participants   []ParticipantData `json:"participants"`
+	Seq            int64             `json:"seq"`
+}
+
+// ParticipantData is a member of a group conversation.
+type ParticipantData struct {
+	ParticipantJID string `json:"participant_jid"`
+	PersonID       string `json:"person_id"`
+	Role           string `json:"role"` // member, admin, superadmin
+}
+
+// ContactData is the data of contact.updated events.
+type ContactData struct {
+	PersonID         string `json:"person_id"`
+	DisplayName      string `json:"display_name"`
+	FirstName        string `json:"first_name"`
+	LastName         string `json:"last_name"`
+	Company          string `json:"company"`
+	WhatsAppPushName string `json:"whatsapp_push_name"`
+	PhoneE164        string `json:"phone_e164"`
+	PhoneJID         string `json:"phone_jid"`
+	LIDJID           string `json:"lid_jid"`
+	Seq              int64  `json:"seq"`
+}
+
+// HistorySyncData is the data of history.sync (one stored batch) and
+// history.sync_complete (the whole sync; Progress is 0) events.
+type HistorySyncData struct {
+	SyncType      string `json:"sync_type"`
+	Progress      int    `json:"progress"`
+	Conversations int    `json:"conversations"`
+	Messages      int    `json:"messages"`
+}
+
+// AccountData is the data of account.* events; each type fills its own
+// fields (see Event).
+type AccountData struct {
+	QR           string       `json:"qr,omitempty"`        // account.qr
+	ExpiresAt    time.Time    `json:"expires_at,omitzero"` // account.qr
+	JID          types.JID    `json:"jid,omitzero"`        // account.paired, account.connected
+	LID          types.JID    `json:"lid,omitzero"`        // account.paired
+	Phone        string       `json:"phone,omitempty"`     // account.paired
+	Platform     string       `json:"platform,omitempty"`  // account.paired
+	BusinessName string       `json:"business_name,omitempty"`
+	PushName     string       `json:"push_name,omitempty"` // account.connected
+	State        AccountState `json:"state,omitempty"`     // account.disconnected
+	Error        string       `json:"error,omitempty"`     // account.disconnected
+	Reason       string       `json:"reason,omitempty"`    // account.logged_out
+}
+
+// decodeData decodes e.Data into a new T when e's type is one of typs.
+func decodeData[T any](e Event, what string, ok func(EventType) bool) (*T, error) {
+	if !ok(e.Type) {
+		return nil, fmt.Errorf("%w: a %s event has no %s data", ErrInvalidArgument, e.Type, what)
+	}
+	v := new(T)
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		return nil, fmt.Errorf("wauser: decode %s event: %w", e.Type, err)
+	}
+	return v, nil
+}
+
+func isMessageEvent(t EventType) bool { return strings.HasPrefix(string(t), "message.") }
+func isAccountEvent(t EventType) bool { return strings.HasPrefix(string(t), "account.") }
+func isConversationEvent(t EventType) bool {
+	return t == EventConversationUpdated || t == EventGroupUpdated || t == EventGroupJoined
+}
+
+// Message decodes the data of a message.* event. Other types return an
+// error matching ErrInvalidArgument.
+func (e Event) Message() (*MessageData, error) {
+	return decodeData[MessageData](e, "message", isMessageEvent)
+}
+
+// Conversation decodes the data of a conversation.updated, group.updated or
+// group.joined event.
+func (e Event) Conversation() (*ConversationData, error) {
+	return decodeData[ConversationData](e, "conversation", isConversationEvent)
+}
+
+// Contact decodes the data of a contact.updated event.
+func (e Event) Contact() (*ContactData, error) {
+	return decodeData[ContactData](e, "contact", func(t EventType) bool { return t == EventContactUpdated })
+}
+
+// HistorySync decodes the data of a history.sync or history.sync_complete
+// event.
+func (e Event) HistorySync() (*HistorySyncData, error) {
+	return decodeData[HistorySyncData](e, "history sync", func(t EventType) bool {
+		return t == EventHistorySync || t == EventHistorySyncComplete
+	})
+}
+
+// Account decodes the data of an account.* event.
+func (e Event) Account() (*AccountData, error) {
+	return decodeData[AccountData](e, "account", isAccountEvent)
+}
+
+// handlers are the in-process event handlers of a Client.
+type handlers struct {
+	mu   sync.Mutex
+	next int
+	list []*handler
+}
+
+type handler struct {
+	id      int
+	account AccountID   // "" for every account
+	types   []EventType // empty for every type
+	fn      func(ctx context.Context, e Event)
+}
+
+// OnEvent registers fn for the events of c's account (of every account
+// when c is unbound), or only those of the given types, and returns a
+// function that removes it.
+//
+// Handlers run on the Client's own goroutine, after the event committed,
+// one event at a time in each account's event order (Event.Seq), and never
+// on the goroutine that received it from WhatsApp: a slow handler delays
+// later handlers, never ingestion or webhooks. A panic in fn is recovered and
+// logged. Delivery is at least once: the position is stored, so events
+// written while no Client ran are handled after the next Start, and an event
+// whose handlers were interrupted by Close is handled again. Register
+// handlers before Start to see every event; fn should return promptly once
+// ctx is done (Close waits for it).
+func (c *Client) OnEvent(fn func(ctx context.Context, e Event), only ...EventType) (remove func()) {
+	hs := &c.core.handlers
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	hs.next++
+	h := &handler{id: hs.next, account: c.account, types: slices.Clone(only), fn: fn}
+	hs.list = append(hs.list, h)
+	return func() {
+		hs.mu.Lock()
+		defer hs.mu.Unlock()
+		hs.list = slices.DeleteFunc(hs.list, func(o *handler) bool { return o.id == h.id })
+	}
+}
+
+// OnMessage registers fn for message.* events (received, sent, edited,
+// deleted, reaction, status: see e.Type) with their decoded data, as
+// OnEvent does.
+func (c *Client) OnMessage(fn func(ctx context.Context, e Event, m *MessageData)) (remove func()) {
+	return onTyped(c, Event.Message, fn, EventMessageReceived, EventMessageSent, EventMessageEdited,
+		EventMessageDeleted, EventMessageReaction, EventMessageStatus)
+}
+
+// OnConversation registers fn for conversation.updated, group.updated and
+// group.joined events with their decoded data, as OnEvent does.
+func (c *Client) OnConversation(fn func(ctx context.Context, e Event, conv *ConversationData)) (remove func()) {
+	return onTyped(c, Event.Conversation, fn, EventConversationUpdated, EventGroupUpdated, EventGroupJoined)
+}
+
+// OnContact registers fn for contact.updated events with their decoded
+// data, as OnEvent does.
+func (c *Client) OnContact(fn func(ctx context.Context, e Event, ct *ContactData)) (remove func()) {
+	return onTyped(c, Event.Contact, fn, EventContactUpdated)
+}
+
+// OnAccountEvent registers fn for account.* events (QR codes, pairing,
+// connection changes, logout) with their decoded data, as OnEvent does.
+func (c *Client) OnAccountEvent(fn func(ctx context.Context, e Event, a *AccountData)) (remove func()) {
+	return onTyped(c, Event.Account, fn, EventAccountQR, EventAccountPaired, EventAccountConnected,
+		EventAccountDisconnected, EventAccountLoggedOut)
+}
+
+func onTyped[T any](c *Client, decode func(Event) (*T, error), fn func(context.Context, Event, *T), only ...EventType) func() {
+	log := c.core.cfg.logger
+	return c.OnEvent(func(ctx context.Context, e Event) {
+		v, err := decode(e)
+		if err != nil {
+			log.Warn("wauser: event handler: undecodable event", slog.String("event", e.ID),
+				slog.String("type", string(e.Type)), slog.Any("error", err))
+			return
+		}
+		fn(ctx, e, v)
+	}, only...)
+}
+
+// handleEvents runs the registered handlers over events of one account in
+// order and returns how many events it finished.
+func (co *core) handleEvents(ctx context.Context, evs []*store.Event) int {
+	for i, se := range evs {
+		if ctx.Err() != nil {
+			return i
+		}
+		co.handlers.mu.Lock()
+		list := slices.Clone(co.handlers.list)
+		co.handlers.mu.Unlock()
+		e := Event{
+			ID: se.ID, Type: EventType(se.Type), AccountID: AccountID(se.AccountID), Seq: se.Seq,
+			OccurredAt: se.OccurredAt.UTC(), Data: json.RawMessage(se.Data), ConversationID: se.ConversationID,
+		}
+		for _, h := range list {
+			if (h.account == "" || h.account == e.AccountID) && (len(h.types) == 0 || slices.Contains(h.types, e.Type)) {
+				co.runHandler(ctx, h, e)
+			}
+		}
+	}
+	return len(evs)
+}
+
+func (co *core) runHandler(ctx context.Context, h *handler, e Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			co.cfg.logger.Error("wauser: event handler panicked", slog.String("event", e.ID),
+				slog.String("type", string(e.Type)), slog.Any("panic", r))
+		}
+	}()
+	h.fn(ctx, e)
 }

@@ -3,6 +3,10 @@ package wauser_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,4 +142,67 @@ func ExampleClient_CreateGroup() {
 	//   15559999999 member error=404
 	// added 15551230002 error 0
 	// true
+}
+
+// Check a delivery in a Go receiver: the body must be read raw, before any
+// JSON decoding.
+func ExampleVerifyWebhook() {
+	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // as returned by CreateWebhook
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := wauser.VerifyWebhook(r.Header, body, secret, 0); err != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+
+	// A forged request, to show the refusal.
+	req := httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(`{"type":"message.received"}`))
+	req.Header.Set("webhook-id", "evt_1")
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+	req.Header.Set("webhook-signature", "v1,Zm9yZ2Vk")
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	// Output: 401
+}
+
+// Register a webhook and receive an event. The receiver here is on
+// loopback, which only a Client built with WithPrivateWebhookTargets may
+// target.
+func ExampleClient_CreateWebhook() {
+	ctx := context.Background()
+	got := make(chan string, 1)
+	var secret string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if wauser.VerifyWebhook(r.Header, body, secret, 0) == nil {
+			got <- r.Header.Get("webhook-id")[:4]
+		}
+	}))
+	defer srv.Close()
+
+	c, err := wauser.Open(ctx, ":memory:", wauser.WithPrivateWebhookTargets())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	hook, err := c.CreateWebhook(ctx, wauser.WebhookRequest{URL: srv.URL, EventTypes: []string{"message.*"}})
+	if err != nil {
+		panic(err)
+	}
+	secret = hook.Secret
+	d, err := c.PingWebhook(ctx, hook.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(d.State, <-got)
+	// Output: delivered evt_
 }

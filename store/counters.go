@@ -32,10 +32,14 @@ func NextCounter(ctx context.Context, tx bun.IDB, account, name string, n int64)
 
 // InsertEvents appends events to the outbox inside tx, numbering them with
 // the account's event counter (the Seq fields are overwritten). All events
-// must belong to one account.
+// must belong to one account. Given the ctx of Store.RunInTx, it has the
+// consumers woken when the transaction commits.
 func InsertEvents(ctx context.Context, tx bun.IDB, events []*Event) error {
 	if len(events) == 0 {
 		return nil
+	}
+	if note, ok := ctx.Value(txNoteKey{}).(*txNote); ok {
+		note.events.Store(true)
 	}
 	account := events[0].AccountID
 	first, err := NextCounter(ctx, tx, account, CounterEvent, int64(len(events)))

@@ -167,9 +167,20 @@ type Webhook struct {
 	PreviousSecret      string            `bun:"previous_secret,notnull"`
 	PreviousSecretUntil time.Time         `bun:"previous_secret_until,nullzero"`
 	Enabled             bool              `bun:"enabled,notnull"`
+	StartSeq            int64             `bun:"start_seq,notnull"` // receives events with seq > StartSeq
 	CreatedAt           time.Time         `bun:"created_at,notnull"`
 	UpdatedAt           time.Time         `bun:"updated_at,notnull"`
 }
+
+// Delivery states. Of the deliveries of one webhook and ordering key, only
+// the oldest undelivered one is pending; the later ones are queued behind it.
+const (
+	DeliveryQueued    = "queued"    // waits for an earlier delivery of the same endpoint and conversation
+	DeliveryPending   = "pending"   // due at NextAttemptAt (Attempts failed so far)
+	DeliveryDelivered = "delivered" // the endpoint answered 2xx
+	DeliveryFailed    = "failed"    // the endpoint refused it for good (a 4xx other than 408 and 429, or a forbidden address)
+	DeliveryDead      = "dead"      // retries gave up after the horizon
+)
 
 // WebhookDelivery is one event queued for, or delivered to, one webhook.
 type WebhookDelivery struct {
@@ -180,15 +191,28 @@ type WebhookDelivery struct {
 	AccountID     string    `bun:"account_id,notnull"`
 	EventID       string    `bun:"event_id,notnull"`
 	EventType     string    `bun:"event_type,notnull"`
-	OrderingKey   string    `bun:"ordering_key,notnull"`
+	OrderingKey   string    `bun:"ordering_key,notnull"` // the conversation; "" for account events
+	EventSeq      int64     `bun:"event_seq,notnull"`    // orders deliveries of one ordering key
 	Payload       string    `bun:"payload,notnull"`
 	State         string    `bun:"state,notnull"`
 	Attempts      int       `bun:"attempts,notnull"`
 	NextAttemptAt time.Time `bun:"next_attempt_at,notnull"`
 	LastStatus    int       `bun:"last_status,notnull"`
 	LastError     string    `bun:"last_error,notnull"`
+	ClaimedUntil  time.Time `bun:"claimed_until,nullzero"` // a worker's lease while it sends
+	LastAttemptAt time.Time `bun:"last_attempt_at,nullzero"`
 	CreatedAt     time.Time `bun:"created_at,notnull"`
 	DeliveredAt   time.Time `bun:"delivered_at,nullzero"`
+}
+
+// EventConsumer is the cursor of one outbox consumer over one account's
+// events: Seq is the last event it consumed.
+type EventConsumer struct {
+	bun.BaseModel `bun:"table:wauser_event_consumers"`
+
+	AccountID string `bun:"account_id,pk"`
+	Name      string `bun:"name,pk"`
+	Seq       int64  `bun:"seq,notnull"`
 }
 
 // Event is one entry of the event outbox: written in the same transaction as

@@ -19,6 +19,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -43,6 +45,14 @@ type Store struct {
 	db        *bun.DB
 	container *sqlstore.Container
 	log       *slog.Logger
+
+	evMu      sync.Mutex
+	evWritten chan struct{} // closed and replaced when events commit
+
+	// writeMu serializes RunInTx on SQLite, which has one writer anyway:
+	// writers of this process queue here in order instead of polling the
+	// file lock, where a busy writer could starve past busy_timeout.
+	writeMu sync.Mutex
 }
 
 // Option configures a Store.
@@ -63,7 +73,7 @@ func WithLogger(l *slog.Logger) Option {
 // For SQLite the DSN must enable foreign keys on every connection, and should
 // set busy_timeout and WAL; see [github.com/wauser/wauser/store/sqlite.DSN].
 func New(db *bun.DB, opts ...Option) *Store {
-	s := &Store{db: db, log: slog.New(slog.DiscardHandler)}
+	s := &Store{db: db, log: slog.New(slog.DiscardHandler), evWritten: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -162,8 +172,48 @@ func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
 // RunInTx runs fn in a transaction. On SQLite the transaction takes the write
 // lock up front (the DSN sets _txlock=immediate), so concurrent writers wait
 // for busy_timeout instead of failing.
+//
+// On SQLite, the transactions of one Store run one at a time (SQLite has a
+// single writer): do not call RunInTx from inside fn.
+//
+// When fn inserts events (InsertEvents with the ctx it was given), the
+// outbox consumers of this process are woken once the transaction commits;
+// see EventsWritten.
 func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.db.RunInTx(ctx, &sql.TxOptions{}, fn)
+	if !s.Postgres() {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	note := new(txNote)
+	err := s.db.RunInTx(context.WithValue(ctx, txNoteKey{}, note), &sql.TxOptions{}, fn)
+	if err == nil && note.events.Load() {
+		s.NotifyEvents()
+	}
+	return err
+}
+
+// txNote records, in the ctx of a RunInTx, that the transaction wrote events.
+type txNote struct{ events atomic.Bool }
+
+type txNoteKey struct{}
+
+// EventsWritten returns a channel that is closed the next time events are
+// committed through this Store (RunInTx, or NotifyEvents). Take the channel
+// before reading the outbox, then wait on it: no commit is missed. Events
+// written by other processes are not seen here; consumers also poll.
+func (s *Store) EventsWritten() <-chan struct{} {
+	s.evMu.Lock()
+	defer s.evMu.Unlock()
+	return s.evWritten
+}
+
+// NotifyEvents wakes the waiters of EventsWritten. RunInTx calls it; call it
+// after committing events through a transaction of your own.
+func (s *Store) NotifyEvents() {
+	s.evMu.Lock()
+	close(s.evWritten)
+	s.evWritten = make(chan struct{})
+	s.evMu.Unlock()
 }
 
 // notFound maps sql.ErrNoRows to ErrNotFound.

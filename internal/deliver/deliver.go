@@ -1,0 +1,531 @@
+// Package deliver consumes the event outbox: it fans events out into webhook
+// deliveries, sends them with a bounded pool of workers (signed, retried with
+// backoff, dead-lettered after a horizon, in order per endpoint and
+// conversation), and feeds the in-process event handlers.
+//
+// Everything it knows is in the database (consumer cursors and delivery
+// rows), so an Engine on a reopened store resumes where the last one stopped.
+package deliver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/wauser/wauser/store"
+)
+
+// Config configures an Engine. Zero durations and counts take the defaults
+// in the field comments.
+type Config struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	HTTP   *http.Client // see NewHTTPClient
+
+	// Now and NewTimer tell time for due dates, backoff and the horizon
+	// (the Client's clock). Network timeouts and the poll interval use real
+	// time.
+	Now      func() time.Time
+	NewTimer func(d time.Duration) (c <-chan time.Time, stop func() bool)
+
+	Workers        int           // concurrent deliveries; default 16
+	MinBackoff     time.Duration // first retry delay; default 5 s
+	MaxBackoff     time.Duration // retry delay cap; default 1 h
+	Horizon        time.Duration // give up (dead) after; default 24 h
+	PollInterval   time.Duration // look for other processes' rows; default 1 s
+	AttemptTimeout time.Duration // one HTTP attempt; default 10 s
+	Lease          time.Duration // a worker's claim on a delivery; default AttemptTimeout + 50 s
+	Batch          int           // events read per round; default 500
+
+	// Handle runs the in-process handlers over events of one account, in
+	// order, and returns how many it finished (it stops early when ctx is
+	// done). Nil runs none, but the handlers cursor still advances.
+	Handle func(ctx context.Context, events []*store.Event) int
+}
+
+// Engine is the outbox consumer of one Client.
+type Engine struct {
+	cfg     Config
+	wake    chan struct{}
+	results chan store.DeliveryResult
+}
+
+// New returns an Engine; Run starts it.
+func New(cfg Config) *Engine {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	setDefault(&cfg.Workers, 16)
+	setDefault(&cfg.MinBackoff, 5*time.Second)
+	setDefault(&cfg.MaxBackoff, max(time.Hour, cfg.MinBackoff))
+	setDefault(&cfg.Horizon, 24*time.Hour)
+	setDefault(&cfg.PollInterval, time.Second)
+	setDefault(&cfg.AttemptTimeout, 10*time.Second)
+	setDefault(&cfg.Lease, cfg.AttemptTimeout+50*time.Second)
+	setDefault(&cfg.Batch, 500)
+	return &Engine{
+		cfg:     cfg,
+		wake:    make(chan struct{}, 1),
+		results: make(chan store.DeliveryResult, cfg.Workers),
+	}
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// Wake makes the workers look for due deliveries now.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run consumes the outbox until ctx is done, then records what the workers
+// finished, releases what they did not, and returns.
+func (e *Engine) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { e.consume(ctx, store.ConsumerWebhooks, e.fanout) })
+	wg.Go(func() { e.consume(ctx, store.ConsumerHandlers, e.handle) })
+	wg.Go(func() { e.pump(ctx) })
+	wg.Wait()
+}
+
+// consume runs one outbox consumer: whenever events are committed (or every
+// poll interval), it passes every account's unconsumed events to step,
+// batch by batch.
+func (e *Engine) consume(ctx context.Context, name string, step func(ctx context.Context, b store.Backlog) (bool, error)) {
+	poll := time.NewTicker(e.cfg.PollInterval)
+	defer poll.Stop()
+	for {
+		written := e.cfg.Store.EventsWritten()
+		more := false
+		backlog, err := e.cfg.Store.EventBacklog(ctx, name)
+		if err == nil {
+			for _, b := range backlog {
+				m, err := step(ctx, b)
+				if err != nil {
+					if ctx.Err() == nil && !errors.Is(err, store.ErrConflict) {
+						e.cfg.Logger.Warn("wauser: outbox consumer", slog.String("consumer", name),
+							slog.String("account", b.AccountID), slog.Any("error", err))
+					}
+					continue
+				}
+				more = more || m
+			}
+		} else if ctx.Err() == nil {
+			e.cfg.Logger.Warn("wauser: outbox consumer", slog.String("consumer", name), slog.Any("error", err))
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if more {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-written:
+		case <-poll.C:
+		}
+	}
+}
+
+// events reads the next batch of b's account; when the counter is ahead of
+// the rows (nothing to read), it returns the cursor to move to.
+func (e *Engine) events(ctx context.Context, b store.Backlog) ([]*store.Event, int64, error) {
+	evs, err := e.cfg.Store.ListEvents(ctx, b.AccountID, b.Cursor, e.cfg.Batch)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(evs) == 0 {
+		return nil, b.Last, nil
+	}
+	return evs, evs[len(evs)-1].Seq, nil
+}
+
+// fanout turns one batch of events into deliveries for the matching
+// webhooks, and moves the cursor in the same transaction.
+func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
+	evs, to, err := e.events(ctx, b)
+	if err != nil {
+		return false, err
+	}
+	var queued int
+	err = e.cfg.Store.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		hooks, err := store.EnabledWebhooks(ctx, tx, b.AccountID)
+		if err != nil {
+			return err
+		}
+		var ds []*store.WebhookDelivery
+		if len(hooks) > 0 && len(evs) > 0 {
+			acct := new(store.Account)
+			if err := tx.NewSelect().Model(acct).Where("id = ?", b.AccountID).Scan(ctx); err != nil {
+				return fmt.Errorf("account %q: %w", b.AccountID, err)
+			}
+			now := e.cfg.Now().UTC()
+			ds = Fanout(hooks, evs, AccountOf(acct), now)
+			if err := store.InsertDeliveries(ctx, tx, ds, now); err != nil {
+				return err
+			}
+		}
+		queued = len(ds)
+		return store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerWebhooks, b.Cursor, to)
+	})
+	if err != nil {
+		return false, err
+	}
+	if queued > 0 {
+		e.Wake()
+	}
+	return to < b.Last, nil
+}
+
+// Fanout returns the deliveries of evs to the webhooks that want them.
+func Fanout(hooks []*store.Webhook, evs []*store.Event, acct Account, now time.Time) []*store.WebhookDelivery {
+	var ds []*store.WebhookDelivery
+	for _, ev := range evs {
+		var payload string
+		for _, h := range hooks {
+			if ev.Seq <= h.StartSeq || !Match(h, ev, acct) {
+				continue
+			}
+			if payload == "" {
+				payload = string(Envelope(ev))
+			}
+			ds = append(ds, &store.WebhookDelivery{
+				ID:            NewDeliveryID(),
+				WebhookID:     h.ID,
+				AccountID:     ev.AccountID,
+				EventID:       ev.ID,
+				EventType:     ev.Type,
+				OrderingKey:   ev.ConversationID,
+				EventSeq:      ev.Seq,
+				Payload:       payload,
+				NextAttemptAt: now,
+				CreatedAt:     now,
+			})
+		}
+	}
+	return ds
+}
+
+// envelope is the body of every delivery.
+type envelope struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	AccountID  string          `json:"account_id"`
+	Seq        int64           `json:"seq"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// Envelope renders ev as {"id","type","account_id","seq","occurred_at","data"}.
+func Envelope(ev *store.Event) []byte {
+	data := json.RawMessage(ev.Data)
+	if !json.Valid(data) {
+		data = json.RawMessage("null")
+	}
+	b, _ := json.Marshal(envelope{ev.ID, ev.Type, ev.AccountID, ev.Seq, ev.OccurredAt.UTC(), data})
+	return b
+}
+
+// handle runs the in-process handlers over one batch, then moves the cursor
+// past the events they finished.
+func (e *Engine) handle(ctx context.Context, b store.Backlog) (bool, error) {
+	evs, to, err := e.events(ctx, b)
+	if err != nil {
+		return false, err
+	}
+	if len(evs) > 0 && e.cfg.Handle != nil {
+		n := e.cfg.Handle(ctx, evs)
+		if n == 0 {
+			return false, ctx.Err()
+		}
+		if n < len(evs) {
+			to = evs[n-1].Seq
+		}
+	}
+	err = e.cfg.Store.RunInTx(context.WithoutCancel(ctx), func(ctx context.Context, tx bun.Tx) error {
+		return store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerHandlers, b.Cursor, to)
+	})
+	if err != nil {
+		return false, err
+	}
+	return to < b.Last && ctx.Err() == nil, nil
+}
+
+// job is one claimed delivery with its webhook.
+type job struct {
+	d    *store.WebhookDelivery
+	hook *store.Webhook
+}
+
+// pump claims due deliveries for the workers and records their results,
+// batching both into few transactions.
+func (e *Engine) pump(ctx context.Context) {
+	jobs := make(chan job, e.cfg.Workers)
+	var workers sync.WaitGroup
+	for range e.cfg.Workers {
+		workers.Go(func() {
+			for j := range jobs {
+				e.results <- e.attempt(ctx, j.d, j.hook)
+			}
+		})
+	}
+	poll := time.NewTicker(e.cfg.PollInterval)
+	defer poll.Stop()
+	var (
+		inflight  = map[string]bool{}
+		results   []store.DeliveryResult
+		due       <-chan time.Time
+		stopDue   func() bool
+		dueAt     time.Time
+		lastFixed time.Time
+	)
+	record := func(ctx context.Context) {
+		if len(results) == 0 {
+			return
+		}
+		if err := e.cfg.Store.RecordDeliveries(ctx, results); err != nil {
+			if ctx.Err() != nil {
+				return // recorded once more on the way out
+			}
+			// The leases expire and the deliveries are sent again.
+			e.cfg.Logger.Warn("wauser: record webhook deliveries", slog.Any("error", err))
+		}
+		for _, r := range results {
+			delete(inflight, r.Delivery.ID)
+		}
+		results = results[:0]
+	}
+	defer func() {
+		if stopDue != nil {
+			stopDue()
+		}
+		close(jobs)
+		workers.Wait()
+		for len(e.results) > 0 {
+			results = append(results, <-e.results)
+		}
+		record(context.WithoutCancel(ctx))
+	}()
+	for {
+		record(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if free := e.cfg.Workers - len(inflight); free > 0 {
+			e.claim(ctx, free, inflight, jobs)
+		}
+		// Arm the timer for the next retry that falls due (while workers are
+		// free: a finished delivery wakes the loop anyway).
+		if next, ok, err := e.cfg.Store.NextDeliveryDue(ctx); err == nil && len(inflight) < e.cfg.Workers {
+			switch {
+			case !ok || !next.After(e.cfg.Now()):
+				if stopDue != nil {
+					stopDue()
+				}
+				due, stopDue, dueAt = nil, nil, time.Time{}
+			case !next.Equal(dueAt):
+				if stopDue != nil {
+					stopDue()
+				}
+				dueAt = next
+				due, stopDue = e.cfg.NewTimer(next.Sub(e.cfg.Now()))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake:
+		case r := <-e.results:
+			results = append(results, r)
+		case <-due:
+			due, stopDue, dueAt = nil, nil, time.Time{}
+		case <-poll.C:
+			if now := time.Now(); now.Sub(lastFixed) >= 30*time.Second {
+				lastFixed = now
+				if err := e.cfg.Store.RepairQueues(ctx, e.cfg.Now().UTC()); err != nil && ctx.Err() == nil {
+					e.cfg.Logger.Warn("wauser: repair webhook queues", slog.Any("error", err))
+				}
+			}
+		}
+		// Take every result that is ready, to record them in one go.
+		for len(e.results) > 0 {
+			results = append(results, <-e.results)
+		}
+	}
+}
+
+// claim leases up to n due deliveries and hands them to the workers.
+func (e *Engine) claim(ctx context.Context, n int, inflight map[string]bool, jobs chan<- job) {
+	ds, err := e.cfg.Store.ClaimDeliveries(ctx, e.cfg.Now().UTC(), e.cfg.Lease, n)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.cfg.Logger.Warn("wauser: claim webhook deliveries", slog.Any("error", err))
+		}
+		return
+	}
+	if len(ds) == 0 {
+		return
+	}
+	hooks := map[string]*store.Webhook{}
+	var ids []string
+	for _, d := range ds {
+		if _, ok := hooks[d.WebhookID]; !ok {
+			hooks[d.WebhookID] = nil
+			ids = append(ids, d.WebhookID)
+		}
+	}
+	var rows []*store.Webhook
+	if err := e.cfg.Store.DB().NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		e.cfg.Logger.Warn("wauser: load webhooks", slog.Any("error", err))
+		return // the leases expire and the deliveries are claimed again
+	}
+	for _, h := range rows {
+		hooks[h.ID] = h
+	}
+	for _, d := range ds {
+		if inflight[d.ID] || hooks[d.WebhookID] == nil {
+			continue
+		}
+		inflight[d.ID] = true
+		jobs <- job{d, hooks[d.WebhookID]}
+	}
+}
+
+// attempt sends d once and says what became of it.
+func (e *Engine) attempt(ctx context.Context, d *store.WebhookDelivery, hook *store.Webhook) store.DeliveryResult {
+	status, retryAfter, err := e.send(ctx, hook, d.EventID, []byte(d.Payload))
+	now := e.cfg.Now().UTC()
+	r := store.DeliveryResult{Delivery: d, Status: status, At: now}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		r.Released = true // Close interrupted the attempt: not counted
+		return r
+	case err == nil && status >= 200 && status < 300:
+		r.State = store.DeliveryDelivered
+		return r
+	case err != nil:
+		r.Error = err.Error()
+		if errors.Is(err, ErrForbiddenAddress) || errors.Is(err, errBadSecret) {
+			r.State = store.DeliveryFailed
+			return r
+		}
+	default:
+		r.Error = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+		if !retryable(status) {
+			r.State = store.DeliveryFailed
+			return r
+		}
+	}
+	delay := retryAfter
+	if delay <= 0 {
+		delay = Backoff(d.Attempts, e.cfg.MinBackoff, e.cfg.MaxBackoff)
+	}
+	r.Next = now.Add(delay)
+	if r.Next.After(d.CreatedAt.Add(e.cfg.Horizon)) {
+		r.State = store.DeliveryDead
+		r.Error += fmt.Sprintf(" (giving up: undelivered for %s)", now.Sub(d.CreatedAt).Round(time.Second))
+		return r
+	}
+	r.State = store.DeliveryPending
+	return r
+}
+
+var errBadSecret = errors.New("the webhook's signing secret is unusable")
+
+// send POSTs body to the webhook, signed, and returns the status and the
+// Retry-After delay the endpoint asked for.
+func (e *Engine) send(ctx context.Context, hook *store.Webhook, id string, body []byte) (int, time.Duration, error) {
+	now := e.cfg.Now()
+	keys := make([][]byte, 0, 2)
+	key, err := SecretKey(hook.Secret)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %w", errBadSecret, err)
+	}
+	keys = append(keys, key)
+	if hook.PreviousSecret != "" && now.Before(hook.PreviousSecretUntil) {
+		if old, err := SecretKey(hook.PreviousSecret); err == nil {
+			keys = append(keys, old)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.AttemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	for k, v := range hook.Headers {
+		req.Header.Set(k, v)
+	}
+	ts := now.Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "wauser-webhooks/1")
+	req.Header.Set(HeaderID, id)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(HeaderSignature, SignatureHeader(keys, id, ts, body))
+	req.Header.Set(HeaderHub, HubSignature(hook.Secret, body))
+	if len(keys) > 1 {
+		req.Header.Add(HeaderHub, HubSignature(hook.PreviousSecret, body))
+	}
+	resp, err := e.cfg.HTTP.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	retryAfter, _ := ParseRetryAfter(resp.Header.Get("Retry-After"), now)
+	return resp.StatusCode, retryAfter, nil
+}
+
+// Ping sends one delivery of payload (an envelope with event id id) to hook
+// now, outside the queue and without retries, records it in the delivery
+// log and returns it.
+func (e *Engine) Ping(ctx context.Context, hook *store.Webhook, id, typ string, payload []byte) (*store.WebhookDelivery, error) {
+	now := e.cfg.Now().UTC()
+	d := &store.WebhookDelivery{
+		ID:            NewDeliveryID(),
+		WebhookID:     hook.ID,
+		AccountID:     hook.AccountID,
+		EventID:       id,
+		EventType:     typ,
+		OrderingKey:   "",
+		Payload:       string(payload),
+		NextAttemptAt: now,
+		CreatedAt:     now,
+		Attempts:      1,
+	}
+	status, _, err := e.send(ctx, hook, id, payload)
+	end := e.cfg.Now().UTC()
+	d.LastStatus, d.LastAttemptAt = status, end
+	switch {
+	case err != nil:
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		d.State, d.LastError = store.DeliveryFailed, err.Error()
+	case status >= 200 && status < 300:
+		d.State, d.DeliveredAt = store.DeliveryDelivered, end
+	default:
+		d.State, d.LastError = store.DeliveryFailed, fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+	}
+	if err := e.cfg.Store.InsertDeliveryLog(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
