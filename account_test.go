@@ -21,13 +21,13 @@ var phone = watest.Phone{
 }
 
 // pair creates account id and pairs it through the fake with phone.
-func pair(t *testing.T, h *harness, id wauser.AccountID) (*wauser.Client, *watest.Conn) {
+func pair(t testing.TB, h *harness, id wauser.AccountID) (*wauser.Client, *watest.Conn) {
 	t.Helper()
 	return pairWith(t, h, id, phone)
 }
 
 // pairWith creates account id and pairs it through the fake with p.
-func pairWith(t *testing.T, h *harness, id wauser.AccountID, p watest.Phone) (*wauser.Client, *watest.Conn) {
+func pairWith(t testing.TB, h *harness, id wauser.AccountID, p watest.Phone) (*wauser.Client, *watest.Conn) {
 	t.Helper()
 	ctx := ctxTimeout(t)
 	_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: id})

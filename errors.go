@@ -68,6 +68,10 @@ var (
 	// or WhatsApp rejected the pairing). The error text says which.
 	ErrPairingFailed = errors.New("wauser: pairing failed")
 
+	// ErrInvalidCursor: a List method was given a cursor that is not the
+	// NextCursor of the same list. The error also matches ErrInvalidArgument.
+	ErrInvalidCursor = errors.New("wauser: invalid cursor")
+
 	// ErrInvalidAPIKey: AuthenticateAPIKey was given a key that is malformed,
 	// unknown or revoked.
 	ErrInvalidAPIKey = errors.New("wauser: invalid API key")

@@ -109,28 +109,9 @@ func (co *core) emit(ctx context.Context, account AccountID, typ EventType, data
 // working when fields are added.
 
 // MessageData is the data of message.* events: the message as the Changes
-// feed shows it.
+// feed shows it, and for message.reaction the reaction that changed it.
 type MessageData struct {
-	MessageID      string            `json:"message_id"`
-	ConversationID string            `json:"conversation_id"`
-	ChatJID        string            `json:"chat_jid"`
-	WAMessageID    string            `json:"wa_message_id"`
-	SenderJID      string            `json:"sender_jid"`
-	SenderPushName string            `json:"sender_push_name"`
-	Direction      string            `json:"direction"` // incoming or outgoing
-	IsFromMe       bool              `json:"is_from_me"`
-	ContentType    string            `json:"content_type"`
-	Body           string            `json:"body"`
-	Status         string            `json:"status"`
-	ReplyToWAID    string            `json:"reply_to_wa_id"`
-	Mentions       []string          `json:"mentions"`
-	Reactions      map[string]string `json:"reactions"`
-	Media          json.RawMessage   `json:"media,omitempty"`
-	SentAt         time.Time         `json:"sent_at"`
-	ReceivedAt     time.Time         `json:"received_at"`
-	EditedAt       time.Time         `json:"edited_at"`
-	DeletedAt      time.Time         `json:"deleted_at"`
-	Seq            int64             `json:"seq"`
+	Message
 	// Reaction is set on message.reaction events.
 	Reaction *ReactionData `json:"reaction,omitempty"`
 }
@@ -140,44 +121,6 @@ type MessageData struct {
 type ReactionData struct {
 	SenderJID string `json:"sender_jid"`
 	Emoji     string `json:"emoji"`
-}
-
-// ConversationData is the data of conversation.updated, group.updated and
-// group.joined events.
-type ConversationData struct {
-	ConversationID string            `json:"conversation_id"`
-	ChatJID        string            `json:"chat_jid"`
-	Kind           string            `json:"kind"` // direct, group, newsletter, broadcast, status
-	Subject        string            `json:"subject"`
-	DirectPersonID string            `json:"direct_person_id"`
-	IsArchived     bool              `json:"is_archived"`
-	IsPinned       bool              `json:"is_pinned"`
-	MutedUntil     time.Time         `json:"muted_until"`
-	UnreadCount    int               `json:"unread_count"`
-	LastMessageAt  time.Time         `json:"last_message_at"`
-	Participants   []ParticipantData `json:"participants"`
-	Seq            int64             `json:"seq"`
-}
-
-// ParticipantData is a member of a group conversation.
-type ParticipantData struct {
-	ParticipantJID string `json:"participant_jid"`
-	PersonID       string `json:"person_id"`
-	Role           string `json:"role"` // member, admin, superadmin
-}
-
-// ContactData is the data of contact.updated events.
-type ContactData struct {
-	PersonID         string `json:"person_id"`
-	DisplayName      string `json:"display_name"`
-	FirstName        string `json:"first_name"`
-	LastName         string `json:"last_name"`
-	Company          string `json:"company"`
-	WhatsAppPushName string `json:"whatsapp_push_name"`
-	PhoneE164        string `json:"phone_e164"`
-	PhoneJID         string `json:"phone_jid"`
-	LIDJID           string `json:"lid_jid"`
-	Seq              int64  `json:"seq"`
 }
 
 // HistorySyncData is the data of history.sync (one stored batch) and
@@ -231,13 +174,13 @@ func (e Event) Message() (*MessageData, error) {
 
 // Conversation decodes the data of a conversation.updated, group.updated or
 // group.joined event.
-func (e Event) Conversation() (*ConversationData, error) {
-	return decodeData[ConversationData](e, "conversation", isConversationEvent)
+func (e Event) Conversation() (*Conversation, error) {
+	return decodeData[Conversation](e, "conversation", isConversationEvent)
 }
 
 // Contact decodes the data of a contact.updated event.
-func (e Event) Contact() (*ContactData, error) {
-	return decodeData[ContactData](e, "contact", func(t EventType) bool { return t == EventContactUpdated })
+func (e Event) Contact() (*Contact, error) {
+	return decodeData[Contact](e, "contact", func(t EventType) bool { return t == EventContactUpdated })
 }
 
 // HistorySync decodes the data of a history.sync or history.sync_complete
@@ -304,13 +247,13 @@ func (c *Client) OnMessage(fn func(ctx context.Context, e Event, m *MessageData)
 
 // OnConversation registers fn for conversation.updated, group.updated and
 // group.joined events with their decoded data, as OnEvent does.
-func (c *Client) OnConversation(fn func(ctx context.Context, e Event, conv *ConversationData)) (remove func()) {
+func (c *Client) OnConversation(fn func(ctx context.Context, e Event, conv *Conversation)) (remove func()) {
 	return onTyped(c, Event.Conversation, fn, EventConversationUpdated, EventGroupUpdated, EventGroupJoined)
 }
 
 // OnContact registers fn for contact.updated events with their decoded
 // data, as OnEvent does.
-func (c *Client) OnContact(fn func(ctx context.Context, e Event, ct *ContactData)) (remove func()) {
+func (c *Client) OnContact(fn func(ctx context.Context, e Event, ct *Contact)) (remove func()) {
 	return onTyped(c, Event.Contact, fn, EventContactUpdated)
 }
 

@@ -50,7 +50,7 @@ func (h *harness) open(t testing.TB) *wauser.Client {
 	return c
 }
 
-func waitState(t *testing.T, c *wauser.Client, want wauser.AccountState) *wauser.Status {
+func waitState(t testing.TB, c *wauser.Client, want wauser.AccountState) *wauser.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -59,7 +59,7 @@ func waitState(t *testing.T, c *wauser.Client, want wauser.AccountState) *wauser
 	return st
 }
 
-func ctxTimeout(t *testing.T) context.Context {
+func ctxTimeout(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx

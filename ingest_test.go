@@ -61,6 +61,13 @@ func ingestCases() []ingestCase {
 			},
 		},
 		{
+			name:   "NUL bytes and invalid UTF-8 from WhatsApp are stored cleaned",
+			events: []any{watest.Text(alice, alice, "Z1", at(1), "a\x00b\xffc")},
+			check: func(t *testing.T, s *snapshot, _ []string) {
+				require.Equal(t, "ab\uFFFDc", s.msgs["Z1"].Body)
+			},
+		},
+		{
 			name:   "image with caption and no keys in output",
 			events: []any{fromAlice("I1", 1, &waE2E.Message{ImageMessage: img})},
 			check: func(t *testing.T, s *snapshot, _ []string) {

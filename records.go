@@ -73,9 +73,17 @@ type Contact struct {
 	PhoneE164        string   `json:"phone_e164"`
 	PhoneJID         string   `json:"phone_jid"`
 	LIDJID           string   `json:"lid_jid"`
+	Tags             []string `json:"tags,omitempty"`
 	// MergedInto names the contact this one was merged into.
 	MergedInto PersonID `json:"merged_into,omitempty"`
 	Seq        int64    `json:"seq"`
+
+	// Num is the contact's stable integer id in this account (document
+	// 003's contact id).
+	Num int64 `json:"-"`
+	// LastMessageAt is the time of the latest message of the direct
+	// conversation with this person, filled by ListContacts and GetContact.
+	LastMessageAt time.Time `json:"-"`
 }
 
 // MessageMedia is the public metadata of a message's media. Keys for
@@ -149,8 +157,10 @@ func contactFromRow(r *store.Contact) Contact {
 		PhoneE164:        r.PhoneE164,
 		PhoneJID:         r.PhoneJID,
 		LIDJID:           r.LIDJID,
+		Tags:             r.Tags,
 		MergedInto:       PersonID(r.MergedInto),
 		Seq:              r.Seq,
+		Num:              r.Num,
 	}
 }
 

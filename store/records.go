@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"reflect"
+	"strings"
+	"unicode/utf8"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -148,6 +151,9 @@ func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string)
 		}
 		set += string(f.SQLName) + " = EXCLUDED." + string(f.SQLName)
 	}
+	for _, r := range rows {
+		sanitize(reflect.ValueOf(r).Elem())
+	}
 	for start := 0; start < len(rows); start += batchSize {
 		chunk := rows[start:min(start+batchSize, len(rows))]
 		_, err := db.NewInsert().Model(&chunk).On("CONFLICT (" + key + ") DO UPDATE").Set(set).Returning("NULL").Exec(ctx)
@@ -252,4 +258,63 @@ func LIDMapping(ctx context.Context, db bun.IDB, user string, fromPN bool) (stri
 		return "", fmt.Errorf("store: lid map: %w", err)
 	}
 	return out, nil
+}
+
+// Sanitize cleans every string field of a row (a pointer to a model) in
+// place, as the Upsert functions do before writing; see sanitize.
+func Sanitize(row any) { sanitize(reflect.ValueOf(row).Elem()) }
+
+// sanitize makes every string of a row storable on both databases: NUL
+// bytes removed (PostgreSQL text cannot hold them, and bun refuses them)
+// and invalid UTF-8 replaced. WhatsApp content is outside input; a message
+// that could not be stored would be redelivered forever.
+func sanitize(v reflect.Value) {
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if !f.CanSet() {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.String:
+			if s := f.String(); needsCleaning(s) {
+				f.SetString(cleanString(s))
+			}
+		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.String {
+				for j := range f.Len() {
+					if s := f.Index(j).String(); needsCleaning(s) {
+						f.Index(j).SetString(cleanString(s))
+					}
+				}
+			}
+		case reflect.Map:
+			if f.Type().Key().Kind() != reflect.String || f.Len() == 0 {
+				continue
+			}
+			iter := f.MapRange()
+			var fix [][2]reflect.Value
+			for iter.Next() {
+				k, val := iter.Key().String(), iter.Value()
+				if needsCleaning(k) || (val.Kind() == reflect.String && needsCleaning(val.String())) {
+					fix = append(fix, [2]reflect.Value{iter.Key(), val})
+				}
+			}
+			for _, kv := range fix {
+				f.SetMapIndex(kv[0], reflect.Value{})
+				nv := kv[1]
+				if nv.Kind() == reflect.String {
+					nv = reflect.ValueOf(cleanString(nv.String())).Convert(nv.Type())
+				}
+				f.SetMapIndex(reflect.ValueOf(cleanString(kv[0].String())).Convert(kv[0].Type()), nv)
+			}
+		}
+	}
+}
+
+func needsCleaning(s string) bool {
+	return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)
+}
+
+func cleanString(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

@@ -233,6 +233,10 @@ func (t *Tx) flush() error {
 	changed := map[string]bool{}
 	for _, id := range t.convOrder {
 		r := t.convs[id]
+		store.Sanitize(r.cur)
+		for _, p := range r.cur.Participants {
+			store.Sanitize(p)
+		}
 		if !r.isNew && r.orig.Equal(r.cur) {
 			continue
 		}
@@ -249,6 +253,7 @@ func (t *Tx) flush() error {
 	}
 	for _, id := range t.contactOrder {
 		r := t.contacts[id]
+		store.Sanitize(r.cur)
 		if !r.isNew && r.orig.Equal(r.cur) {
 			continue
 		}
@@ -263,6 +268,7 @@ func (t *Tx) flush() error {
 	}
 	for _, id := range t.msgOrder {
 		r := t.msgs[id]
+		store.Sanitize(r.cur) // before comparing: what is stored is the cleaned text
 		if !r.isNew && r.orig.Equal(r.cur) {
 			continue
 		}
