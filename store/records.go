@@ -2,12 +2,12 @@ package store
 
 import (
 	"context"
-	"reflect"
-	"strings"
-	"unicode/utf8"
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
