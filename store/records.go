@@ -117,9 +117,6 @@ func MessagesWhere(ctx context.Context, db bun.IDB, account, where string, args 
 	return rows, nil
 }
 
-// batchSize bounds the rows of one INSERT statement.
-const batchSize = 500
-
 // UpsertConversations inserts or fully updates conversations (participants
 // are saved with ReplaceParticipants).
 func UpsertConversations(ctx context.Context, db bun.IDB, rows []*Conversation) error {
@@ -140,25 +137,24 @@ func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string)
 	if len(rows) == 0 {
 		return nil
 	}
-	table := db.Dialect().Tables().Get(typeOf[T]())
-	set := ""
-	for _, f := range table.Fields {
-		if f.IsPK || f.Name == "created_at" {
-			continue
-		}
-		if set != "" {
-			set += ", "
-		}
-		set += string(f.SQLName) + " = EXCLUDED." + string(f.SQLName)
+	vals := make([]reflect.Value, len(rows))
+	for i, r := range rows {
+		v := reflect.ValueOf(r).Elem()
+		sanitize(v)
+		vals[i] = v
 	}
-	for _, r := range rows {
-		sanitize(reflect.ValueOf(r).Elem())
+	if err := newUpsertWriter(db, typeOf[T](), key).write(ctx, db, vals); err != nil {
+		return fmt.Errorf("store: upsert %s: %w", what, err)
 	}
-	for start := 0; start < len(rows); start += batchSize {
-		chunk := rows[start:min(start+batchSize, len(rows))]
-		_, err := db.NewInsert().Model(&chunk).On("CONFLICT (" + key + ") DO UPDATE").Set(set).Returning("NULL").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store: upsert %s: %w", what, err)
+	return nil
+}
+
+// InsertParticipants inserts participants (of new conversations).
+func InsertParticipants(ctx context.Context, db bun.IDB, parts []*Participant) error {
+	for start := 0; start < len(parts); start += 1000 {
+		chunk := parts[start:min(start+1000, len(parts))]
+		if _, err := db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return fmt.Errorf("store: insert participants: %w", err)
 		}
 	}
 	return nil
@@ -317,4 +313,50 @@ func needsCleaning(s string) bool {
 
 func cleanString(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// ConversationIDsOfPerson returns the conversations a person can have
+// written in: their direct conversations and the groups they are a
+// participant of (merged-away conversations included: their messages are
+// moved lazily).
+func ConversationIDsOfPerson(ctx context.Context, db bun.IDB, account, personID string) ([]string, error) {
+	var ids []string
+	err := db.NewSelect().Model((*Conversation)(nil)).Column("conversation_id").
+		Where("account_id = ? AND direct_person_id = ?", account, personID).
+		UnionAll(db.NewSelect().Model((*Participant)(nil)).Column("conversation_id").
+			Where("account_id = ? AND person_id = ?", account, personID)).
+		Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: conversations of %s: %w", personID, err)
+	}
+	return ids, nil
+}
+
+// LIDPairs are whatsmeow LID map entries, by phone-number user and by LID
+// user.
+type LIDPairs struct {
+	LIDOf map[string]string // phone-number user -> LID user
+	PNOf  map[string]string // LID user -> phone-number user
+}
+
+// LIDMappings looks up many LID map entries at once (see LIDMapping).
+func LIDMappings(ctx context.Context, db bun.IDB, pnUsers, lidUsers []string) (*LIDPairs, error) {
+	out := &LIDPairs{LIDOf: map[string]string{}, PNOf: map[string]string{}}
+	if len(pnUsers)+len(lidUsers) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		LID string `bun:"lid"`
+		PN  string `bun:"pn"`
+	}
+	err := db.NewSelect().Table("whatsmeow_lid_map").Column("lid", "pn").
+		Where("pn IN (?) OR lid IN (?)", bun.In(append([]string{""}, pnUsers...)), bun.In(append([]string{""}, lidUsers...))).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: lid map: %w", err)
+	}
+	for _, r := range rows {
+		out.LIDOf[r.PN], out.PNOf[r.LID] = r.LID, r.PN
+	}
+	return out, nil
 }

@@ -11,8 +11,10 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 )
 
-// HistoryBatch is how many history messages one transaction stores.
-const HistoryBatch = 500
+// HistoryBatch is how many history messages one transaction stores:
+// large enough that index pages touched by a batch are written once for
+// many rows, small enough to keep a transaction short.
+const HistoryBatch = 2000
 
 // historyItem is a slice of one conversation's history to store.
 type historyItem struct {
@@ -111,20 +113,40 @@ func (t *Tx) historyIdentities(data *waHistorySync.HistorySync) error {
 }
 
 func (t *Tx) historyBatch(items []historyItem) error {
-	var ids []string
-	for _, it := range items {
-		for _, hm := range it.msgs {
-			if id := hm.GetMessage().GetKey().GetID(); id != "" {
-				ids = append(ids, id)
+	// Everything the batch's chats and senders will look up, in bulk.
+	chats := make([]types.JID, len(items))
+	var lookup, alts []types.JID
+	for i, it := range items {
+		chat, err := types.ParseJID(it.conv.GetID())
+		if err != nil || ChatKind(chat) == "" {
+			continue
+		}
+		chats[i] = chat
+		alt := types.EmptyJID
+		for _, s := range []string{it.conv.GetPnJID(), it.conv.GetLidJID()} {
+			if j, err := types.ParseJID(s); err == nil && isUser(j) && j.Server != chat.Server {
+				alt = j
+			}
+		}
+		lookup, alts = append(lookup, chat), append(alts, alt)
+		if chat.Server == types.GroupServer {
+			for _, hm := range it.msgs {
+				for _, p := range []string{hm.GetMessage().GetParticipant(), hm.GetMessage().GetKey().GetParticipant()} {
+					if j, err := types.ParseJID(p); err == nil && isUser(j) {
+						lookup, alts = append(lookup, j), append(alts, types.EmptyJID)
+					}
+				}
 			}
 		}
 	}
-	if err := t.prefetchMessages(ids); err != nil {
+	if err := t.prefetchChats(lookup, alts); err != nil {
 		return err
 	}
-	for _, it := range items {
-		chat, err := types.ParseJID(it.conv.GetID())
-		if err != nil || ChatKind(chat) == "" {
+	// Conversations first (their settings, and the ids to prefetch by).
+	var convIDs, ids []string
+	for i, it := range items {
+		chat := chats[i]
+		if chat.IsEmpty() {
 			continue
 		}
 		if it.meta {
@@ -132,8 +154,33 @@ func (t *Tx) historyBatch(items []historyItem) error {
 				return err
 			}
 		}
+		conv, _, err := t.Chat(chat, types.EmptyJID)
+		if err != nil {
+			return err
+		}
+		if t.convs[conv.ConversationID].isNew {
+			// A conversation made in this transaction has no stored messages.
+			for _, hm := range it.msgs {
+				t.fetchedWA[conv.ConversationID+"\x00"+hm.GetMessage().GetKey().GetID()] = true
+			}
+			continue
+		}
+		convIDs = append(convIDs, conv.ConversationID)
 		for _, hm := range it.msgs {
-			if err := t.historyMessage(chat, hm.GetMessage()); err != nil {
+			if id := hm.GetMessage().GetKey().GetID(); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if err := t.prefetchMessages(convIDs, ids); err != nil {
+		return err
+	}
+	for i, it := range items {
+		if chats[i].IsEmpty() {
+			continue
+		}
+		for _, hm := range it.msgs {
+			if err := t.historyMessage(chats[i], hm.GetMessage()); err != nil {
 				return err
 			}
 		}

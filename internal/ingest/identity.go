@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"fmt"
+
+	"github.com/uptrace/bun"
 	"slices"
 	"strings"
 
@@ -68,6 +70,152 @@ func (t *Tx) lidMapping(user string, fromPN bool) string {
 	return v
 }
 
+// prefetchChats loads, in a few queries, everything Chat and Person will
+// look up for these chats (contacts by JID and by deterministic id, LID map
+// entries, conversations), and records what is absent, so that a history
+// batch of many new chats does not query per chat.
+func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
+	var pns, lids, users, convIDs []string
+	seen := map[string]bool{}
+	add := func(j types.JID) {
+		if !isUser(j) {
+			return
+		}
+		j = userJID(j)
+		k := j.String()
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		if _, ok := t.persons[k]; ok {
+			return
+		}
+		users = append(users, k)
+		if j.Server == types.HiddenUserServer {
+			lids = append(lids, j.User)
+		} else {
+			pns = append(pns, j.User)
+		}
+	}
+	for i, c := range chats {
+		switch ChatKind(c) {
+		case KindDirect:
+			add(c)
+			if i < len(alts) {
+				add(alts[i])
+			}
+		case "":
+		default:
+			convIDs = append(convIDs, conversationID(t.acc.ID, c.ToNonAD().String()))
+		}
+	}
+	if len(users) == 0 && len(convIDs) == 0 {
+		return nil
+	}
+	// The LID map, both directions.
+	if len(pns)+len(lids) > 0 {
+		pairs, err := store.LIDMappings(t.ctx, t.db, pns, lids)
+		if err != nil {
+			return err
+		}
+		for _, u := range pns {
+			t.lidCache["pn:"+u] = pairs.LIDOf[u]
+			if l := pairs.LIDOf[u]; l != "" {
+				users = append(users, types.NewJID(l, types.HiddenUserServer).String())
+			}
+		}
+		for _, u := range lids {
+			t.lidCache["lid:"+u] = pairs.PNOf[u]
+			if p := pairs.PNOf[u]; p != "" {
+				users = append(users, types.NewJID(p, types.DefaultUserServer).String())
+			}
+		}
+	}
+	// Contacts by JID and by the ids a new contact would get.
+	if len(users) > 0 {
+		ids := make([]string, 0, len(users))
+		for _, u := range users {
+			ids = append(ids, personID(t.acc.ID, u))
+		}
+		rows, err := store.ContactsWhere(t.ctx, t.db, t.acc.ID,
+			"phone_jid IN (?) OR lid_jid IN (?) OR person_id IN (?)", bun.In(users), bun.In(users), bun.In(ids))
+		if err != nil {
+			return err
+		}
+		byJID := map[string]string{}
+		for _, c := range rows {
+			c = t.trackContact(c, false)
+			if c.MergedInto != "" {
+				continue
+			}
+			for _, j := range []string{c.PhoneJID, c.LIDJID} {
+				if j != "" {
+					byJID[j] = c.PersonID
+				}
+			}
+		}
+		for _, u := range users {
+			if _, ok := t.persons[u]; !ok {
+				t.persons[u] = byJID[u] // "" marks absent
+			}
+		}
+		for _, id := range ids {
+			if t.contacts[id] == nil {
+				t.absent["contact:"+id] = true
+			}
+		}
+		// Direct conversations of the people found, and the ids new ones get.
+		var people []string
+		for _, id := range byJID {
+			people = append(people, id)
+		}
+		for _, id := range ids {
+			convIDs = append(convIDs, conversationID(t.acc.ID, "direct:"+id))
+		}
+		for _, id := range people {
+			convIDs = append(convIDs, conversationID(t.acc.ID, "direct:"+id))
+		}
+		if len(people) > 0 {
+			convs, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID,
+				"merged_into = '' AND kind = ? AND direct_person_id IN (?)", KindDirect, bun.In(people))
+			if err != nil {
+				return err
+			}
+			has := map[string]bool{}
+			for _, c := range convs {
+				c = t.trackConversation(c, false)
+				t.convKeys["direct:"+c.DirectPersonID] = c.ConversationID
+				has[c.DirectPersonID] = true
+			}
+			for _, id := range people {
+				if !has[id] {
+					t.convKeys["direct:"+id] = ""
+				}
+			}
+		}
+		for _, id := range ids {
+			if _, ok := t.convKeys["direct:"+id]; !ok && t.contacts[id] == nil {
+				t.convKeys["direct:"+id] = "" // a person not stored has no conversation
+			}
+		}
+	}
+	if len(convIDs) > 0 {
+		convs, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID, "conversation_id IN (?)", bun.In(convIDs))
+		if err != nil {
+			return err
+		}
+		for _, c := range convs {
+			t.trackConversation(c, false)
+		}
+		for _, id := range convIDs {
+			if t.convs[id] == nil {
+				t.absent["conv:"+id] = true
+			}
+		}
+	}
+	return nil
+}
+
 // isOwn reports whether j is the account itself.
 func (t *Tx) isOwn(j types.JID) bool {
 	j = userJID(j)
@@ -81,6 +229,9 @@ func (t *Tx) personByJID(j types.JID) (*store.Contact, error) {
 	}
 	key := j.String()
 	if id, ok := t.persons[key]; ok {
+		if id == "" {
+			return nil, nil // known absent (prefetched)
+		}
 		return t.liveContact(id)
 	}
 	if id, ok := t.as.person[key]; ok {
@@ -232,7 +383,7 @@ func (t *Tx) mergePersons(a, b *store.Contact) (*store.Contact, error) {
 
 	// Messages the merged person sent now come from the survivor, and all
 	// show its preferred JID.
-	sent, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "sender_person_id = ?", gone.PersonID)
+	sent, err := t.messagesSentBy(gone.PersonID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +439,7 @@ func (t *Tx) mergePersons(a, b *store.Contact) (*store.Contact, error) {
 // preferred JID.
 func (t *Tx) refreshSenderJIDs(c *store.Contact) error {
 	want := preferredJID(c)
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "sender_person_id = ? AND sender_jid <> ?", c.PersonID, want)
+	rows, err := t.messagesSentBy(c.PersonID, want)
 	if err != nil {
 		return err
 	}
@@ -301,6 +452,26 @@ func (t *Tx) refreshSenderJIDs(c *store.Contact) error {
 		}
 	}
 	return nil
+}
+
+// messagesSentBy loads the stored messages the person sent (with a
+// sender_jid other than notJID, when given). A person writes in their direct
+// conversation and in the groups they are in, so the lookup goes through
+// those conversations' index rather than an index on the sender, which
+// would cost every stored message an index entry for a lookup that is rare
+// (a phone number learned, two contacts merged).
+func (t *Tx) messagesSentBy(personID, notJID string) ([]*store.Message, error) {
+	convs, err := store.ConversationIDsOfPerson(t.ctx, t.db, t.acc.ID, personID)
+	if err != nil || len(convs) == 0 {
+		return nil, err
+	}
+	where := "conversation_id IN (?) AND sender_person_id = ?"
+	args := []any{bun.In(convs), personID}
+	if notJID != "" {
+		where += " AND sender_jid <> ?"
+		args = append(args, notJID)
+	}
+	return store.MessagesWhere(t.ctx, t.db, t.acc.ID, where, args...)
 }
 
 // directConversation finds the person's unmerged direct conversation.

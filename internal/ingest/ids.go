@@ -35,9 +35,14 @@ func conversationID(account, key string) string { return hashID("conv_", account
 func personID(account, firstJID string) string  { return hashID("person_", account, firstJID) }
 
 // messageID identifies a message by chat, sender and WhatsApp id; sender is
-// "me" for the account's own messages, else the sender's person id.
+// "me" for the account's own messages, else the sender's person id. The id
+// starts with a part derived from the conversation alone, so that one
+// conversation's messages sit together in the primary-key index: storing a
+// history (which comes conversation by conversation) then touches few index
+// pages instead of one random page per message.
 func messageID(account, conversationID, sender, waID string) string {
-	return hashID("msg_", account, conversationID, sender, waID)
+	conv := hashID("", account, conversationID)[:8]
+	return "msg_" + conv + hashID("", account, conversationID, sender, waID)[:16]
 }
 
 // Conversation kinds.

@@ -164,7 +164,7 @@ func (in *Ingester) Apply(ctx context.Context, acc *Account, fn func(t *Tx) erro
 			in: in, acc: acc, as: as, ctx: ctx, db: tx, now: in.opts.Now().UTC(), seq: seq,
 			convs: map[string]*tracked[*store.Conversation]{}, contacts: map[string]*tracked[*store.Contact]{},
 			msgs: map[string]*tracked[*store.Message]{}, byWAID: map[string][]string{}, fetchedWA: map[string]bool{},
-			persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{},
+			persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{}, absent: map[string]bool{},
 		}
 		if err := fn(t); err != nil {
 			return err
@@ -211,13 +211,14 @@ type Tx struct {
 	contacts                          map[string]*tracked[*store.Contact]
 	msgs                              map[string]*tracked[*store.Message]
 	byWAID                            map[string][]string // conversation+"\x00"+wa id -> message ids in this tx
-	fetchedWA                         map[string]bool     // wa ids whose rows are all loaded
+	fetchedWA                         map[string]bool     // conversation+"\x00"+wa id whose rows are all loaded
 
 	persons   map[string]string // cache entries to publish on commit
 	convKeys  map[string]string
 	events    []pendingEvent
 	quiet     bool              // history: record changes emit no per-record events
 	lidCache  map[string]string // LID map lookups of this transaction
+	absent    map[string]bool   // "conv:<id>", "contact:<id>": known not to be stored (prefetched)
 	decrypted decrypted         // of the live message being applied
 }
 
@@ -225,7 +226,8 @@ type Tx struct {
 func (t *Tx) flush() error {
 	var (
 		convRows []*store.Conversation
-		partsFor []*store.Conversation
+		partsFor []*store.Conversation // changed participants: replaced
+		newParts []*store.Participant  // participants of new conversations: inserted at once
 		conRows  []*store.Contact
 		msgRows  []*store.Message
 		newCons  []*store.Contact
@@ -246,7 +248,10 @@ func (t *Tx) flush() error {
 			r.cur.CreatedAt = t.now
 		}
 		convRows = append(convRows, r.cur)
-		if r.isNew || !participantsEqual(r.orig.Participants, r.cur.Participants) {
+		switch {
+		case r.isNew:
+			newParts = append(newParts, r.cur.Participants...)
+		case !participantsEqual(r.orig.Participants, r.cur.Participants):
 			partsFor = append(partsFor, r.cur)
 		}
 		changed["conversation\x00"+id] = true
@@ -296,6 +301,9 @@ func (t *Tx) flush() error {
 		if err := store.ReplaceParticipants(t.ctx, t.db, t.acc.ID, c.ConversationID, c.Participants); err != nil {
 			return err
 		}
+	}
+	if err := store.InsertParticipants(t.ctx, t.db, newParts); err != nil {
+		return err
 	}
 	if err := store.UpsertContacts(t.ctx, t.db, conRows); err != nil {
 		return err
@@ -482,6 +490,9 @@ func (t *Tx) conversationByID(id string) (*store.Conversation, error) {
 	if r := t.convs[id]; r != nil {
 		return r.cur, nil
 	}
+	if t.absent["conv:"+id] {
+		return nil, nil
+	}
 	rows, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ?", id)
 	if err != nil || len(rows) == 0 {
 		return nil, err
@@ -494,6 +505,9 @@ func (t *Tx) contactByID(id string) (*store.Contact, error) {
 	if r := t.contacts[id]; r != nil {
 		return r.cur, nil
 	}
+	if t.absent["contact:"+id] {
+		return nil, nil
+	}
 	rows, err := store.ContactsWhere(t.ctx, t.db, t.acc.ID, "person_id = ?", id)
 	if err != nil || len(rows) == 0 {
 		return nil, err
@@ -501,21 +515,23 @@ func (t *Tx) contactByID(id string) (*store.Contact, error) {
 	return t.trackContact(rows[0], false), nil
 }
 
-// prefetchMessages loads the messages with these WhatsApp ids into the
-// transaction in one query (history batches).
-func (t *Tx) prefetchMessages(waIDs []string) error {
-	if len(waIDs) == 0 {
+// prefetchMessages loads the messages of these conversations with these
+// WhatsApp ids into the transaction in one query (history batches).
+func (t *Tx) prefetchMessages(convIDs, waIDs []string) error {
+	if len(waIDs) == 0 || len(convIDs) == 0 {
 		return nil
 	}
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "wa_message_id IN (?)", bun.In(waIDs))
+	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id IN (?) AND wa_message_id IN (?)", bun.In(convIDs), bun.In(waIDs))
 	if err != nil {
 		return err
 	}
 	for _, m := range rows {
 		t.trackMessage(m, false)
 	}
-	for _, id := range waIDs {
-		t.fetchedWA[id] = true
+	for _, c := range convIDs {
+		for _, id := range waIDs {
+			t.fetchedWA[c+"\x00"+id] = true
+		}
 	}
 	return nil
 }

@@ -119,8 +119,8 @@ func (t *Tx) findMessage(conv *store.Conversation, waID string, fromMe *bool, pe
 	if waID == "" {
 		return nil, nil
 	}
-	if !t.fetchedWA[waID] {
-		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "wa_message_id = ? AND conversation_id = ?", waID, conv.ConversationID)
+	if !t.fetchedWA[conv.ConversationID+"\x00"+waID] {
+		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ? AND wa_message_id = ?", conv.ConversationID, waID)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +177,7 @@ func (t *Tx) messageRow(src *source, waID string) (*store.Message, error) {
 	if r := t.msgs[m.MessageID]; r != nil {
 		return r.cur, nil
 	}
-	if !t.fetchedWA[waID] {
+	if !t.fetchedWA[src.conv.ConversationID+"\x00"+waID] {
 		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "message_id = ?", m.MessageID)
 		if err != nil {
 			return nil, err
