@@ -80,8 +80,8 @@ func benchDBs(b *testing.B, fn func(b *testing.B, db *testdb.DB)) {
 // handler, ParseWebMessage, identity resolution, change tracking and
 // batched writes. Like WhatsApp, the history arrives as chunks (here 10 of
 // 100 conversations; whatsmeow decodes one blob at a time). The "raw-bun"
-// sub-benchmark upserts the same message rows with plain bun batches, as
-// the floor the real path is compared with.
+// sub-benchmark upserts the same message rows with plain bun multi-row
+// upserts (no ingestion logic), in the same run, for comparison.
 func BenchmarkIngestHistorySync(b *testing.B) {
 	const convs, perConv, chunks = 1000, 100, 10
 	benchDBs(b, func(b *testing.B, db *testdb.DB) {
@@ -143,10 +143,19 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 					}
 				}
 				b.StartTimer()
-				for start := 0; start < len(rows); start += 500 {
-					chunk := rows[start:min(start+500, len(rows))]
-					require.NoError(b, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-						return store.UpsertMessages(ctx, tx, chunk)
+				// Plain bun: a multi-row INSERT ... ON CONFLICT DO UPDATE of 500
+				// rows per statement, 2,000 rows per transaction.
+				set := "conversation_id = EXCLUDED.conversation_id, body = EXCLUDED.body, status = EXCLUDED.status, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at"
+				for start := 0; start < len(rows); start += 2000 {
+					tx := rows[start:min(start+2000, len(rows))]
+					require.NoError(b, st.DB().RunInTx(ctx, nil, func(ctx context.Context, t bun.Tx) error {
+						for s := 0; s < len(tx); s += 500 {
+							chunk := tx[s:min(s+500, len(tx))]
+							if _, err := t.NewInsert().Model(&chunk).On("CONFLICT (account_id, message_id) DO UPDATE").Set(set).Exec(ctx); err != nil {
+								return err
+							}
+						}
+						return nil
 					}))
 				}
 			}
@@ -178,4 +187,51 @@ func pairB(b *testing.B, h *harness, id wauser.AccountID) (*wauser.Client, *wate
 	_, err = bot.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected })
 	require.NoError(b, err)
 	return bot, conn
+}
+
+// BenchmarkSyncPage reads one page of 500 changes from the middle of the
+// feed of a store holding 10,000 and 1,000,000 messages: the cost of a page
+// must not grow with the store (index on account and seq).
+func BenchmarkSyncPage(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db *testdb.DB) {
+		st := db.Open(b)
+		ctx := context.Background()
+		now := epoch
+		require.NoError(b, st.CreateAccount(ctx, &store.Account{ID: "bench", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+		stored := 0
+		for _, n := range []int{10_000, 1_000_000} {
+			// Grow the store to n messages (seqs 1..n).
+			for stored < n {
+				batch := make([]*store.Message, 0, 5000)
+				for i := stored; i < min(stored+5000, n); i++ {
+					batch = append(batch, &store.Message{
+						AccountID: "bench", MessageID: fmt.Sprintf("msg_%04d%012d", i%1000, i), ConversationID: fmt.Sprintf("conv_%04d", i%1000),
+						ChatJID: fmt.Sprintf("1555%07d@s.whatsapp.net", i%1000), WAMessageID: fmt.Sprintf("3EB0%012d", i),
+						SenderJID: fmt.Sprintf("1555%07d@s.whatsapp.net", i%1000), Direction: "incoming", ContentType: "text",
+						Body: fmt.Sprintf("message %d, with some text", i), Status: "received",
+						Mentions: []string{}, Reactions: map[string]string{}, ReactionTimes: map[string]int64{},
+						SentAt: now, ReceivedAt: now, Seq: int64(i + 1), CreatedAt: now, UpdatedAt: now,
+					})
+				}
+				require.NoError(b, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+					if err := store.UpsertMessages(ctx, tx, batch); err != nil {
+						return err
+					}
+					return store.SetCounter(ctx, tx, "bench", store.CounterSeq, int64(stored+len(batch)))
+				}))
+				stored += len(batch)
+			}
+			b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+				bot, err := wauser.New(st)
+				require.NoError(b, err)
+				cursor := wauser.Cursor(n / 2)
+				for b.Loop() {
+					p, err := bot.SyncPage(ctx, cursor, 500)
+					if err != nil || len(p.Messages) != 500 {
+						b.Fatalf("page: %v, %d messages", err, len(p.Messages))
+					}
+				}
+			})
+		}
+	})
 }

@@ -33,6 +33,41 @@
 // [Client.Logout] unlinks the device and deletes the account and its data;
 // it works offline too.
 //
+// # Records and the change feed
+//
+// Everything WhatsApp sends lands in three record kinds: [Conversation],
+// [Contact] and [Message] (document 000's fields). whatsmeow's event handler
+// is registered with AddEventHandlerWithSuccessStatus, with SynchronousAck
+// and the decrypted-event buffer on: an event is acknowledged to WhatsApp
+// only after its rows and its outbox events committed in one transaction,
+// and redelivered otherwise. Applying an event twice changes nothing.
+// Edits set EditedAt and the new body; a revoke or delete-for-me leaves a
+// tombstone (DeletedAt set, body and media cleared, status deleted);
+// reactions keep one emoji per sender (an older redelivered reaction does not
+// undo a newer one); receipts only move a status forward; poll votes are
+// decrypted and kept in the poll's Extra; history syncs are stored in
+// batches through the same path, with history.sync and history.sync_complete
+// events instead of one event per message.
+//
+// WhatsApp addresses a person by phone number (…@s.whatsapp.net) and by LID
+// (…@lid). wauser keeps one contact per person holding both, and one direct
+// conversation per person, addressed by the phone number when known. When
+// the mapping between the two forms is learned after rows were made under
+// each, the younger rows are merged into the older ones (MergedInto names
+// the survivor), messages move over, and everything involved appears again
+// in the change feed; an edit, reaction or revoke addressed by either form
+// finds its message.
+//
+// Every change of a record gives it the account's next seq. [Client.SyncPage]
+// and [Client.Changes] return the records changed after a cursor, in seq
+// order, each once in its latest state; seqs become visible in commit order
+// (writers of an account serialize on its counter row, across processes on
+// PostgreSQL), so a reader that pages with the returned cursor never misses
+// a change. [Client.ListConversations], [Client.ListMessages] and
+// [Client.ListContacts] browse the records with opaque cursors. Media keys are
+// stored for downloading but never returned. Text that cannot be stored (NUL
+// bytes, invalid UTF-8) is cleaned rather than refused.
+//
 // # Recipients
 //
 // Methods that take a person, group or chat accept the same strings:

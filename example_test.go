@@ -206,3 +206,55 @@ func ExampleClient_CreateWebhook() {
 	fmt.Println(d.State, <-got)
 	// Output: delivered evt_
 }
+
+// Follow the change feed: every conversation, contact and message that
+// changed after a cursor, each once, in its latest state. Store the Seq of
+// the last change handled and resume from it later.
+func ExampleClient_Changes() {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	fake := watest.New()
+	c, _ := wauser.New(st, fake.Option())
+	defer c.Close()
+	_ = c.Start(ctx)
+	_, _ = c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "support"})
+	_, _ = c.PairQR(ctx)
+	conn, _ := fake.WaitConn(ctx, "support")
+	_ = conn.Scan(watest.Phone{JID: types.NewJID("15550009999", types.DefaultUserServer)})
+	_, _ = c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.Connected })
+
+	// Alice writes twice; the account receives it through WhatsApp.
+	alice := types.NewJID("15551112222", types.DefaultUserServer)
+	conn.Emit(watest.Text(alice, alice, "A1", time.Unix(1700000000, 0), "hello"))
+	conn.Emit(watest.Text(alice, alice, "A2", time.Unix(1700000060, 0), "are you there?"))
+
+	var cursor wauser.Cursor
+	for ch, err := range c.Changes(ctx, cursor, 100) {
+		if err != nil {
+			panic(err)
+		}
+		switch ch.Kind {
+		case wauser.ChangeConversation:
+			fmt.Println("conversation", ch.Conversation.ChatJID)
+		case wauser.ChangeContact:
+			fmt.Println("contact", ch.Contact.PhoneE164)
+		case wauser.ChangeMessage:
+			fmt.Println("message", ch.Message.Body)
+		}
+		cursor = ch.Seq
+	}
+	fmt.Println("resume after", cursor)
+	// The conversation appears once, after the first message: the second
+	// message changed it again (its last_message_at), which moved it.
+
+	// Output:
+	// contact +15551112222
+	// message hello
+	// conversation 15551112222@s.whatsapp.net
+	// message are you there?
+	// resume after 5
+}
