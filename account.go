@@ -396,28 +396,73 @@ func (c *Client) Logout(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s := c.core.getSession(id); s != nil {
-		if s.conn.Client.IsLoggedIn() {
-			if err := s.conn.Client.Logout(ctx); err != nil {
-				c.core.cfg.logger.Warn("wauser: remote logout failed; removing the device locally",
-					"account", string(id), "error", err)
-			}
-		}
-		c.core.dropSession(s)
-	}
-	if row.JID != "" {
-		jid, err := types.ParseJID(row.JID)
-		if err == nil {
-			if err := c.core.devices.Delete(ctx, jid); err != nil {
-				return fmt.Errorf("wauser: logout: %w", err)
-			}
-		}
+	if err := c.core.unlinkDevice(ctx, id, row); err != nil {
+		return fmt.Errorf("wauser: logout: %w", err)
 	}
 	if err := c.core.st.DeleteAccount(ctx, string(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("wauser: logout: %w", err)
 	}
+	// An API key must not reach a later account created under the same id:
+	// the account leaves every key's list, and keys left with no account are
+	// revoked.
+	if err := c.core.st.RemoveAccountFromAPIKeys(ctx, string(id), c.core.cfg.clock.Now().UTC()); err != nil {
+		return fmt.Errorf("wauser: logout: %w", err)
+	}
+	c.core.apiKeys.clear()
 	c.core.ingest.Forget(string(id))
 	c.core.notify()
+	return nil
+}
+
+// Unlink unlinks the account's device from WhatsApp (when it is online) and
+// deletes the device's keys, but keeps the account: its settings, webhooks,
+// API keys and stored records stay, and the account is logged_out, ready to
+// be paired again with PairQR or PairPhone (the phone then linked may be
+// another one). Like Logout, it works offline.
+func (c *Client) Unlink(ctx context.Context) error {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return err
+	}
+	row, err := c.core.account(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := c.core.unlinkDevice(ctx, id, row); err != nil {
+		return fmt.Errorf("wauser: unlink: %w", err)
+	}
+	now := c.core.cfg.clock.Now().UTC()
+	upd := &store.Account{ID: string(id), JID: "", LID: "", State: string(StateLoggedOut), LastError: "unlinked", UpdatedAt: now}
+	if err := c.core.st.UpdateAccount(ctx, upd, "jid", "lid", "state", "last_error", "updated_at"); err != nil {
+		return fmt.Errorf("wauser: unlink: %w", err)
+	}
+	if err := c.core.emit(ctx, id, EventAccountLoggedOut, map[string]any{"reason": "unlinked"}); err != nil {
+		return fmt.Errorf("wauser: unlink: %w", err)
+	}
+	c.core.notify()
+	return nil
+}
+
+// unlinkDevice logs the account's device out of WhatsApp when it is online,
+// stops its session, and deletes the device's rows.
+func (co *core) unlinkDevice(ctx context.Context, id AccountID, row *store.Account) error {
+	if s := co.getSession(id); s != nil {
+		if s.conn.Client.IsLoggedIn() {
+			if err := s.conn.Client.Logout(ctx); err != nil {
+				co.cfg.logger.Warn("wauser: remote logout failed; removing the device locally",
+					"account", string(id), "error", err)
+			}
+		}
+		co.dropSession(s)
+	}
+	if row.JID != "" {
+		jid, err := types.ParseJID(row.JID)
+		if err == nil {
+			if err := co.devices.Delete(ctx, jid); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -430,3 +430,58 @@ func count(calls []string, name string) int {
 	}
 	return n
 }
+
+func TestUnlinkKeepsAccountDataAndKeys(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		h, bot, conn := paired(t, db)
+		ctx := ctxTimeout(t)
+		require.True(t, conn.Emit(watest.Text(alice, alice, "U1", at(1), "keep me")))
+		key, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Name: "k", Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"acc"}})
+		require.NoError(t, err)
+		acc, err := bot.GetAccount(ctx)
+		require.NoError(t, err)
+
+		require.NoError(t, bot.Unlink(ctx))
+		dev, err := bot.Store().Container().GetDevice(ctx, acc.JID)
+		require.NoError(t, err)
+		require.Nil(t, dev, "the device's keys are deleted")
+		st, err := bot.Status(ctx)
+		require.NoError(t, err)
+		require.Equal(t, wauser.StateLoggedOut, st.State)
+		require.False(t, st.Paired)
+		require.Equal(t, "keep me", feed(t, bot).msgs["U1"].Body, "records stay")
+		_, err = h.c.AuthenticateAPIKey(ctx, key.Key)
+		require.NoError(t, err, "API keys stay")
+
+		// It can be paired again.
+		p, err := bot.PairQR(ctx)
+		require.NoError(t, err)
+		require.Equal(t, wauser.PairingQR, p.Status)
+	})
+}
+
+func TestLogoutRevokesKeysOfTheAccount(t *testing.T) {
+	t.Parallel()
+	h, bot, _ := paired(t, testdb.SQLite(t))
+	ctx := ctxTimeout(t)
+	only, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Name: "only", Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"acc"}})
+	require.NoError(t, err)
+	_, err = h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "other"})
+	require.NoError(t, err)
+	both, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Name: "both", Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"acc", "other"}})
+	require.NoError(t, err)
+
+	require.NoError(t, bot.Logout(ctx))
+	_, err = h.c.AuthenticateAPIKey(ctx, only.Key)
+	require.ErrorIs(t, err, wauser.ErrInvalidAPIKey, "a key for the removed account only is revoked")
+	k, err := h.c.AuthenticateAPIKey(ctx, both.Key)
+	require.NoError(t, err)
+	require.Equal(t, []wauser.AccountID{"other"}, k.Accounts)
+
+	// A new account under the old id is not reachable by old keys.
+	_, err = h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "acc"})
+	require.NoError(t, err)
+	require.False(t, k.CanAccess("acc"))
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -66,4 +67,32 @@ func TouchAPIKey(ctx context.Context, db bun.IDB, id string, at time.Time) error
 		return fmt.Errorf("store: touch API key %q: %w", id, err)
 	}
 	return nil
+}
+
+// RemoveAccountFromAPIKeys takes account off the allowlist of every key,
+// and revokes (at at) the keys whose list it leaves empty. Keys for all
+// accounts are unchanged.
+func (s *Store) RemoveAccountFromAPIKeys(ctx context.Context, account string, at time.Time) error {
+	return s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		keys, err := ListAPIKeys(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			i := slices.Index(k.Accounts, account)
+			if i < 0 {
+				continue
+			}
+			k.Accounts = slices.Delete(k.Accounts, i, i+1)
+			q := tx.NewUpdate().Model(k).Column("accounts").WherePK()
+			if len(k.Accounts) == 0 && k.RevokedAt.IsZero() {
+				k.RevokedAt = at
+				q = q.Column("revoked_at")
+			}
+			if _, err := q.Exec(ctx); err != nil {
+				return fmt.Errorf("store: update API key %q: %w", k.ID, err)
+			}
+		}
+		return nil
+	})
 }
