@@ -128,23 +128,17 @@ type commandRecord struct {
 	CompletedAt time.Time      `json:"completed_at,omitzero"`
 }
 
-// syncUnlink unlinks the phone. wauser's Logout deletes the account with
-// its data; the connection of this dialect outlives an unlink, so the
-// account is created again, unpaired, under the same id and settings, ready
-// for POST /v1/whatsapp/pair. The command runs before the answer, which
-// reports it completed.
+// syncUnlink unlinks the phone (Client.Unlink): the device is logged out
+// and deleted, the connection (account) stays with its data, webhooks and
+// keys, ready for POST /v1/whatsapp/pair. The command runs before the
+// answer, which reports it completed.
 func syncUnlink(h *handler) operation {
 	return do(func(x *call) (*commandAccepted, error) {
 		acc, err := x.c.GetAccount(x.ctx)
 		if err != nil {
 			return nil, err
 		}
-		bound := x.c.WithAccount(acc.ID)
-		if err := bound.Logout(x.ctx); err != nil {
-			return nil, err
-		}
-		_, err = bound.CreateAccount(x.ctx, wauser.CreateAccountRequest{ID: acc.ID, OnlyStatusUpdates: acc.OnlyStatusUpdates})
-		if err != nil {
+		if err := x.c.WithAccount(acc.ID).Unlink(x.ctx); err != nil {
 			return nil, err
 		}
 		done := h.clock.Now().UTC()
@@ -152,7 +146,7 @@ func syncUnlink(h *handler) operation {
 		return &commandAccepted{CommandID: id, Kind: "unlink", Command: commandRecord{
 			ID: id, Kind: "unlink", Status: "completed",
 			Payload:   map[string]any{"connection_id": acc.ID},
-			Result:    map[string]any{"state": wauser.StateUnpaired},
+			Result:    map[string]any{"state": wauser.StateLoggedOut},
 			CreatedAt: x.now.UTC(), ClaimedAt: x.now.UTC(), CompletedAt: done,
 		}}, nil
 	})

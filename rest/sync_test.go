@@ -133,10 +133,10 @@ func TestSyncUnlink(t *testing.T) {
 		require.NoError(t, err)
 		require.Nil(t, dev, "the device keys are gone")
 
-		// The connection stays, unpaired, and can pair again with the same key.
+		// The connection stays, logged out, and can pair again with the same key.
 		r = e.checked(e.do("GET", "/v1/whatsapp/status", nil, admin))
 		require.Equal(t, http.StatusOK, r.status)
-		require.Equal(t, "unpaired", r.json(t)["state"])
+		require.Equal(t, "logged_out", r.json(t)["state"])
 		r = e.checked(e.do("POST", "/v1/whatsapp/pair", nil, admin))
 		require.Equal(t, http.StatusAccepted, r.status, "%s", r.body)
 	})
