@@ -115,6 +115,11 @@ func snapshot(t *testing.T, c *wauser.Client) string {
 
 	var out strings.Builder
 	for _, table := range tables {
+		if table == "wauser_event_consumers" {
+			// Positions of the background outbox readers: they move on their
+			// own while the test runs, whatever the handler does.
+			continue
+		}
 		rows, err := db.QueryContext(ctx, "SELECT * FROM "+table)
 		require.NoError(t, err)
 		cols, err := rows.Columns()
