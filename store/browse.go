@@ -101,73 +101,71 @@ func (s *Store) ListContacts(ctx context.Context, account string, q ListContacts
 	return rows, nil
 }
 
-// GetConversation returns one conversation with its participants, following
-// merges to the survivor.
-func (s *Store) GetConversation(ctx context.Context, account, id string) (*Conversation, error) {
+// follow loads the row with id through get and follows merged_into links
+// (at most a few hops) to the row that survived.
+func follow[T any](id string, get func(id string) (*T, error), merged func(*T) string) (*T, error) {
 	for range 8 {
-		rows, err := ConversationsWhere(ctx, s.db, account, "conversation_id = ?", id)
+		row, err := get(id)
 		if err != nil {
 			return nil, err
 		}
-		if len(rows) == 0 {
-			return nil, ErrNotFound
+		if next := merged(row); next != "" {
+			id = next
+			continue
 		}
-		if rows[0].MergedInto == "" {
-			return rows[0], nil
-		}
-		id = rows[0].MergedInto
+		return row, nil
 	}
-	return nil, fmt.Errorf("store: conversation %s: merge chain too long", id)
+	return nil, fmt.Errorf("store: %s: merge chain too long", id)
+}
+
+func first[T any](rows []*T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// GetConversation returns one conversation with its participants, following
+// merges to the survivor.
+func (s *Store) GetConversation(ctx context.Context, account, id string) (*Conversation, error) {
+	return follow(id, func(id string) (*Conversation, error) {
+		return first(ConversationsWhere(ctx, s.db, account, "conversation_id = ?", id))
+	}, func(c *Conversation) string { return c.MergedInto })
 }
 
 // GetContact returns one contact, following merges to the survivor.
 func (s *Store) GetContact(ctx context.Context, account, personID string) (*Contact, error) {
-	return followContact(ctx, s.db, account, "person_id = ?", personID)
+	return s.contactWhere(ctx, account, "person_id = ?", personID)
 }
 
 // ContactByJID returns the contact whose phone JID or LID is jid.
 func (s *Store) ContactByJID(ctx context.Context, account, jid string) (*Contact, error) {
-	return followContact(ctx, s.db, account, "(phone_jid = ? OR lid_jid = ?) AND merged_into = ''", jid, jid)
+	return s.contactWhere(ctx, account, "(phone_jid = ? OR lid_jid = ?) AND merged_into = ''", jid, jid)
 }
 
 // ContactByNum returns the contact with the stable number num.
 func (s *Store) ContactByNum(ctx context.Context, account string, num int64) (*Contact, error) {
-	return followContact(ctx, s.db, account, "num = ?", num)
+	return s.contactWhere(ctx, account, "num = ?", num)
 }
 
-func followContact(ctx context.Context, db bun.IDB, account, where string, args ...any) (*Contact, error) {
-	for range 8 {
-		rows, err := ContactsWhere(ctx, db, account, where, args...)
-		if err != nil {
-			return nil, err
-		}
-		if len(rows) == 0 {
-			return nil, ErrNotFound
-		}
-		if rows[0].MergedInto == "" {
-			return rows[0], nil
-		}
-		where, args = "person_id = ?", []any{rows[0].MergedInto}
+func (s *Store) contactWhere(ctx context.Context, account, where string, args ...any) (*Contact, error) {
+	c, err := first(ContactsWhere(ctx, s.db, account, where, args...))
+	if err != nil || c.MergedInto == "" {
+		return c, err
 	}
-	return nil, fmt.Errorf("store: contact: merge chain too long")
+	return follow(c.MergedInto, func(id string) (*Contact, error) {
+		return first(ContactsWhere(ctx, s.db, account, "person_id = ?", id))
+	}, func(c *Contact) string { return c.MergedInto })
 }
 
 // GetMessage returns one message, following merges to the survivor.
 func (s *Store) GetMessage(ctx context.Context, account, id string) (*Message, error) {
-	for range 8 {
-		rows, err := MessagesWhere(ctx, s.db, account, "message_id = ?", id)
-		if err != nil {
-			return nil, err
-		}
-		if len(rows) == 0 {
-			return nil, ErrNotFound
-		}
-		if rows[0].MergedInto == "" {
-			return rows[0], nil
-		}
-		id = rows[0].MergedInto
-	}
-	return nil, fmt.Errorf("store: message %s: merge chain too long", id)
+	return follow(id, func(id string) (*Message, error) {
+		return first(MessagesWhere(ctx, s.db, account, "message_id = ?", id))
+	}, func(m *Message) string { return m.MergedInto })
 }
 
 // ConversationsByIDs returns the latest-message time of the direct

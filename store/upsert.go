@@ -43,16 +43,8 @@ func newUpsertWriter(db bun.IDB, typ reflect.Type, key string) *upsertWriter {
 // statement returns the SQL text of an upsert of n rows.
 func (w *upsertWriter) statement(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(string(w.table.SQLName))
-	b.WriteString(" (")
-	for i, f := range w.fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(string(f.SQLName))
-	}
-	b.WriteString(") VALUES ")
+	w.columns(&b)
+	b.WriteString("VALUES ")
 	param := 0
 	for r := range n {
 		if r > 0 {
@@ -73,7 +65,15 @@ func (w *upsertWriter) statement(n int) string {
 		}
 		b.WriteByte(')')
 	}
-	b.WriteString(" ON CONFLICT (")
+	b.WriteByte(' ')
+	w.onConflict(&b)
+	return b.String()
+}
+
+// onConflict writes the clause that turns an insert into an upsert: every
+// column but the key and created_at takes the new value.
+func (w *upsertWriter) onConflict(b *strings.Builder) {
+	b.WriteString("ON CONFLICT (")
 	b.WriteString(w.key)
 	b.WriteString(") DO UPDATE SET ")
 	first := true
@@ -89,7 +89,20 @@ func (w *upsertWriter) statement(n int) string {
 		b.WriteString(" = excluded.")
 		b.WriteString(string(f.SQLName))
 	}
-	return b.String()
+}
+
+// columns writes "INSERT INTO table (col, ...) ".
+func (w *upsertWriter) columns(b *strings.Builder) {
+	b.WriteString("INSERT INTO ")
+	b.WriteString(string(w.table.SQLName))
+	b.WriteString(" (")
+	for i, f := range w.fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(f.SQLName))
+	}
+	b.WriteString(") ")
 }
 
 // args appends the bound values of one row.
@@ -215,16 +228,8 @@ func pgArrayType(f *schema.Field) string {
 
 func (w *upsertWriter) arrayStatement() string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(string(w.table.SQLName))
-	b.WriteString(" (")
-	for i, f := range w.fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(string(f.SQLName))
-	}
-	b.WriteString(") SELECT * FROM unnest(")
+	w.columns(&b)
+	b.WriteString("SELECT * FROM unnest(")
 	for i, f := range w.fields {
 		if i > 0 {
 			b.WriteString(", ")
@@ -234,22 +239,8 @@ func (w *upsertWriter) arrayStatement() string {
 		b.WriteString("::")
 		b.WriteString(pgArrayType(f))
 	}
-	b.WriteString(") ON CONFLICT (")
-	b.WriteString(w.key)
-	b.WriteString(") DO UPDATE SET ")
-	first := true
-	for _, f := range w.fields {
-		if f.IsPK || f.Name == "created_at" {
-			continue
-		}
-		if !first {
-			b.WriteString(", ")
-		}
-		first = false
-		b.WriteString(string(f.SQLName))
-		b.WriteString(" = excluded.")
-		b.WriteString(string(f.SQLName))
-	}
+	b.WriteString(") ")
+	w.onConflict(&b)
 	return b.String()
 }
 

@@ -430,42 +430,34 @@ func (t *Tx) Now() time.Time { return t.now }
 
 // --- tracked rows ---
 
-func (t *Tx) trackConversation(c *store.Conversation, isNew bool) *store.Conversation {
-	if r := t.convs[c.ConversationID]; r != nil {
+// track registers row (loaded, or new) under key, keeping a copy of a
+// loaded row to compare with at flush; a row already tracked wins.
+func track[T interface{ Clone() T }](rows map[string]*tracked[T], order *[]string, key string, row T, isNew bool) T {
+	if r := rows[key]; r != nil {
 		return r.cur
 	}
-	r := &tracked[*store.Conversation]{cur: c, isNew: isNew}
+	r := &tracked[T]{cur: row, isNew: isNew}
 	if !isNew {
-		r.orig = c.Clone()
+		r.orig = row.Clone()
 	}
-	t.convs[c.ConversationID] = r
-	t.convOrder = append(t.convOrder, c.ConversationID)
-	return c
+	rows[key] = r
+	*order = append(*order, key)
+	return row
+}
+
+func (t *Tx) trackConversation(c *store.Conversation, isNew bool) *store.Conversation {
+	return track(t.convs, &t.convOrder, c.ConversationID, c, isNew)
 }
 
 func (t *Tx) trackContact(c *store.Contact, isNew bool) *store.Contact {
-	if r := t.contacts[c.PersonID]; r != nil {
-		return r.cur
-	}
-	r := &tracked[*store.Contact]{cur: c, isNew: isNew}
-	if !isNew {
-		r.orig = c.Clone()
-	}
-	t.contacts[c.PersonID] = r
-	t.contactOrder = append(t.contactOrder, c.PersonID)
-	return c
+	return track(t.contacts, &t.contactOrder, c.PersonID, c, isNew)
 }
 
 func (t *Tx) trackMessage(m *store.Message, isNew bool) *store.Message {
-	if r := t.msgs[m.MessageID]; r != nil {
-		return r.cur
+	if t.msgs[m.MessageID] != nil {
+		return t.msgs[m.MessageID].cur
 	}
-	r := &tracked[*store.Message]{cur: m, isNew: isNew}
-	if !isNew {
-		r.orig = m.Clone()
-	}
-	t.msgs[m.MessageID] = r
-	t.msgOrder = append(t.msgOrder, m.MessageID)
+	track(t.msgs, &t.msgOrder, m.MessageID, m, isNew)
 	k := m.ConversationID + "\x00" + m.WAMessageID
 	t.byWAID[k] = append(t.byWAID[k], m.MessageID)
 	return m
