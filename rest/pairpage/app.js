@@ -89,6 +89,7 @@
     $('pairing-account').textContent = id;
     $('status').textContent = 'Loading…';
     for (const el of ['connected', 'link', 'qr-figure', 'code-panel']) $(el).hidden = true;
+    $('qr-panel').hidden = false;
     $('qr').removeAttribute('src');
     $('phone-error').textContent = '';
     $('pairing-title').focus();
@@ -156,12 +157,14 @@
           img.alt = `QR code to link account ${v.account} with WhatsApp`;
         }
         if (v.pairing === 'code' && v.code) {
+          // Linking by phone number: the code replaces the QR code.
           $('code').textContent = v.code;
           codePanel.hidden = false;
-          qrFigure.hidden = true;
+          $('qr-panel').hidden = true;
           status.textContent = 'Enter the code on the phone.';
         } else if (v.pairing === 'qr' && v.image) {
           codePanel.hidden = true;
+          $('qr-panel').hidden = false;
           qrFigure.hidden = false;
           status.textContent = 'Scan the QR code with WhatsApp on the phone.';
         } else {
@@ -172,6 +175,7 @@
       case 'unpaired':
       case 'logged_out': {
         link.hidden = false;
+        $('qr-panel').hidden = false;
         qrFigure.hidden = true;
         codePanel.hidden = true;
         const start = $('qr-start');
