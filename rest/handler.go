@@ -83,6 +83,9 @@ type handler struct {
 	// take the admin Basic credentials, which a browser sends by itself
 	// once the admin signed in to the pairing page.
 	crossOrigin *http.CrossOriginProtection
+	// streamLifetime and streamKeepAlive time the pairing page's event
+	// streams (pairStreamLifetime, pairStreamKeepAlive; shorter in tests).
+	streamLifetime, streamKeepAlive time.Duration
 }
 
 // NewHandler returns the REST handler serving c: the sync (document 000 and
@@ -105,13 +108,15 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 		opts.RequestsPerMinute = DefaultRequestsPerMinute
 	}
 	h := &handler{
-		c:           c,
-		opts:        opts,
-		log:         opts.Logger,
-		clock:       opts.Clock,
-		mux:         http.NewServeMux(),
-		slots:       make(chan struct{}, opts.MaxInFlight),
-		crossOrigin: http.NewCrossOriginProtection(),
+		c:               c,
+		opts:            opts,
+		log:             opts.Logger,
+		clock:           opts.Clock,
+		mux:             http.NewServeMux(),
+		slots:           make(chan struct{}, opts.MaxInFlight),
+		crossOrigin:     http.NewCrossOriginProtection(),
+		streamLifetime:  pairStreamLifetime,
+		streamKeepAlive: pairStreamKeepAlive,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -222,7 +227,7 @@ type route struct {
 	// part of the API, so not in the OpenAPI document.
 	page bool
 	// stream marks a long-lived answer (server-sent events): it runs for up
-	// to pairStreamLifetime instead of Options.Timeout.
+	// to streamLifetime instead of Options.Timeout.
 	stream bool
 }
 
@@ -351,7 +356,7 @@ func (h *handler) serve(rt *route) http.Handler {
 		}
 		timeout := h.opts.Timeout
 		if rt.stream {
-			timeout = pairStreamLifetime
+			timeout = h.streamLifetime
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()

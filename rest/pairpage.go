@@ -254,7 +254,7 @@ func pairPageEvents(h *handler) operation {
 			}
 			key := pairKey(st)
 			for {
-				wait, cancel := context.WithTimeout(x.ctx, pairStreamKeepAlive)
+				wait, cancel := context.WithTimeout(x.ctx, h.streamKeepAlive)
 				st, err = c.WaitStatus(wait, func(s *wauser.Status) bool { return pairKey(s) != key })
 				cancel()
 				if err == nil {

@@ -550,3 +550,35 @@ func TestPairPageStreamEnds(t *testing.T) {
 		require.False(t, ok)
 	})
 }
+
+// TestPairPageStreamShowsExpiry: when every QR code expired unscanned, the
+// stream shows the account unpaired with the reason, and the page can start
+// again (a new pairing shows new codes on the same stream).
+func TestPairPageStreamShowsExpiry(t *testing.T) {
+	t.Parallel()
+	e := pageEnv(t, testdb.SQLite(t))
+	ctx := e.ctx()
+	admin := basic(adminUser, adminPassword)
+	e.createAccount("shop")
+	s, _ := e.openEvents(t, "shop")
+	r := e.do("POST", "/pair/accounts/shop/qr", nil, admin)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	var first pageView
+	require.NoError(t, json.Unmarshal(r.body, &first))
+
+	// Six codes: 60 s, then 20 s each.
+	for range 6 {
+		require.NoError(t, e.clock.WaitTimers(ctx, 1))
+		e.clock.Advance(e.clock.Pending()[0])
+	}
+	failed := s.until("the expiry", func(v pageView) bool { return v.Pairing == "failed" })
+	require.Equal(t, "unpaired", failed.State)
+	require.Contains(t, failed.Error, "expired")
+	require.Empty(t, failed.Image, "no stale code on show")
+
+	r = e.do("POST", "/pair/accounts/shop/qr", nil, admin)
+	require.Equal(t, http.StatusOK, r.status, "pairing starts again: %s", r.body)
+	again := s.until("a new code", func(v pageView) bool { return v.QR != "" })
+	require.NotEqual(t, first.QR, again.QR)
+	require.Equal(t, "pairing", again.State)
+}
