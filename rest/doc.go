@@ -54,6 +54,34 @@
 // first QR code as text (code) and as a PNG data URL (image). When pairing
 // cannot start, the account is removed again and the error returned.
 //
+// # Pairing page
+//
+// With Options.PairPage the handler also serves a small web page at
+// GET /pair for linking accounts from a browser, where a server has no
+// terminal to show a QR code in. It is off by default and every part of it
+// takes the admin Basic credentials of Options (a browser asks for them).
+// The page lists the accounts with their state, creates one, and links it:
+// by QR code, shown as a PNG rendered on the server that an event stream
+// (server-sent events) replaces as WhatsApp rotates codes, or by a code
+// typed on the phone ("XXXX-XXXX") for a number the server checks first;
+// once linked it says "connected as +15551234567 (name)". It is plain
+// HTML, CSS and JavaScript embedded in the package: no build step and no
+// external assets, so it works on a machine without internet. Its
+// addresses are relative, so it works under any prefix (/wa/pair with the
+// mount above). The page's own JSON routes and its event stream, under
+// /pair/, are its plumbing, not part of the API, and are not in
+// /openapi.json.
+//
+// An open page holds one of Options.MaxInFlight for its event stream, which
+// ends after five minutes (the browser then reconnects) or once the
+// account is connected. The stream ends when its request's context ends: a
+// server that shuts down gracefully (http.Server.Shutdown) should cancel
+// it, as examples/server does, or Shutdown waits for it.
+//
+// The routes that take the admin credentials refuse cross-origin browser
+// requests (http.CrossOriginProtection, 403), since a browser that signed
+// in to the page sends the credentials by itself.
+//
 // # Limits
 //
 // Every key may make Options.RequestsPerMinute requests (default 60,

@@ -64,3 +64,51 @@ func ExampleNewHandler() {
 	// 200 59
 	// {"connection_id":"sales","state":"unpaired","paired":false,"connected":false,"connector_ready":false}
 }
+
+// Serve the pairing page, where an admin links accounts from a browser: it
+// lists the accounts, creates new ones and shows their live QR code or
+// phone code. It takes the admin credentials, which a browser asks for.
+func ExampleOptions_pairPage() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	c, err := wauser.New(st, watest.New().Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+
+	password := rest.GenerateSecret() // show it to the admin once; keep only the hash
+	h := rest.NewHandler(c, rest.Options{
+		AdminUser:         "admin",
+		AdminPasswordHash: rest.HashAdminPassword(password),
+		PairPage:          true,
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	fmt.Println("open", "/pair") // srv.URL + "/pair" in a browser
+
+	for _, pass := range []string{"", password} {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/pair", nil)
+		if pass != "" {
+			req.SetBasicAuth("admin", pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		_ = resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// Output:
+	// open /pair
+	// 401 application/json
+	// 200 text/html; charset=utf-8
+}

@@ -97,7 +97,10 @@ func FuzzHandler(f *testing.F) {
 }
 
 // snapshot dumps every table of the store, rows sorted, as text. The time
-// an API key was last used is left out: authenticating records it.
+// an API key was last used is left out: authenticating records it. So are
+// the event consumers' positions: the outbox workers advance them in the
+// background, after the request that wrote the events (a refused request
+// could otherwise see an earlier request's events being consumed).
 func snapshot(t *testing.T, c *wauser.Client) string {
 	t.Helper()
 	ctx := context.Background()

@@ -49,6 +49,11 @@ type Options struct {
 	// Clock tells time for rate limit windows and response timestamps; use
 	// the Client's clock (watest.Clock in tests). Default: the wall clock.
 	Clock wauser.Clock
+	// PairPage serves the pairing page at GET /pair: a small web page,
+	// behind the admin credentials, that lists the accounts, creates one,
+	// and links it to WhatsApp by a live QR code or a phone code (see the
+	// package documentation). Off by default.
+	PairPage bool
 }
 
 // Defaults of Options.
@@ -74,6 +79,13 @@ type handler struct {
 	limiter *limiter // nil when rate limiting is off
 	slots   chan struct{}
 	openapi []byte // the OpenAPI document, generated once from routes
+	// crossOrigin refuses cross-site browser requests on the routes that
+	// take the admin Basic credentials, which a browser sends by itself
+	// once the admin signed in to the pairing page.
+	crossOrigin *http.CrossOriginProtection
+	// streamLifetime and streamKeepAlive time the pairing page's event
+	// streams (pairStreamLifetime, pairStreamKeepAlive; shorter in tests).
+	streamLifetime, streamKeepAlive time.Duration
 }
 
 // NewHandler returns the REST handler serving c: the sync (document 000 and
@@ -96,12 +108,15 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 		opts.RequestsPerMinute = DefaultRequestsPerMinute
 	}
 	h := &handler{
-		c:     c,
-		opts:  opts,
-		log:   opts.Logger,
-		clock: opts.Clock,
-		mux:   http.NewServeMux(),
-		slots: make(chan struct{}, opts.MaxInFlight),
+		c:               c,
+		opts:            opts,
+		log:             opts.Logger,
+		clock:           opts.Clock,
+		mux:             http.NewServeMux(),
+		slots:           make(chan struct{}, opts.MaxInFlight),
+		crossOrigin:     http.NewCrossOriginProtection(),
+		streamLifetime:  pairStreamLifetime,
+		streamKeepAlive: pairStreamKeepAlive,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -127,7 +142,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 // routeTable is every route of the handler. The mux and the OpenAPI document
 // are both built from it, so no route exists without its description.
 func (h *handler) routeTable() []*route {
-	return []*route{
+	routes := []*route{
 		// The handler's own description.
 		{method: "GET", path: "/openapi.json", dialect: syncDialect{}, auth: authNone,
 			id: "getOpenAPI", summary: "This OpenAPI document", op: h.getOpenAPI()},
@@ -171,6 +186,10 @@ func (h *handler) routeTable() []*route {
 			id: "getStatusAudience", summary: "Get the contacts that can see the status", errors: []int{http.StatusConflict},
 			op: businessStatusAudience()},
 	}
+	if h.opts.PairPage {
+		routes = append(routes, h.pairPageRoutes()...)
+	}
+	return routes
 }
 
 // authMode says how a route authenticates its caller.
@@ -204,6 +223,12 @@ type route struct {
 	query        []param
 	errors       []int // error statuses beyond the ones every route can answer
 	op           operation
+	// page marks a route of the pairing page: the page's own plumbing, not
+	// part of the API, so not in the OpenAPI document.
+	page bool
+	// stream marks a long-lived answer (server-sent events): it runs for up
+	// to streamLifetime instead of Options.Timeout.
+	stream bool
 }
 
 func (rt *route) init() {
@@ -241,6 +266,9 @@ type operation struct {
 	inOptional bool
 	out        reflect.Type
 	fn         func(x *call) (any, error)
+	// raw: fn writes the answer itself (a page, an event stream); it
+	// returns an error only before writing anything.
+	raw bool
 }
 
 // do is an operation without a request body.
@@ -272,6 +300,13 @@ func doOptionalBody[In, Out any](fn func(x *call, in *In) (Out, error)) operatio
 		return fn(x, in)
 	}
 	return op
+}
+
+// doRaw is an operation that writes its answer itself. fn returns an error
+// only before it wrote anything; the error is then answered in the route's
+// dialect.
+func doRaw(fn func(x *call) error) operation {
+	return operation{raw: true, fn: func(x *call) (any, error) { return nil, fn(x) }}
 }
 
 // noData is the output of operations that answer no data (null in the
@@ -319,7 +354,11 @@ func (h *handler) serve(rt *route) http.Handler {
 			h.writeError(x, rt.dialect, errBusy)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
+		timeout := h.opts.Timeout
+		if rt.stream {
+			timeout = h.streamLifetime
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		x.ctx, x.r = ctx, r.WithContext(ctx)
 
@@ -332,6 +371,9 @@ func (h *handler) serve(rt *route) http.Handler {
 		if err != nil {
 			h.writeError(x, rt.dialect, err)
 			return
+		}
+		if rt.op.raw {
+			return // written by the operation
 		}
 		h.writeJSON(x, rt.status, rt.dialect.ok(x, out))
 	})
@@ -369,6 +411,11 @@ func (h *handler) admit(x *call) error {
 	}
 	x.key = key
 	x.c = h.c
+	if rt.auth == authAdmin {
+		if err := h.crossOrigin.Check(x.r); err != nil {
+			return forbidden("cross-origin request refused: %v", err)
+		}
+	}
 	if rt.auth != authKey {
 		return nil
 	}

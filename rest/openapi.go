@@ -239,6 +239,9 @@ func (h *handler) openAPIDocument() []byte {
 	g := newDocGen()
 	paths := map[string]map[string]any{}
 	for _, rt := range h.routes {
+		if rt.page {
+			continue
+		}
 		if paths[rt.path] == nil {
 			paths[rt.path] = map[string]any{}
 		}
@@ -380,7 +383,7 @@ func (h *handler) errorStatuses(rt *route) []int {
 	if rt.auth != authNone {
 		set[http.StatusUnauthorized] = true
 	}
-	if rt.auth == authKey {
+	if rt.auth == authKey || rt.auth == authAdmin { // admin: a cross-origin browser request
 		set[rt.dialect.forbiddenStatus()] = true
 	}
 	if rt.account != accountNone {

@@ -14,7 +14,10 @@
 // linked account.
 //
 // The REST API is served at the root (GET /openapi.json describes it), and
-// GET /healthz reports every account's state without authentication.
+// GET /healthz reports every account's state without authentication. The
+// pairing page, at /pair behind the admin credentials, links accounts from
+// a browser: it lists them, creates new ones, and shows their live QR code
+// or phone code; its URL is printed on start.
 // Without network it keeps running and reports the account as reconnecting
 // (or the pairing as failed) with the reason. Ctrl-C stops it cleanly.
 package main
@@ -95,8 +98,15 @@ func run(dbPath, addr, adminFile string, account wauser.AccountID, phone string,
 	}
 	go keepPaired(ctx, c.WithAccount(account), phone, log)
 
+	api := rest.NewHandler(c, rest.Options{AdminUser: adminUser, AdminPasswordHash: adminHash, Logger: log, PairPage: true})
+	// The pairing page's event streams stay open while a browser shows the
+	// page: they end when shutdown starts, so that Shutdown need not wait
+	// for them. Other requests finish normally.
+	shuttingDown, shutdown := context.WithCancel(context.Background())
+	defer shutdown()
 	mux := http.NewServeMux()
-	mux.Handle("/", rest.NewHandler(c, rest.Options{AdminUser: adminUser, AdminPasswordHash: adminHash, Logger: log}))
+	mux.Handle("/", api)
+	mux.Handle("GET /pair/accounts/{id}/events", endOnShutdown(shuttingDown, api))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		list, err := c.ListAccounts(r.Context())
 		if err != nil {
@@ -123,7 +133,10 @@ func run(dbPath, addr, adminFile string, account wauser.AccountID, phone string,
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/healthz", "api", "http://"+ln.Addr().String()+"/openapi.json", "db", dbPath)
+	srv.RegisterOnShutdown(shutdown)
+	base := "http://" + ln.Addr().String()
+	fmt.Printf("\nPairing page (admin credentials): %s/pair\n\n", base)
+	log.Info("serving", "url", base+"/healthz", "api", base+"/openapi.json", "pair", base+"/pair", "db", dbPath)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -138,6 +151,17 @@ func run(dbPath, addr, adminFile string, account wauser.AccountID, phone string,
 		return err
 	}
 	return nil
+}
+
+// endOnShutdown cancels the requests of h once shuttingDown ends.
+func endOnShutdown(shuttingDown context.Context, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(shuttingDown, cancel)
+		defer stop()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // adminCredentials reads the admin user and password hash from file, or, on

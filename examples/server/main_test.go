@@ -169,7 +169,29 @@ func TestServerPrintsCredentialsOnce(t *testing.T) {
 	}
 	require.Equal(t, http.StatusUnauthorized, post("admin", "wrong"), "a wrong admin password is refused")
 	require.Equal(t, http.StatusBadRequest, post("admin", password[1]), "the printed password passes (the body is then refused)")
+
+	// The pairing page is on, behind the admin credentials.
+	admin := map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+password[1]))}
+	status, _ = s.get(t, "/pair", nil)
+	require.Equal(t, http.StatusUnauthorized, status, "the pairing page needs the admin credentials")
+	status, body = s.get(t, "/pair", admin)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, string(body), "Link WhatsApp")
+	// An open event stream of the page does not hold up Ctrl-C.
+	req, err := http.NewRequestWithContext(t.Context(), "GET", s.base+"/pair/accounts/default/events", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", admin["Authorization"])
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	first, err := bufio.NewReader(resp.Body).ReadString('}')
+	require.NoError(t, err)
+	require.Contains(t, first, `"account":"default"`)
+	stopped := time.Now()
 	out = s.stop(t)
+	require.Less(t, time.Since(stopped), 5*time.Second, "the server stops at once with a pairing page open")
+	require.Contains(t, out, "Pairing page (admin credentials): "+s.base+"/pair", "the page's URL is printed on start")
 	require.NotContains(t, out, "wau_", "no new key on later starts")
 	require.NotContains(t, out, "password:", "no new admin password on later starts")
 }
