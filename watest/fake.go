@@ -75,6 +75,8 @@ type Fake struct {
 	revoked     map[string]bool               // revoked group invite codes
 	newsletters map[types.JID]*newsletter     // by channel JID
 	following   map[string]map[types.JID]bool // account -> channels it follows
+	media       map[string]*mediaFile         // uploaded files by direct path
+	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
 }
 
 // New returns a Fake that is online, answers phone pairing with the code
@@ -91,6 +93,8 @@ func New() *Fake {
 		revoked:       map[string]bool{},
 		newsletters:   map[types.JID]*newsletter{},
 		following:     map[string]map[types.JID]bool{},
+		media:         map[string]*mediaFile{},
+		pictures:      map[types.JID]string{},
 	}
 }
 
