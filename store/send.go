@@ -225,7 +225,7 @@ func edgeMessage(ctx context.Context, db bun.IDB, account, conversationID, order
 		Where("account_id = ? AND conversation_id = ? AND merged_into = '' AND sent_at IS NOT NULL", account, conversationID).
 		Where("status NOT IN (?)", bun.In([]string{"pending", "failed"})).
 		Where("content_type <> 'unknown'").
-		OrderExpr("sent_at "+order+", message_id "+order).Limit(1).Scan(ctx)
+		OrderExpr("sent_at " + order + ", message_id " + order).Limit(1).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: edge message: %w", err)
 	}

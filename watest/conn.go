@@ -358,10 +358,6 @@ func (c *Conn) TryFetchPrivacySettings(_ context.Context, _ bool) (*types.Privac
 	return nil, c.notEmulated("TryFetchPrivacySettings")
 }
 
-
-
-
-
 // SetDisappearingTimer is not emulated yet.
 func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Duration, _ time.Time) error {
 	return c.notEmulated("SetDisappearingTimer")
@@ -371,4 +367,3 @@ func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Durat
 func (c *Conn) GetUserInfo(_ context.Context, _ []types.JID) (map[types.JID]types.UserInfo, error) {
 	return nil, c.notEmulated("GetUserInfo")
 }
-
