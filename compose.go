@@ -123,7 +123,8 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 	if req.ID != "" && !validSendID(req.ID) {
 		return nil, invalidArg("id", "%q: use 1 to 64 ASCII letters and digits", req.ID)
 	}
-	if typ != MessageStatus || req.To != "" {
+	// Read marks and reactions may name a stored message ("msg_…") alone.
+	if (typ != MessageStatus && typ != MessageReaction) || req.To != "" {
 		if p.chat, err = ParseRecipient(req.To, req.RecipientType); err != nil {
 			return nil, err
 		}

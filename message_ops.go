@@ -37,6 +37,14 @@ func (c *Client) prepareReaction(ctx context.Context, p *prepared, req *SendMess
 		return err
 	}
 	p.target, p.targetWAID, p.targetSender, p.emoji = target, waID, author, req.Reaction.Emoji
+	if p.chat.IsEmpty() {
+		if p.chat, err = types.ParseJID(target.ChatJID); err != nil {
+			return fmt.Errorf("wauser: message %s has a malformed chat %q: %w", target.MessageID, target.ChatJID, err)
+		}
+		if p.chat.Server == types.NewsletterServer {
+			return invalidArg("reaction.message_id", "reactions to channel posts are not supported")
+		}
+	}
 	return nil
 }
 

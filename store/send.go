@@ -113,7 +113,7 @@ func CountSend(ctx context.Context, tx bun.IDB, account, day string) (int64, err
 	var n int64
 	err := tx.NewInsert().Model(row).
 		On("CONFLICT (account_id, day) DO UPDATE").
-		Set("sent = sent + 1").
+		Set("sent = ?TableAlias.sent + 1").
 		Returning("sent").Scan(ctx, &n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count send: %w", err)

@@ -49,8 +49,11 @@ func (t *Tx) labelEdit(evt *events.LabelEdit) error {
 	}
 	for _, chat := range chats {
 		c, err := t.labeledPerson(chat)
-		if err != nil || c == nil {
+		if err != nil {
 			return err
+		}
+		if c == nil {
+			continue // a group: groups have no tags
 		}
 		tags := slices.DeleteFunc(slices.Clone(c.Tags), func(s string) bool { return s == oldName })
 		if newName != "" {

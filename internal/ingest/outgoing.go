@@ -247,13 +247,24 @@ func (t *Tx) SetMediaKeys(m *store.Message, keys *store.MediaKeys) {
 func (t *Tx) SetContactName(c *store.Contact, first, last string) {
 	c.FirstName, c.LastName = strings.TrimSpace(first), strings.TrimSpace(last)
 	c.DisplayName = displayName(c)
-	t.emit("contact.updated", "contact", c.PersonID, nil)
+	t.emitOnce("contact.updated", "contact", c.PersonID)
 }
 
 // SetContactTags replaces the tags of contact c.
 func (t *Tx) SetContactTags(c *store.Contact, tags []string) {
 	c.Tags = normalizeTags(tags)
-	t.emit("contact.updated", "contact", c.PersonID, nil)
+	t.emitOnce("contact.updated", "contact", c.PersonID)
+}
+
+// emitOnce queues an event about a row unless the transaction already
+// queued the same one.
+func (t *Tx) emitOnce(typ, kind, id string) {
+	for _, e := range t.events {
+		if e.typ == typ && e.kind == kind && e.id == id && e.extra == nil {
+			return
+		}
+	}
+	t.emit(typ, kind, id, nil)
 }
 
 // normalizeTags trims, drops empty and repeated tags, and sorts them.
