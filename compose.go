@@ -501,7 +501,7 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 		mctx = &MessageContext{}
 	}
 	if mctx.MessageID != "" {
-		target, waID, author, err := c.findTarget(ctx, p.account, p.chat, mctx.MessageID, mctx.Participant, "context.message_id")
+		target, waID, author, err := c.findTarget(ctx, p.account, p.chat, mctx.MessageID, mctx.Participant, "context.message_id", "context.participant")
 		if err != nil {
 			return nil, err
 		}
@@ -612,11 +612,11 @@ func atMentions(text string) []string {
 // (EmptyJID for the account's own messages; for an unstored message in a
 // group, participant, which is then required; in a direct chat, the
 // peer).
-func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.JID, id, participant, field string) (*store.Message, string, types.JID, error) {
+func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.JID, id, participant, field, participantField string) (*store.Message, string, types.JID, error) {
 	var author types.JID
 	if participant != "" {
 		var err error
-		if author, err = parseUser(strings.Replace(field, "message_id", "participant", 1), participant); err != nil {
+		if author, err = parseUser(participantField, participant); err != nil {
 			return nil, "", types.EmptyJID, err
 		}
 	}
@@ -674,7 +674,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 	case !author.IsEmpty():
 		return nil, id, author, nil
 	case chat.Server == types.GroupServer:
-		return nil, "", types.EmptyJID, invalidArg(strings.Replace(field, "message_id", "participant", 1),
+		return nil, "", types.EmptyJID, invalidArg(participantField,
 			"required: WhatsApp message %q of group %s is not stored, so its author is unknown", id, chat)
 	case chat.Server == types.DefaultUserServer || chat.Server == types.HiddenUserServer:
 		return nil, id, chat, nil // a message of the peer

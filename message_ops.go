@@ -32,7 +32,7 @@ func (c *Client) prepareReaction(ctx context.Context, p *prepared, req *SendMess
 	if req.Context != nil {
 		participant = req.Context.Participant
 	}
-	target, waID, author, err := c.findTarget(ctx, p.account, p.chat, req.Reaction.MessageID, participant, "reaction.message_id")
+	target, waID, author, err := c.findTarget(ctx, p.account, p.chat, req.Reaction.MessageID, participant, "reaction.message_id", "context.participant")
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (c *Client) messageTarget(ctx context.Context, chat, message string) (*prep
 	if p.account, err = c.accountID(ctx); err != nil {
 		return nil, err
 	}
-	p.target, p.targetWAID, p.targetSender, err = c.findTarget(ctx, p.account, p.chat, message, "", "message")
+	p.target, p.targetWAID, p.targetSender, err = c.findTarget(ctx, p.account, p.chat, message, "", "message", "message")
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (c *Client) MarkRead(ctx context.Context, req MarkReadRequest) error {
 	if p.account, err = c.accountID(ctx); err != nil {
 		return err
 	}
-	targets, err := c.readTargets(ctx, p, req.MessageIDs, req.Sender)
+	targets, err := c.readTargets(ctx, p, req.MessageIDs, req.Sender, "sender")
 	if err != nil {
 		return err
 	}
@@ -273,16 +273,12 @@ type readTarget struct {
 
 // readTargets resolves the messages to mark read in p.chat (set from the
 // first stored message when empty).
-func (c *Client) readTargets(ctx context.Context, p *prepared, ids []string, sender string) ([]readTarget, error) {
+func (c *Client) readTargets(ctx context.Context, p *prepared, ids []string, sender, senderField string) ([]readTarget, error) {
 	out := make([]readTarget, 0, len(ids))
 	for i, id := range ids {
 		field := fmt.Sprintf("message_ids[%d]", i)
-		row, waID, author, err := c.findTarget(ctx, p.account, p.chat, id, sender, field)
+		row, waID, author, err := c.findTarget(ctx, p.account, p.chat, id, sender, field, senderField)
 		if err != nil {
-			var ae *ArgumentError
-			if sender != "" && errors.As(err, &ae) && strings.HasSuffix(ae.Field, "participant") {
-				ae.Field = "sender"
-			}
 			return nil, err
 		}
 		if row != nil && row.IsFromMe {
@@ -361,7 +357,7 @@ func (c *Client) prepareStatus(ctx context.Context, p *prepared, req *SendMessag
 		}
 		return nil
 	}
-	targets, err := c.readTargets(ctx, p, []string{req.Context.MessageID}, req.Context.Participant)
+	targets, err := c.readTargets(ctx, p, []string{req.Context.MessageID}, req.Context.Participant, "context.participant")
 	if err != nil {
 		var ae *ArgumentError
 		if errors.As(err, &ae) && strings.HasPrefix(ae.Field, "message_ids") {
