@@ -628,7 +628,10 @@ func TestMockSendBadInputsMakeNoCall(t *testing.T) {
 			_, err := c.UpdateContact(ctx, to, wauser.UpdateContactRequest{Tags: &tags})
 			return err
 		}},
-		{"CreateTemplate bad name", "name", func() error { _, err := c.CreateTemplate(ctx, wauser.TemplateRequest{Name: "Bad Name", Language: "en"}); return err }},
+		{"CreateTemplate bad name", "name", func() error {
+			_, err := c.CreateTemplate(ctx, wauser.TemplateRequest{Name: "Bad Name", Language: "en"})
+			return err
+		}},
 		{"CreateTemplate no body", "components", func() error {
 			_, err := c.CreateTemplate(ctx, wauser.TemplateRequest{Name: "t", Language: "en", Components: []wauser.TemplateComponent{{Type: "header", Text: "h"}}})
 			return err
