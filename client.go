@@ -157,9 +157,9 @@ func WithDailyMessageLimit(n int) Option {
 	}
 }
 
-// WithPrivateMediaURLs lets UploadMedia fetch URLs on loopback, private,
-// link-local and other non-public addresses, and through the HTTP client's
-// proxy. By default such addresses are refused when the connection is
+// WithPrivateMediaURLs lets UploadMedia (and SendMessage, for media URLs
+// and link previews) fetch URLs on loopback, private, link-local and other
+// non-public addresses, and through the HTTP client's proxy. By default such addresses are refused when the connection is
 // dialed (so a public name resolving to a private address is refused too),
 // and media is fetched without a proxy, whose address would be the only one
 // that could be checked. Tests with servers on localhost turn it on.

@@ -13,10 +13,13 @@ import (
 // Sentinel errors. Match them with errors.Is; errors from whatsmeow are
 // wrapped, not flattened, so errors.Is also finds the whatsmeow cause.
 var (
-	// ErrNotFound: the account, conversation, message, media or other record
-	// does not exist (GetAccount, Logout, Status, GetMedia, ...), or WhatsApp
-	// says so (status 404 or 410: an unknown group or channel, a revoked
-	// invite link).
+	// ErrNotFound: the account, conversation, message, media, template or
+	// other record does not exist (GetAccount, Logout, Status, GetMedia,
+	// GetTemplate, DownloadMedia of a message without a file, RequestHistory
+	// without a stored message to anchor on, ...), or WhatsApp says so
+	// (status 404 or 410: an unknown group or channel, a revoked invite link,
+	// a profile picture that is not set, a file neither the servers nor the
+	// phone still have).
 	ErrNotFound = errors.New("wauser: not found")
 
 	// ErrInvalidArgument: an argument failed validation before anything was
