@@ -145,6 +145,26 @@ func TestMockSendOperations(t *testing.T) {
 			require.Equal(t, "document", m.ContentType)
 			require.Equal(t, "report.pdf", m.Media.FileName)
 		}},
+		{"image from a URL", func(ctx context.Context, t *testing.T, _ *mockHarness) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/octet-stream")
+				_, _ = w.Write(png)
+			}))
+			defer srv.Close()
+			h := pairedMock(t, testdb.SQLite(t), wauser.WithPrivateMediaURLs(), wauser.WithHTTPClient(srv.Client()))
+			gomock.InOrder(
+				h.m.EXPECT().Upload(gomock.Any(), png, whatsmeow.MediaImage).Return(upload, nil),
+				h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("U1")).DoAndReturn(
+					func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+						img := msg.GetImageMessage()
+						mediaFields(t, img.GetURL(), img.GetDirectPath(), img.GetMediaKey(), img.GetFileEncSHA256(), img.GetFileSHA256(), img.GetFileLength(), img.GetMimetype())
+						return sent("U1"), nil
+					}),
+			)
+			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "U1", Image: &wauser.MediaMessage{URL: srv.URL + "/cat.png"}})
+			require.NoError(t, err)
+			require.Equal(t, "image/png", m.Media.MimeType, "sniffed")
+		}},
 		{"voice note, video and sticker", func(ctx context.Context, t *testing.T, h *mockHarness) {
 			ogg := []byte("OggS\x00\x02voice")
 			webp := []byte("RIFF\x10\x00\x00\x00WEBPVP8 ")
@@ -516,7 +536,9 @@ func mediaRetryAnswer(t *testing.T, id string, mediaKey []byte, newPath string) 
 // WhatsApp call (it has no expectations, so any call fails the test).
 func TestMockSendBadInputsMakeNoCall(t *testing.T) {
 	t.Parallel()
-	h := pairedMock(t, testdb.SQLite(t), wauser.WithMediaLimit(1024))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(png) }))
+	t.Cleanup(srv.Close)
+	h := pairedMock(t, testdb.SQLite(t), wauser.WithMediaLimit(1024), wauser.WithHTTPClient(srv.Client()))
 	ctx := ctxTimeout(t)
 	c := h.c
 	_, err := c.CreateTemplate(ctx, wauser.TemplateRequest{Name: "greet", Language: "en", Components: []wauser.TemplateComponent{{Type: "body", Text: "Hi {{1}} and {{2}}"}}})
@@ -555,6 +577,7 @@ func TestMockSendBadInputsMakeNoCall(t *testing.T) {
 		{"unknown media id", "image.id", send(wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{ID: "media_nothere"}})},
 		{"oversized media", "image.data", send(wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{Data: make([]byte, 1025)}})},
 		{"two media sources", "document", send(wauser.SendMessageRequest{To: to, Document: &wauser.MediaMessage{Data: png, URL: "https://example.com/a"}})},
+		{"media URL on a private address", "image.url", send(wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{URL: srv.URL + "/a.png"}})},
 		{"media URL not http", "video.url", send(wauser.SendMessageRequest{To: to, Video: &wauser.MediaMessage{URL: "file:///etc/passwd"}})},
 		{"media MIME not fitting", "image.mime_type", send(wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{Data: png, MIMEType: "application/pdf"}})},
 		{"voice note that is not audio", "image.voice", send(wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{Data: png, Voice: true}})},

@@ -137,7 +137,7 @@ func TestSendIdempotent(t *testing.T) {
 		}
 		require.Equal(t, 1, n, "one message")
 
-		// The same id by the LID of the chat is the same message too.
+		// The same id with another text is still the stored message.
 		again, err = bot.SendMessage(ctx, wauser.SendMessageRequest{To: friendPhone.JID.String(), Text: "other text", ID: "ORDER42"})
 		require.NoError(t, err)
 		require.Equal(t, "once", again.Body, "the stored message, not a new one")
