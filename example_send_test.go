@@ -78,19 +78,22 @@ func ExampleClient_SendMessage() {
 	again, _ := shop.SendMessage(ctx, req)
 	fmt.Println(first.WAMessageID, first.ReplyToWAID == hi.WAMessageID, again.MessageID == first.MessageID)
 
-	// The customer's account received both.
+	// The customer's account received both, the second as a reply.
 	got, err := c.WithAccount("customer").ListMessages(ctx, wauser.ListMessagesOptions{})
 	if err != nil {
 		panic(err)
 	}
-	for i := len(got.Messages) - 1; i >= 0; i-- {
-		fmt.Println(got.Messages[i].Direction, got.Messages[i].Body)
+	for _, m := range got.Messages {
+		if m.ReplyToWAID != "" {
+			fmt.Println(m.Direction, m.Body)
+		}
 	}
+	fmt.Println(len(got.Messages), "received")
 	// Output:
 	// sent outgoing Your order shipped.
 	// ORDER1001 true true
-	// incoming Your order shipped.
 	// incoming Tracking: https://example.com/t/1001
+	// 2 received
 }
 
 // Register a template and send it: wauser renders it to text.
