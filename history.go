@@ -44,7 +44,8 @@ type HistoryAnchor struct {
 // stored like any other (history.sync, then history.sync_complete with
 // the number of messages). It returns ErrNotFound when no chat has a
 // stored message to anchor the request on. WhatsApp rate-limits these
-// requests.
+// requests. When a request fails, the error is returned together with the
+// chats asked before it.
 func (c *Client) RequestHistory(ctx context.Context, count int, chat string) (*HistoryRequest, error) {
 	if count < 1 || count > MaxHistoryCount {
 		return nil, invalidArg("count", "%d; give 1 to %d", count, MaxHistoryCount)
