@@ -62,6 +62,7 @@ type config struct {
 	backoffMin time.Duration
 	backoffMax time.Duration
 	mediaLimit int64 // bytes; UploadMedia refuses larger files
+	dailyLimit int   // messages per account and UTC day; 0 = no limit
 	privateURL bool  // media may be fetched from non-public addresses
 
 	allowPrivateTargets bool
@@ -134,9 +135,31 @@ func WithMediaLimit(maxBytes int64) Option {
 	}
 }
 
-// WithPrivateMediaURLs lets UploadMedia fetch URLs on loopback, private,
-// link-local and other non-public addresses, and through the HTTP client's
-// proxy. By default such addresses are refused when the connection is
+// DefaultDailyMessageLimit is how many messages an account may send per UTC
+// day unless WithDailyMessageLimit says otherwise (document 002's limit).
+const DefaultDailyMessageLimit = 1000
+
+// WithDailyMessageLimit sets how many messages each account may send per
+// UTC day through SendMessage and the methods built on it; 0 turns the
+// limit off. Past it, sends fail with a *RateLimitError (ErrRateLimited)
+// until the next UTC midnight. Messages are counted in the store when they
+// are stored as pending, so the count survives restarts and is shared by
+// every process on the same database. Reactions, edits, deletions, read
+// receipts and presence updates are not counted. The default is
+// DefaultDailyMessageLimit.
+func WithDailyMessageLimit(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return invalidArg("daily message limit", "must be 0 (no limit) or positive, got %d", n)
+		}
+		c.dailyLimit = n
+		return nil
+	}
+}
+
+// WithPrivateMediaURLs lets UploadMedia (and SendMessage, for media URLs
+// and link previews) fetch URLs on loopback, private, link-local and other
+// non-public addresses, and through the HTTP client's proxy. By default such addresses are refused when the connection is
 // dialed (so a public name resolving to a private address is refused too),
 // and media is fetched without a proxy, whose address would be the only one
 // that could be checked. Tests with servers on localhost turn it on.
@@ -216,6 +239,7 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		backoffMin: time.Second,
 		backoffMax: 2 * time.Minute,
 		mediaLimit: 100 << 20,
+		dailyLimit: DefaultDailyMessageLimit,
 	}
 	for _, o := range opts {
 		if o == nil {

@@ -93,6 +93,64 @@
 // these changes from the events WhatsApp sends back, like about changes
 // made on the phone.
 //
+// # Sending messages
+//
+// [Client.SendMessage] takes a [SendMessageRequest] with one content: text
+// (with a link preview when PreviewURL is set), an image, video, audio or
+// voice note, document or sticker ([MediaMessage]: an uploaded media id,
+// bytes or a URL), a [Location], [ContactCard] values, a [Poll], a
+// [Reaction], a [GroupInvite], an [Interactive] message, a [TemplateMessage],
+// or a [ChatStatus] (read, played, typing, recording). [Client.SendText] is
+// the short form. A [MessageContext] makes it a reply and mentions people
+// ("@<number>" in a group's text mentions that number by itself).
+//
+// Every message is stored before it is sent, as pending, in the same
+// transaction that emits its message.status event; then as sent, with
+// WhatsApp's timestamp (message.sent), or as failed, with the reason in
+// Message.Error; receipts then move it to delivered, read and played.
+// When whatsmeow later shows the same message again (from the phone), the
+// same row is found. A request with an ID is idempotent: the same ID again
+// returns the stored message and sends nothing, unless the first attempt
+// failed, which it then retries. Each account may send
+// [DefaultDailyMessageLimit] messages per UTC day unless
+// [WithDailyMessageLimit] says otherwise; the count is kept in the store,
+// and past it sends return a *[RateLimitError] ([ErrRateLimited]) whose
+// RetryAfter is the time to midnight UTC. [Client.GetMessageQuota] reads it.
+//
+// [Client.EditMessage], [Client.RevokeMessage] (also others' messages, as a
+// group admin), [Client.SendReaction] and [Client.MarkRead] (which resets the
+// chat's unread count) store their effect the same way. Messages are named
+// by their stored id ("msg_…") or by their WhatsApp id in a chat.
+//
+// Templates (document 002) are registered per account and language with
+// [Client.CreateTemplate]; sending one renders its header, body and footer
+// with the parameters to plain text, because WhatsApp delivers real
+// templates only from the official Business API. For the same reason
+// interactive messages (document 003's buttons and lists) rarely show on
+// phones when sent from a linked device: wauser sends them as WhatsApp's
+// buttons or list message, with the choices also written into the text.
+// Prefer polls.
+//
+// whatsmeow cannot limit a group message to some members, so document
+// 003's participants override is refused.
+//
+// # History
+//
+// [Client.RequestHistory] asks the phone for up to 100 messages older than
+// the oldest stored one of a chat (or of each recently active chat). The
+// answer comes later, only while the phone is online, as an on-demand
+// history sync that is stored like any other and ends in a
+// history.sync_complete event with the number of messages.
+//
+// # Contacts
+//
+// [Client.ListContacts] and [Client.GetContact] read the store;
+// [Client.UpdateContact] renames a contact or sets its tags (in the store
+// only). WhatsApp labels (Business app) are tags too: the name of each label
+// on a person's chat is added to and removed from their tags as the labels
+// change. [Client.GetProfilePicture] asks WhatsApp for a picture's URL;
+// [Client.StatusAudience] lists who can see the account's status updates.
+//
 // # Media
 //
 // [Client.UploadMedia] uploads a file (bytes, a reader, or a URL it
@@ -101,7 +159,10 @@
 // refused; the content type is sniffed when not given. URLs are fetched
 // with the [WithHTTPClient] client, and addresses that are not public
 // (loopback, private, link-local...) are refused when the connection is
-// dialed, unless [WithPrivateMediaURLs].
+// dialed, unless [WithPrivateMediaURLs]. [Client.DownloadMedia] downloads
+// and decrypts a message's file with the keys stored with it (never shown);
+// when WhatsApp's servers no longer have it, it asks the phone to upload it
+// again and waits for the answer.
 //
 // # Storage
 //
@@ -186,8 +247,10 @@
 //
 // Package [github.com/wauser/wauser/watest] is a fake WhatsApp: plug it in
 // with its Option, and play the phone (scan a QR code, log out, drop the
-// connection) without a network. watest.Clock drives reconnect backoff and
-// QR rotation without sleeping.
+// connection) without a network. Messages sent by one of its accounts reach
+// the others; it records what was sent, answers receipts, downloads, media
+// retries and history requests. watest.Clock drives reconnect backoff and
+// QR rotation without sleeping. examples/echobot is a bot tested this way.
 //
 // # Concurrency
 //

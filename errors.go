@@ -3,6 +3,8 @@ package wauser
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
@@ -11,10 +13,13 @@ import (
 // Sentinel errors. Match them with errors.Is; errors from whatsmeow are
 // wrapped, not flattened, so errors.Is also finds the whatsmeow cause.
 var (
-	// ErrNotFound: the account, conversation, message, media or other record
-	// does not exist (GetAccount, Logout, Status, GetMedia, ...), or WhatsApp
-	// says so (status 404 or 410: an unknown group or channel, a revoked
-	// invite link).
+	// ErrNotFound: the account, conversation, message, media, template or
+	// other record does not exist (GetAccount, Logout, Status, GetMedia,
+	// GetTemplate, DownloadMedia of a message without a file, RequestHistory
+	// without a stored message to anchor on, ...), or WhatsApp says so
+	// (status 404 or 410: an unknown group or channel, a revoked invite link,
+	// a profile picture that is not set, a file neither the servers nor the
+	// phone still have).
 	ErrNotFound = errors.New("wauser: not found")
 
 	// ErrInvalidArgument: an argument failed validation before anything was
@@ -52,7 +57,10 @@ var (
 	// operations such as UpdateGroup, AddGroupMembers, GetGroupInviteLink).
 	ErrForbidden = errors.New("wauser: forbidden")
 
-	// ErrRateLimited: WhatsApp answered "rate-overlimit" (status 429). Wait
+	// ErrRateLimited: WhatsApp answered "rate-overlimit" (status 429), or
+	// SendMessage (and the methods built on it) found the account's daily
+	// message limit reached (WithDailyMessageLimit); the error is then a
+	// *RateLimitError whose RetryAfter says when the limit resets. Wait
 	// before trying again.
 	ErrRateLimited = errors.New("wauser: rate limited")
 
@@ -122,6 +130,25 @@ func invalidArg(field, format string, args ...any) error {
 	return &ArgumentError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
+// RateLimitError is the error of a send refused because the account
+// reached its daily message limit (WithDailyMessageLimit). It matches
+// ErrRateLimited.
+type RateLimitError struct {
+	Limit   int       // messages per UTC day
+	ResetAt time.Time // the next UTC midnight, when sending resumes
+	wait    time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("wauser: daily message limit of %d reached; it resets at %s", e.Limit, e.ResetAt.Format(time.RFC3339))
+}
+
+// Is reports whether target is ErrRateLimited.
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// RetryAfter returns how long after the error was made the limit resets.
+func (e *RateLimitError) RetryAfter() time.Duration { return e.wait }
+
 // waError wraps an error from whatsmeow for operation op, adding the
 // matching sentinel (see waSentinel) while keeping the cause, so that
 // errors.Is finds both.
@@ -145,16 +172,26 @@ func waSentinel(err error) error {
 		errors.Is(err, whatsmeow.ErrIQTimedOut), errors.Is(err, whatsmeow.ErrMessageTimedOut):
 		return ErrNotConnected
 	case errors.Is(err, whatsmeow.ErrGroupNotFound), errors.Is(err, whatsmeow.ErrInviteLinkRevoked),
-		errors.Is(err, whatsmeow.ErrProfilePictureNotSet):
+		errors.Is(err, whatsmeow.ErrProfilePictureNotSet), errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404),
+		errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410), errors.Is(err, whatsmeow.ErrMediaNotAvailableOnPhone),
+		errors.Is(err, whatsmeow.ErrNoURLPresent):
 		return ErrNotFound
 	case errors.Is(err, whatsmeow.ErrNotInGroup), errors.Is(err, whatsmeow.ErrGroupInviteLinkUnauthorized),
-		errors.Is(err, whatsmeow.ErrProfilePictureUnauthorized):
+		errors.Is(err, whatsmeow.ErrProfilePictureUnauthorized), errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith403):
 		return ErrForbidden
 	case errors.Is(err, whatsmeow.ErrPhoneNumberTooShort), errors.Is(err, whatsmeow.ErrPhoneNumberIsNotInternational),
 		errors.Is(err, whatsmeow.ErrInvalidImageFormat), errors.Is(err, whatsmeow.ErrInviteLinkInvalid),
 		errors.Is(err, whatsmeow.ErrInvalidDisappearingTimer), errors.Is(err, whatsmeow.ErrRecipientADJID),
 		errors.Is(err, whatsmeow.ErrUnknownServer), errors.Is(err, whatsmeow.ErrBroadcastListUnsupported):
 		return ErrInvalidArgument
+	}
+	if errors.Is(err, whatsmeow.ErrServerReturnedError) {
+		// A message the server refused: "server returned error 403", the
+		// code being only in the text.
+		var code int
+		if _, scanErr := fmt.Sscanf(err.Error()[strings.LastIndex(err.Error(), " ")+1:], "%d", &code); scanErr == nil {
+			return statusSentinel(code)
+		}
 	}
 	var iq *whatsmeow.IQError
 	if errors.As(err, &iq) {

@@ -13,9 +13,12 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waSyncAction"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/wauser/wauser/store"
 )
 
 // Limits checked before a group operation reaches WhatsApp.
@@ -363,9 +366,12 @@ func (c *Client) DeleteGroup(ctx context.Context, group string) error {
 			return waError("delete group: leave", err)
 		}
 	}
-	now := c.core.cfg.clock.Now()
-	patch := appstate.BuildDeleteChat(jid, now, nil)
-	patch.Timestamp = now
+	last, err := s.lastMessage(ctx, jid)
+	if err != nil {
+		return fmt.Errorf("wauser: delete group: left the group, but deleting the chat failed: %w", err)
+	}
+	patch := appstate.BuildDeleteChat(jid, last.at, last.key)
+	patch.Timestamp = c.core.cfg.clock.Now()
 	if err := cli.SendAppState(ctx, patch); err != nil {
 		return waError("delete group: left the group, but deleting the chat failed", err)
 	}
@@ -508,34 +514,32 @@ func (c *Client) UnarchiveChat(ctx context.Context, chat string) error {
 }
 
 func (c *Client) archiveChat(ctx context.Context, chat string, archive bool) error {
-	return c.sendChatPatch(ctx, chat, "archive chat", func(jid types.JID, now time.Time) appstate.PatchInfo {
-		// The range should end at the chat's last message; until the store
-		// knows it, "now" covers every message, as whatsmeow's default does.
-		return appstate.BuildArchive(jid, archive, now, nil)
+	return c.sendChatPatch(ctx, chat, "archive chat", func(jid types.JID, last lastMessage) appstate.PatchInfo {
+		return appstate.BuildArchive(jid, archive, last.at, last.key)
 	})
 }
 
 // PinChat pins a chat (with a person or a group) to the top of the chat
 // list.
 func (c *Client) PinChat(ctx context.Context, chat string) error {
-	return c.sendChatPatch(ctx, chat, "pin chat", func(jid types.JID, _ time.Time) appstate.PatchInfo {
+	return c.sendChatPatch(ctx, chat, "pin chat", func(jid types.JID, _ lastMessage) appstate.PatchInfo {
 		return appstate.BuildPin(jid, true)
 	})
 }
 
 // UnpinChat unpins a chat.
 func (c *Client) UnpinChat(ctx context.Context, chat string) error {
-	return c.sendChatPatch(ctx, chat, "unpin chat", func(jid types.JID, _ time.Time) appstate.PatchInfo {
+	return c.sendChatPatch(ctx, chat, "unpin chat", func(jid types.JID, _ lastMessage) appstate.PatchInfo {
 		return appstate.BuildPin(jid, false)
 	})
 }
 
 // ClearChat deletes every message of a chat (with a person or a group) up
-// to now, on the account's phone and linked devices; the chat itself stays.
-// Starred messages are kept unless deleteStarred is set.
+// to its latest one, on the account's phone and linked devices; the chat
+// itself stays. Starred messages are kept unless deleteStarred is set.
 func (c *Client) ClearChat(ctx context.Context, chat string, deleteStarred bool) error {
-	return c.sendChatPatch(ctx, chat, "clear chat", func(jid types.JID, now time.Time) appstate.PatchInfo {
-		return buildClearChat(jid, now, deleteStarred)
+	return c.sendChatPatch(ctx, chat, "clear chat", func(jid types.JID, last lastMessage) appstate.PatchInfo {
+		return buildClearChat(jid, last.at, deleteStarred)
 	})
 }
 
@@ -562,9 +566,9 @@ func buildClearChat(jid types.JID, until time.Time, deleteStarred bool) appstate
 	}
 }
 
-// sendChatPatch validates chat, builds an app state patch for it at the
-// Client's time, and sends it.
-func (c *Client) sendChatPatch(ctx context.Context, chat, op string, build func(types.JID, time.Time) appstate.PatchInfo) error {
+// sendChatPatch validates chat, builds an app state patch for it with its
+// last stored message, stamps it with the Client's time, and sends it.
+func (c *Client) sendChatPatch(ctx context.Context, chat, op string, build func(types.JID, lastMessage) appstate.PatchInfo) error {
 	jid, err := parseChat("chat", chat)
 	if err != nil {
 		return err
@@ -573,13 +577,44 @@ func (c *Client) sendChatPatch(ctx context.Context, chat, op string, build func(
 	if err != nil {
 		return err
 	}
-	now := c.core.cfg.clock.Now()
-	patch := build(jid, now)
-	patch.Timestamp = now
+	last, err := s.lastMessage(ctx, jid)
+	if err != nil {
+		return fmt.Errorf("wauser: %s: %w", op, err)
+	}
+	patch := build(jid, last)
+	patch.Timestamp = c.core.cfg.clock.Now()
 	if err := s.conn.Client.SendAppState(ctx, patch); err != nil {
 		return waError(op, err)
 	}
 	return nil
+}
+
+// lastMessage is the range of a chat's messages an app state patch covers:
+// up to the last message WhatsApp knows.
+type lastMessage struct {
+	at  time.Time
+	key *waCommon.MessageKey // nil when the store has no message of the chat
+}
+
+// lastMessage returns the chat's last stored message that WhatsApp knows
+// (not pending or failed), as app state patches name it; without one, the
+// range ends now.
+func (s *session) lastMessage(ctx context.Context, chat types.JID) (lastMessage, error) {
+	out := lastMessage{at: s.co.cfg.clock.Now()}
+	db := s.co.st.DB()
+	conv, err := store.ConversationByJID(ctx, db, string(s.id), chat.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return out, nil
+	} else if err != nil {
+		return out, err
+	}
+	m, err := store.LastMessage(ctx, db, string(s.id), conv.ConversationID)
+	if err != nil || m == nil {
+		return out, err
+	}
+	out.at = m.SentAt
+	out.key = s.conn.Local.BuildMessageKey(chat, rowAuthor(m), m.WAMessageID)
+	return out, nil
 }
 
 // groupOnline validates a group argument, then returns the account's live

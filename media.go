@@ -123,14 +123,23 @@ type Media struct {
 // to a private address) returns ErrInvalidArgument before anything is
 // uploaded. It needs a connection.
 func (c *Client) UploadMedia(ctx context.Context, req UploadMediaRequest) (*Media, error) {
-	limit := c.core.cfg.mediaLimit
-	if err := req.validate(limit); err != nil {
+	if err := req.validate(c.core.cfg.mediaLimit); err != nil {
 		return nil, err
 	}
 	s, err := c.online(ctx)
 	if err != nil {
 		return nil, err
 	}
+	row, err := c.upload(ctx, s, req)
+	if err != nil {
+		return nil, err
+	}
+	return mediaFromRow(row), nil
+}
+
+// upload reads, uploads and stores the file of a validated request.
+func (c *Client) upload(ctx context.Context, s *session, req UploadMediaRequest) (*store.Media, error) {
+	limit := c.core.cfg.mediaLimit
 	data, contentType, fileName, err := c.readMedia(ctx, req, limit)
 	if err != nil {
 		return nil, err
@@ -175,7 +184,7 @@ func (c *Client) UploadMedia(ctx context.Context, req UploadMediaRequest) (*Medi
 	if err := store.InsertMedia(ctx, c.core.st.DB(), row); err != nil {
 		return nil, fmt.Errorf("wauser: upload media: %w", err)
 	}
-	return mediaFromRow(row), nil
+	return row, nil
 }
 
 // GetMedia returns media uploaded with UploadMedia, or ErrNotFound.

@@ -25,17 +25,32 @@ func (c *Client) SendChatPresence(ctx context.Context, chat string, presence Cha
 	if err != nil {
 		return err
 	}
-	state, media := types.ChatPresenceComposing, types.ChatPresenceMediaText
-	switch presence {
-	case PresenceTyping:
-	case PresenceRecording:
-		media = types.ChatPresenceMediaAudio
-	case PresencePaused:
-		state = types.ChatPresencePaused
-	default:
-		return invalidArg("presence", "%q is not %q, %q or %q", presence, PresenceTyping, PresenceRecording, PresencePaused)
+	if _, _, err := chatPresence(presence); err != nil {
+		return err
 	}
 	s, err := c.online(ctx)
+	if err != nil {
+		return err
+	}
+	return s.sendChatPresence(ctx, jid, presence)
+}
+
+// chatPresence returns whatsmeow's state and media of a presence.
+func chatPresence(presence ChatPresence) (types.ChatPresence, types.ChatPresenceMedia, error) {
+	switch presence {
+	case PresenceTyping:
+		return types.ChatPresenceComposing, types.ChatPresenceMediaText, nil
+	case PresenceRecording:
+		return types.ChatPresenceComposing, types.ChatPresenceMediaAudio, nil
+	case PresencePaused:
+		return types.ChatPresencePaused, types.ChatPresenceMediaText, nil
+	}
+	return "", "", invalidArg("presence", "%q is not %q, %q or %q", presence, PresenceTyping, PresenceRecording, PresencePaused)
+}
+
+// sendChatPresence sends a validated presence to chat jid.
+func (s *session) sendChatPresence(ctx context.Context, jid types.JID, presence ChatPresence) error {
+	state, media, err := chatPresence(presence)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,8 @@ type session struct {
 	qrIndex     int
 	connectGen  int // completed ConnectContext calls
 	loginGen    int // Connected events
+
+	mediaRetries map[string][]chan *events.MediaRetry // DownloadMedia waiting for the phone, by WhatsApp message id
 }
 
 // newSession makes the session for account a over conn and starts its
@@ -478,6 +480,8 @@ func (s *session) handle(evt any) bool {
 		s.setLastError(fmt.Sprintf("keepalive timeout (%d errors)", e.ErrorCount))
 	case *events.KeepAliveRestored:
 		s.setLastError("")
+	case *events.MediaRetry:
+		s.onMediaRetry(e)
 	default:
 		if err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt); err != nil {
 			// Not acknowledged: WhatsApp redelivers it, and ingestion is

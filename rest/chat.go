@@ -11,9 +11,9 @@ import "net/http"
 // with the Client's send and contact methods (issues 3 and 4). The daily
 // message quota those sends enforce will answer 429 in this shape
 // ({"error":{"code":"rate_limit_exceeded","message":...,"status":429}}) with
-// Retry-After: classify maps wauser.ErrRateLimited, once it exists, next to
-// this package's own ErrRateLimited, taking the delay from the error's
-// RetryAfter method (retryAfter).
+// Retry-After: classify maps wauser.ErrRateLimited next to this package's
+// own ErrRateLimited, taking the delay from the error's RetryAfter method
+// (retryAfter).
 type chatDialect struct{}
 
 func (chatDialect) name() string         { return "chat" }

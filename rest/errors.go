@@ -88,7 +88,9 @@ func classify(err error) *apiError {
 		return &apiError{status: http.StatusUnauthorized, code: "unauthorized", message: "invalid or missing API key"}
 	case errors.Is(err, ErrForbidden):
 		return &apiError{status: http.StatusForbidden, code: "forbidden", message: clean(err)}
-	case errors.Is(err, ErrRateLimited):
+	case errors.Is(err, ErrRateLimited), errors.Is(err, wauser.ErrRateLimited):
+		// The handler's request limit, the account's daily message quota, or
+		// WhatsApp's own rate limit: 429 with the delay the error carries.
 		return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: clean(err), retryAfter: retryAfter(err)}
 	case errors.Is(err, wauser.ErrAccountRequired):
 		return &apiError{status: http.StatusBadRequest, code: "connection_required",

@@ -9,7 +9,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
-	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -36,6 +36,9 @@ type Conn struct {
 	uploads   []Upload
 	presences []SentPresence
 	patches   []appstate.PatchInfo
+	sent      []SentMessage
+	reads     []SentRead
+	history   map[types.JID][]*waWeb.WebMessageInfo // the phone's older messages, by chat
 }
 
 type handler struct {
@@ -355,26 +358,6 @@ func (c *Conn) TryFetchPrivacySettings(_ context.Context, _ bool) (*types.Privac
 	return nil, c.notEmulated("TryFetchPrivacySettings")
 }
 
-// SendMessage is not emulated yet.
-func (c *Conn) SendMessage(_ context.Context, _ types.JID, _ *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
-	return whatsmeow.SendResponse{}, c.notEmulated("SendMessage")
-}
-
-// Download is not emulated yet.
-func (c *Conn) Download(_ context.Context, _ whatsmeow.DownloadableMessage) ([]byte, error) {
-	return nil, c.notEmulated("Download")
-}
-
-// SendMediaRetryReceipt is not emulated yet.
-func (c *Conn) SendMediaRetryReceipt(_ context.Context, _ *types.MessageInfo, _ []byte) error {
-	return c.notEmulated("SendMediaRetryReceipt")
-}
-
-// MarkRead is not emulated yet.
-func (c *Conn) MarkRead(_ context.Context, _ []types.MessageID, _ time.Time, _, _ types.JID, _ ...types.ReceiptType) error {
-	return c.notEmulated("MarkRead")
-}
-
 // SetDisappearingTimer is not emulated yet.
 func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Duration, _ time.Time) error {
 	return c.notEmulated("SetDisappearingTimer")
@@ -383,9 +366,4 @@ func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Durat
 // GetUserInfo is not emulated yet.
 func (c *Conn) GetUserInfo(_ context.Context, _ []types.JID) (map[types.JID]types.UserInfo, error) {
 	return nil, c.notEmulated("GetUserInfo")
-}
-
-// GetProfilePictureInfo is not emulated yet.
-func (c *Conn) GetProfilePictureInfo(_ context.Context, _ types.JID, _ *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
-	return nil, c.notEmulated("GetProfilePictureInfo")
 }

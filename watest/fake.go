@@ -20,8 +20,23 @@
 // account: groups with their participants, admins, join requests and invite
 // links; channels (Fake.AddNewsletter); the numbers that are on WhatsApp
 // (Fake.Register; paired accounts always are); media uploads, whose bytes it
-// keeps (Conn.Uploads); chat presences and app state patches sent
-// (Conn.Presences, Conn.AppStatePatches). It answers like WhatsApp does,
+// keeps (Conn.Uploads) and serves to Download; chat presences and app state
+// patches sent (Conn.Presences, Conn.AppStatePatches).
+//
+// Messages: SendMessage records what was sent (Conn.Sent, Conn.WaitSent),
+// answers with the message id and the server's time, and delivers the
+// message as *events.Message to the fake's other accounts it was sent to
+// (the person, or a group's other members). Receipts come on request:
+// Conn.Receipt plays the recipient, and MarkRead of one account reaches the
+// account that sent the messages. Fake.ExpireMedia makes a file expire on
+// the servers; a media retry (SendMediaRetryReceipt) then has the phone
+// upload it again and answer with *events.MediaRetry. History requests
+// (SendPeerMessage to the account's phone-number JID) are answered with an
+// ON_DEMAND *events.HistorySync of the messages given to Conn.AddHistory.
+// Conn.EditLabel and Conn.LabelChat play WhatsApp Business labels, and
+// Fake.SetProfilePicture sets what GetProfilePictureInfo answers.
+//
+// It answers like WhatsApp does,
 // with whatsmeow's errors, and emits the events a real server causes
 // (*events.JoinedGroup and *events.GroupInfo to the accounts in a group,
 // *events.Archive, *events.Pin... after an app state patch). Status codes
@@ -75,6 +90,8 @@ type Fake struct {
 	revoked     map[string]bool               // revoked group invite codes
 	newsletters map[types.JID]*newsletter     // by channel JID
 	following   map[string]map[types.JID]bool // account -> channels it follows
+	media       map[string]*mediaFile         // uploaded files by direct path
+	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
 }
 
 // New returns a Fake that is online, answers phone pairing with the code
@@ -91,6 +108,8 @@ func New() *Fake {
 		revoked:       map[string]bool{},
 		newsletters:   map[types.JID]*newsletter{},
 		following:     map[string]map[types.JID]bool{},
+		media:         map[string]*mediaFile{},
+		pictures:      map[types.JID]string{},
 	}
 }
 

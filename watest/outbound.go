@@ -77,6 +77,9 @@ func (c *Conn) Upload(_ context.Context, plaintext []byte, appInfo whatsmeow.Med
 	c.mu.Lock()
 	c.uploads = append(c.uploads, Upload{Data: slices.Clone(plaintext), Type: appInfo, Response: resp})
 	c.mu.Unlock()
+	c.fake.mu.Lock()
+	c.fake.media[path] = &mediaFile{data: slices.Clone(plaintext), key: key[:], typ: appInfo}
+	c.fake.mu.Unlock()
 	return resp, nil
 }
 

@@ -144,6 +144,10 @@ func (in *Ingester) Handle(ctx context.Context, acc *Account, evt any) error {
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.deleteChat(e) })
 	case *events.ClearChat:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.clearChat(e) })
+	case *events.LabelEdit:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.labelEdit(e) })
+	case *events.LabelAssociationChat:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.labelChat(e) })
 	}
 	return nil
 }
@@ -427,6 +431,14 @@ func (t *Tx) emitData(typ string, data any) {
 
 // Now returns the transaction's timestamp.
 func (t *Tx) Now() time.Time { return t.now }
+
+// Context returns the transaction's context, and DB the transaction, for
+// queries of other tables that must commit with the records (such as the
+// send quota).
+func (t *Tx) Context() context.Context { return t.ctx }
+
+// DB returns the transaction; see Context.
+func (t *Tx) DB() bun.IDB { return t.db }
 
 // --- tracked rows ---
 

@@ -507,6 +507,21 @@ func (mr *MockClientMockRecorder) SendMessage(ctx, to, message any, extra ...any
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SendMessage", reflect.TypeOf((*MockClient)(nil).SendMessage), varargs...)
 }
 
+// SendPeerMessage mocks base method.
+func (m *MockClient) SendPeerMessage(ctx context.Context, to types.JID, message *waE2E.Message) (whatsmeow.SendResponse, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SendPeerMessage", ctx, to, message)
+	ret0, _ := ret[0].(whatsmeow.SendResponse)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// SendPeerMessage indicates an expected call of SendPeerMessage.
+func (mr *MockClientMockRecorder) SendPeerMessage(ctx, to, message any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SendPeerMessage", reflect.TypeOf((*MockClient)(nil).SendPeerMessage), ctx, to, message)
+}
+
 // SendPresence mocks base method.
 func (m *MockClient) SendPresence(ctx context.Context, state types.Presence) error {
 	m.ctrl.T.Helper()

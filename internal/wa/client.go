@@ -1,7 +1,8 @@
 // Package wa is wauser's seam over go.mau.fi/whatsmeow.
 //
 // Client is the narrow set of network operations wauser calls on a
-// *whatsmeow.Client; *whatsmeow.Client satisfies it (checked at compile time),
+// *whatsmeow.Client; *whatsmeow.Client satisfies all of it but
+// SendPeerMessage, which NewWhatsmeow's adapter adds (checked at compile time),
 // the tests replace it with the gomock mock in internal/mocks, and package
 // watest implements it as a fake WhatsApp. Local holds the operations that
 // need no network (message builders, history parsing, decryption with stored
@@ -43,6 +44,11 @@ type Client interface {
 
 	// Messages and media.
 	SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
+	// SendPeerMessage sends a protocol message (an on-demand history
+	// request) to the account's own phone at to, its phone-number JID, as a
+	// peer message. Unlike SendMessage with SendRequestExtra.Peer, it never
+	// rewrites to to the account's LID (whatsmeow-mapping section 7).
+	SendPeerMessage(ctx context.Context, to types.JID, message *waE2E.Message) (whatsmeow.SendResponse, error)
 	Upload(ctx context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
 	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
 	SendMediaRetryReceipt(ctx context.Context, message *types.MessageInfo, mediaKey []byte) error
@@ -98,6 +104,36 @@ type Local interface {
 }
 
 var (
-	_ Client = (*whatsmeow.Client)(nil)
+	_ Client = whatsmeowClient{}
 	_ Local  = (*whatsmeow.Client)(nil)
+	_ Local  = whatsmeowClient{}
 )
+
+// whatsmeowClient is a *whatsmeow.Client with the operations wauser needs
+// that whatsmeow lacks or gets wrong in the pinned version.
+type whatsmeowClient struct{ *whatsmeow.Client }
+
+// Whatsmeow returns the wrapped client.
+func (c whatsmeowClient) Whatsmeow() *whatsmeow.Client { return c.Client }
+
+// SendPeerMessage sends message to the account's own devices at to. While
+// the store has no LID migration timestamp, SendMessage with Peer keeps the
+// phone-number target and waits for the server's ack. Otherwise SendMessage
+// would rewrite the target to the account's LID, which the phone ignores
+// for history requests (fixed upstream after the pinned version), so the
+// message goes through whatsmeow's internal peer sender, which does not
+// wait for an ack.
+func (c whatsmeowClient) SendPeerMessage(ctx context.Context, to types.JID, message *waE2E.Message) (whatsmeow.SendResponse, error) {
+	if c.Store.LIDMigrationTimestamp == 0 {
+		return c.SendMessage(ctx, to, message, whatsmeow.SendRequestExtra{Peer: true})
+	}
+	if !c.IsLoggedIn() {
+		return whatsmeow.SendResponse{}, whatsmeow.ErrNotLoggedIn
+	}
+	id := c.GenerateMessageID()
+	//nolint:staticcheck // SA1019: the only way to keep the peer target; see above.
+	if _, err := c.DangerousInternals().SendPeerMessage(ctx, to, id, message, &whatsmeow.MessageDebugTimings{}); err != nil {
+		return whatsmeow.SendResponse{}, err
+	}
+	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now(), Sender: to}, nil
+}

@@ -38,7 +38,7 @@ type Conn struct {
 func NewWhatsmeow(_ string, dev *store.Device, log waLog.Logger) Client {
 	cli := whatsmeow.NewClient(dev, log)
 	Configure(cli)
-	return cli
+	return whatsmeowClient{cli}
 }
 
 // Configure applies wauser's settings to a whatsmeow client (see NewWhatsmeow).
@@ -96,8 +96,13 @@ func (d *Devices) Open(ctx context.Context, account string, jid types.JID) (conn
 	}
 	log := d.log.Sub(account)
 	cli := d.factory(account, dev, log)
-	local, ok := cli.(Local)
-	if !ok {
+	var local Local
+	switch c := cli.(type) {
+	case whatsmeowClient:
+		local = c.Client
+	case Local:
+		local = c
+	default:
 		offline := whatsmeow.NewClient(dev, log)
 		Configure(offline)
 		local = offline

@@ -1,0 +1,943 @@
+package wauser
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/wauser/wauser/store"
+)
+
+// Limits checked before a message reaches WhatsApp.
+const (
+	maxTextLen      = 65536 // characters of a text, caption or other text field
+	maxShortText    = 1024  // characters of a name, title, question or option
+	maxPollOptions  = 12
+	maxButtons      = 3
+	maxListSections = 10
+	maxListRows     = 10
+	maxContactCards = 20
+	maxMentions     = 1024
+	inviteLifetime  = 3 * 24 * time.Hour
+)
+
+// prepared is a validated SendMessageRequest: the chat, the proto to send
+// (media fields filled once the file is uploaded), and what else the send
+// needs.
+type prepared struct {
+	typ     MessageType
+	account AccountID
+	chat    types.JID
+	id      string // caller-chosen WhatsApp id, or ""
+
+	msg        *waE2E.Message
+	ctxInfo    *waE2E.ContextInfo // reply and mentions, for the content message
+	media      *pendingMedia
+	poll       *Poll
+	previewURL string
+
+	// reactions and status
+	target       *store.Message // the stored message reacted to or marked; nil when not stored
+	targetWAID   string
+	targetSender types.JID // author of the target (EmptyJID: the account)
+	emoji        string
+	status       ChatStatus
+}
+
+// pendingMedia is the file of a media message: stored (by media id) or
+// still to upload.
+type pendingMedia struct {
+	typ      MediaType
+	row      *store.Media
+	upload   *UploadMediaRequest
+	caption  string
+	voice    bool
+	fileName string
+}
+
+// contentType returns the message type of r, checking that exactly one
+// content field is set and that it fits r.Type.
+func (r *SendMessageRequest) contentType() (MessageType, error) {
+	var set []MessageType
+	add := func(ok bool, t MessageType) {
+		if ok {
+			set = append(set, t)
+		}
+	}
+	add(r.Text != "", MessageText)
+	add(r.Image != nil, MessageImage)
+	add(r.Video != nil, MessageVideo)
+	add(r.Audio != nil, MessageAudio)
+	add(r.Document != nil, MessageDocument)
+	add(r.Sticker != nil, MessageSticker)
+	add(r.Location != nil, MessageLocation)
+	add(r.Contacts != nil, MessageContacts)
+	add(r.Poll != nil, MessagePoll)
+	add(r.Reaction != nil, MessageReaction)
+	add(r.Invite != nil, MessageInvite)
+	add(r.Interactive != nil, MessageInteractive)
+	add(r.Template != nil, MessageTemplate)
+	add(r.Status != "", MessageStatus)
+	switch r.Type {
+	case "", MessageText, MessageImage, MessageVideo, MessageAudio, MessageDocument, MessageSticker, MessageLocation,
+		MessageContacts, MessagePoll, MessageReaction, MessageInvite, MessageInteractive, MessageTemplate, MessageStatus:
+	default:
+		return "", invalidArg("type", "%q is not a message type (text, image, video, audio, document, sticker, location, contacts, poll, reaction, invite, interactive, template, status)", r.Type)
+	}
+	switch {
+	case len(set) == 0 && r.Type == MessageText:
+		return "", invalidArg("text", "empty")
+	case len(set) == 0 && r.Type != "":
+		return "", invalidArg(string(r.Type), "missing for a %s message", r.Type)
+	case len(set) == 0:
+		return "", invalidArg("type", "no content: set text, image, video, audio, document, sticker, location, contacts, poll, reaction, invite, interactive, template or status")
+	case len(set) > 1:
+		return "", invalidArg(string(set[1]), "set together with %s; a message has one content", set[0])
+	case r.Type != "" && r.Type != set[0]:
+		return "", invalidArg("type", "%q, but the request carries %s", r.Type, set[0])
+	}
+	return set[0], nil
+}
+
+// prepare validates req and resolves what it refers to in the store (media
+// ids, templates, replied-to messages). Nothing is sent.
+func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepared, error) {
+	typ, err := req.contentType()
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{typ: typ, id: req.ID}
+	if len(req.Participants) > 0 {
+		return nil, invalidArg("participants", "sending to some members of a group is not supported: whatsmeow encrypts a group message for every member")
+	}
+	if req.ID != "" && !validSendID(req.ID) {
+		return nil, invalidArg("id", "%q: use 1 to 64 ASCII letters and digits", req.ID)
+	}
+	// Read marks and reactions may name a stored message ("msg_…") alone.
+	if (typ != MessageStatus && typ != MessageReaction) || req.To != "" {
+		if p.chat, err = ParseRecipient(req.To, req.RecipientType); err != nil {
+			return nil, err
+		}
+	}
+	if err := req.validateContent(typ, c.core.cfg.mediaLimit); err != nil {
+		return nil, err
+	}
+	if p.chat.Server == types.NewsletterServer {
+		switch typ {
+		case MessageImage, MessageVideo, MessageAudio, MessageDocument, MessageSticker:
+			return nil, invalidArg("to", "media messages to channels are not supported (channels take unencrypted uploads)")
+		case MessageReaction:
+			return nil, invalidArg("to", "reactions to channel posts are not supported")
+		}
+	}
+	if p.account, err = c.accountID(ctx); err != nil {
+		return nil, err
+	}
+	switch typ {
+	case MessageStatus:
+		return p, c.prepareStatus(ctx, p, req)
+	case MessageReaction:
+		return p, c.prepareReaction(ctx, p, req)
+	}
+	if p.ctxInfo, err = c.contextInfo(ctx, p, req); err != nil {
+		return nil, err
+	}
+	switch typ {
+	case MessageText:
+		p.msg = textMessage(req.Text, p.ctxInfo, req.PreviewURL)
+		if req.PreviewURL {
+			p.previewURL = firstURL(req.Text)
+		}
+	case MessageImage, MessageVideo, MessageAudio, MessageDocument, MessageSticker:
+		if err := c.prepareMedia(ctx, p, req); err != nil {
+			return nil, err
+		}
+	case MessageLocation:
+		l := req.Location
+		p.msg = &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
+			DegreesLatitude: proto.Float64(l.Latitude), DegreesLongitude: proto.Float64(l.Longitude),
+			Name: optString(l.Name), Address: optString(l.Address), URL: optString(l.URL), ContextInfo: p.ctxInfo,
+		}}
+	case MessageContacts:
+		p.msg = contactsMessage(req.Contacts, p.ctxInfo)
+	case MessagePoll:
+		p.poll = req.Poll
+	case MessageInvite:
+		if err := c.prepareInvite(ctx, p, req.Invite); err != nil {
+			return nil, err
+		}
+	case MessageInteractive:
+		p.msg = interactiveMessage(req.Interactive, p.ctxInfo)
+	case MessageTemplate:
+		text, err := c.renderTemplate(ctx, p.account, req.Template)
+		if err != nil {
+			return nil, err
+		}
+		p.msg = textMessage(text, p.ctxInfo, false)
+	}
+	return p, nil
+}
+
+// validSendID reports whether id can be a caller-chosen WhatsApp message id.
+func validSendID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// validWAID reports whether id can be a WhatsApp message id of a message
+// someone else sent (other clients use other alphabets than wauser's).
+func validWAID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// validText checks a text field: valid UTF-8, not blank when required, at
+// most maxLen characters.
+func validText(field, s string, required bool, maxLen int) error {
+	switch n := utf8.RuneCountInString(s); {
+	case !utf8.ValidString(s):
+		return invalidArg(field, "not valid UTF-8")
+	case required && strings.TrimSpace(s) == "":
+		return invalidArg(field, "empty")
+	case n > maxLen:
+		return invalidArg(field, "%d characters; at most %d", n, maxLen)
+	}
+	return nil
+}
+
+// validateContent checks the content of a message of type typ, without the
+// store.
+func (r *SendMessageRequest) validateContent(typ MessageType, mediaLimit int64) error {
+	switch typ {
+	case MessageText:
+		return validText("text", r.Text, true, maxTextLen)
+	case MessageImage:
+		return r.Image.validate("image", MediaImage, mediaLimit)
+	case MessageVideo:
+		return r.Video.validate("video", MediaVideo, mediaLimit)
+	case MessageAudio:
+		return r.Audio.validate("audio", MediaAudio, mediaLimit)
+	case MessageDocument:
+		return r.Document.validate("document", MediaDocument, mediaLimit)
+	case MessageSticker:
+		return r.Sticker.validate("sticker", MediaSticker, mediaLimit)
+	case MessageLocation:
+		return r.Location.validate()
+	case MessageContacts:
+		return validateCards(r.Contacts)
+	case MessagePoll:
+		return r.Poll.validate()
+	case MessageReaction:
+		return r.Reaction.validate()
+	case MessageInvite:
+		return r.Invite.validate()
+	case MessageInteractive:
+		return r.Interactive.validate()
+	case MessageTemplate:
+		return r.Template.validate()
+	case MessageStatus:
+		switch r.Status {
+		case StatusRead, StatusPlayed:
+			if r.Context == nil || r.Context.MessageID == "" {
+				return invalidArg("context.message_id", "required to mark a message %s", r.Status)
+			}
+		case StatusTyping, StatusRecording, StatusPaused:
+			if r.To == "" {
+				return invalidArg("to", "empty; give the chat to show %s in", r.Status)
+			}
+		default:
+			return invalidArg("status", "%q is not read, played, typing, recording or paused", r.Status)
+		}
+	}
+	return nil
+}
+
+func (m *MediaMessage) validate(field string, typ MediaType, limit int64) error {
+	sources := 0
+	for _, set := range []bool{m.ID != "", m.URL != "", m.Data != nil} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return invalidArg(field, "give exactly one of id, url and data (got %d)", sources)
+	}
+	if m.Voice && typ != MediaAudio {
+		return invalidArg(field+".voice", "only audio can be a voice note")
+	}
+	if typ == MediaSticker && m.Caption != "" {
+		return invalidArg(field+".caption", "stickers have no caption")
+	}
+	if err := validText(field+".caption", m.Caption, false, maxTextLen); err != nil {
+		return err
+	}
+	if m.ID != "" {
+		if !validRecordID(string(m.ID)) {
+			return invalidArg(field+".id", "%q is not a media id", m.ID)
+		}
+		if m.MIMEType != "" {
+			return invalidArg(field+".mime_type", "set by the upload of media %q", m.ID)
+		}
+		return validFileName(field+".filename", m.FileName)
+	}
+	up := UploadMediaRequest{Data: m.Data, URL: m.URL, MIMEType: m.MIMEType, Type: typ, FileName: m.FileName}
+	if err := up.validate(limit); err != nil {
+		var ae *ArgumentError
+		if errors.As(err, &ae) {
+			ae.Field = field + "." + ae.Field
+		}
+		return err
+	}
+	return nil
+}
+
+func validFileName(field, name string) error {
+	switch {
+	case len(name) > 255:
+		return invalidArg(field, "longer than 255 bytes")
+	case !utf8.ValidString(name), strings.ContainsAny(name, "/\\\x00"):
+		return invalidArg(field, "%q must be a plain file name without slashes", name)
+	}
+	return nil
+}
+
+func (l *Location) validate() error {
+	switch {
+	case math.IsNaN(l.Latitude) || l.Latitude < -90 || l.Latitude > 90:
+		return invalidArg("location.latitude", "%v is not between -90 and 90", l.Latitude)
+	case math.IsNaN(l.Longitude) || l.Longitude < -180 || l.Longitude > 180:
+		return invalidArg("location.longitude", "%v is not between -180 and 180", l.Longitude)
+	}
+	for _, f := range []struct{ name, v string }{{"location.name", l.Name}, {"location.address", l.Address}, {"location.url", l.URL}} {
+		if err := validText(f.name, f.v, false, maxShortText); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateCards(cards []ContactCard) error {
+	switch {
+	case len(cards) == 0:
+		return invalidArg("contacts", "empty; give at least one contact")
+	case len(cards) > maxContactCards:
+		return invalidArg("contacts", "%d contacts; at most %d", len(cards), maxContactCards)
+	}
+	for i, cc := range cards {
+		field := fmt.Sprintf("contacts[%d]", i)
+		if err := validText(field+".name", cc.Name, true, maxShortText); err != nil {
+			return err
+		}
+		if cc.VCard != "" {
+			if err := validText(field+".vcard", cc.VCard, true, maxTextLen); err != nil {
+				return err
+			}
+			if !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(cc.VCard)), "BEGIN:VCARD") {
+				return invalidArg(field+".vcard", "not a vCard (BEGIN:VCARD ... END:VCARD)")
+			}
+			if len(cc.Phones) > 0 {
+				return invalidArg(field+".phones", "give phones or a vcard, not both")
+			}
+			continue
+		}
+		if len(cc.Phones) == 0 {
+			return invalidArg(field+".phones", "empty; give at least one phone number, or a vcard")
+		}
+		for j, ph := range cc.Phones {
+			if _, err := parsePhoneField(fmt.Sprintf("%s.phones[%d]", field, j), ph); err != nil {
+				return err
+			}
+		}
+		if strings.ContainsAny(cc.Name, "\r\n") {
+			return invalidArg(field+".name", "contains a line break")
+		}
+	}
+	return nil
+}
+
+func (p *Poll) validate() error {
+	if err := validText("poll.question", p.Question, true, maxShortText); err != nil {
+		return err
+	}
+	switch n := len(p.Options); {
+	case n < 2 || n > maxPollOptions:
+		return invalidArg("poll.options", "%d options; give 2 to %d", n, maxPollOptions)
+	case p.SelectableCount < 0 || p.SelectableCount > n:
+		return invalidArg("poll.selectable_count", "%d; give 0 (any number) to %d", p.SelectableCount, n)
+	}
+	for i, o := range p.Options {
+		field := fmt.Sprintf("poll.options[%d]", i)
+		if err := validText(field, o, true, maxShortText); err != nil {
+			return err
+		}
+		if j := slices.Index(p.Options, o); j < i {
+			return invalidArg(field, "%q is options[%d] again", o, j)
+		}
+	}
+	return nil
+}
+
+func (r *Reaction) validate() error {
+	if r.MessageID == "" {
+		return invalidArg("reaction.message_id", "empty")
+	}
+	if !utf8.ValidString(r.Emoji) || len(r.Emoji) > 64 || strings.ContainsAny(r.Emoji, " \t\r\n") {
+		return invalidArg("reaction.emoji", "%q is not one emoji", r.Emoji)
+	}
+	return nil
+}
+
+func (g *GroupInvite) validate() error {
+	if _, err := parseGroup("invite.group", g.Group); err != nil {
+		return err
+	}
+	if !digitsOrLetters(g.Code, 1, 64) {
+		return invalidArg("invite.code", "%q is not an invite code", g.Code)
+	}
+	if err := validText("invite.group_name", g.GroupName, false, maxShortText); err != nil {
+		return err
+	}
+	return validText("invite.caption", g.Caption, false, maxTextLen)
+}
+
+func digitsOrLetters(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (in *Interactive) validate() error {
+	if err := validText("interactive.body", in.Body, true, maxTextLen); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{{"interactive.header", in.Header}, {"interactive.footer", in.Footer}, {"interactive.button", in.Button}} {
+		if err := validText(f.name, f.v, false, maxShortText); err != nil {
+			return err
+		}
+	}
+	switch in.Type {
+	case "button":
+		if n := len(in.Buttons); n == 0 || n > maxButtons {
+			return invalidArg("interactive.buttons", "%d buttons; give 1 to %d", n, maxButtons)
+		}
+		if len(in.Sections) > 0 {
+			return invalidArg("interactive.sections", "set on a button message; sections are for lists")
+		}
+		for i, b := range in.Buttons {
+			if err := validText(fmt.Sprintf("interactive.buttons[%d].title", i), b.Title, true, maxShortText); err != nil {
+				return err
+			}
+			if err := validText(fmt.Sprintf("interactive.buttons[%d].id", i), b.ID, true, 256); err != nil {
+				return err
+			}
+		}
+	case "list":
+		if n := len(in.Sections); n == 0 || n > maxListSections {
+			return invalidArg("interactive.sections", "%d sections; give 1 to %d", n, maxListSections)
+		}
+		if len(in.Buttons) > 0 {
+			return invalidArg("interactive.buttons", "set on a list message; buttons are for button messages")
+		}
+		if err := validText("interactive.button", in.Button, true, maxShortText); err != nil {
+			return err
+		}
+		for i, sec := range in.Sections {
+			if n := len(sec.Rows); n == 0 || n > maxListRows {
+				return invalidArg(fmt.Sprintf("interactive.sections[%d].rows", i), "%d rows; give 1 to %d", n, maxListRows)
+			}
+			for j, row := range sec.Rows {
+				field := fmt.Sprintf("interactive.sections[%d].rows[%d]", i, j)
+				if err := validText(field+".title", row.Title, true, maxShortText); err != nil {
+					return err
+				}
+				if err := validText(field+".id", row.ID, true, 256); err != nil {
+					return err
+				}
+			}
+		}
+	default:
+		return invalidArg("interactive.type", "%q is not button or list", in.Type)
+	}
+	return nil
+}
+
+// contextInfo builds the reply and mention part of a content message; nil
+// when there is neither.
+func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageRequest) (*waE2E.ContextInfo, error) {
+	var ci waE2E.ContextInfo
+	set := false
+	mctx := req.Context
+	if mctx == nil {
+		mctx = &MessageContext{}
+	}
+	if mctx.MessageID != "" {
+		target, waID, author, err := c.findTarget(ctx, p.account, p.chat, mctx.MessageID, mctx.Participant, "context.message_id", "context.participant")
+		if err != nil {
+			return nil, err
+		}
+		ci.StanzaID = proto.String(waID)
+		switch {
+		case target != nil && target.IsFromMe && target.SenderJID != "":
+			ci.Participant = proto.String(target.SenderJID) // the account itself
+		case !author.IsEmpty():
+			ci.Participant = proto.String(author.ToNonAD().String())
+		}
+		ci.QuotedMessage = quotedProto(target)
+		set = true
+	} else if mctx.Participant != "" {
+		return nil, invalidArg("context.participant", "set without context.message_id")
+	}
+	mentions, err := mentionJIDs(mctx.Mentions, mentionText(req), p.chat.Server == types.GroupServer)
+	if err != nil {
+		return nil, err
+	}
+	if len(mentions) > 0 {
+		ci.MentionedJID = mentions
+		set = true
+	}
+	if !set {
+		return nil, nil
+	}
+	return &ci, nil
+}
+
+// mentionText is the text of a request in which "@" mentions are written.
+func mentionText(req *SendMessageRequest) string {
+	switch {
+	case req.Text != "":
+		return req.Text
+	case req.Image != nil:
+		return req.Image.Caption
+	case req.Video != nil:
+		return req.Video.Caption
+	case req.Document != nil:
+		return req.Document.Caption
+	case req.Interactive != nil:
+		return req.Interactive.Body
+	}
+	return ""
+}
+
+// mentionJIDs returns the JIDs mentioned: the explicit ones and, when
+// fromText is set, every "@<7 to 15 digits>" token of text (as a phone
+// number), in order and without repeats.
+func mentionJIDs(explicit []string, text string, fromText bool) ([]string, error) {
+	if len(explicit) > maxMentions {
+		return nil, invalidArg("context.mentions", "%d mentions; at most %d", len(explicit), maxMentions)
+	}
+	var out []string
+	for i, m := range explicit {
+		j, err := parseUser(fmt.Sprintf("context.mentions[%d]", i), m)
+		if err != nil {
+			return nil, err
+		}
+		if s := j.String(); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if fromText {
+		for _, digits := range atMentions(text) {
+			if s := digits + "@" + types.DefaultUserServer; !slices.Contains(out, s) && !slices.Contains(out, digits+"@"+types.HiddenUserServer) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// atMentions returns the digits of every "@<digits>" token of text that
+// starts the text or follows a space or punctuation and is a plausible
+// phone number (7 to 15 digits, no leading 0).
+func atMentions(text string) []string {
+	var out []string
+	for i := 0; i < len(text); i++ {
+		if text[i] != '@' {
+			continue
+		}
+		if i > 0 {
+			prev, _ := utf8.DecodeLastRuneInString(text[:i])
+			if prev == '_' || prev >= '0' && prev <= '9' || prev >= 'a' && prev <= 'z' || prev >= 'A' && prev <= 'Z' {
+				continue // an e-mail address or such
+			}
+		}
+		j := i + 1
+		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+			j++
+		}
+		if j < len(text) && (text[j] >= 'a' && text[j] <= 'z' || text[j] >= 'A' && text[j] <= 'Z' || text[j] == '_') {
+			continue
+		}
+		if digits := text[i+1 : j]; phoneDigitsProblem(digits) == "" && !slices.Contains(out, digits) {
+			out = append(out, digits)
+		}
+		i = j - 1
+	}
+	return out
+}
+
+// findTarget finds the message a reply, reaction or read mark refers to:
+// id is a stored message's id ("msg_…", which must be in chat unless chat
+// is empty) or a WhatsApp id in chat. It returns the stored row (nil when
+// the WhatsApp id is not stored), the WhatsApp id, and its author
+// (EmptyJID for the account's own messages; for an unstored message in a
+// group, participant, which is then required; in a direct chat, the
+// peer).
+func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.JID, id, participant, field, participantField string) (*store.Message, string, types.JID, error) {
+	var author types.JID
+	if participant != "" {
+		var err error
+		if author, err = parseUser(participantField, participant); err != nil {
+			return nil, "", types.EmptyJID, err
+		}
+	}
+	db := c.core.st.DB()
+	if strings.HasPrefix(id, "msg_") && validRecordID(id) {
+		r, err := c.core.st.GetMessage(ctx, string(account), id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, "", types.EmptyJID, invalidArg(field, "no message %q", id)
+		} else if err != nil {
+			return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
+		}
+		if !chat.IsEmpty() {
+			conv, err := store.ConversationByJID(ctx, db, string(account), chat.String())
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
+			}
+			if conv == nil || conv.ConversationID != r.ConversationID {
+				return nil, "", types.EmptyJID, invalidArg(field, "message %q is not in chat %s", id, chat)
+			}
+		}
+		return r, r.WAMessageID, rowAuthor(r), nil
+	}
+	if !validWAID(id) {
+		return nil, "", types.EmptyJID, invalidArg(field, "%q is neither a message id (msg_…) nor a WhatsApp message id", id)
+	}
+	if chat.IsEmpty() {
+		chatField := "to"
+		if field == "message" || strings.HasPrefix(field, "message_ids") {
+			chatField = "chat"
+		}
+		return nil, "", types.EmptyJID, invalidArg(chatField, "empty; give the chat of WhatsApp message %q", id)
+	}
+	conv, err := store.ConversationByJID(ctx, db, string(account), chat.String())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
+	}
+	if conv != nil {
+		rows, err := store.MessagesWhere(ctx, db, string(account), "conversation_id = ? AND wa_message_id = ? AND merged_into = ''", conv.ConversationID, id)
+		if err != nil {
+			return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
+		}
+		rows = slices.DeleteFunc(rows, func(r *store.Message) bool { return r.ContentType == "unknown" && r.SentAt.IsZero() })
+		var match *store.Message
+		for _, r := range rows {
+			if author.IsEmpty() || r.SenderJID == author.ToNonAD().String() {
+				match = r
+				break
+			}
+		}
+		if match != nil {
+			return match, id, rowAuthor(match), nil
+		}
+	}
+	switch {
+	case !author.IsEmpty():
+		return nil, id, author, nil
+	case chat.Server == types.GroupServer:
+		return nil, "", types.EmptyJID, invalidArg(participantField,
+			"required: WhatsApp message %q of group %s is not stored, so its author is unknown", id, chat)
+	case chat.Server == types.DefaultUserServer || chat.Server == types.HiddenUserServer:
+		return nil, id, chat, nil // a message of the peer
+	}
+	return nil, id, types.EmptyJID, nil
+}
+
+// rowAuthor returns the author of a stored message: EmptyJID for the
+// account's own.
+func rowAuthor(r *store.Message) types.JID {
+	if r.IsFromMe {
+		return types.EmptyJID
+	}
+	j, err := types.ParseJID(r.SenderJID)
+	if err != nil {
+		return types.EmptyJID
+	}
+	return j
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return proto.String(s)
+}
+
+// textMessage is a text: a plain Conversation, or an ExtendedTextMessage
+// when it replies, mentions or previews a link.
+func textMessage(text string, ci *waE2E.ContextInfo, preview bool) *waE2E.Message {
+	if ci == nil && !preview {
+		return &waE2E.Message{Conversation: proto.String(text)}
+	}
+	return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}}
+}
+
+// contactsMessage is one contact card, or an array of several.
+func contactsMessage(cards []ContactCard, ci *waE2E.ContextInfo) *waE2E.Message {
+	msgs := make([]*waE2E.ContactMessage, 0, len(cards))
+	for _, cc := range cards {
+		vcard := cc.VCard
+		if vcard == "" {
+			vcard = makeVCard(cc.Name, cc.Phones)
+		}
+		msgs = append(msgs, &waE2E.ContactMessage{DisplayName: proto.String(cc.Name), Vcard: proto.String(vcard)})
+	}
+	if len(msgs) == 1 {
+		msgs[0].ContextInfo = ci
+		return &waE2E.Message{ContactMessage: msgs[0]}
+	}
+	name := fmt.Sprintf("%d contacts", len(msgs))
+	return &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{DisplayName: proto.String(name), Contacts: msgs, ContextInfo: ci}}
+}
+
+// makeVCard writes a vCard 3.0 with a name and phone numbers; waid lets
+// WhatsApp link each number to its account.
+func makeVCard(name string, phones []string) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCARD\nVERSION:3.0\n")
+	fmt.Fprintf(&b, "FN:%s\n", vcardEscape(name))
+	for _, ph := range phones {
+		digits, _ := parsePhone(ph)
+		fmt.Fprintf(&b, "TEL;type=CELL;waid=%s:+%s\n", digits, digits)
+	}
+	b.WriteString("END:VCARD")
+	return b.String()
+}
+
+func vcardEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ",", `\,`, ";", `\;`).Replace(s)
+}
+
+// interactiveMessage is a buttons or list message whose text also lists the
+// choices, numbered, for the many clients that do not show the buttons.
+func interactiveMessage(in *Interactive, ci *waE2E.ContextInfo) *waE2E.Message {
+	var b strings.Builder
+	b.WriteString(in.Body)
+	if in.Type == "button" {
+		b.WriteString("\n")
+		buttons := make([]*waE2E.ButtonsMessage_Button, 0, len(in.Buttons))
+		for i, bt := range in.Buttons {
+			fmt.Fprintf(&b, "\n%d. %s", i+1, bt.Title)
+			buttons = append(buttons, &waE2E.ButtonsMessage_Button{
+				ButtonID:   proto.String(bt.ID),
+				ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String(bt.Title)},
+				Type:       waE2E.ButtonsMessage_Button_RESPONSE.Enum(),
+			})
+		}
+		bm := &waE2E.ButtonsMessage{
+			ContentText: proto.String(b.String()), FooterText: optString(in.Footer), Buttons: buttons, ContextInfo: ci,
+			HeaderType: waE2E.ButtonsMessage_EMPTY.Enum(),
+		}
+		if in.Header != "" {
+			bm.HeaderType = waE2E.ButtonsMessage_TEXT.Enum()
+			bm.Header = &waE2E.ButtonsMessage_Text{Text: in.Header}
+		}
+		return &waE2E.Message{ButtonsMessage: bm}
+	}
+	sections := make([]*waE2E.ListMessage_Section, 0, len(in.Sections))
+	n := 0
+	for _, sec := range in.Sections {
+		rows := make([]*waE2E.ListMessage_Row, 0, len(sec.Rows))
+		if sec.Title != "" {
+			fmt.Fprintf(&b, "\n\n%s", sec.Title)
+		} else {
+			b.WriteString("\n")
+		}
+		for _, r := range sec.Rows {
+			n++
+			fmt.Fprintf(&b, "\n%d. %s", n, r.Title)
+			if r.Description != "" {
+				fmt.Fprintf(&b, " (%s)", r.Description)
+			}
+			rows = append(rows, &waE2E.ListMessage_Row{Title: proto.String(r.Title), Description: optString(r.Description), RowID: proto.String(r.ID)})
+		}
+		sections = append(sections, &waE2E.ListMessage_Section{Title: optString(sec.Title), Rows: rows})
+	}
+	return &waE2E.Message{ListMessage: &waE2E.ListMessage{
+		Title: optString(in.Header), Description: proto.String(b.String()), ButtonText: proto.String(in.Button),
+		ListType: waE2E.ListMessage_SINGLE_SELECT.Enum(), Sections: sections, FooterText: optString(in.Footer), ContextInfo: ci,
+	}}
+}
+
+// prepareMedia looks up a media id, or keeps the file to upload.
+func (c *Client) prepareMedia(ctx context.Context, p *prepared, req *SendMessageRequest) error {
+	var (
+		m     *MediaMessage
+		typ   MediaType
+		field string
+	)
+	switch p.typ {
+	case MessageImage:
+		m, typ, field = req.Image, MediaImage, "image"
+	case MessageVideo:
+		m, typ, field = req.Video, MediaVideo, "video"
+	case MessageAudio:
+		m, typ, field = req.Audio, MediaAudio, "audio"
+	case MessageDocument:
+		m, typ, field = req.Document, MediaDocument, "document"
+	default:
+		m, typ, field = req.Sticker, MediaSticker, "sticker"
+	}
+	pm := &pendingMedia{typ: typ, caption: m.Caption, voice: m.Voice, fileName: m.FileName}
+	if m.ID == "" {
+		pm.upload = &UploadMediaRequest{Data: m.Data, URL: m.URL, MIMEType: m.MIMEType, Type: typ, FileName: m.FileName}
+		p.media = pm
+		return nil
+	}
+	row, err := store.GetMedia(ctx, c.core.st.DB(), string(p.account), string(m.ID))
+	if errors.Is(err, store.ErrNotFound) {
+		return invalidArg(field+".id", "no uploaded media %q", m.ID)
+	} else if err != nil {
+		return fmt.Errorf("wauser: send message: %w", err)
+	}
+	stored := MediaType(row.MediaType)
+	if stored.whatsmeow() != typ.whatsmeow() || !typ.accepts(baseMIME(row.MIMEType)) {
+		return invalidArg(field+".id", "media %q was uploaded as %s (%s) and cannot be sent as %s; upload it with type %s", m.ID, stored, row.MIMEType, typ, typ)
+	}
+	pm.row = row
+	p.media = pm
+	return nil
+}
+
+// resolveMedia uploads the file of a media message if needed and fills in
+// its proto; for polls it builds the poll (which carries a fresh secret).
+func (c *Client) resolveMedia(ctx context.Context, s *session, p *prepared) error {
+	if p.poll != nil {
+		p.msg = s.conn.Local.BuildPollCreation(p.poll.Question, p.poll.Options, p.poll.SelectableCount)
+		p.msg.PollCreationMessage.ContextInfo = p.ctxInfo
+		return nil
+	}
+	pm := p.media
+	if pm == nil {
+		return nil
+	}
+	if pm.row == nil {
+		row, err := c.upload(ctx, s, *pm.upload)
+		if err != nil {
+			var ae *ArgumentError
+			if errors.As(err, &ae) && !strings.Contains(ae.Field, ".") {
+				ae.Field = string(p.typ) + "." + ae.Field
+			}
+			return err
+		}
+		pm.row = row
+	}
+	msg, err := mediaProto(pm, p.ctxInfo, c.core.cfg.clock.Now())
+	if err != nil {
+		return err
+	}
+	p.msg = msg
+	return nil
+}
+
+// mediaProto builds the message of a stored upload.
+func mediaProto(pm *pendingMedia, ci *waE2E.ContextInfo, now time.Time) (*waE2E.Message, error) {
+	r := pm.row
+	dec := base64.StdEncoding.DecodeString
+	key, err1 := dec(r.MediaKey)
+	enc, err2 := dec(r.EncSHA256)
+	sum, err3 := dec(r.SHA256)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, fmt.Errorf("wauser: media %s: stored keys are corrupt: %w", r.MediaID, err)
+	}
+	size, ts := uint64(r.Size), proto.Int64(now.Unix())
+	caption := optString(pm.caption)
+	switch pm.typ {
+	case MediaImage:
+		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
+			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
+			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, nil
+	case MediaVideo:
+		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
+			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
+			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, nil
+	case MediaAudio:
+		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
+			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
+			FileLength: &size, Mimetype: proto.String(r.MIMEType), PTT: proto.Bool(pm.voice), MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, nil
+	case MediaSticker:
+		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
+			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
+			FileLength: &size, Mimetype: proto.String(r.MIMEType), MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, nil
+	}
+	name := pm.fileName
+	if name == "" {
+		name = r.FileName
+	}
+	if name == "" {
+		name = "file"
+	}
+	return &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+		URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
+		FileLength: &size, Mimetype: proto.String(r.MIMEType), FileName: proto.String(name), Title: proto.String(name),
+		Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
+	}}, nil
+}
+
+// prepareInvite builds a group invite message; the group's name comes from
+// the store when not given.
+func (c *Client) prepareInvite(ctx context.Context, p *prepared, in *GroupInvite) error {
+	group, _ := parseGroup("invite.group", in.Group)
+	name := in.GroupName
+	if name == "" {
+		conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(p.account), group.String())
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("wauser: send message: %w", err)
+		}
+		if conv != nil {
+			name = conv.Subject
+		}
+	}
+	exp := in.Expiration
+	if exp.IsZero() {
+		exp = c.core.cfg.clock.Now().Add(inviteLifetime)
+	}
+	p.msg = &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{
+		GroupJID: proto.String(group.String()), InviteCode: proto.String(in.Code), InviteExpiration: proto.Int64(exp.Unix()),
+		GroupName: optString(name), Caption: optString(in.Caption), ContextInfo: p.ctxInfo,
+	}}
+	return nil
+}

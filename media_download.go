@@ -1,0 +1,197 @@
+package wauser
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waMmsRetry"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/store"
+)
+
+// mediaRetryTimeout is how long DownloadMedia waits for the phone to
+// upload an expired file again.
+const mediaRetryTimeout = time.Minute
+
+// MediaFile is the file of a message, downloaded and decrypted.
+type MediaFile struct {
+	Data     []byte `json:"-"`
+	MIMEType string `json:"mime_type"`
+	FileName string `json:"file_name,omitempty"`
+}
+
+// DownloadMedia downloads and decrypts the file of a message (image,
+// video, audio, voice note, document or sticker), incoming or sent, with
+// the keys stored with it (never shown). When WhatsApp's servers no longer
+// have the file (403, 404, 410: files expire after some weeks), it asks the
+// phone to upload it again (a media retry), waits for the answer (up to a
+// minute; the phone must be online), stores the new location and downloads
+// from there. A message without a file returns ErrNotFound, and so does a
+// file the phone no longer has.
+func (c *Client) DownloadMedia(ctx context.Context, message MessageID) (*MediaFile, error) {
+	if !validRecordID(string(message)) {
+		return nil, invalidArg("message_id", "%q is not a message id", message)
+	}
+	account, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := c.core.st.GetMessage(ctx, string(account), string(message))
+	if err != nil {
+		return nil, recordError("message", string(message), err)
+	}
+	if row.MediaKeys == "" || !row.DeletedAt.IsZero() {
+		return nil, fmt.Errorf("%w: message %q has no file", ErrNotFound, message)
+	}
+	var keys store.MediaKeys
+	if err := json.Unmarshal([]byte(row.MediaKeys), &keys); err != nil || len(keys.MediaKey) == 0 {
+		return nil, fmt.Errorf("%w: message %q has no usable file keys", ErrNotFound, message)
+	}
+	file := &MediaFile{MIMEType: keys.MimeType}
+	if m := messageFromRow(row); m.Media != nil {
+		file.FileName = m.Media.FileName
+		if file.MIMEType == "" {
+			file.MIMEType = m.Media.MimeType
+		}
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data, err := s.conn.Client.Download(ctx, downloadable(row.ContentType, &keys))
+	if errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith403) || errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404) ||
+		errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410) {
+		data, err = c.retryMedia(ctx, s, row, &keys)
+	} else if err != nil {
+		err = waError("download media", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	file.Data = data
+	return file, nil
+}
+
+// downloadable is the proto whatsmeow downloads a file of content type typ
+// with.
+func downloadable(typ string, k *store.MediaKeys) whatsmeow.DownloadableMessage {
+	url, path, length, mime := optString(k.URL), optString(k.DirectPath), proto.Uint64(k.FileLength), optString(k.MimeType)
+	switch typ {
+	case ingest.TypeImage:
+		return &waE2E.ImageMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
+	case ingest.TypeSticker:
+		return &waE2E.StickerMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
+	case ingest.TypeVideo:
+		return &waE2E.VideoMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
+	case ingest.TypeAudio, ingest.TypeVoice:
+		return &waE2E.AudioMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
+	}
+	return &waE2E.DocumentMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
+}
+
+// retryMedia asks the phone to upload the file of row again, waits for its
+// answer, stores the file's new location, and downloads it from there.
+func (c *Client) retryMedia(ctx context.Context, s *session, row *store.Message, keys *store.MediaKeys) ([]byte, error) {
+	chat, err := types.ParseJID(row.ChatJID)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: download media: stored chat %q: %w", row.ChatJID, err)
+	}
+	info := &types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: chat, IsFromMe: row.IsFromMe, IsGroup: chat.Server == types.GroupServer},
+		ID:            row.WAMessageID,
+	}
+	if info.IsGroup && !row.IsFromMe {
+		if info.Sender, err = types.ParseJID(row.SenderJID); err != nil {
+			return nil, fmt.Errorf("wauser: download media: stored sender %q: %w", row.SenderJID, err)
+		}
+	}
+	answer, cancel := s.awaitMediaRetry(row.WAMessageID)
+	defer cancel()
+	if err := s.conn.Client.SendMediaRetryReceipt(ctx, info, keys.MediaKey); err != nil {
+		return nil, waError("download media: ask the phone to upload it again", err)
+	}
+	timer := c.core.cfg.clock.NewTimer(mediaRetryTimeout)
+	defer timer.Stop()
+	var evt *events.MediaRetry
+	select {
+	case evt = <-answer:
+	case <-timer.C():
+		return nil, fmt.Errorf("wauser: download media: %w: the phone did not upload the file again within %s (is it online?)", ErrNotConnected, mediaRetryTimeout)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wauser: download media: %w", ctx.Err())
+	}
+	notif, err := whatsmeow.DecryptMediaRetryNotification(evt, keys.MediaKey)
+	if err != nil {
+		return nil, waError("download media: media retry", err)
+	}
+	if notif.GetResult() != waMmsRetry.MediaRetryNotification_SUCCESS || notif.GetDirectPath() == "" {
+		return nil, fmt.Errorf("%w: the phone could not upload the file again (%s)", ErrNotFound, notif.GetResult())
+	}
+	keys.DirectPath, keys.URL = notif.GetDirectPath(), ""
+	err = c.core.ingest.Apply(context.WithoutCancel(ctx), s.ingestAccount(), func(t *ingest.Tx) error {
+		m, err := t.MessageByID(row.MessageID)
+		if err != nil || m == nil {
+			return err
+		}
+		t.SetMediaKeys(m, keys)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: download media: store the new file location: %w", err)
+	}
+	data, err := s.conn.Client.Download(ctx, downloadable(row.ContentType, keys))
+	if err != nil {
+		return nil, waError("download media after a media retry", err)
+	}
+	return data, nil
+}
+
+// awaitMediaRetry registers for the phone's answer to a media retry of the
+// message waID; cancel unregisters.
+func (s *session) awaitMediaRetry(waID string) (answer <-chan *events.MediaRetry, cancel func()) {
+	ch := make(chan *events.MediaRetry, 1)
+	s.mu.Lock()
+	if s.mediaRetries == nil {
+		s.mediaRetries = map[string][]chan *events.MediaRetry{}
+	}
+	s.mediaRetries[waID] = append(s.mediaRetries[waID], ch)
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		list := s.mediaRetries[waID]
+		for i, c := range list {
+			if c == ch {
+				list = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(s.mediaRetries, waID)
+		} else {
+			s.mediaRetries[waID] = list
+		}
+	}
+}
+
+// onMediaRetry hands the phone's answer to a media retry to whoever waits
+// for it; answers nobody waits for are dropped.
+func (s *session) onMediaRetry(evt *events.MediaRetry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.mediaRetries[evt.MessageID] {
+		select {
+		case ch <- evt:
+		default:
+		}
+	}
+}

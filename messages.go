@@ -1,0 +1,436 @@
+package wauser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/store"
+)
+
+// MessageType is the kind of message SendMessage sends: document 003's
+// types (text, image, video, audio, document, location, poll, reaction,
+// invite, interactive, status), document 002's template, and contact cards
+// and stickers.
+type MessageType string
+
+// Message types.
+const (
+	MessageText        MessageType = "text"
+	MessageImage       MessageType = "image"
+	MessageVideo       MessageType = "video"
+	MessageAudio       MessageType = "audio" // audio files and voice notes (MediaMessage.Voice)
+	MessageDocument    MessageType = "document"
+	MessageSticker     MessageType = "sticker"
+	MessageLocation    MessageType = "location"
+	MessageContacts    MessageType = "contacts"
+	MessagePoll        MessageType = "poll"
+	MessageReaction    MessageType = "reaction"
+	MessageInvite      MessageType = "invite"
+	MessageInteractive MessageType = "interactive"
+	MessageTemplate    MessageType = "template"
+	MessageStatus      MessageType = "status" // read/played receipts and typing/recording indicators
+)
+
+// ChatStatus is what a status message (MessageStatus) tells the chat.
+type ChatStatus string
+
+// Chat statuses (document 003's status field).
+const (
+	StatusRead      ChatStatus = "read"      // mark the context message read
+	StatusPlayed    ChatStatus = "played"    // mark the context voice note or video played
+	StatusTyping    ChatStatus = "typing"    // show "typing…"
+	StatusRecording ChatStatus = "recording" // show "recording audio…"
+	StatusPaused    ChatStatus = "paused"    // stop showing either
+)
+
+// SendMessageRequest is the body of SendMessage. To and one content field
+// are required: Text, Image, Video, Audio, Document, Sticker, Location,
+// Contacts, Poll, Reaction, Invite, Interactive, Template, or Status. Type
+// may be left empty; it then follows from the content field that is set,
+// and when it is given that field must be the one set.
+type SendMessageRequest struct {
+	// To is the recipient: a phone number, a person's JID (…@s.whatsapp.net
+	// or …@lid), a group (…@g.us), a channel (…@newsletter) or
+	// status@broadcast (see ParseRecipient).
+	To string `json:"to"`
+	// RecipientType says how a bare To is read: "individual" (a phone
+	// number, the default) or "group" (a group id).
+	RecipientType RecipientType `json:"recipient_type,omitempty"`
+	Type          MessageType   `json:"type,omitempty"`
+	// ID is the WhatsApp id to send the message under: 1 to 64 ASCII
+	// letters and digits. Sending again with the same ID (to the same chat)
+	// sends nothing and returns the stored message, unless the first
+	// attempt failed: then it is sent again. Empty means a fresh id.
+	ID string `json:"id,omitempty"`
+
+	// Text is the text of a text message. With PreviewURL, the first link
+	// in it gets a preview (title and description fetched from the page).
+	Text       string `json:"text,omitempty"`
+	PreviewURL bool   `json:"preview_url,omitempty"`
+
+	Image       *MediaMessage    `json:"image,omitempty"`
+	Video       *MediaMessage    `json:"video,omitempty"`
+	Audio       *MediaMessage    `json:"audio,omitempty"`
+	Document    *MediaMessage    `json:"document,omitempty"`
+	Sticker     *MediaMessage    `json:"sticker,omitempty"`
+	Location    *Location        `json:"location,omitempty"`
+	Contacts    []ContactCard    `json:"contacts,omitempty"`
+	Poll        *Poll            `json:"poll,omitempty"`
+	Reaction    *Reaction        `json:"reaction,omitempty"`
+	Invite      *GroupInvite     `json:"invite,omitempty"`
+	Interactive *Interactive     `json:"interactive,omitempty"`
+	Template    *TemplateMessage `json:"template,omitempty"`
+	// Status marks the Context message read or played, or shows typing or
+	// recording in the chat.
+	Status ChatStatus `json:"status,omitempty"`
+
+	// Context makes the message a reply, and mentions people.
+	Context *MessageContext `json:"context,omitempty"`
+	// Participants would limit a group message to some of its members
+	// (document 003). whatsmeow (in the version wauser is built on) always
+	// encrypts a group message for every member, so a non-empty list is
+	// refused with ErrInvalidArgument rather than silently ignored.
+	Participants []string `json:"participants,omitempty"`
+}
+
+// MessageContext is what a message refers to (document 003's context).
+type MessageContext struct {
+	// MessageID is the message replied to, reacted to or marked read: a
+	// stored message's id ("msg_…") or a WhatsApp message id in the chat.
+	MessageID string `json:"message_id,omitempty"`
+	// Participant is the author of MessageID, needed in groups when the
+	// message is not stored (for a stored one the store knows).
+	Participant string `json:"participant,omitempty"`
+	// Mentions are people mentioned (phone numbers or JIDs). Write
+	// "@<number>" in the text for each, as WhatsApp shows the mention there.
+	// In groups, "@<number>" tokens of the text are mentioned even when not
+	// listed here.
+	Mentions []string `json:"mentions,omitempty"`
+}
+
+// MediaMessage is the file of an image, video, audio, document or sticker
+// message: exactly one of ID (uploaded before with UploadMedia), Data and
+// URL. Data and URL are uploaded first, as by UploadMedia, and kept under
+// a new media id.
+type MediaMessage struct {
+	ID   MediaID `json:"id,omitempty"`
+	URL  string  `json:"url,omitempty"`
+	Data []byte  `json:"-"`
+	// MIMEType, for Data and URL: empty means sniffed (or the URL server's).
+	MIMEType string `json:"mime_type,omitempty"`
+	// FileName is shown for documents; empty means the uploaded file's name.
+	FileName string `json:"filename,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	// Voice sends audio as a voice note (push-to-talk); WhatsApp expects
+	// "audio/ogg; codecs=opus" for those.
+	Voice bool `json:"voice,omitempty"`
+}
+
+// Location is a location message.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+	URL       string  `json:"url,omitempty"`
+}
+
+// ContactCard is a contact shared in a message: a vCard, given whole or
+// made from Name and Phones.
+type ContactCard struct {
+	Name   string   `json:"name"`
+	Phones []string `json:"phones,omitempty"`
+	VCard  string   `json:"vcard,omitempty"`
+}
+
+// Poll is a poll message.
+type Poll struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options"` // 2 to 12 distinct options
+	// SelectableCount is how many options one may choose; 0 means any
+	// number.
+	SelectableCount int `json:"selectable_count,omitempty"`
+}
+
+// Reaction reacts to a message of the chat with an emoji; an empty Emoji
+// removes the account's reaction.
+type Reaction struct {
+	// MessageID is a stored message's id ("msg_…") or a WhatsApp id in the
+	// chat (then Context.Participant names its author in groups).
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji"`
+}
+
+// GroupInvite is an invitation to a group, sent to a person whose privacy
+// settings did not let the account add them (the code comes from
+// GroupParticipant.InviteCode).
+type GroupInvite struct {
+	Group      string    `json:"group"`
+	Code       string    `json:"code"`
+	Expiration time.Time `json:"expiration,omitzero"` // default: 3 days from now
+	GroupName  string    `json:"group_name,omitempty"`
+	Caption    string    `json:"caption,omitempty"`
+}
+
+// Interactive is a message with reply buttons ("button") or a list of
+// choices ("list"), document 003's interactive message. WhatsApp renders
+// these only for messages from the official Business (Cloud) API; sent
+// from a linked device they show on few phones or none. wauser therefore
+// writes the choices into the text too (numbered lines), so that it reads
+// as a plain message where the buttons do not show; prefer polls for
+// choices people must be able to make.
+type Interactive struct {
+	Type    string              `json:"type"` // "button" or "list"
+	Header  string              `json:"header,omitempty"`
+	Body    string              `json:"body"`
+	Footer  string              `json:"footer,omitempty"`
+	Buttons []InteractiveButton `json:"buttons,omitempty"` // "button": 1 to 3
+	// Button is the label of the button that opens a list.
+	Button   string               `json:"button,omitempty"`
+	Sections []InteractiveSection `json:"sections,omitempty"` // "list": 1 to 10
+}
+
+// InteractiveButton is a reply button.
+type InteractiveButton struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// InteractiveSection is a section of a list.
+type InteractiveSection struct {
+	Title string           `json:"title,omitempty"`
+	Rows  []InteractiveRow `json:"rows"`
+}
+
+// InteractiveRow is one choice of a list.
+type InteractiveRow struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+// SendMessage sends a message and returns it as stored.
+//
+// The message is stored as pending (Status "pending", message.status
+// event) before anything is sent, then as sent with WhatsApp's timestamp
+// (message.sent), and receipts move it on to delivered, read and played
+// (message.status). When WhatsApp refuses it, it is stored as failed with
+// the reason in Message.Error, and the error is returned.
+//
+// Invalid input returns ErrInvalidArgument before anything is sent or
+// stored: a bad recipient, empty text, no or several contents, an unknown
+// media id or template, a template parameter missing, a file larger than
+// WithMediaLimit. Past the daily message limit it returns a
+// *RateLimitError. whatsmeow errors come back as sentinels (see waSentinel)
+// that keep the cause.
+//
+// A reaction returns the message reacted to; a status (read, typing...)
+// stores no message and returns nil.
+func (c *Client) SendMessage(ctx context.Context, req SendMessageRequest) (*Message, error) {
+	p, err := c.prepare(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch p.typ {
+	case MessageStatus:
+		return nil, c.sendStatus(ctx, s, p)
+	case MessageReaction:
+		return c.sendReaction(ctx, s, p)
+	}
+	return c.sendContent(ctx, s, p)
+}
+
+// SendText sends a text message to to (see SendMessage).
+func (c *Client) SendText(ctx context.Context, to, text string) (*Message, error) {
+	return c.SendMessage(ctx, SendMessageRequest{To: to, Type: MessageText, Text: text})
+}
+
+// sendContent sends a prepared message with content: the media is
+// uploaded, the message stored as pending (counted against the daily
+// limit), sent, and stored as sent or failed.
+func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Message, error) {
+	if p.id != "" {
+		if m, err := c.sentBefore(ctx, s.id, p.chat, p.id); err != nil || m != nil {
+			return m, err
+		}
+	}
+	if err := c.checkQuota(ctx, s.id); err != nil {
+		return nil, err
+	}
+	if err := c.resolveMedia(ctx, s, p); err != nil {
+		return nil, err
+	}
+	if p.previewURL != "" {
+		c.addPreview(ctx, p)
+	}
+	id := p.id
+	if id == "" {
+		id = s.conn.Local.GenerateMessageID()
+	}
+	var (
+		row  *store.Message
+		send bool
+	)
+	err := c.core.ingest.Apply(ctx, s.ingestAccount(), func(t *ingest.Tx) error {
+		m, state, err := t.Outgoing(p.chat, id, p.msg)
+		if err != nil {
+			return err
+		}
+		if state == ingest.OutgoingNew {
+			if err := c.countSend(t, s.id); err != nil {
+				return err
+			}
+		}
+		row, send = m, state != ingest.OutgoingExists
+		return nil
+	})
+	if err != nil {
+		return nil, c.storeError("send message", err)
+	}
+	if !send {
+		m := messageFromRow(row)
+		return &m, nil
+	}
+	resp, sendErr := s.conn.Client.SendMessage(ctx, p.chat, p.msg, whatsmeow.SendRequestExtra{ID: id})
+	// The outcome is stored even when ctx ended meanwhile.
+	wctx := context.WithoutCancel(ctx)
+	err = c.core.ingest.Apply(wctx, s.ingestAccount(), func(t *ingest.Tx) error {
+		m, err := t.MessageByID(row.MessageID)
+		if err != nil || m == nil {
+			return err
+		}
+		if sendErr != nil {
+			t.MarkFailed(m, sendErr.Error())
+		} else if err := t.MarkSent(m, resp.ID, resp.Timestamp); err != nil {
+			return err
+		}
+		row = m
+		return nil
+	})
+	if sendErr != nil {
+		return nil, waError("send message", sendErr)
+	}
+	if err != nil {
+		return nil, c.storeError("send message: sent, but storing it failed", err)
+	}
+	m := messageFromRow(row)
+	return &m, nil
+}
+
+// storeError wraps an error of the store (or of a quota check made in the
+// same transaction) for operation op.
+func (c *Client) storeError(op string, err error) error {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return rl
+	}
+	return fmt.Errorf("wauser: %s: %w", op, err)
+}
+
+// sentBefore returns the account's own message id in chat when it is
+// stored and was sent (or is being sent): sending it again is then a
+// no-op. A failed message, or one pending for too long, is sent again.
+func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.JID, id string) (*Message, error) {
+	conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(account), chat.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: send message: %w", err)
+	}
+	rows, err := store.MessagesWhere(ctx, c.core.st.DB(), string(account),
+		"conversation_id = ? AND wa_message_id = ? AND is_from_me = ? AND merged_into = ''", conv.ConversationID, id, true)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: send message: %w", err)
+	}
+	for _, r := range rows {
+		stale := r.Status == ingest.StatusPending && c.core.cfg.clock.Now().Sub(r.UpdatedAt) > ingest.StalePending
+		if r.ContentType == ingest.TypeUnknown || r.Status == ingest.StatusFailed || stale {
+			continue
+		}
+		m := messageFromRow(r)
+		return &m, nil
+	}
+	return nil, nil
+}
+
+// checkQuota refuses a send when the account already reached its daily
+// limit. It is a cheap check before uploads; the count that holds is made
+// with the pending message (countSend).
+func (c *Client) checkQuota(ctx context.Context, account AccountID) error {
+	limit := c.core.cfg.dailyLimit
+	if limit == 0 {
+		return nil
+	}
+	now := c.core.cfg.clock.Now()
+	n, err := store.SentOn(ctx, c.core.st.DB(), string(account), store.QuotaDay(now))
+	if err != nil {
+		return fmt.Errorf("wauser: send message: %w", err)
+	}
+	if n >= int64(limit) {
+		return c.quotaError(now)
+	}
+	return nil
+}
+
+// countSend counts one message against the account's daily limit inside
+// the transaction storing it, failing when the limit is passed.
+func (c *Client) countSend(t *ingest.Tx, account AccountID) error {
+	limit := c.core.cfg.dailyLimit
+	now := c.core.cfg.clock.Now()
+	n, err := store.CountSend(t.Context(), t.DB(), string(account), store.QuotaDay(now))
+	if err != nil {
+		return err
+	}
+	if limit > 0 && n > int64(limit) {
+		return c.quotaError(now)
+	}
+	return nil
+}
+
+func (c *Client) quotaError(now time.Time) *RateLimitError {
+	y, m, d := now.UTC().Date()
+	reset := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+	return &RateLimitError{Limit: c.core.cfg.dailyLimit, ResetAt: reset, wait: reset.Sub(now)}
+}
+
+// MessageQuota is an account's use of its daily message limit.
+type MessageQuota struct {
+	Limit   int       `json:"limit"` // 0: no limit
+	Sent    int       `json:"sent"`  // messages sent today (UTC)
+	ResetAt time.Time `json:"reset_at"`
+}
+
+// GetMessageQuota returns how much of its daily message limit the account
+// used (see WithDailyMessageLimit).
+func (c *Client) GetMessageQuota(ctx context.Context) (*MessageQuota, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := c.core.cfg.clock.Now()
+	n, err := store.SentOn(ctx, c.core.st.DB(), string(id), store.QuotaDay(now))
+	if err != nil {
+		return nil, fmt.Errorf("wauser: message quota: %w", err)
+	}
+	return &MessageQuota{Limit: c.core.cfg.dailyLimit, Sent: int(n), ResetAt: c.quotaError(now).ResetAt}, nil
+}
+
+// waMessage is the proto of a stored message to quote in a reply: its text
+// (or caption), which is all WhatsApp needs to show the quote.
+func quotedProto(r *store.Message) *waE2E.Message {
+	if r == nil || r.Body == "" {
+		return nil
+	}
+	return &waE2E.Message{Conversation: &r.Body}
+}
