@@ -90,12 +90,20 @@ func classify(err error) *apiError {
 		return &apiError{status: http.StatusForbidden, code: "forbidden", message: clean(err)}
 	case errors.Is(err, ErrRateLimited):
 		return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: clean(err), retryAfter: retryAfter(err)}
+	case errors.Is(err, wauser.ErrRateLimited):
+		// WhatsApp's rate-overlimit, or a quota of the Client; the delay
+		// comes from the error when it knows it.
+		return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: clean(err), retryAfter: retryAfter(err)}
+	case errors.Is(err, wauser.ErrForbidden):
+		// WhatsApp refused: not the caller's credentials. 403 in every
+		// dialect (see writeError).
+		return &apiError{status: http.StatusForbidden, code: "whatsapp_forbidden", message: clean(err)}
 	case errors.Is(err, wauser.ErrAccountRequired):
 		return &apiError{status: http.StatusBadRequest, code: "connection_required",
 			message: "this request acts on one account: name it in the " + HeaderConnectionID + " header"}
 	case errors.Is(err, wauser.ErrNotFound):
 		return &apiError{status: http.StatusNotFound, code: "not_found", message: clean(err)}
-	case errors.Is(err, wauser.ErrAccountExists):
+	case errors.Is(err, wauser.ErrAccountExists), errors.Is(err, wauser.ErrWebhookExists):
 		return &apiError{status: http.StatusConflict, code: "already_exists", message: clean(err)}
 	case errors.Is(err, wauser.ErrAlreadyPaired):
 		return &apiError{status: http.StatusConflict, code: "already_paired", message: clean(err)}
@@ -144,7 +152,8 @@ func clean(err error) string {
 func (h *handler) writeError(x *call, d dialect, err error) {
 	e := classify(err)
 	status := e.status
-	if status == http.StatusForbidden {
+	if status == http.StatusForbidden && errors.Is(err, ErrForbidden) {
+		// A refused key or scope; WhatsApp's own refusals stay 403.
 		status = d.forbiddenStatus()
 	}
 	if status >= 500 && !errors.Is(err, errBusy) {
