@@ -391,9 +391,11 @@ func businessUploadMedia() operation {
 	})
 	op.inDoc = func(g *docGen) map[string]any {
 		return map[string]any{
-			"multipart/form-data": map[string]any{"schema": objectSchema(map[string]*schema{
-				"file": {Type: "string", Format: "binary", Description: "The file; its part's Content-Type and file name are used."},
-			})},
+			"multipart/form-data": map[string]any{"schema": &schema{Type: "object", Required: []string{"file"}, Properties: map[string]*schema{
+				"file":      {Type: "string", Format: "binary", Description: "The file; its part's Content-Type and file name are used."},
+				"type":      g.ref(typeOf[wauser.MediaType]()),
+				"file_name": {Type: "string"},
+			}}},
 			"application/json": map[string]any{"schema": g.in(typeOf[mediaUploadJSON]())},
 			"*/*":              map[string]any{"schema": &schema{Type: "string", Format: "binary", Description: "The file, with its Content-Type."}},
 		}
