@@ -173,21 +173,31 @@ func (h *handler) writeError(x *call, d dialect, err error) {
 	h.writeJSON(x, status, d.fail(x, status, e))
 }
 
-// writeJSON writes v as the JSON body.
+// writeJSON writes v as the JSON body, with its length.
 func (h *handler) writeJSON(x *call, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := h.buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			h.buffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		h.log.Error("rest: encode response", "method", x.r.Method, "path", x.r.URL.Path, "error", err)
 		status = http.StatusInternalServerError
 		buf.Reset()
-		_ = json.NewEncoder(&buf).Encode(map[string]string{"error": "internal error"})
+		_ = json.NewEncoder(buf).Encode(map[string]string{"error": "internal error"})
 	}
 	hdr := x.w.Header()
 	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Cache-Control", "no-store")
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(buf.Bytes())
 }
+
+// maxPooledBuffer is the largest response buffer kept for reuse.
+const maxPooledBuffer = 1 << 20

@@ -1,12 +1,14 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wauser/wauser"
@@ -78,7 +80,8 @@ type handler struct {
 	routes  []*route
 	limiter *limiter // nil when rate limiting is off
 	slots   chan struct{}
-	openapi []byte // the OpenAPI document, generated once from routes
+	openapi []byte    // the OpenAPI document, generated once from routes
+	buffers sync.Pool // *bytes.Buffer for encoding answers
 }
 
 // NewHandler returns the REST handler serving c: the sync (document 000 and
@@ -111,6 +114,7 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 		mux:   http.NewServeMux(),
 		slots: make(chan struct{}, opts.MaxInFlight),
 	}
+	h.buffers.New = func() any { return new(bytes.Buffer) }
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
