@@ -375,6 +375,13 @@ func TestAccountValidationAndResolution(t *testing.T) {
 	require.ErrorIs(t, err, wauser.ErrAccountRequired, "two accounts and none bound")
 	_, err = h.c.WithAccount("nope").Status(ctx)
 	require.ErrorIs(t, err, wauser.ErrNotFound)
+	// Ids no account can have (from a REST header, say) are not found,
+	// without reaching the store, which could not even hold a NUL byte.
+	for _, bad := range []wauser.AccountID{"nul\x00", "a b", wauser.AccountID(make([]byte, 65))} {
+		_, err = h.c.WithAccount(bad).GetAccount(ctx)
+		require.ErrorIs(t, err, wauser.ErrNotFound, "%q", bad)
+		require.ErrorIs(t, h.c.WithAccount(bad).ClearChat(ctx, "15550000001@s.whatsapp.net", false), wauser.ErrNotFound, "%q", bad)
+	}
 
 	list, err := h.c.ListAccounts(ctx)
 	require.NoError(t, err)

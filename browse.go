@@ -145,8 +145,16 @@ func (c *Client) GetConversation(ctx context.Context, conversation ConversationI
 // ListMessagesOptions selects messages.
 type ListMessagesOptions struct {
 	ConversationID ConversationID // only this conversation; "" for all
-	Cursor         string         // NextCursor of the previous page
-	Limit          int            // 0 means DefaultListLimit; at most MaxListLimit
+	// PersonID selects the direct conversation with this person (a page
+	// without messages when there is none yet). It cannot be combined
+	// with ConversationID.
+	PersonID PersonID
+	// BeforeMessageID starts the page after this message, with the ones
+	// sent before it: the way to page on without a cursor. It cannot be
+	// combined with Cursor, and must belong to the selected conversation.
+	BeforeMessageID MessageID
+	Cursor          string // NextCursor of the previous page
+	Limit           int    // 0 means DefaultListLimit; at most MaxListLimit
 }
 
 // MessageList is a page of messages.
@@ -171,8 +179,17 @@ func (c *Client) ListMessages(ctx context.Context, opts ListMessagesOptions) (*M
 		return nil, err
 	}
 	convID := string(opts.ConversationID)
-	if convID != "" && !validRecordID(convID) {
+	switch {
+	case convID != "" && !validRecordID(convID):
 		return nil, invalidArg("conversation_id", "%q is not a conversation id", convID)
+	case opts.PersonID != "" && !validRecordID(string(opts.PersonID)):
+		return nil, invalidArg("person_id", "%q is not a person id", opts.PersonID)
+	case opts.PersonID != "" && convID != "":
+		return nil, invalidArg("person_id", "give a person or a conversation, not both")
+	case opts.BeforeMessageID != "" && !validRecordID(string(opts.BeforeMessageID)):
+		return nil, invalidArg("before_message_id", "%q is not a message id", opts.BeforeMessageID)
+	case opts.BeforeMessageID != "" && opts.Cursor != "":
+		return nil, invalidArg("before_message_id", "give a cursor or a message to start before, not both")
 	}
 	if convID != "" {
 		conv, err := c.core.st.GetConversation(ctx, string(id), convID)
@@ -180,6 +197,27 @@ func (c *Client) ListMessages(ctx context.Context, opts ListMessagesOptions) (*M
 			return nil, recordError("conversation", convID, err)
 		}
 		convID = conv.ConversationID
+	}
+	if opts.PersonID != "" {
+		rows, err := store.ConversationsWhere(ctx, c.core.st.DB(), string(id),
+			"kind = ? AND direct_person_id = ? AND merged_into = ''", string(KindDirect), string(opts.PersonID))
+		if err != nil {
+			return nil, fmt.Errorf("wauser: list messages: %w", err)
+		}
+		if len(rows) == 0 {
+			return &MessageList{Messages: []Message{}}, nil
+		}
+		convID = rows[0].ConversationID
+	}
+	if opts.BeforeMessageID != "" {
+		m, err := c.core.st.GetMessage(ctx, string(id), string(opts.BeforeMessageID))
+		if err != nil {
+			return nil, recordError("message", string(opts.BeforeMessageID), err)
+		}
+		if (convID != "" && m.ConversationID != convID) || m.SentAt.IsZero() {
+			return nil, invalidArg("before_message_id", "%q is not a message of this conversation", opts.BeforeMessageID)
+		}
+		after = &store.KeysetTime{At: m.SentAt.UTC(), ID: m.MessageID}
 	}
 	rows, err := c.core.st.ListMessages(ctx, string(id), store.ListMessagesQuery{ConversationID: convID, After: after, Limit: limit + 1})
 	if err != nil {

@@ -104,6 +104,67 @@ func TestBrowseConversationsMessagesContacts(t *testing.T) {
 	})
 }
 
+// TestListMessagesByPersonAndBefore: the direct conversation of a person,
+// paged by the last message seen instead of a cursor.
+func TestListMessagesByPersonAndBefore(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		_, bot, conn := paired(t, db)
+		ctx := ctxTimeout(t)
+		for i := range 5 {
+			require.True(t, conn.Emit(watest.Text(alice, alice, fmt.Sprint("a", i), at(10+i), fmt.Sprint("alice ", i))))
+		}
+		require.True(t, conn.Emit(watest.Text(bob, bob, "b0", at(20), "bob 0")))
+		ann, err := bot.GetContact(ctx, alice.String())
+		require.NoError(t, err)
+		bobby, err := bot.GetContact(ctx, bob.String())
+		require.NoError(t, err)
+
+		page, err := bot.ListMessages(ctx, wauser.ListMessagesOptions{PersonID: ann.PersonID, Limit: 2})
+		require.NoError(t, err)
+		require.Equal(t, []string{"alice 4", "alice 3"}, bodiesOf(page.Messages))
+		page, err = bot.ListMessages(ctx, wauser.ListMessagesOptions{PersonID: ann.PersonID, BeforeMessageID: page.Messages[1].MessageID})
+		require.NoError(t, err)
+		require.Equal(t, []string{"alice 2", "alice 1", "alice 0"}, bodiesOf(page.Messages))
+		require.Empty(t, page.NextCursor)
+
+		// The same by conversation.
+		byConv, err := bot.ListMessages(ctx, wauser.ListMessagesOptions{ConversationID: page.Messages[0].ConversationID, BeforeMessageID: page.Messages[0].MessageID})
+		require.NoError(t, err)
+		require.Equal(t, []string{"alice 1", "alice 0"}, bodiesOf(byConv.Messages))
+
+		// A message of another conversation is refused; an unknown one is not found.
+		_, err = bot.ListMessages(ctx, wauser.ListMessagesOptions{PersonID: bobby.PersonID, BeforeMessageID: page.Messages[0].MessageID})
+		require.ErrorIs(t, err, wauser.ErrInvalidArgument)
+		_, err = bot.ListMessages(ctx, wauser.ListMessagesOptions{BeforeMessageID: "msg_nope"})
+		require.ErrorIs(t, err, wauser.ErrNotFound)
+		for name, opts := range map[string]wauser.ListMessagesOptions{
+			"both":           {PersonID: ann.PersonID, ConversationID: page.Messages[0].ConversationID},
+			"cursor, before": {BeforeMessageID: page.Messages[0].MessageID, Cursor: "m"},
+			"person id":      {PersonID: "person x"},
+			"message id":     {BeforeMessageID: "msg/1"},
+		} {
+			_, err := bot.ListMessages(ctx, opts)
+			require.ErrorIs(t, err, wauser.ErrInvalidArgument, name)
+		}
+
+		// A person without a direct conversation has no messages.
+		none, err := bot.ListMessages(ctx, wauser.ListMessagesOptions{PersonID: "person_unknown"})
+		require.NoError(t, err)
+		require.Empty(t, none.Messages)
+		require.NotNil(t, none.Messages)
+	})
+}
+
+func bodiesOf(msgs []wauser.Message) []string {
+	out := []string{}
+	for _, m := range msgs {
+		out = append(out, m.Body)
+	}
+	return out
+}
+
 func FuzzListCursor(f *testing.F) {
 	h := newHarness(f, testdb.SQLite(f))
 	bot, conn := pair(f, h, "fz")

@@ -401,12 +401,18 @@ func (co *core) notify() {
 }
 
 // accountID resolves the account a method acts on: the bound one, or the
-// only account in the store.
+// only account in the store. A bound id no account can have is
+// ErrNotFound.
 func (c *Client) accountID(ctx context.Context) (AccountID, error) {
 	if err := c.core.checkOpen(); err != nil {
 		return "", err
 	}
 	if c.account != "" {
+		if !validAccountID(c.account) {
+			// No account can have this id; it may come from outside (a
+			// REST header) and need not be storable.
+			return "", fmt.Errorf("%w: account %q", ErrNotFound, c.account)
+		}
 		return c.account, nil
 	}
 	accounts, err := c.core.st.ListAccounts(ctx)

@@ -191,7 +191,9 @@
 // is shown once, only its SHA-256 is stored) with scopes ([ScopeRead],
 // [ScopeWrite], [ScopeWebhooks], [ScopeAdmin]) and the accounts it may
 // reach; [Client.AuthenticateAPIKey] checks one, and [Client.RevokeAPIKey]
-// ends it at once.
+// ends it at once. [Client.RecordCommand] and [Client.GetCommand] keep the
+// records of the writes its sync dialect answers with 202 (a command and
+// how it ended), so that they stay readable after a restart.
 //
 // # Webhooks and events
 //

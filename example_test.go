@@ -258,3 +258,38 @@ func ExampleClient_Changes() {
 	// message are you there?
 	// resume after 5
 }
+
+// Keep the record of a command an API client asked for, and read it back by
+// its id (the REST sync dialect answers its writes this way).
+func ExampleClient_RecordCommand() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	c, err := wauser.New(st)
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	cmd, err := c.RecordCommand(ctx, wauser.RecordCommandRequest{
+		Kind:    "create_group",
+		Payload: []byte(`{"name": "Launch"}`),
+		Result:  []byte(`{"group_jid": "120363000000000001@g.us"}`),
+	})
+	if err != nil {
+		panic(err)
+	}
+	got, err := c.GetCommand(ctx, cmd.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(got.Kind, got.Status, string(got.Payload), string(got.Result))
+	// Output:
+	// create_group completed {"name":"Launch"} {"group_jid":"120363000000000001@g.us"}
+}

@@ -58,6 +58,9 @@ type WebhookRequest struct {
 	// system. When set, ChatIDs, ChatTypes, Mentions and MessageTypes are
 	// ignored.
 	SettingsTypes []string `json:"settings_types,omitempty"`
+	// Disabled registers the endpoint without sending it anything: events
+	// written while it is disabled are not delivered to it, ever.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 var (
@@ -148,7 +151,7 @@ func (r WebhookRequest) row(account AccountID, now time.Time) (*store.Webhook, e
 		MessageTypes:  orEmpty(r.MessageTypes),
 		SettingsTypes: orEmpty(r.SettingsTypes),
 		Secret:        newWebhookSecret(),
-		Enabled:       true,
+		Enabled:       !r.Disabled,
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}, nil
@@ -222,6 +225,9 @@ type Webhook struct {
 	Mentions      []string          `json:"mentions"`
 	MessageTypes  []string          `json:"message_types"`
 	SettingsTypes []string          `json:"settings_types"`
+	// Enabled is false for an endpoint registered or updated with
+	// WebhookRequest.Disabled.
+	Enabled bool `json:"enabled"`
 	// Secret signs the deliveries ("whsec_" and base64). It is returned
 	// only by CreateWebhook, CreateAccount's webhooks and
 	// RotateWebhookSecret: store it then.
@@ -245,6 +251,7 @@ func (co *core) webhookFromRow(h *store.Webhook, withSecret bool) *Webhook {
 		Mentions:      orEmpty(h.Mentions),
 		MessageTypes:  orEmpty(h.MessageTypes),
 		SettingsTypes: orEmpty(h.SettingsTypes),
+		Enabled:       h.Enabled,
 		CreatedAt:     h.CreatedAt.UTC(),
 		UpdatedAt:     h.UpdatedAt.UTC(),
 	}
@@ -348,7 +355,8 @@ func (c *Client) webhook(ctx context.Context, id WebhookID) (*store.Webhook, err
 }
 
 // UpdateWebhook replaces the settings of webhook id with req (validated as
-// by CreateWebhook); the secret and the delivery log stay. Deliveries
+// by CreateWebhook), Disabled included; the secret and the delivery log
+// stay. Deliveries
 // already queued are sent to the new URL; the new filters apply to events
 // fanned out from now on.
 func (c *Client) UpdateWebhook(ctx context.Context, id WebhookID, req WebhookRequest) (*Webhook, error) {
@@ -362,9 +370,9 @@ func (c *Client) UpdateWebhook(ctx context.Context, id WebhookID, req WebhookReq
 		return nil, err
 	}
 	h.ID, h.Secret, h.PreviousSecret, h.PreviousSecretUntil = old.ID, old.Secret, old.PreviousSecret, old.PreviousSecretUntil
-	h.StartSeq, h.CreatedAt, h.Enabled = old.StartSeq, old.CreatedAt, old.Enabled
+	h.StartSeq, h.CreatedAt = old.StartSeq, old.CreatedAt
 	err = c.core.st.UpdateWebhook(ctx, h, "url", "headers", "event_types", "chat_ids", "chat_types",
-		"mentions", "message_types", "settings_types", "updated_at")
+		"mentions", "message_types", "settings_types", "enabled", "updated_at")
 	if err != nil {
 		return nil, webhookStoreError("update webhook", h.URL, err)
 	}

@@ -637,3 +637,42 @@ func FuzzVerifyWebhook(f *testing.F) {
 		}), "unexpected error %v", err)
 	})
 }
+
+// TestWebhookDisabled: a disabled endpoint is sent nothing written while it
+// is disabled; enabling it again delivers what comes after.
+func TestWebhookDisabled(t *testing.T) {
+	t.Parallel()
+	db := testdb.SQLite(t)
+	ctx := ctxTimeout(t)
+	rc := newReceiver(t)
+	c := webhookClient(t, db, nil)
+	_, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"})
+	require.NoError(t, err)
+	off, err := c.CreateWebhook(ctx, wauser.WebhookRequest{URL: rc.URL + "/off", Disabled: true})
+	require.NoError(t, err)
+	require.False(t, off.Enabled)
+	on, err := c.CreateWebhook(ctx, wauser.WebhookRequest{URL: rc.URL + "/on"})
+	require.NoError(t, err)
+	require.True(t, on.Enabled)
+
+	insertEvents(t, c, messageEvent("sales", "message.received", "15550001111@s.whatsapp.net", "text", 1, nil))
+	rc.waitUntil(t, func(r []received) bool { return len(r) == 1 })
+	ds, err := c.ListWebhookDeliveries(ctx, off.ID, wauser.ListWebhookDeliveriesOptions{})
+	require.NoError(t, err)
+	require.Empty(t, ds, "nothing was queued for the disabled endpoint")
+
+	got, err := c.UpdateWebhook(ctx, off.ID, wauser.WebhookRequest{URL: rc.URL + "/off"})
+	require.NoError(t, err)
+	require.True(t, got.Enabled, "an update without Disabled enables it")
+	listed, err := c.GetWebhook(ctx, off.ID)
+	require.NoError(t, err)
+	require.True(t, listed.Enabled)
+	insertEvents(t, c, messageEvent("sales", "message.received", "15550001111@s.whatsapp.net", "text", 2, nil))
+	reqs := rc.waitUntil(t, func(r []received) bool { return len(r) == 3 })
+	var paths []string
+	for _, r := range reqs[1:] {
+		require.Equal(t, int64(2), r.Env.Seq)
+		paths = append(paths, r.Header.Get("webhook-id"))
+	}
+	require.Len(t, paths, 2, "both endpoints got the second event")
+}

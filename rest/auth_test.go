@@ -2,7 +2,10 @@ package rest_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -76,7 +79,86 @@ func documentedRoutes(t testing.TB, doc []byte) []documentedRoute {
 // sample is a request that succeeds on a route with a valid key.
 type sample struct {
 	query, body string
-	unpaired    bool // the account must not be paired yet
+	contentType string // of the body; default application/json
+	unpaired    bool   // the account must not be paired yet
+	// setup prepares what the request acts on in the account (a group, a
+	// webhook...) and returns values for the route's path parameters, which
+	// may also appear in query and body as {name}. {id} is the account
+	// unless setup says otherwise.
+	setup func(t testing.TB, e *env, account wauser.AccountID) map[string]string
+}
+
+// request returns the sample's path (with query) and body for rt on
+// account, running its setup.
+func (s sample) request(t testing.TB, e *env, rt documentedRoute, account wauser.AccountID) (path, body string) {
+	vals := map[string]string{"id": string(account)}
+	if s.setup != nil {
+		maps.Copy(vals, s.setup(t, e, account))
+	}
+	path, body = rt.path+s.query, s.body
+	for k, v := range vals {
+		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+		body = strings.ReplaceAll(body, "{"+k+"}", v)
+	}
+	return path, body
+}
+
+// People the samples involve; none is an account of the tests.
+var (
+	alice = types.NewJID("15550000001", types.DefaultUserServer)
+	carol = types.NewJID("15553330003", types.DefaultUserServer)
+	dave  = types.NewJID("15554440004", types.DefaultUserServer)
+	erin  = types.NewJID("15555550005", types.DefaultUserServer)
+	frank = types.NewJID("15556660006", types.DefaultUserServer)
+)
+
+// accountJID is the phone JID of a paired account.
+func (e *env) accountJID(account wauser.AccountID) types.JID {
+	e.t.Helper()
+	acc, err := e.c.WithAccount(account).GetAccount(e.ctx())
+	require.NoError(e.t, err)
+	require.False(e.t, acc.JID.IsEmpty(), "account %s is paired", account)
+	return acc.JID.ToNonAD()
+}
+
+// withGroup makes a group the account created, with erin as an admin,
+// carol as a member and dave asking to join; frank may be added.
+func withGroup(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	e.fake.Register(frank.User)
+	g := e.fake.AddGroup(watest.GroupSpec{Name: "Team", Owner: e.accountJID(account), Admins: []types.JID{erin},
+		Members: []types.JID{carol}, JoinApprovalRequired: true})
+	require.NoError(t, e.fake.RequestJoin(g, dave))
+	return map[string]string{"groupId": g.String(), "group_jid": g.String()}
+}
+
+// withMessage has alice write to the account, and names her conversation.
+func withMessage(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	conn := e.fake.Conn(string(account))
+	require.True(t, conn.Emit(watest.Text(alice, alice, "3EB0A1", epoch, "hello from alice")))
+	list, err := e.c.WithAccount(account).ListConversations(e.ctx(), wauser.ListConversationsOptions{})
+	require.NoError(t, err)
+	require.Len(t, list.Conversations, 1)
+	return map[string]string{"conversation_id": string(list.Conversations[0].ConversationID), "phone": "+" + alice.User, "chatId": alice.String()}
+}
+
+// withWebhook registers a webhook to a receiver answering 200.
+func withWebhook(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(rc.Close)
+	w, err := e.c.WithAccount(account).CreateWebhook(e.ctx(), wauser.WebhookRequest{URL: rc.URL + "/hook"})
+	require.NoError(t, err)
+	return map[string]string{"endpoint_id": string(w.ID), "url": w.URL}
+}
+
+// withNewsletter makes a channel; follow says whether the account follows it.
+func withNewsletter(follow bool) func(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	return func(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+		n := e.fake.AddNewsletter(watest.Newsletter{Name: "News"})
+		if follow {
+			require.NoError(t, e.c.WithAccount(account).FollowNewsletter(e.ctx(), n.String()))
+		}
+		return map[string]string{"id": n.String()}
+	}
 }
 
 // samples has one entry per operation id: a route added without one fails
@@ -97,6 +179,67 @@ var samples = map[string]sample{
 	"refreshAccount":           {},
 	"getAccountStatus":         {},
 	"getStatusAudience":        {},
+
+	// sync dialect
+	"syncWhatsApp":             {query: "?cursor=0&limit=10", setup: withMessage},
+	"listConversations":        {setup: withMessage},
+	"listContacts":             {setup: withMessage},
+	"listConversationMessages": {query: "?limit=5", setup: withMessage},
+	"listWhatsAppGroups":       {setup: withGroup},
+	"createGroup":              {body: `{"name":"Team","participants":["+15553330003"]}`},
+	"updateGroupParticipants":  {body: `{"participants":["+15556660006"],"action":"add"}`, setup: withGroup},
+	"getWhatsAppCommand": {setup: func(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+		cmd, err := e.c.WithAccount(account).RecordCommand(e.ctx(), wauser.RecordCommandRequest{Kind: "unlink"})
+		require.NoError(t, err)
+		return map[string]string{"command_id": string(cmd.ID)}
+	}},
+	"listWebhookEndpoints":        {setup: withWebhook},
+	"createWebhookEndpoint":       {body: `{"url":"https://example.com/hook","event_types":["whatsapp.message.received"]}`},
+	"updateWebhookEndpoint":       {body: `{"url":"{url}","enabled":false}`, setup: withWebhook},
+	"deleteWebhookEndpoint":       {setup: withWebhook},
+	"rotateWebhookEndpointSecret": {setup: withWebhook},
+	"testWebhookEndpoint":         {setup: withWebhook},
+	"listWebhookDeliveries":       {setup: withWebhook},
+
+	// business dialect
+	"getWebhooks":          {setup: withWebhook},
+	"createWebhook":        {body: `{"url":"https://example.com/hook","chat_types":["group"]}`},
+	"deleteWebhook":        {body: `{"url":"{url}"}`, setup: withWebhook},
+	"deleteAllWebhooks":    {setup: withWebhook},
+	"archiveChat":          {setup: withMessage},
+	"unarchiveChat":        {setup: withMessage},
+	"getGroups":            {setup: withGroup},
+	"createNewGroup":       {body: `{"id":"","name":"Team","members":["+15553330003"],"topic":"plans"}`},
+	"getGroupInfo":         {setup: withGroup},
+	"updateGroupInfo":      {body: `{"name":"Team 2"}`, setup: withGroup},
+	"deleteGroup":          {setup: withGroup},
+	"addGroupMembers":      {body: `[{"id":"+15556660006"}]`, setup: withGroup},
+	"deleteGroupMembers":   {body: `[{"id":"+15553330003"}]`, setup: withGroup},
+	"promoteGroupAdmins":   {body: `[{"id":"+15553330003"}]`, setup: withGroup},
+	"demoteGroupAdmins":    {body: `[{"id":"+15555550005"}]`, setup: withGroup},
+	"getGroupRequests":     {setup: withGroup},
+	"approveGroupRequests": {body: `[{"id":"+15554440004"}]`, setup: withGroup},
+	"rejectGroupRequests":  {body: `[{"id":"+15554440004"}]`, setup: withGroup},
+	"setGroupAnnounce":     {setup: withGroup},
+	"unsetGroupAnnounce":   {setup: withGroup},
+	"lockGroup":            {setup: withGroup},
+	"unlockGroup":          {setup: withGroup},
+	"pinGroup":             {setup: withGroup},
+	"unpinGroup":           {setup: withGroup},
+	"clearGroup":           {setup: withGroup},
+	"getGroupInvite":       {query: "?reset=true", setup: withGroup},
+	"checkContacts":        {body: `[{"id":"+15553330003"}]`},
+	"getContacts":          {setup: withMessage},
+	"uploadMedia":          {body: "hello, world", contentType: "text/plain"},
+	"getNewsletters":       {setup: withNewsletter(true)},
+	"followNewsletter":     {body: `{"id":"{id}"}`, setup: withNewsletter(false)},
+	"getNewsletter":        {setup: withNewsletter(false)},
+	"unfollowNewsletter":   {setup: withNewsletter(true)},
+
+	// chat dialect
+	"listChatContacts":        {setup: withMessage},
+	"getChatContact":          {setup: withMessage},
+	"listChatContactMessages": {setup: withMessage},
 }
 
 var (
@@ -206,7 +349,7 @@ func authMatrix(t *testing.T, db *testdb.DB, rt documentedRoute, s sample, n int
 			cases = append(cases,
 				attempt{"key of another account", with(present(other), rest.HeaderConnectionID, alpha), forbidden, alphaPhone.JID.User},
 				attempt{"key of another account, no header", present(other), 0, alphaPhone.JID.User})
-		case strings.Contains(rt.path, "{id}"):
+		case rt.path == "/v1/accounts/{id}":
 			cases = append(cases, attempt{"key of another account", present(other), forbidden, alphaPhone.JID.User})
 		default:
 			cases = append(cases, attempt{"key of another account", present(other), rt.success, alphaPhone.JID.User})
@@ -217,13 +360,17 @@ func authMatrix(t *testing.T, db *testdb.DB, rt documentedRoute, s sample, n int
 		cases = append(cases, attempt{"valid", present(valid), rt.success, bravoPhone.JID.User})
 	}
 
-	path := strings.ReplaceAll(rt.path, "{id}", alpha) + s.query
+	path, sampleBody := s.request(t, e, rt, alpha)
 	for _, c := range cases {
 		var body any
-		if s.body != "" {
-			body = s.body
+		if sampleBody != "" {
+			body = sampleBody
 		}
-		r := e.checked(e.do(rt.method, path, body, c.headers))
+		headers := c.headers
+		if s.contentType != "" {
+			headers = with(headers, "Content-Type", s.contentType)
+		}
+		r := e.checked(e.do(rt.method, path, body, headers))
 		if c.want == 0 {
 			require.Less(t, r.status, 500, "%s: %s", c.name, r.body)
 		} else {

@@ -12,22 +12,47 @@
 //
 // # Dialects
 //
-//   - sync: document 000 and the WhatsApp Use API (whatsapp-use.openapi.yaml):
-//     GET /v1/me, GET /v1/whatsapp/status, POST /v1/whatsapp/pair,
-//     GET /v1/whatsapp/pair/status, POST /v1/whatsapp/unlink. Bare JSON;
-//     errors are {"error": "..."}.
+//   - sync: document 000 and the WhatsApp Use API (whatsapp-use.openapi.yaml).
+//     Bare JSON; errors are {"error": "..."}. GET /v1/me,
+//     GET /v1/whatsapp/status, POST /v1/whatsapp/pair,
+//     GET /v1/whatsapp/pair/status, POST /v1/whatsapp/unlink;
+//     GET /v1/whatsapp/sync (the change feed, Client.SyncPage: cursor and
+//     limit, limit below 1 is 400, above 1000 is 1000);
+//     GET /v1/whatsapp/conversations, GET /v1/whatsapp/contacts,
+//     GET /v1/whatsapp/conversations/{conversation_id}/messages (newest
+//     first; before_message_id pages on; with the contacts who wrote
+//     them); POST /v1/whatsapp/groups and
+//     POST /v1/whatsapp/groups/{group_jid}/participants (202 with the
+//     command record); the webhook endpoints /v1/webhooks/endpoints (list,
+//     create, update, delete, rotate-secret, test) and
+//     GET /v1/webhooks/deliveries. Beyond the specification:
+//     GET /v1/whatsapp/groups and GET /v1/whatsapp/commands/{command_id}.
 //   - history: document 001 (POST /history/sync, when the Client can request
 //     history). Answers are {status, code, message, data}; errors
 //     {status, code, message, error}.
-//   - chat: document 002 (/api/v1/messages and /api/v1/contacts, when the
-//     Client can send). Bare JSON; errors are
-//     {"error": {"code", "message", "status"}}.
-//   - business: document 003, at the paths of DESIGN section 7.1: POST, GET
-//     and DELETE /v1/accounts, GET /v1/accounts/{id},
+//   - chat: document 002. Bare JSON; errors are
+//     {"error": {"code", "message", "status"}}. GET /api/v1/contacts,
+//     GET /api/v1/contacts/{phone} and GET /api/v1/contacts/{phone}/messages
+//     (the direct chat, newest first), the lists paged by
+//     {"pagination": {"next"}} taken back as ?cursor= (absent on the last
+//     page). POST /api/v1/messages comes with the Client's sending.
+//   - business: document 003, at the paths of DESIGN section 7.1. Every
+//     answer is {data, message, success, timestamp}, errors too (data null,
+//     success false), but for group create, get and update, which answer
+//     {groups, message, success} as the document shows. Accounts:
+//     POST, GET and DELETE /v1/accounts, GET /v1/accounts/{id},
 //     GET /v1/accounts/code?phone=, GET /v1/profile/privacy, POST /v1/refresh,
-//     GET /v1/status, GET /v1/contacts/status-audience. Every answer is
-//     {data, message, success, timestamp}, errors too (data null, success
-//     false).
+//     GET /v1/status. Webhooks: GET and POST /v1/webhooks, DELETE /v1/webhooks
+//     (the one with the body's url), DELETE /v1/webhooks/all. Chats:
+//     POST /v1/chats/{chatId}/archive and /unarchive. Groups: GET and POST
+//     /v1/groups; GET, PUT and DELETE /v1/groups/{groupId}; POST and DELETE
+//     .../members and .../admins (bodies [{"id": phone or JID}]); GET, POST
+//     (approve) and DELETE (reject) .../requests; POST and DELETE
+//     .../announce, .../lock and .../pin; POST .../clear;
+//     GET .../invite?reset=. Contacts: GET /v1/contacts, POST
+//     /v1/contacts/check ([{"id": phone}]), GET /v1/contacts/status-audience.
+//     Media: POST /v1/media. Newsletters: GET and PUT (follow {"id"})
+//     /v1/newsletters, GET and DELETE (unfollow) /v1/newsletters/{id}.
 //
 // Requests outside any route get 404 (or 405 with Allow) in the error shape
 // of the dialect their path belongs to.
@@ -36,10 +61,12 @@
 //
 // Requests carry an API key (wauser.Client.CreateAPIKey) as
 // "Authorization: Bearer <key>", as a bare "Authorization: <key>", or as
-// "X-Api-Key: <key>". A key has scopes: GET routes need whatsapp:read,
-// routes that act on WhatsApp whatsapp:write, unlinking or deleting an
-// account admin (which carries every scope); GET /v1/me needs only a valid
-// key. A key reaches only the accounts it lists (or all, when made with
+// "X-Api-Key: <key>". A key has scopes: GET routes need whatsapp:read
+// (and so does POST /v1/contacts/check, which changes nothing), routes that
+// act on WhatsApp whatsapp:write (and so does GET /v1/groups/{groupId}/invite,
+// which can reset the link), the webhook routes of both dialects
+// webhooks:manage, unlinking or deleting an account admin (which carries
+// every scope); GET /v1/me needs only a valid key. A key reaches only the accounts it lists (or all, when made with
 // AllAccounts): with one account it is used implicitly, with several the
 // X-WhatsApp-Use-Connection-Id header names it; a request for another
 // account is refused (403, 401 in the sync dialect whose specification
@@ -92,8 +119,8 @@
 // Retry-After, in the dialect's error shape. The Client's daily message
 // quota (wauser.ErrRateLimited, with the sends) is to answer 429 the same
 // way, Retry-After taken from the error's RetryAfter method. Bodies are
-// limited to
-// Options.MaxBodyBytes (413), decoded strictly (one JSON value, no unknown
+// limited to Options.MaxBodyBytes (Options.MaxMediaBytes for POST
+// /v1/media) (413), decoded strictly (one JSON value, no unknown
 // fields: 400; not JSON: 415), and at most Options.MaxInFlight requests run
 // at once (beyond: 503 with Retry-After, at once). Each request runs under
 // Options.Timeout.
@@ -102,8 +129,10 @@
 //
 // Sentinel errors of wauser map to statuses with errors.Is:
 // ErrInvalidArgument 400, ErrAccountRequired 400 (name the account in the
-// header), ErrNotFound 404, ErrAccountExists and ErrAlreadyPaired 409,
-// ErrNotLoggedIn 409 (pair first), ErrPairingFailed 502, ErrNotConnected,
+// header), ErrForbidden 403 (WhatsApp refused: not a member, not an
+// admin), ErrNotFound 404, ErrAccountExists, ErrWebhookExists and
+// ErrAlreadyPaired 409, ErrNotLoggedIn 409 (pair first), ErrRateLimited
+// 429 with Retry-After, ErrPairingFailed 502, ErrNotConnected,
 // ErrNotStarted and ErrClosed 503 with Retry-After; a timeout is 503. A
 // client mistake is never a 5xx, and changes nothing. A 5xx never shows
 // its cause: clients read a fixed text, Options.Logger gets the cause.
@@ -113,17 +142,66 @@
 //   - GET /v1/accounts/{id} answers a one-element list, as document 003
 //     shows. GET /v1/accounts, which document 003 shows without
 //     authorization, needs a key and lists only the key's accounts.
+//   - The 202 writes of the sync dialect (unlink, group creation,
+//     participants) run before they are answered: the command record in
+//     the answer says completed, with the result, and stays readable at
+//     GET /v1/whatsapp/commands/{command_id} (stored with the account, kept
+//     wauser.CommandRetention). A write that fails is answered with its
+//     error and leaves no record.
 //   - POST /v1/whatsapp/unlink unlinks the phone (Client.Logout, which
-//     deletes the account's data, webhooks included) and creates the
-//     account again, unpaired, under the same id, ready for
-//     POST /v1/whatsapp/pair. It runs before the 202 answer, whose command
-//     record says completed; commands are not stored yet, so
-//     GET /v1/whatsapp/commands/{id} is not served.
+//     deletes the account's data, webhooks and command records included)
+//     and creates the account again, unpaired, under the same id, ready for
+//     POST /v1/whatsapp/pair.
 //   - GET /v1/whatsapp/pair/status answers 404 when no pairing was started
 //     and the account is not paired.
 //   - connector_ready in GET /v1/whatsapp/status is true while wauser keeps
 //     the account's connection (pairing, connecting, connected,
 //     reconnecting).
+//   - GET /v1/whatsapp/conversations and /contacts, which the specification
+//     does not page, answer up to 500 records and next_cursor (continue
+//     with ?cursor=); limit, and for conversations kind and archived, filter.
+//   - Webhook endpoints are the Client's webhooks, which belong to one
+//     account: an endpoint names exactly one connection in connection_ids
+//     (without it, the connection the request acts on: the key's only
+//     account or X-WhatsApp-Use-Connection-Id), all_accounts is refused,
+//     and description is accepted but not kept. The endpoint routes reach
+//     the endpoints of every account the key can (or of the one the header
+//     names); another account's endpoint is 404. Event types map to
+//     wauser's: whatsapp.message.received, .sent, .reaction_received,
+//     .edited, .deleted and .receipt_updated are message.received, .sent,
+//     .reaction, .edited, .deleted and .status; whatsapp.connection.
+//     status_changed is account.* (qr, paired, connected, disconnected,
+//     logged_out); whatsapp.command.completed and .failed are accepted and
+//     select nothing (commands finish before their answer), and alone they
+//     are refused. An endpoint shows only the types the specification
+//     names: one registered through the Client or the business dialect for
+//     conversation, contact, group or history events lists those as
+//     nothing. rotate-secret keeps the old secret signing next to the new
+//     one for DefaultSecretOverlap (?overlap= in seconds; 0 ends it at
+//     once). test sends a webhook.ping event, not a sample message.
+//     Deliveries show status queued, pending, delivered, failed or dead.
 //   - POST /v1/refresh takes an optional force=true: also re-fetch the app
 //     state (contacts, chat settings).
+//   - Contacts of the business dialect carry document 003's integer id (a
+//     stable number per account, wauser.Contact.Num) next to the fields of
+//     wauser.Contact; GET /v1/contacts lists them all.
+//   - POST /v1/groups takes document 003's whole group info: id, owner,
+//     created and broadcast are set by WhatsApp and ignored; members are
+//     added, admins (who must be among the members) promoted, photo (a
+//     base64 JPEG) set and archived applied once the group exists; muted
+//     is refused (wauser cannot mute). Group ids in paths are JIDs or bare
+//     ids. DELETE /v1/groups/{groupId} removes the others (when admin),
+//     leaves and deletes the chat, WhatsApp having no group deletion.
+//   - POST /v1/media takes the file as multipart/form-data (its first file
+//     part; form fields type and file_name before it), as the raw body with
+//     its Content-Type (application/octet-stream is sniffed), or as JSON
+//     {url, mime_type, type, file_name} to fetch. Options.MaxMediaBytes
+//     bounds the body; the answer is the uploaded wauser.Media.
+//   - The chat dialect's contact id is the person id; {phone} takes a phone
+//     number, and also any form Client.GetContact takes. profileImage is
+//     never set: wauser stores no pictures. Messages show from and to as
+//     phone numbers, type as the content type and text as the body or
+//     caption.
+//   - WhatsApp's own refusals (not a group admin, not a member) are 403 in
+//     every dialect, the sync dialect included, unlike a refused API key.
 package rest

@@ -92,12 +92,20 @@ func classify(err error) *apiError {
 		// The handler's request limit, the account's daily message quota, or
 		// WhatsApp's own rate limit: 429 with the delay the error carries.
 		return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: clean(err), retryAfter: retryAfter(err)}
+	case errors.Is(err, wauser.ErrRateLimited):
+		// WhatsApp's rate-overlimit, or a quota of the Client; the delay
+		// comes from the error when it knows it.
+		return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: clean(err), retryAfter: retryAfter(err)}
+	case errors.Is(err, wauser.ErrForbidden):
+		// WhatsApp refused: not the caller's credentials. 403 in every
+		// dialect (see writeError).
+		return &apiError{status: http.StatusForbidden, code: "whatsapp_forbidden", message: clean(err)}
 	case errors.Is(err, wauser.ErrAccountRequired):
 		return &apiError{status: http.StatusBadRequest, code: "connection_required",
 			message: "this request acts on one account: name it in the " + HeaderConnectionID + " header"}
 	case errors.Is(err, wauser.ErrNotFound):
 		return &apiError{status: http.StatusNotFound, code: "not_found", message: clean(err)}
-	case errors.Is(err, wauser.ErrAccountExists):
+	case errors.Is(err, wauser.ErrAccountExists), errors.Is(err, wauser.ErrWebhookExists):
 		return &apiError{status: http.StatusConflict, code: "already_exists", message: clean(err)}
 	case errors.Is(err, wauser.ErrAlreadyPaired):
 		return &apiError{status: http.StatusConflict, code: "already_paired", message: clean(err)}
@@ -146,7 +154,8 @@ func clean(err error) string {
 func (h *handler) writeError(x *call, d dialect, err error) {
 	e := classify(err)
 	status := e.status
-	if status == http.StatusForbidden {
+	if status == http.StatusForbidden && errors.Is(err, ErrForbidden) {
+		// A refused key or scope; WhatsApp's own refusals stay 403.
 		status = d.forbiddenStatus()
 	}
 	if status >= 500 && !errors.Is(err, errBusy) {
@@ -166,21 +175,31 @@ func (h *handler) writeError(x *call, d dialect, err error) {
 	h.writeJSON(x, status, d.fail(x, status, e))
 }
 
-// writeJSON writes v as the JSON body.
+// writeJSON writes v as the JSON body, with its length.
 func (h *handler) writeJSON(x *call, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := h.buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			h.buffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		h.log.Error("rest: encode response", "method", x.r.Method, "path", x.r.URL.Path, "error", err)
 		status = http.StatusInternalServerError
 		buf.Reset()
-		_ = json.NewEncoder(&buf).Encode(map[string]string{"error": "internal error"})
+		_ = json.NewEncoder(buf).Encode(map[string]string{"error": "internal error"})
 	}
 	hdr := x.w.Header()
 	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Cache-Control", "no-store")
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(buf.Bytes())
 }
+
+// maxPooledBuffer is the largest response buffer kept for reuse.
+const maxPooledBuffer = 1 << 20

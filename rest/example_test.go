@@ -2,11 +2,14 @@ package rest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"time"
+
+	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/rest"
@@ -111,4 +114,85 @@ func ExampleOptions_pairPage() {
 	// open /pair
 	// 401 application/json
 	// 200 text/html; charset=utf-8
+}
+
+// Page through an account's change feed as a sync client does (document
+// 000): pass the cursor of each page to the next request until has_more is
+// false, and keep the last cursor for next time.
+func ExampleNewHandler_sync() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	fake := watest.New()
+	c, err := wauser.New(st, fake.Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	// A paired account ("sales") that received three messages from Ann.
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	if _, err := c.PairQR(ctx); err != nil {
+		panic(err)
+	}
+	conn, err := fake.WaitConn(ctx, "sales")
+	if err != nil {
+		panic(err)
+	}
+	if err := conn.Scan(watest.Phone{JID: types.NewJID("15551234567", types.DefaultUserServer)}); err != nil {
+		panic(err)
+	}
+	if _, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected }); err != nil {
+		panic(err)
+	}
+	ann := types.NewJID("15550000001", types.DefaultUserServer)
+	for i := range 3 {
+		conn.Emit(watest.Text(ann, ann, fmt.Sprint("3EB0", i), time.Unix(1700000000+int64(i), 0), "hello"))
+	}
+	key, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"sales"}})
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(rest.NewHandler(c, rest.Options{}))
+	defer srv.Close()
+
+	var cursor int64
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/v1/whatsapp/sync?limit=2&cursor=%d", srv.URL, cursor), nil)
+		req.Header.Set("Authorization", "Bearer "+key.Key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		var page struct {
+			Conversations []json.RawMessage `json:"conversations"`
+			Contacts      []json.RawMessage `json:"contacts"`
+			Messages      []json.RawMessage `json:"messages"`
+			Cursor        int64             `json:"cursor"`
+			HasMore       bool              `json:"has_more"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%d conversations, %d contacts, %d messages, has_more %v\n",
+			len(page.Conversations), len(page.Contacts), len(page.Messages), page.HasMore)
+		cursor = page.Cursor
+		if !page.HasMore {
+			break
+		}
+	}
+	// Output:
+	// 0 conversations, 1 contacts, 1 messages, has_more true
+	// 1 conversations, 0 contacts, 1 messages, has_more true
+	// 0 conversations, 0 contacts, 1 messages, has_more false
 }

@@ -1,12 +1,14 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wauser/wauser"
@@ -18,6 +20,10 @@ import (
 type Options struct {
 	// MaxBodyBytes limits request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64
+	// MaxMediaBytes limits the body of a media upload (POST /v1/media),
+	// which is a file; larger ones get 413. Default 100 MiB, the Client's
+	// default media limit (wauser.WithMediaLimit), which applies as well.
+	MaxMediaBytes int64
 	// MaxInFlight limits the requests served at once; beyond it requests
 	// get 503 with Retry-After at once instead of queueing. Default 128.
 	MaxInFlight int
@@ -59,6 +65,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultMaxBodyBytes      = 1 << 20
+	DefaultMaxMediaBytes     = 100 << 20
 	DefaultMaxInFlight       = 128
 	DefaultTimeout           = 30 * time.Second
 	DefaultRequestsPerMinute = 60
@@ -86,6 +93,7 @@ type handler struct {
 	// streamLifetime and streamKeepAlive time the pairing page's event
 	// streams (pairStreamLifetime, pairStreamKeepAlive; shorter in tests).
 	streamLifetime, streamKeepAlive time.Duration
+	buffers                         sync.Pool // *bytes.Buffer for encoding answers
 }
 
 // NewHandler returns the REST handler serving c: the sync (document 000 and
@@ -97,6 +105,9 @@ type handler struct {
 func NewHandler(c *wauser.Client, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxMediaBytes <= 0 {
+		opts.MaxMediaBytes = DefaultMaxMediaBytes
 	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = DefaultMaxInFlight
@@ -118,6 +129,7 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 		streamLifetime:  pairStreamLifetime,
 		streamKeepAlive: pairStreamKeepAlive,
 	}
+	h.buffers.New = func() any { return new(bytes.Buffer) }
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -158,7 +170,60 @@ func (h *handler) routeTable() []*route {
 		{method: "GET", path: "/v1/whatsapp/pair/status", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getWhatsAppPairingStatus", summary: "Get WhatsApp pairing status", op: syncPairStatus()},
 		{method: "POST", path: "/v1/whatsapp/unlink", dialect: syncDialect{}, scope: wauser.ScopeAdmin, account: accountFromKey,
-			id: "unlinkWhatsApp", summary: "Unlink WhatsApp", status: http.StatusAccepted, op: syncUnlink(h)},
+			id: "unlinkWhatsApp", summary: "Unlink WhatsApp", status: http.StatusAccepted, op: syncUnlink()},
+		{method: "GET", path: "/v1/whatsapp/sync", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "syncWhatsApp", summary: "Sync changed WhatsApp records",
+			query: []param{
+				{name: "cursor", typ: "integer", description: "The cursor of the previous page; absent or 0 starts from the beginning"},
+				{name: "limit", typ: "integer", description: "Records per page, all three kinds together: at least 1, default 100; above 1000 is 1000"},
+			}, op: syncChanges()},
+		{method: "GET", path: "/v1/whatsapp/conversations", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "listConversations", summary: "List conversations", query: []param{
+				{name: "limit", typ: "integer", description: "Conversations per page: at least 1, default and most 500"},
+				{name: "cursor", description: "next_cursor of the previous page"},
+				{name: "kind", description: "Only this kind: direct, group, newsletter, broadcast or status"},
+				{name: "archived", typ: "boolean", description: "Only archived (true) or not archived (false) conversations"},
+			}, op: syncConversations()},
+		{method: "GET", path: "/v1/whatsapp/contacts", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "listContacts", summary: "List contacts", query: []param{
+				{name: "limit", typ: "integer", description: "Contacts per page: at least 1, default and most 500"},
+				{name: "cursor", description: "next_cursor of the previous page"},
+			}, op: syncContacts()},
+		{method: "GET", path: "/v1/whatsapp/conversations/{conversation_id}/messages", dialect: syncDialect{}, scope: wauser.ScopeRead,
+			account: accountFromKey, id: "listConversationMessages", summary: "List conversation messages", query: []param{
+				{name: "before_message_id", description: "Continue with the messages sent before this one (the last of the previous page)"},
+				{name: "limit", typ: "integer", description: "Messages per page: at least 1, default 50, at most 500"},
+			}, op: syncConversationMessages()},
+		{method: "GET", path: "/v1/whatsapp/groups", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "listWhatsAppGroups", summary: "List the groups the account is a member of (beyond whatsapp-use)",
+			errors: waErrors, op: syncGroups()},
+		{method: "POST", path: "/v1/whatsapp/groups", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "createGroup", summary: "Create a group", status: http.StatusAccepted, errors: waErrors, op: syncCreateGroup()},
+		{method: "POST", path: "/v1/whatsapp/groups/{group_jid}/participants", dialect: syncDialect{}, scope: wauser.ScopeWrite,
+			account: accountFromKey, id: "updateGroupParticipants", summary: "Update group participants", status: http.StatusAccepted,
+			errors: waErrors, op: syncGroupParticipants()},
+		{method: "GET", path: "/v1/whatsapp/commands/{command_id}", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getWhatsAppCommand", summary: "Get the record of a command (beyond whatsapp-use)", op: syncGetCommand()},
+		{method: "GET", path: "/v1/webhooks/endpoints", dialect: syncDialect{}, scope: wauser.ScopeWebhooks, header: true,
+			id: "listWebhookEndpoints", summary: "List webhook endpoints", op: syncListEndpoints()},
+		{method: "POST", path: "/v1/webhooks/endpoints", dialect: syncDialect{}, scope: wauser.ScopeWebhooks, header: true,
+			id: "createWebhookEndpoint", summary: "Create a webhook endpoint", status: http.StatusCreated,
+			errors: []int{http.StatusNotFound, http.StatusConflict}, op: syncCreateEndpoint()},
+		{method: "PATCH", path: "/v1/webhooks/endpoints/{endpoint_id}", dialect: syncDialect{}, scope: wauser.ScopeWebhooks, header: true,
+			id: "updateWebhookEndpoint", summary: "Update a webhook endpoint", errors: []int{http.StatusConflict}, op: syncUpdateEndpoint()},
+		{method: "DELETE", path: "/v1/webhooks/endpoints/{endpoint_id}", dialect: syncDialect{}, scope: wauser.ScopeWebhooks, header: true,
+			id: "deleteWebhookEndpoint", summary: "Delete a webhook endpoint", op: syncDeleteEndpoint()},
+		{method: "POST", path: "/v1/webhooks/endpoints/{endpoint_id}/rotate-secret", dialect: syncDialect{}, scope: wauser.ScopeWebhooks,
+			header: true, id: "rotateWebhookEndpointSecret", summary: "Rotate a webhook endpoint secret",
+			query: []param{{name: "overlap", typ: "integer", description: "Seconds the old secret keeps signing next to the new one; default 86400, 0 retires it at once"}},
+			op:    syncRotateEndpoint()},
+		{method: "POST", path: "/v1/webhooks/endpoints/{endpoint_id}/test", dialect: syncDialect{}, scope: wauser.ScopeWebhooks, header: true,
+			id: "testWebhookEndpoint", summary: "Send a test event (webhook.ping) to the endpoint URL", op: syncTestEndpoint()},
+		{method: "GET", path: "/v1/webhooks/deliveries", dialect: syncDialect{}, scope: wauser.ScopeWebhooks, header: true,
+			id: "listWebhookDeliveries", summary: "List webhook deliveries", query: []param{
+				{name: "limit", typ: "integer", description: "Deliveries to list, newest first: at least 1, default 50, at most 500"},
+				{name: "endpoint_id", description: "Only the deliveries of this endpoint"},
+			}, op: syncListDeliveries()},
 
 		// business dialect: document 003, paths of DESIGN section 7.1.
 		{method: "POST", path: "/v1/accounts", dialect: businessDialect{}, auth: authAdmin,
@@ -185,12 +250,122 @@ func (h *handler) routeTable() []*route {
 		{method: "GET", path: "/v1/contacts/status-audience", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getStatusAudience", summary: "Get the contacts that can see the status", errors: []int{http.StatusConflict},
 			op: businessStatusAudience()},
+		{method: "GET", path: "/v1/webhooks", dialect: businessDialect{}, scope: wauser.ScopeWebhooks, account: accountFromKey,
+			id: "getWebhooks", summary: "Get Webhooks", op: businessListWebhooks()},
+		{method: "POST", path: "/v1/webhooks", dialect: businessDialect{}, scope: wauser.ScopeWebhooks, account: accountFromKey,
+			id: "createWebhook", summary: "Create Webhook (answers it with its signing secret, shown only here)",
+			message: "webhook created", errors: []int{http.StatusConflict}, op: businessCreateWebhook()},
+		{method: "DELETE", path: "/v1/webhooks", dialect: businessDialect{}, scope: wauser.ScopeWebhooks, account: accountFromKey,
+			id: "deleteWebhook", summary: "Delete Webhook (the one with the body's url)", message: "webhook deleted", op: businessDeleteWebhook()},
+		{method: "DELETE", path: "/v1/webhooks/all", dialect: businessDialect{}, scope: wauser.ScopeWebhooks, account: accountFromKey,
+			id: "deleteAllWebhooks", summary: "Delete All Webhooks", message: "webhooks deleted", op: businessDeleteAllWebhooks()},
+		{method: "POST", path: "/v1/chats/{chatId}/archive", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "archiveChat", summary: "Archive chat by id", message: "chat archived", errors: waErrors, op: businessArchiveChat(true)},
+		{method: "POST", path: "/v1/chats/{chatId}/unarchive", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "unarchiveChat", summary: "Unarchive chat by id", message: "chat unarchived", errors: waErrors, op: businessArchiveChat(false)},
+		{method: "GET", path: "/v1/groups", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getGroups", summary: "Get all groups", errors: waErrors, op: businessListGroups()},
+		{method: "POST", path: "/v1/groups", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "createNewGroup", summary: "Create a new group", message: "group created", groupsEnvelope: true,
+			errors: waErrors, op: businessCreateGroup()},
+		{method: "GET", path: "/v1/groups/{groupId}", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getGroupInfo", summary: "Get group info", groupsEnvelope: true, errors: waErrors, op: businessGetGroup()},
+		{method: "PUT", path: "/v1/groups/{groupId}", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "updateGroupInfo", summary: "Update group info", message: "group updated", groupsEnvelope: true,
+			errors: waErrors, op: businessUpdateGroup()},
+		{method: "DELETE", path: "/v1/groups/{groupId}", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "deleteGroup", summary: "Delete a group (remove the others when admin, leave, delete the chat)",
+			message: "group deleted", errors: waErrors, op: businessDeleteGroup()},
+		{method: "POST", path: "/v1/groups/{groupId}/members", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "addGroupMembers", summary: "Add group members", errors: waErrors,
+			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.AddGroupMembers })},
+		{method: "DELETE", path: "/v1/groups/{groupId}/members", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "deleteGroupMembers", summary: "Delete group members", errors: waErrors,
+			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.RemoveGroupMembers })},
+		{method: "POST", path: "/v1/groups/{groupId}/admins", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "promoteGroupAdmins", summary: "Promote group admins", errors: waErrors,
+			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.PromoteGroupAdmins })},
+		{method: "DELETE", path: "/v1/groups/{groupId}/admins", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "demoteGroupAdmins", summary: "Demote group admins", errors: waErrors,
+			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.DemoteGroupAdmins })},
+		{method: "GET", path: "/v1/groups/{groupId}/requests", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getGroupRequests", summary: "Get group members requests", errors: waErrors, op: businessJoinRequests()},
+		{method: "POST", path: "/v1/groups/{groupId}/requests", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "approveGroupRequests", summary: "Approve group members requests", errors: waErrors,
+			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.ApproveGroupJoinRequests })},
+		{method: "DELETE", path: "/v1/groups/{groupId}/requests", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "rejectGroupRequests", summary: "Reject group members requests", errors: waErrors,
+			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.RejectGroupJoinRequests })},
+		{method: "POST", path: "/v1/groups/{groupId}/announce", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "setGroupAnnounce", summary: "Set group as announce group, so only admins can send messages", errors: waErrors,
+			op: businessGroupSetting(func(c *wauser.Client, ctx context.Context, g string) error { return c.SetGroupAnnounce(ctx, g, true) })},
+		{method: "DELETE", path: "/v1/groups/{groupId}/announce", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "unsetGroupAnnounce", summary: "Unset announce, so any member can send messages", errors: waErrors,
+			op: businessGroupSetting(func(c *wauser.Client, ctx context.Context, g string) error { return c.SetGroupAnnounce(ctx, g, false) })},
+		{method: "POST", path: "/v1/groups/{groupId}/lock", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "lockGroup", summary: "Lock group, so only admins can update group info", errors: waErrors,
+			op: businessGroupSetting(func(c *wauser.Client, ctx context.Context, g string) error { return c.SetGroupLocked(ctx, g, true) })},
+		{method: "DELETE", path: "/v1/groups/{groupId}/lock", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "unlockGroup", summary: "Unlock group, so any member can update group info", errors: waErrors,
+			op: businessGroupSetting(func(c *wauser.Client, ctx context.Context, g string) error { return c.SetGroupLocked(ctx, g, false) })},
+		{method: "POST", path: "/v1/groups/{groupId}/pin", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "pinGroup", summary: "Pin group to the top of the chat list", errors: waErrors,
+			op: businessGroupSetting(func(c *wauser.Client, ctx context.Context, g string) error { return c.PinChat(ctx, groupChat(g)) })},
+		{method: "DELETE", path: "/v1/groups/{groupId}/pin", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "unpinGroup", summary: "Unpin group from the top of the chat list", errors: waErrors,
+			op: businessGroupSetting(func(c *wauser.Client, ctx context.Context, g string) error { return c.UnpinChat(ctx, groupChat(g)) })},
+		{method: "POST", path: "/v1/groups/{groupId}/clear", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "clearGroup", summary: "Clear group history", errors: waErrors, op: businessClearGroup()},
+		{method: "GET", path: "/v1/groups/{groupId}/invite", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "getGroupInvite", summary: "Get group invite link",
+			query:  []param{{name: "reset", typ: "boolean", description: "Revoke the current link and make a new one"}},
+			errors: waErrors, op: businessGroupInvite()},
+		{method: "POST", path: "/v1/contacts/check", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "checkContacts", summary: "Check if the contacts are on WhatsApp", errors: waErrors, op: businessCheckContacts()},
+		{method: "GET", path: "/v1/contacts", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getContacts", summary: "Get the contacts", op: businessContacts()},
+		{method: "POST", path: "/v1/media", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey, media: true,
+			id: "uploadMedia", summary: "Upload media (multipart/form-data, the raw file with its Content-Type, or JSON with a url)",
+			message: "media uploaded", query: []param{
+				{name: "type", description: "Send it as: image, video, audio, document or sticker; default by its MIME type"},
+				{name: "file_name", description: "The file name shown for documents"},
+			}, errors: append([]int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}, waErrors...),
+			op: businessUploadMedia()},
+		{method: "GET", path: "/v1/newsletters", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getNewsletters", summary: "Get all newsletters", errors: waErrors, op: businessListNewsletters()},
+		{method: "PUT", path: "/v1/newsletters", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "followNewsletter", summary: "Follow a newsletter", message: "newsletter followed", errors: waErrors,
+			op: businessFollowNewsletter()},
+		{method: "GET", path: "/v1/newsletters/{id}", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getNewsletter", summary: "Get a newsletter", errors: waErrors, op: businessGetNewsletter()},
+		{method: "DELETE", path: "/v1/newsletters/{id}", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "unfollowNewsletter", summary: "Unfollow a newsletter", message: "newsletter unfollowed", errors: waErrors,
+			op: businessUnfollowNewsletter()},
+
+		// chat dialect: document 002.
+		{method: "GET", path: "/api/v1/contacts", dialect: chatDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "listChatContacts", summary: "List Contacts", query: []param{
+				{name: "cursor", description: "pagination.next of the previous page"},
+				{name: "limit", typ: "integer", description: "Contacts per page: at least 1, default 50, at most 500"},
+			}, op: chatListContacts()},
+		{method: "GET", path: "/api/v1/contacts/{phone}", dialect: chatDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getChatContact", summary: "Get Contact Details", op: chatGetContact()},
+		{method: "GET", path: "/api/v1/contacts/{phone}/messages", dialect: chatDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "listChatContactMessages", summary: "Get Messages for a Contact", query: []param{
+				{name: "cursor", description: "pagination.next of the previous page"},
+				{name: "limit", typ: "integer", description: "Messages per page, newest first: at least 1, default 50, at most 500"},
+			}, op: chatContactMessages()},
 	}
 	if h.opts.PairPage {
 		routes = append(routes, h.pairPageRoutes()...)
 	}
 	return routes
 }
+
+// waErrors are the statuses of routes that ask WhatsApp: it refused (403),
+// knows no such thing (404), the account is not paired (409), WhatsApp's
+// rate limit (429).
+var waErrors = []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests}
 
 // authMode says how a route authenticates its caller.
 type authMode int
@@ -229,6 +404,14 @@ type route struct {
 	// stream marks a long-lived answer (server-sent events): it runs for up
 	// to streamLifetime instead of Options.Timeout.
 	stream bool
+	// header: an accountNone route that still honours
+	// X-WhatsApp-Use-Connection-Id (documented as its parameter).
+	header bool
+	// groupsEnvelope: document 003's quirk for group create, get and
+	// update, answered as {groups, message, success}.
+	groupsEnvelope bool
+	// media: the body is a file (Options.MaxMediaBytes applies).
+	media bool
 }
 
 func (rt *route) init() {
@@ -269,6 +452,9 @@ type operation struct {
 	// raw: fn writes the answer itself (a page, an event stream); it
 	// returns an error only before writing anything.
 	raw bool
+	// inDoc describes a request body that is not JSON of type in: its
+	// "content" map of the OpenAPI document.
+	inDoc func(g *docGen) map[string]any
 }
 
 // do is an operation without a request body.
@@ -366,7 +552,11 @@ func (h *handler) serve(rt *route) http.Handler {
 			h.writeError(x, rt.dialect, err)
 			return
 		}
-		x.r.Body = http.MaxBytesReader(w, x.r.Body, h.opts.MaxBodyBytes)
+		limit := h.opts.MaxBodyBytes
+		if rt.media {
+			limit = h.opts.MaxMediaBytes
+		}
+		x.r.Body = http.MaxBytesReader(w, x.r.Body, limit)
 		out, err := rt.op.fn(x)
 		if err != nil {
 			h.writeError(x, rt.dialect, err)
@@ -476,8 +666,8 @@ func dialectOf(path string) dialect {
 		return chatDialect{}
 	case strings.HasPrefix(path, "/history/"):
 		return historyDialect{}
-	case strings.HasPrefix(path, "/v1/whatsapp/"), strings.HasPrefix(path, "/v1/webhooks/"),
-		path == "/v1/me", path == "/v1/usage":
+	case strings.HasPrefix(path, "/v1/whatsapp/"), strings.HasPrefix(path, "/v1/webhooks/endpoints"),
+		strings.HasPrefix(path, "/v1/webhooks/deliveries"), path == "/v1/me", path == "/v1/usage":
 		return syncDialect{}
 	case strings.HasPrefix(path, "/v1/"):
 		return businessDialect{}

@@ -23,7 +23,7 @@ func (historyDialect) fail(_ *call, status int, e *apiError) any {
 	return historyError{Status: false, Code: status, Message: http.StatusText(status), Error: e.message}
 }
 
-func (historyDialect) okSchema(data *schema) *schema {
+func (historyDialect) okSchema(_ *route, data *schema) *schema {
 	return objectSchema(map[string]*schema{
 		"status":  {Type: "boolean", Const: true},
 		"code":    {Type: "integer"},

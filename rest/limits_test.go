@@ -167,12 +167,18 @@ func TestUnknownRoutesInTheirDialect(t *testing.T) {
 		{"PUT", "/v1/accounts", http.StatusMethodNotAllowed, "GET, POST, DELETE", func(t *testing.T, r *response) {
 			require.Contains(t, failure(t, r), "PUT is not allowed")
 		}},
-		{"GET", "/v1/groups", http.StatusNotFound, "", func(t *testing.T, r *response) {
+		{"GET", "/v1/labels", http.StatusNotFound, "", func(t *testing.T, r *response) {
 			require.Contains(t, failure(t, r), "no such route")
 		}},
-		{"GET", "/api/v1/contacts", http.StatusNotFound, "", func(t *testing.T, r *response) {
+		{"PUT", "/v1/webhooks/all", http.StatusMethodNotAllowed, "DELETE", func(t *testing.T, r *response) {
+			require.Contains(t, failure(t, r), "use DELETE")
+		}},
+		{"GET", "/v1/webhooks/endpoints/x/nope", http.StatusNotFound, "", func(t *testing.T, r *response) {
+			require.Equal(t, map[string]any{"error": "no such route: /v1/webhooks/endpoints/x/nope"}, r.json(t))
+		}},
+		{"GET", "/api/v1/chats", http.StatusNotFound, "", func(t *testing.T, r *response) {
 			require.Equal(t, map[string]any{"error": map[string]any{
-				"code": "not_found", "message": "no such route: /api/v1/contacts", "status": float64(404)}}, r.json(t))
+				"code": "not_found", "message": "no such route: /api/v1/chats", "status": float64(404)}}, r.json(t))
 		}},
 		{"POST", "/history/sync", http.StatusNotFound, "", func(t *testing.T, r *response) {
 			require.Equal(t, map[string]any{"status": false, "code": float64(404), "message": "Not Found",

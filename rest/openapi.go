@@ -22,7 +22,7 @@ type dialect interface {
 	ok(x *call, out any) any
 	// fail is the body of an error answer.
 	fail(x *call, status int, e *apiError) any
-	okSchema(data *schema) *schema
+	okSchema(rt *route, data *schema) *schema
 	failSchema(g *docGen) *schema
 	// forbiddenStatus is the status of a refused scope or account.
 	forbiddenStatus() int
@@ -86,6 +86,18 @@ func newDocGen() *docGen {
 			typeOf[wauser.AccountState]():  strs(states),
 			typeOf[wauser.PairingStatus](): strs(pairings),
 			typeOf[wauser.Scope]():         strs(wauser.AllScopes()),
+			typeOf[participantAction]():    strs(participantActions),
+			typeOf[wauser.GroupRole]():     strs([]wauser.GroupRole{wauser.RoleMember, wauser.RoleAdmin, wauser.RoleSuperAdmin}),
+			typeOf[wauser.CommandStatus](): strs([]wauser.CommandStatus{wauser.CommandCompleted, wauser.CommandFailed}),
+			typeOf[wauser.MediaType](): strs([]wauser.MediaType{
+				wauser.MediaImage, wauser.MediaVideo, wauser.MediaAudio, wauser.MediaDocument, wauser.MediaSticker,
+			}),
+			typeOf[wauser.DeliveryState](): strs([]wauser.DeliveryState{
+				wauser.DeliveryQueued, wauser.DeliveryPending, wauser.DeliveryDelivered, wauser.DeliveryFailed, wauser.DeliveryDead,
+			}),
+			typeOf[wauser.ConversationKind](): strs([]wauser.ConversationKind{
+				wauser.KindDirect, wauser.KindGroup, wauser.KindNewsletter, wauser.KindBroadcast, wauser.KindStatus,
+			}),
 		},
 	}
 }
@@ -313,7 +325,7 @@ func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
 		params = append(params, map[string]any{"name": q.name, "in": "query", "required": q.required,
 			"description": q.description, "schema": map[string]any{"type": typ}})
 	}
-	if rt.account == accountFromKey {
+	if rt.account == accountFromKey || rt.header {
 		params = append(params, map[string]any{"$ref": "#/components/parameters/ConnectionIdHeader"})
 	}
 	if len(params) > 0 {
@@ -336,7 +348,10 @@ func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
 		}
 	}
 
-	if rt.op.in != nil {
+	switch {
+	case rt.op.inDoc != nil:
+		op["requestBody"] = map[string]any{"required": !rt.op.inOptional, "content": rt.op.inDoc(g)}
+	case rt.op.in != nil:
 		op["requestBody"] = map[string]any{
 			"required": !rt.op.inOptional,
 			"content":  map[string]any{"application/json": map[string]any{"schema": g.in(rt.op.in)}},
@@ -347,7 +362,7 @@ func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
 	responses[strconv.Itoa(rt.status)] = map[string]any{
 		"description": http.StatusText(rt.status),
 		"headers":     h.responseHeaders(rt.status),
-		"content":     map[string]any{"application/json": map[string]any{"schema": rt.dialect.okSchema(g.ref(rt.op.out))}},
+		"content":     map[string]any{"application/json": map[string]any{"schema": rt.dialect.okSchema(rt, g.ref(rt.op.out))}},
 	}
 	for _, status := range h.errorStatuses(rt) {
 		responses[strconv.Itoa(status)] = map[string]any{
@@ -390,10 +405,14 @@ func (h *handler) errorStatuses(rt *route) []int {
 		set[http.StatusBadRequest] = true
 		set[http.StatusNotFound] = true
 	}
-	if len(rt.query) > 0 {
+	if len(rt.query) > 0 || rt.header {
 		set[http.StatusBadRequest] = true
 	}
-	if rt.op.in != nil {
+	if len(rt.pathParams()) > 0 {
+		set[http.StatusBadRequest] = true
+		set[http.StatusNotFound] = true
+	}
+	if rt.op.in != nil || rt.op.inDoc != nil {
 		set[http.StatusBadRequest] = true
 		set[http.StatusRequestEntityTooLarge] = true
 		set[http.StatusUnsupportedMediaType] = true

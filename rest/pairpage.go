@@ -59,11 +59,11 @@ func (h *handler) pairPageRoutes() []*route {
 // browser ask for the credentials again).
 type pageDialect struct{}
 
-func (pageDialect) name() string                  { return "page" }
-func (pageDialect) forbiddenStatus() int          { return http.StatusForbidden }
-func (pageDialect) ok(_ *call, out any) any       { return out }
-func (pageDialect) okSchema(data *schema) *schema { return data }
-func (pageDialect) failSchema(g *docGen) *schema  { return g.ref(typeOf[syncError]()) }
+func (pageDialect) name() string                            { return "page" }
+func (pageDialect) forbiddenStatus() int                    { return http.StatusForbidden }
+func (pageDialect) ok(_ *call, out any) any                 { return out }
+func (pageDialect) okSchema(_ *route, data *schema) *schema { return data }
+func (pageDialect) failSchema(g *docGen) *schema            { return g.ref(typeOf[syncError]()) }
 
 func (pageDialect) fail(_ *call, _ int, e *apiError) any {
 	return syncError{Error: e.message}

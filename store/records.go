@@ -181,8 +181,10 @@ func ReplaceParticipants(ctx context.Context, db bun.IDB, account, conversationI
 // that starts now. (Writers hold the counter lock until they commit.)
 func (s *Store) ChangeBound(ctx context.Context, account string) (int64, error) {
 	var v int64
-	err := s.db.NewSelect().Model((*Counter)(nil)).Column("value").
-		Where("account_id = ? AND name = ?", account, CounterSeq).Scan(ctx, &v)
+	st, err := s.prepared(ctx, "SELECT value FROM wauser_counters WHERE account_id = ? AND name = ?")
+	if err == nil {
+		err = st.QueryRowContext(ctx, account, CounterSeq).Scan(&v)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: change bound of %q: %w", account, notFound(err))
 	}
@@ -196,32 +198,79 @@ type ChangesPage struct {
 	Messages      []*Message
 }
 
-// ChangesAfter returns, per record kind, up to limit rows of the account
-// with after < seq <= upto, ordered by seq; conversations come with their
-// participants.
+// ChangesAfter returns up to limit rows of the account with
+// after < seq <= upto, the three kinds counted together: the ones with the
+// lowest seqs, ordered by seq within each kind; conversations come with
+// their participants. It first finds those seqs in the (account_id, seq)
+// indexes alone, then reads only the rows of the kinds that have some, so
+// a page costs the same whatever the store's size and mix of kinds.
 func (s *Store) ChangesAfter(ctx context.Context, account string, after, upto int64, limit int) (*ChangesPage, error) {
 	p := &ChangesPage{Conversations: []*Conversation{}, Contacts: []*Contact{}, Messages: []*Message{}}
-	lim := int64(limit)
-	err := s.db.NewSelect().Model(&p.Conversations).
-		Where("account_id = ? AND seq > ? AND seq <= ?", account, after, upto).
-		Order("seq").Limit(lim).Scan(ctx)
-	if err == nil {
-		err = loadParticipants(ctx, s.db, account, p.Conversations)
+	var top [3]int64 // per kind: the highest seq of the page, 0 when none
+	st, err := s.prepared(ctx, `SELECT k, seq FROM (
+		SELECT * FROM (SELECT 0 AS k, seq FROM wauser_conversations WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?) AS c
+		UNION ALL SELECT * FROM (SELECT 1 AS k, seq FROM wauser_contacts WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?) AS p
+		UNION ALL SELECT * FROM (SELECT 2 AS k, seq FROM wauser_messages WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?) AS m
+	) AS u ORDER BY seq LIMIT ?`)
+	if err != nil {
+		return nil, fmt.Errorf("store: changes: %w", err)
 	}
-	if err == nil {
-		err = s.db.NewSelect().Model(&p.Contacts).
-			Where("account_id = ? AND seq > ? AND seq <= ?", account, after, upto).
-			Order("seq").Limit(lim).Scan(ctx)
+	rows, err := st.QueryContext(ctx, account, after, upto, limit, account, after, upto, limit, account, after, upto, limit, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: changes: %w", err)
 	}
-	if err == nil {
-		err = s.db.NewSelect().Model(&p.Messages).
-			Where("account_id = ? AND seq > ? AND seq <= ?", account, after, upto).
-			Order("seq").Limit(lim).Scan(ctx)
+	for rows.Next() {
+		var (
+			k   int
+			seq int64
+		)
+		if err := rows.Scan(&k, &seq); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("store: changes: %w", err)
+		}
+		if k >= 0 && k < len(top) {
+			top[k] = max(top[k], seq)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("store: changes: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: changes: %w", err)
+	}
+	if top[0] > 0 {
+		err = s.scanRange(ctx, &p.Conversations, "wauser_conversations", s.columns((*Conversation)(nil)), account, after, top[0])
+		if err == nil {
+			err = loadParticipants(ctx, s.db, account, p.Conversations)
+		}
+	}
+	if err == nil && top[1] > 0 {
+		err = s.scanRange(ctx, &p.Contacts, "wauser_contacts", s.columns((*Contact)(nil)), account, after, top[1])
+	}
+	if err == nil && top[2] > 0 {
+		// Not read: what the feed never shows.
+		cols := s.columns((*Message)(nil), "media_keys", "reaction_times", "created_at", "updated_at")
+		err = s.scanRange(ctx, &p.Messages, "wauser_messages", cols, account, after, top[2])
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: changes: %w", err)
 	}
 	return p, nil
+}
+
+// scanRange scans the rows of table with after < seq <= upto, ordered by
+// seq, into dest (a pointer to a slice of models), through a prepared
+// statement.
+func (s *Store) scanRange(ctx context.Context, dest any, table, cols, account string, after, upto int64) error {
+	st, err := s.prepared(ctx, "SELECT "+cols+" FROM "+table+" WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq")
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, account, after, upto)
+	if err != nil {
+		return err
+	}
+	return s.db.ScanRows(ctx, rows, dest)
 }
 
 // HasChangesAfter reports whether any record of the account has seq > after.

@@ -53,6 +53,8 @@ type Store struct {
 	// writers of this process queue here in order instead of polling the
 	// file lock, where a busy writer could starve past busy_timeout.
 	writeMu sync.Mutex
+
+	stmts sync.Map // query -> *sql.Stmt (see prepared)
 }
 
 // Option configures a Store.
@@ -92,7 +94,10 @@ func (s *Store) Postgres() bool { return s.db.Dialect().Name() == dialect.PG }
 func (s *Store) Container() *sqlstore.Container { return s.container }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeStatements()
+	return s.db.Close()
+}
 
 func (s *Store) whatsmeowDialect() string {
 	if s.Postgres() {

@@ -143,3 +143,74 @@ func TestCountersAndEvents(t *testing.T) {
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 }
+
+// TestChangesAfterCountsKindsTogether: a page holds the limit lowest seqs
+// whatever their kinds, read with prepared statements that survive reuse.
+func TestChangesAfterCountsKindsTogether(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+		// seqs: conversation 1, contact 2, messages 3..6, contact 7, conversation 8.
+		err := st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			conv := func(id string, seq int64) *store.Conversation {
+				return &store.Conversation{AccountID: "a", ConversationID: id, ChatJID: id + "@s.whatsapp.net", Kind: "direct", Seq: seq, CreatedAt: now, UpdatedAt: now}
+			}
+			contact := func(id string, seq int64) *store.Contact {
+				return &store.Contact{AccountID: "a", PersonID: id, Num: seq, Tags: []string{}, Seq: seq, CreatedAt: now, UpdatedAt: now}
+			}
+			if err := store.UpsertConversations(ctx, tx, []*store.Conversation{conv("conv_1", 1), conv("conv_8", 8)}); err != nil {
+				return err
+			}
+			if err := store.UpsertContacts(ctx, tx, []*store.Contact{contact("person_2", 2), contact("person_7", 7)}); err != nil {
+				return err
+			}
+			var msgs []*store.Message
+			for seq := int64(3); seq <= 6; seq++ {
+				msgs = append(msgs, &store.Message{AccountID: "a", MessageID: "msg_" + string(rune('0'+seq)), ConversationID: "conv_1",
+					Body: "hi", Mentions: []string{}, Reactions: map[string]string{"x@s.whatsapp.net": "👍"}, ReactionTimes: map[string]int64{},
+					SentAt: now, Seq: seq, CreatedAt: now, UpdatedAt: now})
+			}
+			return store.UpsertMessages(ctx, tx, msgs)
+		})
+		require.NoError(t, err)
+
+		seqs := func(p *store.ChangesPage) (out []int64) {
+			for _, c := range p.Conversations {
+				out = append(out, c.Seq)
+			}
+			for _, c := range p.Contacts {
+				out = append(out, c.Seq)
+			}
+			for _, m := range p.Messages {
+				out = append(out, m.Seq)
+			}
+			return out
+		}
+		for range 2 { // the second time through the prepared statements
+			p, err := st.ChangesAfter(ctx, "a", 0, 100, 3)
+			require.NoError(t, err)
+			require.ElementsMatch(t, []int64{1, 2, 3}, seqs(p))
+			require.Equal(t, "conv_1@s.whatsapp.net", p.Conversations[0].ChatJID)
+			require.Equal(t, map[string]string{"x@s.whatsapp.net": "👍"}, p.Messages[0].Reactions)
+			require.Empty(t, p.Messages[0].ReactionTimes, "not read for the feed")
+
+			p, err = st.ChangesAfter(ctx, "a", 3, 100, 4)
+			require.NoError(t, err)
+			require.ElementsMatch(t, []int64{4, 5, 6, 7}, seqs(p))
+			require.Empty(t, p.Conversations)
+
+			p, err = st.ChangesAfter(ctx, "a", 3, 7, 100)
+			require.NoError(t, err)
+			require.ElementsMatch(t, []int64{4, 5, 6, 7}, seqs(p), "nothing above upto")
+		}
+		bound, err := st.ChangeBound(ctx, "a")
+		require.NoError(t, err)
+		require.Equal(t, int64(0), bound, "the counter was not moved by these raw writes")
+		_, err = st.ChangeBound(ctx, "nope")
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+}

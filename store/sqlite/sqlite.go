@@ -51,6 +51,10 @@ func escapePath(p string) string {
 	return r.Replace(p)
 }
 
+// maxIdleConns is how many connections to a SQLite file stay open for
+// reuse.
+const maxIdleConns = 16
+
 // Open opens (creating if needed) the SQLite database at path, or an
 // in-memory database for ":memory:", and migrates it.
 func Open(ctx context.Context, path string, opts ...store.Option) (*store.Store, error) {
@@ -61,6 +65,11 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*store.Store,
 	if path == ":memory:" {
 		// Each connection to :memory: is its own database.
 		sqldb.SetMaxOpenConns(1)
+	} else {
+		// Readers run in parallel (WAL). Keep their connections: opening
+		// one (pragmas, schema, prepared statements) costs far more than a
+		// query, and database/sql keeps only 2 idle by default.
+		sqldb.SetMaxIdleConns(maxIdleConns)
 	}
 	st := store.New(bun.NewDB(sqldb, sqlitedialect.New()), opts...)
 	if err := st.Migrate(ctx); err != nil {

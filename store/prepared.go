@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// prepared returns the statement of a fixed query, written with ?
+// placeholders, prepared once per Store (and per connection by
+// database/sql). bun formats its arguments into the SQL text, so its
+// queries are parsed on every call; the hot reads of the change feed use
+// these instead.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	text := query
+	if s.Postgres() {
+		text = numberPlaceholders(query)
+	}
+	st, err := s.db.DB.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// numberPlaceholders turns ? placeholders into PostgreSQL's $1, $2... The
+// queries given to prepared have no ? in literals.
+func numberPlaceholders(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// closeStatements closes the prepared statements.
+func (s *Store) closeStatements() {
+	s.stmts.Range(func(k, v any) bool {
+		_ = v.(*sql.Stmt).Close()
+		s.stmts.Delete(k)
+		return true
+	})
+}
+
+// columns lists the columns of model's table, but for those left out.
+func (s *Store) columns(model any, leaveOut ...string) string {
+	var cols []string
+	for _, f := range s.db.Table(reflect.TypeOf(model).Elem()).Fields {
+		if !slices.Contains(leaveOut, f.Name) {
+			cols = append(cols, f.Name)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
