@@ -49,7 +49,9 @@ type core struct {
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
-	apiKeys  apiKeyCache     // recently authenticated API keys (apikeys.go)
+	apiKeys   apiKeyCache // recently authenticated API keys (apikeys.go)
+	syncCache *pageCache  // encoded change-feed pages (SyncPageJSON)
+
 	engine   *deliver.Engine // outbox consumer: webhook deliveries and handlers
 	handlers handlers
 }
@@ -61,9 +63,12 @@ type config struct {
 	factory    wa.Factory
 	backoffMin time.Duration
 	backoffMax time.Duration
-	mediaLimit int64 // bytes; UploadMedia refuses larger files
-	dailyLimit int   // messages per account and UTC day; 0 = no limit
-	privateURL bool  // media may be fetched from non-public addresses
+
+	syncCacheBytes int64
+	syncCacheSet   bool
+	mediaLimit     int64 // bytes; UploadMedia refuses larger files
+	dailyLimit     int   // messages per account and UTC day; 0 = no limit
+	privateURL     bool  // media may be fetched from non-public addresses
 
 	allowPrivateTargets bool
 	delivery            WebhookDeliveryOptions
@@ -256,6 +261,11 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		sessions: make(map[AccountID]*session),
 		changed:  make(chan struct{}),
 	}
+	budget := int64(DefaultSyncCacheBytes)
+	if cfg.syncCacheSet {
+		budget = cfg.syncCacheBytes
+	}
+	co.syncCache = newPageCache(budget)
 	co.ingest = ingest.New(st, ingest.Options{
 		Now:    cfg.clock.Now,
 		Logger: cfg.logger,

@@ -2,6 +2,7 @@ package wauser_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -180,5 +181,36 @@ func TestStoreFailureAcksNothingAndWritesNothing(t *testing.T) {
 		s := feed(t, bot)
 		require.Equal(t, "boom", s.msgs["BAD"].Body)
 		require.Contains(t, s.contacts, bob.String())
+	})
+}
+
+// TestSyncPageJSONCache: the encoded page is reused while nothing changes,
+// and a change (which moves the committed seq) is seen at once.
+func TestSyncPageJSONCache(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		_, bot, conn := paired(t, db)
+		ctx := ctxTimeout(t)
+		require.True(t, conn.Emit(watest.Text(alice, alice, "J1", at(1), "one")))
+		a, err := bot.SyncPageJSON(ctx, 0, 10)
+		require.NoError(t, err)
+		b, err := bot.SyncPageJSON(ctx, 0, 10)
+		require.NoError(t, err)
+		require.Same(t, &a[0], &b[0], "the same page is served from memory")
+		direct, err := bot.SyncPage(ctx, 0, 10)
+		require.NoError(t, err)
+		want, err := json.Marshal(direct)
+		require.NoError(t, err)
+		require.JSONEq(t, string(want), string(a))
+
+		require.True(t, conn.Emit(watest.Edit(alice, alice, "J2", at(2), watest.Key(alice, "J1", false, types.EmptyJID), "one, edited")))
+		c, err := bot.SyncPageJSON(ctx, 0, 10)
+		require.NoError(t, err)
+		require.Contains(t, string(c), "one, edited", "a change is visible at once")
+		require.NotContains(t, string(c), `"body":"one"`)
+
+		_, err = bot.SyncPageJSON(ctx, 0, -1)
+		require.ErrorIs(t, err, wauser.ErrInvalidArgument)
 	})
 }

@@ -2,6 +2,7 @@ package wauser
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"sort"
@@ -62,11 +63,48 @@ type Change struct {
 // latest state. Records merged away (a phone-number chat that turned out
 // to be a LID chat) appear once more with merged_into set.
 func (c *Client) SyncPage(ctx context.Context, cursor Cursor, limit int) (*SyncPage, error) {
+	id, limit, bound, err := c.syncArgs(ctx, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	return c.core.syncPage(ctx, id, cursor, limit, bound)
+}
+
+// SyncPageJSON returns SyncPage's result encoded as document 000's JSON.
+// Pages are remembered (see WithSyncCache): a page is fully determined by
+// the account, cursor, limit and the account's committed seq, so a page
+// asked again before any change is served from memory. The returned bytes
+// are shared: do not modify them.
+func (c *Client) SyncPageJSON(ctx context.Context, cursor Cursor, limit int) ([]byte, error) {
+	id, limit, bound, err := c.syncArgs(ctx, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	key := syncKey{account: id, cursor: cursor, limit: limit, bound: bound}
+	if b, ok := c.core.syncCache.get(key); ok {
+		return b, nil
+	}
+	page, err := c.core.syncPage(ctx, id, cursor, limit, bound)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(page)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: sync: encode: %w", err)
+	}
+	c.core.syncCache.put(key, b)
+	return b, nil
+}
+
+// syncArgs validates SyncPage's arguments and reads the account's change
+// bound: every record with a seq at or below it is committed, so reading up
+// to it means no later page can reveal a lower seq.
+func (c *Client) syncArgs(ctx context.Context, cursor Cursor, limit int) (AccountID, int, int64, error) {
 	switch {
 	case cursor < 0:
-		return nil, invalidArg("cursor", "must not be negative, got %d", cursor)
+		return "", 0, 0, invalidArg("cursor", "must not be negative, got %d", cursor)
 	case limit < 0:
-		return nil, invalidArg("limit", "must be at least 1, got %d", limit)
+		return "", 0, 0, invalidArg("limit", "must be at least 1, got %d", limit)
 	case limit == 0:
 		limit = DefaultSyncLimit
 	case limit > MaxSyncLimit:
@@ -74,15 +112,17 @@ func (c *Client) SyncPage(ctx context.Context, cursor Cursor, limit int) (*SyncP
 	}
 	id, err := c.accountID(ctx)
 	if err != nil {
-		return nil, err
+		return "", 0, 0, err
 	}
-	st := c.core.st
-	// Everything at or below the bound is committed; reading up to it only
-	// means no later page can reveal a lower seq.
-	bound, err := st.ChangeBound(ctx, string(id))
+	bound, err := c.core.st.ChangeBound(ctx, string(id))
 	if err != nil {
-		return nil, fmt.Errorf("wauser: sync: %w", c.core.notFoundAccount(err, id))
+		return "", 0, 0, fmt.Errorf("wauser: sync: %w", c.core.notFoundAccount(err, id))
 	}
+	return id, limit, bound, nil
+}
+
+func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit int, bound int64) (*SyncPage, error) {
+	st := co.st
 	rows, err := st.ChangesAfter(ctx, string(id), int64(cursor), bound, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("wauser: sync: %w", err)
@@ -114,11 +154,17 @@ func (c *Client) SyncPage(ctx context.Context, cursor Cursor, limit int) (*SyncP
 		page.Cursor = Cursor(it.seq)
 	}
 	if !page.HasMore {
-		more, err := st.HasChangesAfter(ctx, string(id), int64(page.Cursor))
-		if err != nil {
-			return nil, fmt.Errorf("wauser: sync: %w", err)
+		// Only what is committed up to the bound counts: a page is then a
+		// function of (account, cursor, limit, bound), which SyncPageJSON's
+		// cache relies on. Changes committed since show on the next call.
+		page.HasMore = bound > int64(page.Cursor) && (len(items) > 0 || int64(cursor) < bound)
+		if page.HasMore {
+			more, err := st.HasChangesBetween(ctx, string(id), int64(page.Cursor), bound)
+			if err != nil {
+				return nil, fmt.Errorf("wauser: sync: %w", err)
+			}
+			page.HasMore = more
 		}
-		page.HasMore = more
 	}
 	return page, nil
 }

@@ -177,6 +177,12 @@ func (h *handler) writeError(x *call, d dialect, err error) {
 
 // writeJSON writes v as the JSON body, with its length.
 func (h *handler) writeJSON(x *call, status int, v any) {
+	if raw, ok := v.(json.RawMessage); ok {
+		// Already encoded (the feed's page cache, shared: not modified):
+		// written as it is, with the newline every other answer ends with.
+		h.writeBody(x, status, raw, newline)
+		return
+	}
 	buf := h.buffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledBuffer {
@@ -192,13 +198,23 @@ func (h *handler) writeJSON(x *call, status int, v any) {
 		buf.Reset()
 		_ = json.NewEncoder(buf).Encode(map[string]string{"error": "internal error"})
 	}
+	h.writeBody(x, status, buf.Bytes(), nil)
+}
+
+var newline = []byte("\n")
+
+// writeBody writes a JSON answer: body, then tail.
+func (h *handler) writeBody(x *call, status int, body, tail []byte) {
 	hdr := x.w.Header()
 	hdr.Set("Content-Type", "application/json")
-	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	hdr.Set("Content-Length", strconv.Itoa(len(body)+len(tail)))
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Cache-Control", "no-store")
 	x.w.WriteHeader(status)
-	_, _ = x.w.Write(buf.Bytes())
+	_, _ = x.w.Write(body)
+	if len(tail) > 0 {
+		_, _ = x.w.Write(tail)
+	}
 }
 
 // maxPooledBuffer is the largest response buffer kept for reuse.

@@ -164,9 +164,12 @@ func syncGetCommand() operation {
 	})
 }
 
-// syncChanges is document 000's GET /v1/whatsapp/sync.
+// syncChanges is document 000's GET /v1/whatsapp/sync. The page comes
+// already encoded from the Client's page cache (SyncPageJSON); the route is
+// documented as a SyncPage.
 func syncChanges() operation {
-	return do(func(x *call) (*wauser.SyncPage, error) {
+	op := do(func(x *call) (*wauser.SyncPage, error) { return nil, nil })
+	op.fn = func(x *call) (any, error) {
 		q := x.r.URL.Query()
 		cursor, err := queryInt(q, "cursor", 0, 0)
 		if err != nil {
@@ -176,8 +179,13 @@ func syncChanges() operation {
 		if err != nil {
 			return nil, err
 		}
-		return x.c.SyncPage(x.ctx, wauser.Cursor(cursor), int(min(limit, wauser.MaxSyncLimit)))
-	})
+		b, err := x.c.SyncPageJSON(x.ctx, wauser.Cursor(cursor), int(min(limit, wauser.MaxSyncLimit)))
+		if err != nil {
+			return nil, err
+		}
+		return json.RawMessage(b), nil
+	}
+	return op
 }
 
 // queryInt reads an optional integer query parameter of at least least;

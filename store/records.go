@@ -273,10 +273,11 @@ func (s *Store) scanRange(ctx context.Context, dest any, table, cols, account st
 	return s.db.ScanRows(ctx, rows, dest)
 }
 
-// HasChangesAfter reports whether any record of the account has seq > after.
-func (s *Store) HasChangesAfter(ctx context.Context, account string, after int64) (bool, error) {
+// HasChangesBetween reports whether any record of the account has after <
+// seq <= upto.
+func (s *Store) HasChangesBetween(ctx context.Context, account string, after, upto int64) (bool, error) {
 	for _, model := range []any{(*Conversation)(nil), (*Contact)(nil), (*Message)(nil)} {
-		ok, err := s.db.NewSelect().Model(model).Where("account_id = ? AND seq > ?", account, after).Exists(ctx)
+		ok, err := s.db.NewSelect().Model(model).Where("account_id = ? AND seq > ? AND seq <= ?", account, after, upto).Exists(ctx)
 		if err != nil {
 			return false, fmt.Errorf("store: changes: %w", err)
 		}
