@@ -133,6 +133,12 @@ func UpsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
 	return upsert(ctx, db, rows, "account_id, message_id", "messages")
 }
 
+// InsertMessages inserts messages known to be new: a plain insert, which
+// the database does a little faster than an upsert.
+func InsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
+	return upsert(ctx, db, rows, "", "messages")
+}
+
 func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string) error {
 	if len(rows) == 0 {
 		return nil

@@ -73,6 +73,9 @@ func (w *upsertWriter) statement(n int) string {
 // onConflict writes the clause that turns an insert into an upsert: every
 // column but the key and created_at takes the new value.
 func (w *upsertWriter) onConflict(b *strings.Builder) {
+	if w.key == "" {
+		return // a plain insert of rows known to be new
+	}
 	b.WriteString("ON CONFLICT (")
 	b.WriteString(w.key)
 	b.WriteString(") DO UPDATE SET ")

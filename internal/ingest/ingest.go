@@ -233,7 +233,8 @@ func (t *Tx) flush() error {
 		partsFor []*store.Conversation // changed participants: replaced
 		newParts []*store.Participant  // participants of new conversations: inserted at once
 		conRows  []*store.Contact
-		msgRows  []*store.Message
+		msgRows  []*store.Message // changed rows
+		newMsgs  []*store.Message // new rows
 		newCons  []*store.Contact
 	)
 	changed := map[string]bool{}
@@ -286,7 +287,11 @@ func (t *Tx) flush() error {
 		if r.isNew {
 			r.cur.CreatedAt = t.now
 		}
-		msgRows = append(msgRows, r.cur)
+		if r.isNew {
+			newMsgs = append(newMsgs, r.cur)
+		} else {
+			msgRows = append(msgRows, r.cur)
+		}
 		changed["message\x00"+id] = true
 	}
 	if len(newCons) > 0 {
@@ -312,10 +317,13 @@ func (t *Tx) flush() error {
 	if err := store.UpsertContacts(t.ctx, t.db, conRows); err != nil {
 		return err
 	}
+	if err := store.InsertMessages(t.ctx, t.db, newMsgs); err != nil {
+		return err
+	}
 	if err := store.UpsertMessages(t.ctx, t.db, msgRows); err != nil {
 		return err
 	}
-	if len(convRows)+len(conRows)+len(msgRows) > 0 {
+	if len(convRows)+len(conRows)+len(msgRows)+len(newMsgs) > 0 {
 		if err := store.SetCounter(t.ctx, t.db, t.acc.ID, store.CounterSeq, t.seq); err != nil {
 			return err
 		}
