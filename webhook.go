@@ -654,6 +654,10 @@ func (co *core) newEngine() *deliver.Engine {
 		Horizon:        o.Horizon,
 		PollInterval:   o.PollInterval,
 		AttemptTimeout: o.AttemptTimeout,
+		Lease:          o.ClaimTimeout,
+		Retention:      co.cfg.retention,
 		Handle:         co.handleEvents,
+		// An account's handlers run where it is connected.
+		Skip: func(account string) bool { return co.leasedElsewhere(AccountID(account)) },
 	})
 }

@@ -21,9 +21,9 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// benchSetup starts a Client on a fresh SQLite database with one account
-// and one webhook to a loopback receiver that calls got for every delivery.
-func benchSetup(b *testing.B, got func(id string)) (*wauser.Client, string) {
+// benchSetup starts a Client on db with one account and one webhook to a
+// loopback receiver that calls got for every delivery.
+func benchSetup(b *testing.B, db *testdb.DB, got func(id string)) (*wauser.Client, string) {
 	b.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -34,7 +34,6 @@ func benchSetup(b *testing.B, got func(id string)) (*wauser.Client, string) {
 		got(env.ID)
 	}))
 	b.Cleanup(srv.Close)
-	db := testdb.SQLite(b)
 	c, err := wauser.New(db.Open(b), wauser.WithPrivateWebhookTargets(),
 		wauser.WithWebhookDelivery(wauser.WebhookDeliveryOptions{Workers: 32}))
 	require.NoError(b, err)
@@ -61,16 +60,27 @@ func writeEvents(b *testing.B, c *wauser.Client, evs []*store.Event) {
 }
 
 // BenchmarkWebhookDelivery measures signed deliveries to a loopback
-// receiver on SQLite: "throughput" writes b.N events (batches of 500, over
-// 256 conversations) and waits until all are delivered; "latency" commits
-// 1,000 events/s, one per transaction, for 3 s and reports the percentiles
-// of commit -> arrival at the receiver.
+// receiver on SQLite and PostgreSQL: "throughput" writes b.N events
+// (batches of 500, over 256 conversations) and waits until all are
+// delivered; "latency" commits 1,000 events/s, one per transaction, for 3 s
+// and reports the percentiles of commit -> arrival at the receiver.
 func BenchmarkWebhookDelivery(b *testing.B) {
+	benchDBs(b, benchWebhookDelivery)
+}
+
+func freshDB(b *testing.B, db *testdb.DB) *testdb.DB {
+	if db.Dialect == "sqlite" {
+		return testdb.SQLite(b)
+	}
+	return testdb.Postgres(b)
+}
+
+func benchWebhookDelivery(b *testing.B, db *testdb.DB) {
 	b.Run("throughput", func(b *testing.B) {
 		var n atomic.Int64
 		done := make(chan struct{})
 		target := int64(b.N)
-		c, _ := benchSetup(b, func(string) {
+		c, _ := benchSetup(b, freshDB(b, db), func(string) {
 			if n.Add(1) == target {
 				close(done)
 			}
@@ -101,7 +111,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		committed := make(map[string]time.Time, total)
 		arrived := make(map[string]time.Time, total)
 		all := make(chan struct{})
-		c, _ := benchSetup(b, func(id string) {
+		c, _ := benchSetup(b, freshDB(b, db), func(id string) {
 			now := time.Now()
 			mu.Lock()
 			defer mu.Unlock()
