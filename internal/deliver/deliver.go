@@ -354,8 +354,6 @@ func (e *Engine) pump(ctx context.Context) {
 		}
 		due, stopDue, dueAt = nil, nil, time.Time{}
 	}
-	var dbgRounds, dbgResults, dbgClaimed int
-	defer func() { println("DBG rounds", dbgRounds, "results", dbgResults, "claimed", dbgClaimed) }()
 	defer func() {
 		disarm()
 		close(jobs)
@@ -372,10 +370,7 @@ func (e *Engine) pump(ctx context.Context) {
 		if len(results) > 0 || (look && free > 0) {
 			// After results, claim too: the next delivery of each finished
 			// queue is due now.
-			dbgRounds++
-			dbgResults += len(results)
 			ds, err := e.cfg.Store.ClaimDeliveries(ctx, results, e.cfg.Now().UTC(), e.cfg.Lease, free)
-			dbgClaimed += len(ds)
 			if err != nil {
 				if ctx.Err() != nil {
 					return // the results are recorded on the way out
