@@ -300,6 +300,11 @@ func (l *Leases) Close(ctx context.Context) error {
 	ctx, cancel := l.opContext(ctx)
 	defer cancel()
 	_, err := l.conn.ExecContext(ctx, "DELETE FROM wauser_leases WHERE holder = ?", l.cfg.Holder)
+	if err == nil {
+		// Closing the connection frees the locks too, but only once the
+		// server process has ended; this frees them before Close returns.
+		_, err = l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock_all()")
+	}
 	l.discard()
 	if err != nil {
 		return fmt.Errorf("store: release leases: %w", err)
