@@ -23,9 +23,11 @@ type child struct {
 	eof    chan struct{} // stdout closed: the process is gone or closing
 	stderr *lockedBuffer
 
-	mu    sync.Mutex
-	lines []string
-	news  chan struct{} // closed and replaced on every line
+	started time.Time
+
+	mu     sync.Mutex
+	lines  []string
+	news   chan struct{} // closed and replaced on every line
 	diedAt time.Time
 	exit   error
 	waited bool
@@ -66,6 +68,7 @@ func startChild(t *testing.T, name, mode, dsn string, env map[string]string, onL
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
+	c.started = time.Now()
 	go func() {
 		defer close(c.eof)
 		sc := bufio.NewScanner(out)
@@ -169,6 +172,9 @@ func (c *child) isWaited() bool {
 	defer c.mu.Unlock()
 	return c.waited
 }
+
+// startedAt returns when the child was started.
+func (c *child) startedAt() time.Time { return c.started }
 
 // reported returns every line the child reported so far.
 func (c *child) reported() []string {
