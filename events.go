@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/ids"
 	"github.com/wauser/wauser/store"
 )
 
@@ -83,7 +84,7 @@ func newEvent(account AccountID, typ EventType, conversationID, chatJID string, 
 	}
 	return &store.Event{
 		AccountID:      string(account),
-		ID:             randomID("evt_"),
+		ID:             ids.Sortable("evt_", at), // sorted: a burst of events appends to the id index
 		Type:           string(typ),
 		ConversationID: conversationID,
 		ChatJID:        chatJID,

@@ -47,39 +47,14 @@ func (s *Store) EventBacklog(ctx context.Context, consumer string) ([]Backlog, e
 	return out, nil
 }
 
-// LockConsumer checks, at the start of tx, that consumer's cursor over
-// account's events is still at from, and on PostgreSQL locks it until tx
-// ends. It returns ErrConflict when the cursor moved, or when another
-// process has it locked (that one is consuming the same events right now:
-// skip them rather than wait and do the work twice).
-func LockConsumer(ctx context.Context, tx bun.IDB, account, consumer string, from int64) error {
-	if from == 0 {
-		_, err := tx.NewInsert().Model(&EventConsumer{AccountID: account, Name: consumer}).
-			On("CONFLICT (account_id, name) DO NOTHING").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store: consumer %s: %w", consumer, err)
-		}
-	}
-	ec := new(EventConsumer)
-	q := tx.NewSelect().Model(ec).Where("account_id = ? AND name = ?", account, consumer)
-	if isPostgres(tx) {
-		q = q.For("UPDATE SKIP LOCKED")
-	}
-	if err := q.Scan(ctx); err != nil {
-		if errors.Is(notFound(err), ErrNotFound) {
-			return fmt.Errorf("store: consumer %s of account %q is busy: %w", consumer, account, ErrConflict)
-		}
-		return fmt.Errorf("store: consumer %s: %w", consumer, err)
-	}
-	if ec.Seq != from {
-		return fmt.Errorf("store: consumer %s of account %q: %w", consumer, account, ErrConflict)
-	}
-	return nil
-}
-
 // AdvanceConsumer moves consumer's cursor over account's events from from to
 // to inside tx. It returns ErrConflict when the cursor is no longer at from
 // (another process consumed the events first).
+//
+// Called first in tx, it also claims the events: the cursor row stays
+// locked until tx ends, so a process consuming the same events at the same
+// time waits, then finds the cursor moved (ErrConflict) before doing the
+// work twice.
 func AdvanceConsumer(ctx context.Context, tx bun.IDB, account, consumer string, from, to int64) error {
 	if from == 0 {
 		_, err := tx.NewInsert().Model(&EventConsumer{AccountID: account, Name: consumer}).
@@ -181,17 +156,17 @@ func forEachChunk[T any](xs []T, size int, fn func([]T) error) error {
 
 func isPostgres(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
 
-// promote makes the oldest queued delivery of each of keys pending, due at
-// now, like promote, and at once claims the promoted deliveries until
+// promoteAndClaim makes the oldest queued delivery of each of keys
+// pending, like promote, and at once claims the promoted deliveries until
 // claimUntil, returning them: the pump sends the next delivery of a queue
 // without another write to claim it.
-func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, now, claimUntil time.Time) ([]*WebhookDelivery, error) {
+func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, claimUntil time.Time) ([]*WebhookDelivery, error) {
 	var out []*WebhookDelivery
 	err := forEachChunk(keys, 400, func(part []queueKey) error {
 		var ds []*WebhookDelivery
 		err := tx.NewRaw(`UPDATE wauser_webhook_deliveries SET state = ?, next_attempt_at = ?, claimed_until = ?
-			WHERE state = ? AND id IN (`+promoteHeads+`) RETURNING *`,
-			DeliveryPending, now.UTC(), claimUntil.UTC(), DeliveryQueued, DeliveryQueued, keyValues(part), DeliveryPending).Scan(ctx, &ds)
+			WHERE state = ? AND id IN (`+promoteHeads+`) RETURNING `+claimedColumns,
+			DeliveryPending, claimUntil.UTC(), claimUntil.UTC(), DeliveryQueued, DeliveryQueued, keyValues(part), DeliveryPending).Scan(ctx, &ds)
 		out = append(out, ds...)
 		return err
 	})
@@ -200,6 +175,9 @@ func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, now, clai
 	}
 	return out, nil
 }
+
+// claimedColumns are what a worker needs of a claimed delivery.
+const claimedColumns = "id, webhook_id, account_id, event_id, event_type, ordering_key, event_seq, payload, state, attempts, next_attempt_at, claimed_until, created_at"
 
 // promoteHeads selects the head of each queue given as VALUES that has no
 // pending delivery; its arguments are the queued state, the VALUES rows and
@@ -256,16 +234,19 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 			return nil
 		}
 		now := now.UTC()
+		// A claim moves next_attempt_at to its end too, so the due index
+		// holds only what is claimable (and what a dead worker left, once
+		// its claim ran out).
 		due := tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
 			Where("state = ? AND next_attempt_at <= ?", DeliveryPending, now).
-			Where("(claimed_until IS NULL OR claimed_until < ?)", now).
 			Order("next_attempt_at", "id").Limit(int64(limit))
 		if isPostgres(tx) {
 			due = due.For("UPDATE SKIP LOCKED")
 		}
 		var claimed []*WebhookDelivery
 		err = tx.NewUpdate().Model(&claimed).Set("claimed_until = ?", claimUntil.UTC()).
-			Where("id IN (?)", due).Returning("*").Scan(ctx)
+			Set("next_attempt_at = ?", claimUntil.UTC()).
+			Where("id IN (?)", due).Returning(claimedColumns).Scan(ctx)
 		if err != nil {
 			return fmt.Errorf("claim: %w", err)
 		}
@@ -284,8 +265,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 	return ds, nil
 }
 
-// NextDeliveryDue returns when the next unleased pending delivery falls due;
-// ok is false when there is none.
+// NextDeliveryDue returns when the next unclaimed pending delivery falls
+// due; ok is false when there is none. (Claims that run out are found by
+// the workers' poll.)
 func (s *Store) NextDeliveryDue(ctx context.Context) (due time.Time, ok bool, err error) {
 	d := new(WebhookDelivery)
 	err = s.db.NewSelect().Model(d).Column("next_attempt_at").
@@ -308,8 +290,8 @@ type DeliveryResult struct {
 	Error    string
 	At       time.Time // when the attempt ended
 	Next     time.Time // the next attempt, when State is DeliveryPending
-	// Released means no attempt was made (the worker stopped first): only
-	// the lease is dropped.
+	// Released means no attempt was made (the worker stopped first): the
+	// claim is dropped and the delivery is due again at At.
 	Released bool
 }
 
@@ -340,9 +322,11 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 		ended    []queueKey
 		seen     = map[queueKey]bool{}
 	)
+	var releasedAt time.Time
 	for _, r := range results {
 		if r.Released {
 			released = append(released, r.Delivery.ID)
+			releasedAt = maxTime(releasedAt, r.At)
 			continue
 		}
 		attempts = append(attempts, r)
@@ -363,6 +347,7 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 	}
 	if len(released) > 0 {
 		if _, err := tx.NewUpdate().Model((*WebhookDelivery)(nil)).Set("claimed_until = NULL").
+			Set("next_attempt_at = ?", releasedAt.UTC()).
 			Where("id IN (?)", bun.In(released)).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("record: release: %w", err)
 		}
@@ -381,7 +366,7 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 			fmt.Fprintf(&b, "(?, ?, ?, ?, ?%s, ?%s)", ts, ts)
 			next := r.Next
 			if r.State != DeliveryPending {
-				next = r.At
+				next = r.At // no next attempt: keep the last
 			}
 			args = append(args, r.Delivery.ID, r.State, r.Status, r.Error, r.At.UTC(), next.UTC())
 		}
@@ -391,7 +376,7 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 				last_status = v.column3,
 				last_error = v.column4,
 				last_attempt_at = v.column5,
-				next_attempt_at = CASE WHEN v.column2 = '` + DeliveryPending + `' THEN v.column6 ELSE d.next_attempt_at END,
+				next_attempt_at = v.column6,
 				delivered_at = CASE WHEN v.column2 = '` + DeliveryDelivered + `' THEN v.column5 ELSE d.delivered_at END,
 				claimed_until = NULL
 			FROM (VALUES ` + b.String() + `) AS v
@@ -410,7 +395,7 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 		at = maxTime(at, r.At)
 	}
 	if !claimUntil.IsZero() && limit >= len(ended) {
-		return promoteAndClaim(ctx, tx, ended, at, claimUntil)
+		return promoteAndClaim(ctx, tx, ended, claimUntil)
 	}
 	return nil, promote(ctx, tx, ended, at)
 }

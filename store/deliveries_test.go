@@ -128,21 +128,27 @@ func TestClaimDeliveriesKeepsQueueOrder(t *testing.T) {
 		due, ok, err := st.NextDeliveryDue(ctx)
 		require.NoError(t, err)
 		require.True(t, ok)
-		require.Equal(t, retryAt, due.UTC())
+		require.Equal(t, retryAt, due.UTC(), "the retry; claimed deliveries do not count")
 
-		require.NoError(t, st.RecordDeliveries(ctx, []store.DeliveryResult{{Delivery: next[0], Released: true}}))
+		require.NoError(t, st.RecordDeliveries(ctx, []store.DeliveryResult{{Delivery: next[0], Released: true, At: at}}))
 		released, err := st.GetDelivery(ctx, "acc", next[0].ID)
 		require.NoError(t, err)
 		require.Equal(t, 0, released.Attempts, "a release is no attempt")
 		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100)
 		require.NoError(t, err)
 		require.Equal(t, []string{"dlv_conv_b_0006"}, ids(got))
+		_, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{{Delivery: got[0], State: store.DeliveryDelivered, Status: 200, At: at}}, at, lease, 100)
+		require.NoError(t, err)
 
 		// An expired claim is claimable again.
+		queueDeliveries(t, st, "conv_b", 8, 1)
+		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_b_0008"}, ids(got))
 		later := at.Add(2 * lease)
 		got, err = st.ClaimDeliveries(ctx, nil, later, lease, 100)
 		require.NoError(t, err)
-		require.Equal(t, []string{"dlv_conv_b_0006"}, ids(got))
+		require.Equal(t, []string{"dlv_conv_b_0008"}, ids(got))
 	})
 }
 

@@ -206,8 +206,9 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 	}
 	var queued int
 	err = e.cfg.Store.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// Another process may be fanning out the same events: skip them.
-		if err := store.LockConsumer(ctx, tx, b.AccountID, store.ConsumerWebhooks, b.Cursor); err != nil {
+		// First, so that a process fanning out the same events at the same
+		// time waits here and then gives up (ErrConflict).
+		if err := store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerWebhooks, b.Cursor, to); err != nil {
 			return err
 		}
 		hooks, err := store.EnabledWebhooks(ctx, tx, b.AccountID)
@@ -227,7 +228,7 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 			}
 		}
 		queued = len(ds)
-		return store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerWebhooks, b.Cursor, to)
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -251,7 +252,7 @@ func Fanout(hooks []*store.Webhook, evs []*store.Event, acct Account, now time.T
 				payload = string(Envelope(ev))
 			}
 			ds = append(ds, &store.WebhookDelivery{
-				ID:            NewDeliveryID(),
+				ID:            NewDeliveryID(now),
 				WebhookID:     h.ID,
 				AccountID:     ev.AccountID,
 				EventID:       ev.ID,
@@ -347,6 +348,7 @@ func (e *Engine) pump(ctx context.Context) {
 		dueAt     time.Time
 		lastFixed time.Time
 		look      = true // deliveries may be due: claim
+		checkDue  = true // the next due time may have changed: re-arm the timer
 	)
 	disarm := func() {
 		if stopDue != nil {
@@ -382,11 +384,13 @@ func (e *Engine) pump(ctx context.Context) {
 			} else {
 				for _, r := range results {
 					delete(inflight, r.Delivery.ID)
+					checkDue = checkDue || r.Released || r.State == store.DeliveryPending
 				}
 				results = results[:0]
 				e.dispatch(ctx, ds, inflight, jobs)
 				look = len(ds) == free && free > 0 // a full claim: maybe more are due
-				if !look {
+				if !look && checkDue {
+					checkDue = false
 					// Arm the timer for the next delivery that falls due.
 					if next, ok, err := e.cfg.Store.NextDeliveryDue(ctx); err == nil {
 						switch {
@@ -410,9 +414,9 @@ func (e *Engine) pump(ctx context.Context) {
 			results = append(results, r)
 		case <-due:
 			due, stopDue, dueAt = nil, nil, time.Time{}
-			look = true
+			look, checkDue = true, true
 		case <-poll.C:
-			look = true
+			look, checkDue = true, true
 			if now := time.Now(); now.Sub(lastFixed) >= 30*time.Second {
 				lastFixed = now
 				if err := e.cfg.Store.RepairQueues(ctx, e.cfg.Now().UTC()); err != nil && ctx.Err() == nil {
@@ -424,8 +428,29 @@ func (e *Engine) pump(ctx context.Context) {
 		for len(e.results) > 0 {
 			results = append(results, <-e.results)
 		}
+		// Under load (many deliveries still in flight) wait a moment for
+		// more results: fewer, larger transactions write fewer pages.
+		if n := len(results); n > 0 && n < capacity/4 && len(inflight)-n >= capacity/4 {
+			linger := time.NewTimer(lingerTime)
+		collect:
+			for len(results) < capacity/4 {
+				select {
+				case r := <-e.results:
+					results = append(results, r)
+				case <-linger.C:
+					break collect
+				case <-ctx.Done():
+					break collect
+				}
+			}
+			linger.Stop()
+		}
 	}
 }
+
+// lingerTime is how long a busy pump waits for more results before a
+// round (see pump).
+const lingerTime = 2 * time.Millisecond
 
 // dispatch hands claimed deliveries to the workers, with their webhooks.
 func (e *Engine) dispatch(ctx context.Context, ds []*store.WebhookDelivery, inflight map[string]bool, jobs chan<- job) {
@@ -464,14 +489,14 @@ func (e *Engine) attempt(ctx context.Context, d *store.WebhookDelivery, hook *st
 	if e.cfg.Now().Add(e.cfg.AttemptTimeout).After(d.ClaimedUntil) {
 		// The claim could run out during the attempt (it waited behind
 		// others): another worker might then send it too. Let it go.
-		return store.DeliveryResult{Delivery: d, Released: true}
+		return store.DeliveryResult{Delivery: d, Released: true, At: e.cfg.Now().UTC()}
 	}
 	status, retryAfter, err := e.send(ctx, hook, d.EventID, []byte(d.Payload))
 	now := e.cfg.Now().UTC()
 	r := store.DeliveryResult{Delivery: d, Status: status, At: now}
 	switch {
 	case err != nil && ctx.Err() != nil:
-		r.Released = true // Close interrupted the attempt: not counted
+		r.Released = true // Close interrupted the attempt: not counted, due again now
 		return r
 	case err == nil && status >= 200 && status < 300:
 		r.State = store.DeliveryDelivered
@@ -555,7 +580,7 @@ func (e *Engine) send(ctx context.Context, hook *store.Webhook, id string, body 
 func (e *Engine) Ping(ctx context.Context, hook *store.Webhook, id, typ string, payload []byte) (*store.WebhookDelivery, error) {
 	now := e.cfg.Now().UTC()
 	d := &store.WebhookDelivery{
-		ID:            NewDeliveryID(),
+		ID:            NewDeliveryID(now),
 		WebhookID:     hook.ID,
 		AccountID:     hook.AccountID,
 		EventID:       id,
