@@ -150,3 +150,50 @@ func TestLeaseAndRetentionOptionsValidate(t *testing.T) {
 		wauser.WithWebhookDelivery(wauser.WebhookDeliveryOptions{ClaimTimeout: 11 * time.Second}))
 	require.NoError(t, err)
 }
+
+// Finished deliveries and events every consumer passed are deleted once
+// older than the retention, when the Client starts and hourly after. (Which
+// rows the cutoff takes is tested in store: TestPruneOutbox.)
+func TestRetentionPrunesTheOutbox(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := ctxTimeout(t)
+		rc := newReceiver(t)
+		c := webhookClient(t, db, watest.NewClock(epoch))
+		_, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "a"})
+		require.NoError(t, err)
+		hook, err := c.CreateWebhook(ctx, wauser.WebhookRequest{URL: rc.URL})
+		require.NoError(t, err)
+		insertEvents(t, c, messageEvent("a", "message.received", "15550001111@s.whatsapp.net", "text", 1, nil),
+			messageEvent("a", "message.received", "15550001111@s.whatsapp.net", "text", 2, nil))
+		rc.waitUntil(t, func(r []received) bool { return len(r) == 2 })
+		delivered := func(c *wauser.Client) int {
+			ds, err := c.ListWebhookDeliveries(ctx, hook.ID, wauser.ListWebhookDeliveriesOptions{State: wauser.DeliveryDelivered})
+			require.NoError(t, err)
+			return len(ds)
+		}
+		require.Eventually(t, func() bool { return delivered(c) == 2 }, 10*time.Second, 5*time.Millisecond)
+		require.NoError(t, c.Close())
+
+		// Eight days later: the log and the consumed events are gone, and
+		// the next event is numbered on from the last.
+		later := webhookClient(t, db, watest.NewClock(epoch.Add(8*24*time.Hour)))
+		require.Eventually(t, func() bool { return delivered(later) == 0 }, 10*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return len(eventTypesOf(t, later, "a")) == 0 }, 10*time.Second, 5*time.Millisecond)
+		evs := insertEvents(t, later, messageEvent("a", "message.received", "15550001111@s.whatsapp.net", "text", 3, nil))
+		require.Equal(t, int64(3), evs[0].Seq)
+		rc.waitUntil(t, func(r []received) bool { return len(r) == 3 })
+	})
+}
+
+func eventTypesOf(t *testing.T, c *wauser.Client, account string) []string {
+	t.Helper()
+	evs, err := c.Store().ListEvents(ctxTimeout(t), account, 0, 1000)
+	require.NoError(t, err)
+	out := []string{}
+	for _, e := range evs {
+		out = append(out, e.Type)
+	}
+	return out
+}
