@@ -204,6 +204,18 @@ type handlers struct {
 	list []*handler
 }
 
+// wants reports whether a handler is registered for account's events.
+func (hs *handlers) wants(account AccountID) bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	for _, h := range hs.list {
+		if h.account == "" || h.account == account {
+			return true
+		}
+	}
+	return false
+}
+
 type handler struct {
 	id      int
 	account AccountID   // "" for every account

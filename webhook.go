@@ -658,6 +658,7 @@ func (co *core) newEngine() *deliver.Engine {
 		Retention:      co.cfg.retention,
 		Handle:         co.handleEvents,
 		// An account's handlers run where it is connected.
-		Skip: func(account string) bool { return co.leasedElsewhere(AccountID(account)) },
+		Skip:  func(account string) bool { return co.leasedElsewhere(AccountID(account)) },
+		Wants: func(account string) bool { return co.handlers.wants(AccountID(account)) },
 	})
 }

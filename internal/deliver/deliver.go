@@ -56,6 +56,10 @@ type Config struct {
 	// Skip, when set, says which accounts' events the in-process handlers
 	// leave to another process (those connected elsewhere).
 	Skip func(account string) bool
+	// Wants, when set, says whether any in-process handler may want the
+	// account's events; when not, the handlers cursor moves to the end
+	// without reading them.
+	Wants func(account string) bool
 
 	// Handle runs the in-process handlers over events of one account, in
 	// order, and returns how many it finished (it stops early when ctx is
@@ -291,6 +295,13 @@ func Envelope(ev *store.Event) []byte {
 // handle runs the in-process handlers over one batch, then moves the cursor
 // past the events they finished.
 func (e *Engine) handle(ctx context.Context, b store.Backlog) (bool, error) {
+	if e.cfg.Wants != nil && !e.cfg.Wants(b.AccountID) {
+		// Nobody listens: pass the events without reading them.
+		err := e.cfg.Store.RunInTx(context.WithoutCancel(ctx), func(ctx context.Context, tx bun.Tx) error {
+			return store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerHandlers, b.Cursor, b.Last)
+		})
+		return false, err
+	}
 	evs, to, err := e.events(ctx, b)
 	if err != nil {
 		return false, err
