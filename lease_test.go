@@ -2,6 +2,7 @@ package wauser_test
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -196,4 +197,34 @@ func eventTypesOf(t *testing.T, c *wauser.Client, account string) []string {
 		out = append(out, e.Type)
 	}
 	return out
+}
+
+// A process whose lease connection breaks (PostgreSQL restarted, a proxy
+// dropped it) has lost every lease: it disconnects its accounts at once,
+// then takes back those no other process took.
+func TestLostLeaseConnectionDisconnects(t *testing.T) {
+	t.Parallel()
+	db := testdb.Postgres(t)
+	a := newHarness(t, db, fastLeases)
+	botA, conn := pair(t, a, "acc")
+	ctx := ctxTimeout(t)
+	connects := len(slices.DeleteFunc(conn.Calls(), func(c string) bool { return c != "ConnectContext" }))
+
+	var killed bool
+	require.NoError(t, a.c.Store().DB().QueryRowContext(ctx,
+		`SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND granted
+		 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&killed))
+	require.True(t, killed)
+
+	// The next renewal fails: the session is dropped (Disconnect)...
+	require.NoError(t, conn.WaitCalls(ctx, "Disconnect", 1))
+	require.False(t, conn.Connected())
+	// ...and the account, whose lease nobody else took, is connected again
+	// by a new session (dropSession removed the old one before it
+	// disconnected, so this status is the new session's).
+	waitConnectedHere(t, botA)
+	again := a.fake.Conn("acc")
+	require.NotSame(t, conn, again, "a new connection")
+	require.True(t, again.Connected())
+	require.Equal(t, 1, connects, "the first session connected once")
 }
