@@ -168,7 +168,7 @@ func WithPrivateWebhookTargets() Option {
 // WebhookDeliveryOptions tune the webhook workers. Zero fields keep their
 // defaults.
 type WebhookDeliveryOptions struct {
-	Workers        int           // concurrent deliveries; default 16
+	Workers        int           // concurrent deliveries (up to 8 per worker are claimed ahead); default 16
 	MinBackoff     time.Duration // delay before the first retry; default 5 s
 	MaxBackoff     time.Duration // cap of the doubling retry delay; default 1 h
 	Horizon        time.Duration // undelivered this long after the event: dead; default 24 h
