@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -321,6 +322,13 @@ type Status struct {
 	LastConnectedAt time.Time    `json:"last_connected_at,omitzero"`
 	LastError       string       `json:"last_error,omitempty"`
 	Pairing         *Pairing     `json:"pairing,omitempty"` // the latest pairing of this process, if any
+	// HeldElsewhere is true when another process sharing the PostgreSQL
+	// store holds the account's lease and runs its connection (see
+	// WithLeases). State, LastError and LastConnectedAt are then what that
+	// process last stored, and Connected says whether it is connected
+	// there. It is not a state of the account: the account stays in its
+	// state machine, driven by the process that holds it.
+	HeldElsewhere bool `json:"held_elsewhere,omitempty"`
 }
 
 // Status returns the account's connection status.
@@ -333,10 +341,10 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.core.status(row), nil
+	return c.core.status(ctx, row), nil
 }
 
-func (co *core) status(row *store.Account) *Status {
+func (co *core) status(ctx context.Context, row *store.Account) *Status {
 	a := co.accountFromRow(row)
 	st := &Status{
 		Account:         a.ID,
@@ -351,6 +359,16 @@ func (co *core) status(row *store.Account) *Status {
 		st.Connected = a.State == StateConnected && s.conn.Client.IsLoggedIn()
 		if st.Pairing != nil && st.Pairing.Status == PairingPaired {
 			st.Paired = a.State != StateLoggedOut
+		}
+	} else if co.leases.Distributed() {
+		lease, err := co.st.Lease(ctx, string(a.ID))
+		if err != nil {
+			co.cfg.logger.Warn("wauser: read lease", slog.String("account", string(a.ID)), slog.Any("error", err))
+		}
+		// A holder that has not renewed within the grace period is gone.
+		if lease.Holder != "" && lease.Holder != co.leases.Holder() && lease.Age < co.cfg.leases.grace() {
+			st.HeldElsewhere = true
+			st.Connected = a.State == StateConnected
 		}
 	}
 	return st
@@ -370,7 +388,7 @@ func (c *Client) WaitStatus(ctx context.Context, cond func(*Status) bool) (*Stat
 		if err != nil {
 			return nil, err
 		}
-		st := c.core.status(row)
+		st := c.core.status(ctx, row)
 		if cond(st) {
 			return st, nil
 		}
@@ -410,6 +428,7 @@ func (c *Client) Logout(ctx context.Context) error {
 	}
 	c.core.apiKeys.clear()
 	c.core.ingest.Forget(string(id))
+	c.core.releaseLease(ctx, id)
 	c.core.notify()
 	return nil
 }

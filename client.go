@@ -1,6 +1,7 @@
 package wauser
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,9 @@ type core struct {
 
 	engine   *deliver.Engine // outbox consumer: webhook deliveries and handlers
 	handlers handlers
+
+	leases *store.Leases // the accounts this process may connect (lease.go)
+	lease  leaseState
 }
 
 type config struct {
@@ -72,6 +76,8 @@ type config struct {
 
 	allowPrivateTargets bool
 	delivery            WebhookDeliveryOptions
+	leases              LeaseOptions
+	retention           time.Duration
 }
 
 // Option configures a Client. Options validate their input; New returns the
@@ -190,12 +196,17 @@ func WithPrivateWebhookTargets() Option {
 // WebhookDeliveryOptions tune the webhook workers. Zero fields keep their
 // defaults.
 type WebhookDeliveryOptions struct {
-	Workers        int           // concurrent deliveries; default 16
+	Workers        int           // concurrent deliveries (up to 8 per worker are claimed ahead); default 16
 	MinBackoff     time.Duration // delay before the first retry; default 5 s
 	MaxBackoff     time.Duration // cap of the doubling retry delay; default 1 h
 	Horizon        time.Duration // undelivered this long after the event: dead; default 24 h
 	PollInterval   time.Duration // how often to look for events written by other processes; default 1 s
 	AttemptTimeout time.Duration // one HTTP attempt; default 10 s
+	// ClaimTimeout is how long a worker's claim on a delivery lasts. A
+	// delivery whose worker died with its process (or could not record the
+	// result) is sent again, by any process, once the claim ran out.
+	// Default AttemptTimeout + 50 s.
+	ClaimTimeout time.Duration
 }
 
 // WithWebhookDelivery tunes the webhook workers: pool size, retry backoff
@@ -205,14 +216,37 @@ type WebhookDeliveryOptions struct {
 func WithWebhookDelivery(o WebhookDeliveryOptions) Option {
 	return func(c *config) error {
 		switch {
-		case o.Workers < 0, o.MinBackoff < 0, o.MaxBackoff < 0, o.Horizon < 0, o.PollInterval < 0, o.AttemptTimeout < 0:
+		case o.Workers < 0, o.MinBackoff < 0, o.MaxBackoff < 0, o.Horizon < 0, o.PollInterval < 0, o.AttemptTimeout < 0, o.ClaimTimeout < 0:
 			return invalidArg("webhook delivery options", "negative value in %+v", o)
 		case o.MinBackoff > 0 && o.MaxBackoff > 0 && o.MaxBackoff < o.MinBackoff:
 			return invalidArg("webhook delivery options", "MaxBackoff %s < MinBackoff %s", o.MaxBackoff, o.MinBackoff)
 		case o.Workers > 1024:
 			return invalidArg("webhook delivery options", "%d workers; at most 1024", o.Workers)
+		case o.ClaimTimeout > 0 && o.ClaimTimeout <= cmp.Or(o.AttemptTimeout, 10*time.Second):
+			return invalidArg("webhook delivery options", "ClaimTimeout %s must exceed the attempt timeout", o.ClaimTimeout)
 		}
 		c.delivery = o
+		return nil
+	}
+}
+
+// DefaultRetention is how long the event outbox and the webhook delivery
+// log keep their rows by default: 7 days.
+const DefaultRetention = 7 * 24 * time.Hour
+
+// WithRetention sets how long finished webhook deliveries (delivered,
+// failed, dead: the delivery log, and what ReplayWebhookDeliveries can send
+// again) and events that every consumer has passed are kept, counted from
+// their creation on the Client's clock. Older rows are deleted when Start
+// runs and every hour after. The default is DefaultRetention; d must be at
+// least an hour. Records (conversations, contacts, messages and the change
+// feed) are never pruned.
+func WithRetention(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Hour {
+			return invalidArg("retention", "%s: at least 1h", d)
+		}
+		c.retention = d
 		return nil
 	}
 }
@@ -245,6 +279,7 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		backoffMax: 2 * time.Minute,
 		mediaLimit: 100 << 20,
 		dailyLimit: DefaultDailyMessageLimit,
+		retention:  DefaultRetention,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -266,6 +301,8 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		budget = cfg.syncCacheBytes
 	}
 	co.syncCache = newPageCache(budget)
+	co.cfg.leases.setDefaults()
+	co.newLeases()
 	co.ingest = ingest.New(st, ingest.Options{
 		Now:    cfg.clock.Now,
 		Logger: cfg.logger,
@@ -338,6 +375,10 @@ func (c *Client) Start(ctx context.Context) error {
 	co.ctx, co.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	co.started = true
 	co.wg.Go(func() { co.engine.Run(co.ctx) })
+	if co.leases.Distributed() {
+		co.wg.Go(func() { co.renewLeases(co.ctx) })
+		co.wg.Go(func() { co.takeLeases(co.ctx) })
+	}
 	co.mu.Unlock()
 
 	accounts, err := co.st.ListAccounts(ctx)
@@ -349,10 +390,14 @@ func (c *Client) Start(ctx context.Context) error {
 			continue
 		}
 		if _, err := co.connect(ctx, AccountID(a.ID)); err != nil {
-			if errors.Is(err, ErrClosed) {
+			switch {
+			case errors.Is(err, ErrClosed):
 				return err
+			case errors.Is(err, ErrLeasedElsewhere):
+				co.cfg.logger.Debug("wauser: start account: connected by another process", slog.String("account", a.ID))
+			default:
+				co.cfg.logger.Warn("wauser: start account", slog.String("account", a.ID), slog.Any("error", err))
 			}
-			co.cfg.logger.Warn("wauser: start account", slog.String("account", a.ID), slog.Any("error", err))
 		}
 	}
 	return nil
@@ -360,9 +405,10 @@ func (c *Client) Start(ctx context.Context) error {
 
 // Close disconnects every account, stops the webhook workers (attempts in
 // flight are cancelled and sent again by the next Client), waits for the
-// Client's goroutines to end, and closes the store when the Client was made
-// by Open. A second Close
-// returns an error matching ErrClosed and net.ErrClosed.
+// Client's goroutines to end, lets the accounts' leases go (another process
+// sharing the PostgreSQL store takes them over), and closes the store when
+// the Client was made by Open. A second Close returns an error matching
+// ErrClosed and net.ErrClosed.
 func (c *Client) Close() error {
 	co := c.core
 	co.mu.Lock()
@@ -386,6 +432,11 @@ func (c *Client) Close() error {
 		s.shutdown()
 	}
 	co.wg.Wait()
+	// After every session disconnected: only then may another process
+	// connect the accounts.
+	if err := co.leases.Close(context.Background()); err != nil {
+		co.cfg.logger.Warn("wauser: release leases", slog.Any("error", err))
+	}
 	if co.ownsStore {
 		return co.st.Close()
 	}

@@ -234,6 +234,24 @@
 // through), unless the Client is built with [WithPrivateWebhookTargets].
 // Redirects are not followed.
 //
+// # Several processes
+//
+// Several processes can share one PostgreSQL store (on SQLite, run one).
+// Each paired account is connected by exactly one of them: the holder of
+// the account's lease, a PostgreSQL advisory lock on a connection the
+// holder keeps for it. [Client.Start] connects the accounts whose lease is
+// free, and keeps looking: when a holder closes, another process takes its
+// accounts over at its next look; when a holder dies or loses its database
+// connection, after a grace period in which a holder that is still alive
+// notices and disconnects ([WithLeases] has the timings). Operations that
+// need WhatsApp return [ErrLeasedElsewhere] in the processes that do not
+// hold the account, and [Status].HeldElsewhere says so; reads of the store
+// (the change feed, List and Get methods, Status) work in every process.
+// Webhook deliveries are claimed with FOR UPDATE SKIP LOCKED by the workers
+// of every process, in order per endpoint and conversation; in-process
+// handlers of an account run in the process that connects it. Finished
+// deliveries and consumed events are deleted after [WithRetention].
+//
 // # Errors
 //
 // Errors are sentinel values ([ErrNotFound], [ErrInvalidArgument],

@@ -64,6 +64,14 @@ var (
 	// before trying again.
 	ErrRateLimited = errors.New("wauser: rate limited")
 
+	// ErrLeasedElsewhere: the operation needs the account's WhatsApp
+	// connection (sending, Refresh, StatusPrivacy, ...), but another process
+	// sharing the PostgreSQL store holds the account's lease and connects
+	// it; call it there. The error also matches ErrNotConnected. Reads of
+	// the store (the change feed, List and Get methods, Status) work in any
+	// process. See WithLeases.
+	ErrLeasedElsewhere = errors.New("wauser: account connected by another process")
+
 	// ErrNotStarted: an operation that needs a connection was called before
 	// Client.Start.
 	ErrNotStarted = errors.New("wauser: client not started")

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/ids"
 	"github.com/wauser/wauser/store"
 )
 
@@ -83,7 +84,7 @@ func newEvent(account AccountID, typ EventType, conversationID, chatJID string, 
 	}
 	return &store.Event{
 		AccountID:      string(account),
-		ID:             randomID("evt_"),
+		ID:             ids.Sortable("evt_", at), // sorted: a burst of events appends to the id index
 		Type:           string(typ),
 		ConversationID: conversationID,
 		ChatJID:        chatJID,
@@ -201,6 +202,18 @@ type handlers struct {
 	mu   sync.Mutex
 	next int
 	list []*handler
+}
+
+// wants reports whether a handler is registered for account's events.
+func (hs *handlers) wants(account AccountID) bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	for _, h := range hs.list {
+		if h.account == "" || h.account == account {
+			return true
+		}
+	}
+	return false
 }
 
 type handler struct {

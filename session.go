@@ -94,8 +94,9 @@ func (co *core) getSession(id AccountID) *session {
 }
 
 // startSession opens a connection for account a (its paired device, or a
-// fresh one for pairing when fresh is set) and starts the supervisor. If a
-// session appeared meanwhile, that one is returned instead.
+// fresh one for pairing when fresh is set) and starts the supervisor, once
+// it holds the account's lease (see WithLeases). If a session appeared
+// meanwhile, that one is returned instead.
 func (co *core) startSession(ctx context.Context, a *store.Account, fresh bool) (*session, error) {
 	co.mu.Lock()
 	switch {
@@ -111,6 +112,10 @@ func (co *core) startSession(ctx context.Context, a *store.Account, fresh bool) 
 		return s, nil
 	}
 	co.mu.Unlock()
+	// Only the holder of the account's lease may connect it.
+	if err := co.takeLease(ctx, AccountID(a.ID)); err != nil {
+		return nil, err
+	}
 
 	var jid types.JID
 	if !fresh && a.JID != "" {

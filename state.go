@@ -15,6 +15,13 @@ package wauser
 //
 // The end states are logged_out, stream_replaced, banned and outdated: the
 // Client does not reconnect from them by itself.
+//
+// When several processes share a PostgreSQL store, only the process that
+// holds an account's lease (see WithLeases) drives its state machine and
+// stores its state. Being connected by another process is not a state:
+// elsewhere, Status reports the state that process stored, with
+// HeldElsewhere set; a process that takes an account over continues from
+// the stored state (connected -> connecting, and so on).
 type AccountState string
 
 // Account states.

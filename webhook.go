@@ -662,6 +662,11 @@ func (co *core) newEngine() *deliver.Engine {
 		Horizon:        o.Horizon,
 		PollInterval:   o.PollInterval,
 		AttemptTimeout: o.AttemptTimeout,
+		Lease:          o.ClaimTimeout,
+		Retention:      co.cfg.retention,
 		Handle:         co.handleEvents,
+		// An account's handlers run where it is connected.
+		Skip:  func(account string) bool { return co.leasedElsewhere(AccountID(account)) },
+		Wants: func(account string) bool { return co.handlers.wants(AccountID(account)) },
 	})
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // Outbox consumer names.
@@ -47,6 +50,11 @@ func (s *Store) EventBacklog(ctx context.Context, consumer string) ([]Backlog, e
 // AdvanceConsumer moves consumer's cursor over account's events from from to
 // to inside tx. It returns ErrConflict when the cursor is no longer at from
 // (another process consumed the events first).
+//
+// Called first in tx, it also claims the events: the cursor row stays
+// locked until tx ends, so a process consuming the same events at the same
+// time waits, then finds the cursor moved (ErrConflict) before doing the
+// work twice.
 func AdvanceConsumer(ctx context.Context, tx bun.IDB, account, consumer string, from, to int64) error {
 	if from == 0 {
 		_, err := tx.NewInsert().Model(&EventConsumer{AccountID: account, Name: consumer}).
@@ -76,12 +84,11 @@ func InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookDelivery, no
 	if len(ds) == 0 {
 		return nil
 	}
-	type key struct{ hook, ordering string }
-	keys := make([]key, 0, len(ds))
-	seen := make(map[key]bool, len(ds))
+	keys := make([]queueKey, 0, len(ds))
+	seen := make(map[queueKey]bool, len(ds))
 	for _, d := range ds {
 		d.State = DeliveryQueued
-		k := key{d.WebhookID, d.OrderingKey}
+		k := queueKey{d.WebhookID, d.OrderingKey}
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
@@ -90,62 +97,177 @@ func InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookDelivery, no
 	if _, err := tx.NewInsert().Model(&ds).On("CONFLICT (webhook_id, event_id) DO NOTHING").Exec(ctx); err != nil {
 		return fmt.Errorf("store: insert deliveries: %w", err)
 	}
-	for _, k := range keys {
-		if err := promote(ctx, tx, k.hook, k.ordering, now); err != nil {
-			return err
+	if isPostgres(tx) {
+		// Wait for the transactions that are ending the active delivery of
+		// one of these queues (RecordDeliveries locks it FOR UPDATE): once
+		// they commit, promote below sees the queue without it and promotes
+		// the next, while they, committed before these rows were, could not
+		// see them. Without the wait such a queue would stall until
+		// RepairQueues. Locks are taken in id order, as RecordDeliveries
+		// takes its own, so the two never deadlock.
+		if err := forEachChunk(keys, 400, func(part []queueKey) error {
+			var ids []string
+			return tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
+				Where("state = ?", DeliveryPending).
+				Where("(webhook_id, ordering_key) IN (?)", keyValues(part)).
+				Order("id").For("SHARE").Scan(ctx, &ids)
+		}); err != nil {
+			return fmt.Errorf("store: lock active deliveries: %w", err)
 		}
 	}
-	return nil
+	return promote(ctx, tx, keys, now)
 }
 
-// promote makes the oldest queued delivery of (hook, ordering) pending, due
-// at now, unless one is pending already.
-func promote(ctx context.Context, tx bun.IDB, hook, ordering string, now time.Time) error {
-	_, err := tx.NewUpdate().Model((*WebhookDelivery)(nil)).
-		Set("state = ?", DeliveryPending).
-		Set("next_attempt_at = ?", now).
-		Where("id = (?)", tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
-			Where("webhook_id = ? AND ordering_key = ? AND state = ?", hook, ordering, DeliveryQueued).
-			Order("event_seq", "id").Limit(1)).
-		Where("NOT EXISTS (?)", tx.NewSelect().Model((*WebhookDelivery)(nil)).ColumnExpr("1").
-			Where("webhook_id = ? AND ordering_key = ? AND state = ?", hook, ordering, DeliveryPending)).
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: promote delivery: %w", err)
+// queueKey names the queue of one endpoint and conversation.
+type queueKey struct{ hook, ordering string }
+
+// keyValues renders keys as a list of row values: (?, ?), (?, ?), ...
+func keyValues(keys []queueKey) bun.Safe {
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		b.WriteString(quote(k.hook))
+		b.WriteString(", ")
+		b.WriteString(quote(k.ordering))
+		b.WriteString(")")
+	}
+	return bun.Safe(b.String())
+}
+
+// quote renders s as an SQL string literal (ids and conversation ids: no
+// NUL bytes).
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+func forEachChunk[T any](xs []T, size int, fn func([]T) error) error {
+	for len(xs) > 0 {
+		n := min(len(xs), size)
+		if err := fn(xs[:n]); err != nil {
+			return err
+		}
+		xs = xs[n:]
 	}
 	return nil
 }
 
-// ClaimDeliveries leases up to limit due deliveries (pending, next attempt
-// at or before now, not leased by another worker) until now+lease, soonest
-// due first. This is the only place deliveries are claimed.
-func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error) {
+func isPostgres(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
+
+// promoteAndClaim makes the oldest queued delivery of each of keys
+// pending, like promote, and at once claims the promoted deliveries until
+// claimUntil, returning them: the pump sends the next delivery of a queue
+// without another write to claim it.
+func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, claimUntil time.Time) ([]*WebhookDelivery, error) {
+	var out []*WebhookDelivery
+	err := forEachChunk(keys, 400, func(part []queueKey) error {
+		var ds []*WebhookDelivery
+		err := tx.NewRaw(`UPDATE wauser_webhook_deliveries SET state = ?, next_attempt_at = ?, claimed_until = ?
+			WHERE state = ? AND id IN (`+promoteHeads+`) RETURNING `+claimedColumns,
+			DeliveryPending, claimUntil.UTC(), claimUntil.UTC(), DeliveryQueued, DeliveryQueued, keyValues(part), DeliveryPending).Scan(ctx, &ds)
+		out = append(out, ds...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: promote deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// claimedColumns are what a worker needs of a claimed delivery.
+const claimedColumns = "id, webhook_id, account_id, event_id, event_type, ordering_key, event_seq, payload, state, attempts, next_attempt_at, claimed_until, created_at"
+
+// promoteHeads selects the head of each queue given as VALUES that has no
+// pending delivery; its arguments are the queued state, the VALUES rows and
+// the pending state.
+const promoteHeads = `SELECT (SELECT q.id FROM wauser_webhook_deliveries AS q
+		WHERE q.webhook_id = k.column1 AND q.ordering_key = k.column2 AND q.state = ?
+		ORDER BY q.event_seq LIMIT 1)
+	FROM (VALUES ?) AS k
+	WHERE NOT EXISTS (SELECT 1 FROM wauser_webhook_deliveries AS p
+		WHERE p.webhook_id = k.column1 AND p.ordering_key = k.column2 AND p.state = ?)`
+
+// promote makes the oldest queued delivery of each of keys pending, due at
+// now, unless the queue has a pending delivery already: one statement per
+// 400 queues. Within a queue event_seq is unique (a webhook belongs to one
+// account and gets one delivery per event), so ordering by it alone lets
+// the queue index find the head without sorting.
+func promote(ctx context.Context, tx bun.IDB, keys []queueKey, now time.Time) error {
+	err := forEachChunk(keys, 400, func(part []queueKey) error {
+		_, err := tx.ExecContext(ctx, `UPDATE wauser_webhook_deliveries SET state = ?, next_attempt_at = ?
+			WHERE state = ? AND id IN (`+promoteHeads+`)`,
+			DeliveryPending, now.UTC(), DeliveryQueued, DeliveryQueued, keyValues(part), DeliveryPending)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: promote deliveries: %w", err)
+	}
+	return nil
+}
+
+// ClaimDeliveries records the results of earlier attempts (see
+// RecordDeliveries), then leases up to limit due deliveries (pending, next
+// attempt at or before now, not leased by another worker) until now+lease,
+// soonest due first, all in one transaction. This is the only place
+// deliveries are claimed.
+//
+// On PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED: workers of
+// any number of processes claim disjoint deliveries without waiting for each
+// other. Order per endpoint and conversation holds because only the oldest
+// undelivered delivery of each is ever pending.
+func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error) {
 	ds := []*WebhookDelivery{}
 	err := s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		err := tx.NewSelect().Model(&ds).
-			Where("state = ? AND next_attempt_at <= ?", DeliveryPending, now).
-			Where("(claimed_until IS NULL OR claimed_until < ?)", now).
-			Order("next_attempt_at", "id").Limit(int64(limit)).Scan(ctx)
-		if err != nil || len(ds) == 0 {
+		ds = ds[:0]
+		var claimUntil time.Time
+		if limit > 0 {
+			claimUntil = now.Add(lease)
+		}
+		next, err := recordDeliveries(ctx, tx, results, claimUntil, limit)
+		if err != nil {
 			return err
 		}
-		ids := make([]string, len(ds))
-		for i, d := range ds {
-			ids[i] = d.ID
-			d.ClaimedUntil = now.Add(lease)
+		ds = append(ds, next...)
+		if limit -= len(next); limit <= 0 {
+			return nil
 		}
-		_, err = tx.NewUpdate().Model((*WebhookDelivery)(nil)).Set("claimed_until = ?", now.Add(lease)).
-			Where("id IN (?)", bun.In(ids)).Exec(ctx)
-		return err
+		now := now.UTC()
+		// A claim moves next_attempt_at to its end too, so the due index
+		// holds only what is claimable (and what a dead worker left, once
+		// its claim ran out).
+		due := tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
+			Where("state = ? AND next_attempt_at <= ?", DeliveryPending, now).
+			Order("next_attempt_at", "id").Limit(int64(limit))
+		if isPostgres(tx) {
+			due = due.For("UPDATE SKIP LOCKED")
+		}
+		var claimed []*WebhookDelivery
+		err = tx.NewUpdate().Model(&claimed).Set("claimed_until = ?", claimUntil.UTC()).
+			Set("next_attempt_at = ?", claimUntil.UTC()).
+			Where("id IN (?)", due).Returning(claimedColumns).Scan(ctx)
+		if err != nil {
+			return fmt.Errorf("claim: %w", err)
+		}
+		ds = append(ds, claimed...)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
+	slices.SortFunc(ds, func(a, b *WebhookDelivery) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return ds, nil
 }
 
-// NextDeliveryDue returns when the next unleased pending delivery falls due;
-// ok is false when there is none.
+// NextDeliveryDue returns when the next unclaimed pending delivery falls
+// due; ok is false when there is none. (Claims that run out are found by
+// the workers' poll.)
 func (s *Store) NextDeliveryDue(ctx context.Context) (due time.Time, ok bool, err error) {
 	d := new(WebhookDelivery)
 	err = s.db.NewSelect().Model(d).Column("next_attempt_at").
@@ -168,8 +290,8 @@ type DeliveryResult struct {
 	Error    string
 	At       time.Time // when the attempt ended
 	Next     time.Time // the next attempt, when State is DeliveryPending
-	// Released means no attempt was made (the worker stopped first): only
-	// the lease is dropped.
+	// Released means no attempt was made (the worker stopped first): the
+	// claim is dropped and the delivery is due again at At.
 	Released bool
 }
 
@@ -180,44 +302,109 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []DeliveryResult) 
 	if len(results) == 0 {
 		return nil
 	}
-	err := s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for _, r := range results {
-			d := r.Delivery
-			q := tx.NewUpdate().Model((*WebhookDelivery)(nil)).Set("claimed_until = NULL").
-				Where("id = ?", d.ID)
-			if r.Released {
-				if _, err := q.Exec(ctx); err != nil {
-					return err
-				}
-				continue
-			}
-			q = q.Set("state = ?", r.State).
-				Set("attempts = attempts + 1").
-				Set("last_status = ?", r.Status).
-				Set("last_error = ?", r.Error).
-				Set("last_attempt_at = ?", r.At).
-				Where("state = ?", DeliveryPending)
-			switch r.State {
-			case DeliveryPending:
-				q = q.Set("next_attempt_at = ?", r.Next)
-			case DeliveryDelivered:
-				q = q.Set("delivered_at = ?", r.At)
-			}
-			if _, err := q.Exec(ctx); err != nil {
-				return err
-			}
-			if r.State != DeliveryPending {
-				if err := promote(ctx, tx, d.WebhookID, d.OrderingKey, r.At); err != nil {
-					return err
-				}
-			}
+	_, err := s.ClaimDeliveries(ctx, results, time.Time{}, 0, 0)
+	return err
+}
+
+// recordDeliveries stores results inside tx with a few statements whatever
+// their number: the released leases in one, the attempts in one per 200
+// (UPDATE ... FROM VALUES), and the promotion of the next delivery of every
+// queue that ended in one per 400 queues. When claimUntil is set and limit
+// covers them, the promoted deliveries are claimed and returned.
+func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, claimUntil time.Time, limit int) ([]*WebhookDelivery, error) {
+	if len(results) == 0 {
+		return nil, nil
+	}
+	var (
+		released []string
+		attempts []DeliveryResult
+		ids      []string
+		ended    []queueKey
+		seen     = map[queueKey]bool{}
+	)
+	var releasedAt time.Time
+	for _, r := range results {
+		if r.Released {
+			released = append(released, r.Delivery.ID)
+			releasedAt = maxTime(releasedAt, r.At)
+			continue
 		}
-		return nil
+		attempts = append(attempts, r)
+		ids = append(ids, r.Delivery.ID)
+		if k := (queueKey{r.Delivery.WebhookID, r.Delivery.OrderingKey}); r.State != DeliveryPending && !seen[k] {
+			seen[k] = true
+			ended = append(ended, k)
+		}
+	}
+	if isPostgres(tx) && len(ids) > 0 {
+		// Lock in id order, like InsertDeliveries: see there.
+		slices.Sort(ids)
+		var locked []string
+		if err := tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
+			Where("id IN (?)", bun.In(ids)).Order("id").For("UPDATE").Scan(ctx, &locked); err != nil {
+			return nil, fmt.Errorf("record: lock: %w", err)
+		}
+	}
+	if len(released) > 0 {
+		if _, err := tx.NewUpdate().Model((*WebhookDelivery)(nil)).Set("claimed_until = NULL").
+			Set("next_attempt_at = ?", releasedAt.UTC()).
+			Where("id IN (?)", bun.In(released)).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("record: release: %w", err)
+		}
+	}
+	ts := ""
+	if isPostgres(tx) {
+		ts = "::timestamptz"
+	}
+	err := forEachChunk(attempts, 200, func(part []DeliveryResult) error {
+		var b strings.Builder
+		args := make([]any, 0, len(part)*6)
+		for i, r := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "(?, ?, ?, ?, ?%s, ?%s)", ts, ts)
+			next := r.Next
+			if r.State != DeliveryPending {
+				next = r.At // no next attempt: keep the last
+			}
+			args = append(args, r.Delivery.ID, r.State, r.Status, r.Error, r.At.UTC(), next.UTC())
+		}
+		query := `UPDATE wauser_webhook_deliveries AS d SET
+				state = v.column2,
+				attempts = d.attempts + 1,
+				last_status = v.column3,
+				last_error = v.column4,
+				last_attempt_at = v.column5,
+				next_attempt_at = v.column6,
+				delivered_at = CASE WHEN v.column2 = '` + DeliveryDelivered + `' THEN v.column5 ELSE d.delivered_at END,
+				claimed_until = NULL
+			FROM (VALUES ` + b.String() + `) AS v
+			WHERE d.id = v.column1 AND d.state = '` + DeliveryPending + `'`
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: record deliveries: %w", err)
+		return nil, fmt.Errorf("record: %w", err)
 	}
-	return nil
+	if len(ended) == 0 {
+		return nil, nil
+	}
+	at := attempts[len(attempts)-1].At
+	for _, r := range attempts {
+		at = maxTime(at, r.At)
+	}
+	if !claimUntil.IsZero() && limit >= len(ended) {
+		return promoteAndClaim(ctx, tx, ended, claimUntil)
+	}
+	return nil, promote(ctx, tx, ended, at)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // InsertDeliveryLog stores a delivery that was made outside the queue (a
@@ -283,16 +470,15 @@ func (s *Store) ReplayDeliveries(ctx context.Context, account, hook string, ids 
 			return err
 		}
 		n = len(keys)
+		var queues []queueKey
 		done := map[string]bool{}
 		for _, k := range keys {
 			if !done[k] {
 				done[k] = true
-				if err := promote(ctx, tx, hook, k, now); err != nil {
-					return err
-				}
+				queues = append(queues, queueKey{hook, k})
 			}
 		}
-		return nil
+		return promote(ctx, tx, queues, now)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: replay deliveries: %w", err)
@@ -320,12 +506,67 @@ func (s *Store) RepairQueues(ctx context.Context, now time.Time) error {
 	if len(heads) == 0 {
 		return nil
 	}
+	queues := make([]queueKey, 0, len(heads))
+	for _, h := range heads {
+		queues = append(queues, queueKey{h.WebhookID, h.OrderingKey})
+	}
 	return s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for _, h := range heads {
-			if err := promote(ctx, tx, h.WebhookID, h.OrderingKey, now); err != nil {
-				return err
+		return promote(ctx, tx, queues, now)
+	})
+}
+
+// PruneOutbox deletes, in batches of 1,000 rows per statement, the finished
+// deliveries (delivered, failed, dead) created before cutoff, and the events
+// that occurred before cutoff and that every consumer has consumed. It
+// returns how many rows it deleted, and stops early when ctx is done.
+func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (int, error) {
+	const batch = 1000
+	cutoff = cutoff.UTC()
+	total := 0
+	for {
+		// Through the delivery log index (webhook_id, created_at).
+		res, err := s.db.NewDelete().Model((*WebhookDelivery)(nil)).
+			Where("id IN (?)", s.db.NewSelect().TableExpr("wauser_webhooks AS h").
+				Join("JOIN wauser_webhook_deliveries AS d ON d.webhook_id = h.id").
+				Column("d.id").
+				Where("d.created_at < ? AND d.state IN (?)", cutoff, bun.In([]string{DeliveryDelivered, DeliveryFailed, DeliveryDead})).
+				Limit(batch)).
+			Exec(ctx)
+		if err != nil {
+			return total, fmt.Errorf("store: prune deliveries: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+		if n < batch {
+			break
+		}
+	}
+	var accounts []string
+	if err := s.db.NewSelect().Model((*Account)(nil)).Column("id").Order("id").Scan(ctx, &accounts); err != nil {
+		return total, fmt.Errorf("store: prune events: %w", err)
+	}
+	for _, account := range accounts {
+		// Consumed by both consumers: an account without a cursor row of
+		// one of them has consumed nothing there.
+		consumed := s.db.NewSelect().Model((*EventConsumer)(nil)).
+			ColumnExpr("CASE WHEN COUNT(*) = 2 THEN MIN(seq) ELSE 0 END").
+			Where("account_id = ? AND name IN (?)", account, bun.In([]string{ConsumerWebhooks, ConsumerHandlers}))
+		for {
+			res, err := s.db.NewDelete().Model((*Event)(nil)).
+				Where("account_id = ?", account).
+				Where("seq IN (?)", s.db.NewSelect().Model((*Event)(nil)).Column("seq").
+					Where("account_id = ? AND seq <= (?) AND occurred_at < ?", account, consumed, cutoff).
+					Order("seq").Limit(batch)).
+				Exec(ctx)
+			if err != nil {
+				return total, fmt.Errorf("store: prune events: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			total += int(n)
+			if n < batch {
+				break
 			}
 		}
-		return nil
-	})
+	}
+	return total, nil
 }

@@ -159,9 +159,7 @@ func (c *Conn) Scan(p Phone) error {
 // LogOut plays the phone unlinking the device: like whatsmeow, the device
 // rows are deleted before LoggedOut is emitted.
 func (c *Conn) LogOut() error {
-	c.mu.Lock()
-	c.connected, c.loggedIn = false, false
-	c.mu.Unlock()
+	c.hangUp()
 	if c.dev.ID != nil {
 		if err := c.dev.Delete(context.Background()); err != nil {
 			return err
@@ -173,27 +171,33 @@ func (c *Conn) LogOut() error {
 
 // ReplaceStream plays another client connecting with the same session.
 func (c *Conn) ReplaceStream() {
-	c.mu.Lock()
-	c.connected, c.loggedIn = false, false
-	c.mu.Unlock()
+	c.hangUp()
 	c.Emit(&events.StreamReplaced{})
 }
 
 // Drop plays a lost connection: the socket closes and Disconnected is
 // emitted.
 func (c *Conn) Drop() {
-	c.mu.Lock()
-	c.connected, c.loggedIn = false, false
-	c.mu.Unlock()
+	c.hangUp()
 	c.Emit(&events.Disconnected{})
 }
 
 // Ban plays WhatsApp banning the account temporarily.
 func (c *Conn) Ban(expire time.Duration) {
+	c.hangUp()
+	c.Emit(&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: expire})
+}
+
+// hangUp closes the connection (the socket, and the login with it) and
+// reports it when it was open.
+func (c *Conn) hangUp() {
 	c.mu.Lock()
+	was := c.connected
 	c.connected, c.loggedIn = false, false
 	c.mu.Unlock()
-	c.Emit(&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: expire})
+	if was {
+		c.fake.connectionChanged(c.account, false)
+	}
 }
 
 // Connected reports whether the Client holds the connection open.
@@ -228,6 +232,7 @@ func (c *Conn) ConnectContext(_ context.Context) error {
 		c.qrShown = true
 	}
 	c.mu.Unlock()
+	c.fake.connectionChanged(c.account, true)
 	if paired {
 		c.emitAsync(&events.Connected{})
 	} else {
@@ -239,9 +244,7 @@ func (c *Conn) ConnectContext(_ context.Context) error {
 // Disconnect closes the connection without an event.
 func (c *Conn) Disconnect() {
 	c.record("Disconnect")
-	c.mu.Lock()
-	c.connected, c.loggedIn = false, false
-	c.mu.Unlock()
+	c.hangUp()
 }
 
 // Logout unlinks the device and deletes its rows; offline it fails like

@@ -81,6 +81,7 @@ type Fake struct {
 	statusPrivacy []types.StatusPrivacy
 	qrSerial      int
 	wg            sync.WaitGroup
+	onConnection  func(account string, connected bool)
 
 	clock       wauser.Clock
 	serial      int                           // ids of groups, invites, pictures, media
@@ -201,6 +202,29 @@ func (f *Fake) factory(account string, dev *store.Device, _ waLog.Logger) wa.Cli
 	f.changed = make(chan struct{})
 	f.mu.Unlock()
 	return c
+}
+
+// OnConnection makes the Fake call fn whenever one of its connections
+// opens (ConnectContext) or closes (Disconnect, Logout, or the Fake ending
+// it: Drop, LogOut, ReplaceStream, Ban), with the account and whether it is
+// connected now. fn runs synchronously, right after the change, in the
+// goroutine that made it; it must not block or call the Conn. Tests of
+// several processes sharing a database use it to see which process
+// connects each account.
+func (f *Fake) OnConnection(fn func(account string, connected bool)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onConnection = fn
+}
+
+// connectionChanged reports a connection that opened or closed.
+func (f *Fake) connectionChanged(account string, connected bool) {
+	f.mu.Lock()
+	fn := f.onConnection
+	f.mu.Unlock()
+	if fn != nil {
+		fn(account, connected)
+	}
 }
 
 // Conn returns the latest connection the Client made for account, or nil.

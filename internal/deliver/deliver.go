@@ -47,6 +47,20 @@ type Config struct {
 	Lease          time.Duration // a worker's claim on a delivery; default AttemptTimeout + 50 s
 	Batch          int           // events read per round; default 500
 
+	// Retention: finished deliveries and consumed events older than this
+	// are deleted, every PruneEvery (real time) and when Run starts. Zero
+	// keeps everything.
+	Retention  time.Duration
+	PruneEvery time.Duration // default 1 h
+
+	// Skip, when set, says which accounts' events the in-process handlers
+	// leave to another process (those connected elsewhere).
+	Skip func(account string) bool
+	// Wants, when set, says whether any in-process handler may want the
+	// account's events; when not, the handlers cursor moves to the end
+	// without reading them.
+	Wants func(account string) bool
+
 	// Handle runs the in-process handlers over events of one account, in
 	// order, and returns how many it finished (it stops early when ctx is
 	// done). Nil runs none, but the handlers cursor still advances.
@@ -73,12 +87,16 @@ func New(cfg Config) *Engine {
 	setDefault(&cfg.AttemptTimeout, 10*time.Second)
 	setDefault(&cfg.Lease, cfg.AttemptTimeout+50*time.Second)
 	setDefault(&cfg.Batch, 500)
+	setDefault(&cfg.PruneEvery, time.Hour)
 	return &Engine{
 		cfg:     cfg,
 		wake:    make(chan struct{}, 1),
-		results: make(chan store.DeliveryResult, cfg.Workers),
+		results: make(chan store.DeliveryResult, prefetch*cfg.Workers),
 	}
 }
+
+// prefetch is how many deliveries per worker the pump keeps claimed.
+const prefetch = 8
 
 func setDefault[T int | time.Duration](v *T, def T) {
 	if *v <= 0 {
@@ -101,7 +119,30 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.consume(ctx, store.ConsumerWebhooks, e.fanout) })
 	wg.Go(func() { e.consume(ctx, store.ConsumerHandlers, e.handle) })
 	wg.Go(func() { e.pump(ctx) })
+	if e.cfg.Retention > 0 {
+		wg.Go(func() { e.prune(ctx) })
+	}
 	wg.Wait()
+}
+
+// prune deletes what the retention lets go, now and every PruneEvery.
+func (e *Engine) prune(ctx context.Context) {
+	tick := time.NewTicker(e.cfg.PruneEvery)
+	defer tick.Stop()
+	for {
+		n, err := e.cfg.Store.PruneOutbox(ctx, e.cfg.Now().Add(-e.cfg.Retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			e.cfg.Logger.Warn("wauser: prune the outbox", slog.Any("error", err))
+		case n > 0:
+			e.cfg.Logger.Info("wauser: pruned the outbox", slog.Int("rows", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // consume runs one outbox consumer: whenever events are committed (or every
@@ -116,6 +157,9 @@ func (e *Engine) consume(ctx context.Context, name string, step func(ctx context
 		backlog, err := e.cfg.Store.EventBacklog(ctx, name)
 		if err == nil {
 			for _, b := range backlog {
+				if name == store.ConsumerHandlers && e.cfg.Skip != nil && e.cfg.Skip(b.AccountID) {
+					continue
+				}
 				m, err := step(ctx, b)
 				if err != nil {
 					if ctx.Err() == nil && !errors.Is(err, store.ErrConflict) {
@@ -166,6 +210,11 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 	}
 	var queued int
 	err = e.cfg.Store.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// First, so that a process fanning out the same events at the same
+		// time waits here and then gives up (ErrConflict).
+		if err := store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerWebhooks, b.Cursor, to); err != nil {
+			return err
+		}
 		hooks, err := store.EnabledWebhooks(ctx, tx, b.AccountID)
 		if err != nil {
 			return err
@@ -183,7 +232,7 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 			}
 		}
 		queued = len(ds)
-		return store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerWebhooks, b.Cursor, to)
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -207,7 +256,7 @@ func Fanout(hooks []*store.Webhook, evs []*store.Event, acct Account, now time.T
 				payload = string(Envelope(ev))
 			}
 			ds = append(ds, &store.WebhookDelivery{
-				ID:            NewDeliveryID(),
+				ID:            NewDeliveryID(now),
 				WebhookID:     h.ID,
 				AccountID:     ev.AccountID,
 				EventID:       ev.ID,
@@ -246,6 +295,13 @@ func Envelope(ev *store.Event) []byte {
 // handle runs the in-process handlers over one batch, then moves the cursor
 // past the events they finished.
 func (e *Engine) handle(ctx context.Context, b store.Backlog) (bool, error) {
+	if e.cfg.Wants != nil && !e.cfg.Wants(b.AccountID) {
+		// Nobody listens: pass the events without reading them.
+		err := e.cfg.Store.RunInTx(context.WithoutCancel(ctx), func(ctx context.Context, tx bun.Tx) error {
+			return store.AdvanceConsumer(ctx, tx, b.AccountID, store.ConsumerHandlers, b.Cursor, b.Last)
+		})
+		return false, err
+	}
 	evs, to, err := e.events(ctx, b)
 	if err != nil {
 		return false, err
@@ -274,10 +330,17 @@ type job struct {
 	hook *store.Webhook
 }
 
-// pump claims due deliveries for the workers and records their results,
-// batching both into few transactions.
+// pump claims due deliveries for the workers and records their results.
+// Each round is one transaction (store.ClaimDeliveries) that records every
+// result ready so far, promotes the next delivery of each finished queue,
+// and claims as many due deliveries as workers are free; results that
+// arrive while a round runs are recorded together by the next one.
 func (e *Engine) pump(ctx context.Context) {
-	jobs := make(chan job, e.cfg.Workers)
+	// Up to capacity deliveries are claimed and not yet recorded: the ones
+	// being sent, and as many again queued for the workers, so that workers
+	// never wait for a round of the pump.
+	capacity := prefetch * e.cfg.Workers
+	jobs := make(chan job, capacity)
 	var workers sync.WaitGroup
 	for range e.cfg.Workers {
 		workers.Go(func() {
@@ -295,68 +358,76 @@ func (e *Engine) pump(ctx context.Context) {
 		stopDue   func() bool
 		dueAt     time.Time
 		lastFixed time.Time
+		look      = true // deliveries may be due: claim
+		checkDue  = true // the next due time may have changed: re-arm the timer
 	)
-	record := func(ctx context.Context) {
-		if len(results) == 0 {
-			return
-		}
-		if err := e.cfg.Store.RecordDeliveries(ctx, results); err != nil {
-			if ctx.Err() != nil {
-				return // recorded once more on the way out
-			}
-			// The leases expire and the deliveries are sent again.
-			e.cfg.Logger.Warn("wauser: record webhook deliveries", slog.Any("error", err))
-		}
-		for _, r := range results {
-			delete(inflight, r.Delivery.ID)
-		}
-		results = results[:0]
-	}
-	defer func() {
+	disarm := func() {
 		if stopDue != nil {
 			stopDue()
 		}
+		due, stopDue, dueAt = nil, nil, time.Time{}
+	}
+	defer func() {
+		disarm()
 		close(jobs)
 		workers.Wait()
 		for len(e.results) > 0 {
 			results = append(results, <-e.results)
 		}
-		record(context.WithoutCancel(ctx))
+		if err := e.cfg.Store.RecordDeliveries(context.WithoutCancel(ctx), results); err != nil {
+			e.cfg.Logger.Warn("wauser: record webhook deliveries", slog.Any("error", err))
+		}
 	}()
-	for {
-		record(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if free := e.cfg.Workers - len(inflight); free > 0 {
-			e.claim(ctx, free, inflight, jobs)
-		}
-		// Arm the timer for the next retry that falls due (while workers are
-		// free: a finished delivery wakes the loop anyway).
-		if next, ok, err := e.cfg.Store.NextDeliveryDue(ctx); err == nil && len(inflight) < e.cfg.Workers {
-			switch {
-			case !ok || !next.After(e.cfg.Now()):
-				if stopDue != nil {
-					stopDue()
+	for ctx.Err() == nil {
+		free := capacity - len(inflight) + len(results)
+		if len(results) > 0 || (look && free > 0) {
+			// After results, claim too: the next delivery of each finished
+			// queue is due now.
+			ds, err := e.cfg.Store.ClaimDeliveries(ctx, results, e.cfg.Now().UTC(), e.cfg.Lease, free)
+			if err != nil {
+				if ctx.Err() != nil {
+					return // the results are recorded on the way out
 				}
-				due, stopDue, dueAt = nil, nil, time.Time{}
-			case !next.Equal(dueAt):
-				if stopDue != nil {
-					stopDue()
+				// The results are recorded by a later round; new work waits
+				// for the next poll.
+				e.cfg.Logger.Warn("wauser: claim webhook deliveries", slog.Any("error", err))
+				look = false
+			} else {
+				for _, r := range results {
+					delete(inflight, r.Delivery.ID)
+					checkDue = checkDue || r.Released || r.State == store.DeliveryPending
 				}
-				dueAt = next
-				due, stopDue = e.cfg.NewTimer(next.Sub(e.cfg.Now()))
+				results = results[:0]
+				e.dispatch(ctx, ds, inflight, jobs)
+				look = len(ds) == free && free > 0 // a full claim: maybe more are due
+				if !look && checkDue {
+					checkDue = false
+					// Arm the timer for the next delivery that falls due.
+					if next, ok, err := e.cfg.Store.NextDeliveryDue(ctx); err == nil {
+						switch {
+						case !ok || !next.After(e.cfg.Now()):
+							disarm()
+						case !next.Equal(dueAt):
+							disarm()
+							dueAt = next
+							due, stopDue = e.cfg.NewTimer(next.Sub(e.cfg.Now()))
+						}
+					}
+				}
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-e.wake:
+			look = true
 		case r := <-e.results:
 			results = append(results, r)
 		case <-due:
 			due, stopDue, dueAt = nil, nil, time.Time{}
+			look, checkDue = true, true
 		case <-poll.C:
+			look, checkDue = true, true
 			if now := time.Now(); now.Sub(lastFixed) >= 30*time.Second {
 				lastFixed = now
 				if err := e.cfg.Store.RepairQueues(ctx, e.cfg.Now().UTC()); err != nil && ctx.Err() == nil {
@@ -368,18 +439,32 @@ func (e *Engine) pump(ctx context.Context) {
 		for len(e.results) > 0 {
 			results = append(results, <-e.results)
 		}
+		// Under load (many deliveries still in flight) wait a moment for
+		// more results: fewer, larger transactions write fewer pages.
+		if n := len(results); n > 0 && n < capacity/4 && len(inflight)-n >= capacity/4 {
+			linger := time.NewTimer(lingerTime)
+		collect:
+			for len(results) < capacity/4 {
+				select {
+				case r := <-e.results:
+					results = append(results, r)
+				case <-linger.C:
+					break collect
+				case <-ctx.Done():
+					break collect
+				}
+			}
+			linger.Stop()
+		}
 	}
 }
 
-// claim leases up to n due deliveries and hands them to the workers.
-func (e *Engine) claim(ctx context.Context, n int, inflight map[string]bool, jobs chan<- job) {
-	ds, err := e.cfg.Store.ClaimDeliveries(ctx, e.cfg.Now().UTC(), e.cfg.Lease, n)
-	if err != nil {
-		if ctx.Err() == nil {
-			e.cfg.Logger.Warn("wauser: claim webhook deliveries", slog.Any("error", err))
-		}
-		return
-	}
+// lingerTime is how long a busy pump waits for more results before a
+// round (see pump).
+const lingerTime = 2 * time.Millisecond
+
+// dispatch hands claimed deliveries to the workers, with their webhooks.
+func (e *Engine) dispatch(ctx context.Context, ds []*store.WebhookDelivery, inflight map[string]bool, jobs chan<- job) {
 	if len(ds) == 0 {
 		return
 	}
@@ -393,7 +478,9 @@ func (e *Engine) claim(ctx context.Context, n int, inflight map[string]bool, job
 	}
 	var rows []*store.Webhook
 	if err := e.cfg.Store.DB().NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
-		e.cfg.Logger.Warn("wauser: load webhooks", slog.Any("error", err))
+		if ctx.Err() == nil {
+			e.cfg.Logger.Warn("wauser: load webhooks", slog.Any("error", err))
+		}
 		return // the leases expire and the deliveries are claimed again
 	}
 	for _, h := range rows {
@@ -410,12 +497,17 @@ func (e *Engine) claim(ctx context.Context, n int, inflight map[string]bool, job
 
 // attempt sends d once and says what became of it.
 func (e *Engine) attempt(ctx context.Context, d *store.WebhookDelivery, hook *store.Webhook) store.DeliveryResult {
+	if e.cfg.Now().Add(e.cfg.AttemptTimeout).After(d.ClaimedUntil) {
+		// The claim could run out during the attempt (it waited behind
+		// others): another worker might then send it too. Let it go.
+		return store.DeliveryResult{Delivery: d, Released: true, At: e.cfg.Now().UTC()}
+	}
 	status, retryAfter, err := e.send(ctx, hook, d.EventID, []byte(d.Payload))
 	now := e.cfg.Now().UTC()
 	r := store.DeliveryResult{Delivery: d, Status: status, At: now}
 	switch {
 	case err != nil && ctx.Err() != nil:
-		r.Released = true // Close interrupted the attempt: not counted
+		r.Released = true // Close interrupted the attempt: not counted, due again now
 		return r
 	case err == nil && status >= 200 && status < 300:
 		r.State = store.DeliveryDelivered
@@ -499,7 +591,7 @@ func (e *Engine) send(ctx context.Context, hook *store.Webhook, id string, body 
 func (e *Engine) Ping(ctx context.Context, hook *store.Webhook, id, typ string, payload []byte) (*store.WebhookDelivery, error) {
 	now := e.cfg.Now().UTC()
 	d := &store.WebhookDelivery{
-		ID:            NewDeliveryID(),
+		ID:            NewDeliveryID(now),
 		WebhookID:     hook.ID,
 		AccountID:     hook.AccountID,
 		EventID:       id,

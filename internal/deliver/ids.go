@@ -1,17 +1,12 @@
 package deliver
 
 import (
-	"crypto/rand"
-	"encoding/base32"
-	"strings"
+	"time"
+
+	"github.com/wauser/wauser/internal/ids"
 )
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// NewDeliveryID returns a fresh delivery id: "dlv_" and 20 random base32
-// characters.
-func NewDeliveryID() string {
-	var b [13]byte
-	_, _ = rand.Read(b[:])
-	return "dlv_" + strings.ToLower(idEncoding.EncodeToString(b[:])[:20])
-}
+// NewDeliveryID returns a fresh delivery id: "dlv_" and 21 base32
+// characters that sort by now (see ids.Sortable), so a fan-out appends to
+// the id index instead of writing one index page per delivery.
+func NewDeliveryID(now time.Time) string { return ids.Sortable("dlv_", now) }

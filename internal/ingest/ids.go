@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"strings"
@@ -22,13 +21,6 @@ func hashID(prefix string, parts ...string) string {
 	}
 	sum := h.Sum(nil)
 	return prefix + strings.ToLower(idEncoding.EncodeToString(sum[:15]))
-}
-
-// randomID returns prefix and 24 random base32 characters.
-func randomID(prefix string) string {
-	var b [15]byte
-	_, _ = rand.Read(b[:])
-	return prefix + strings.ToLower(idEncoding.EncodeToString(b[:]))
 }
 
 func conversationID(account, key string) string { return hashID("conv_", account, key) }

@@ -23,6 +23,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/ids"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/store"
 )
@@ -416,7 +417,7 @@ func (t *Tx) buildEvents(changed map[string]bool) ([]*store.Event, error) {
 			}
 		}
 		out = append(out, &store.Event{
-			AccountID: t.acc.ID, ID: randomID("evt_"),
+			AccountID: t.acc.ID, ID: ids.Sortable("evt_", t.now), // sorted: appends to the id index
 			Type: pe.typ, ConversationID: convID, ChatJID: chatJID, Data: string(raw), OccurredAt: t.now,
 		})
 	}

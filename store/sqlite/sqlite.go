@@ -26,13 +26,15 @@ import (
 //   - journal_mode(WAL) and synchronous(NORMAL): readers never block writers,
 //     and a commit survives a crash of the process (not of the machine);
 //   - _txlock=immediate: a transaction takes the write lock when it begins,
-//     so two writers cannot deadlock upgrading read locks.
+//     so two writers cannot deadlock upgrading read locks;
+//   - temp_store(2): temporary files, such as the statement journal of a
+//     multi-row UPDATE inside a transaction, stay in memory.
 //
 // A path that already starts with "file:" is used as is, with the settings
 // appended.
 func DSN(path string) string {
 	if path == ":memory:" {
-		return "file::memory:?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
+		return "file::memory:?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=temp_store(2)&_txlock=immediate"
 	}
 	if !strings.HasPrefix(path, "file:") {
 		path = "file:" + escapePath(path)
@@ -41,7 +43,7 @@ func DSN(path string) string {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate"
+	return path + sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(2)&_txlock=immediate"
 }
 
 // escapePath escapes the characters that would end the path part of a

@@ -1,0 +1,326 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/store"
+)
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+// hookFixture creates account "acc" with webhook "wh".
+func hookFixture(t *testing.T, st *store.Store) {
+	t.Helper()
+	createAccounts(t, st, "acc")
+	require.NoError(t, st.InsertWebhook(t.Context(), &store.Webhook{
+		ID: "wh", AccountID: "acc", URL: "https://example.com/hook", Headers: map[string]string{},
+		EventTypes: []string{"*"}, ChatIDs: []string{}, ChatTypes: []string{}, Mentions: []string{},
+		MessageTypes: []string{}, SettingsTypes: []string{}, Secret: "whsec_x", Enabled: true,
+		CreatedAt: t0, UpdatedAt: t0,
+	}))
+}
+
+// queueDeliveries fans out events first..first+n-1 of conversation conv.
+func queueDeliveries(t *testing.T, st *store.Store, conv string, first, n int) []*store.WebhookDelivery {
+	t.Helper()
+	ds := make([]*store.WebhookDelivery, n)
+	for i := range ds {
+		seq := first + i
+		ds[i] = &store.WebhookDelivery{
+			ID: fmt.Sprintf("dlv_%s_%04d", conv, seq), WebhookID: "wh", AccountID: "acc",
+			EventID: fmt.Sprintf("evt_%04d", seq), EventType: "message.received", OrderingKey: conv,
+			EventSeq: int64(seq), Payload: "{}", NextAttemptAt: t0, CreatedAt: t0,
+		}
+	}
+	require.NoError(t, st.RunInTx(t.Context(), func(ctx context.Context, tx bun.Tx) error {
+		return store.InsertDeliveries(ctx, tx, ds, t0)
+	}))
+	return ds
+}
+
+func ids(ds []*store.WebhookDelivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	slices.Sort(out)
+	return out
+}
+
+func delivered(ds []*store.WebhookDelivery, at time.Time) []store.DeliveryResult {
+	out := make([]store.DeliveryResult, len(ds))
+	for i, d := range ds {
+		out[i] = store.DeliveryResult{Delivery: d, State: store.DeliveryDelivered, Status: 200 + i, At: at}
+	}
+	return out
+}
+
+func TestClaimDeliveriesKeepsQueueOrder(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		hookFixture(t, st)
+		queueDeliveries(t, st, "conv_a", 1, 3)
+		queueDeliveries(t, st, "conv_b", 4, 3)
+		queueDeliveries(t, st, "", 7, 1) // account events: their own queue
+		lease := time.Minute
+
+		// Only the head of each queue is claimable.
+		got, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv__0007", "dlv_conv_a_0001", "dlv_conv_b_0004"}, ids(got))
+		for _, d := range got {
+			require.Equal(t, t0.Add(lease), d.ClaimedUntil.UTC())
+			require.Equal(t, store.DeliveryPending, d.State)
+		}
+		again, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100)
+		require.NoError(t, err)
+		require.Empty(t, again, "claimed deliveries are not claimed twice")
+
+		// Recording the heads promotes the next of each queue and claims it
+		// in the same transaction.
+		at := t0.Add(time.Second)
+		next, err := st.ClaimDeliveries(ctx, delivered(got, at), at, lease, 100)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_a_0002", "dlv_conv_b_0005"}, ids(next))
+		for _, d := range next {
+			require.Equal(t, at.Add(lease), d.ClaimedUntil.UTC())
+		}
+		head, err := st.GetDelivery(ctx, "acc", "dlv_conv_a_0001")
+		require.NoError(t, err)
+		require.Equal(t, store.DeliveryDelivered, head.State)
+		require.Equal(t, 1, head.Attempts)
+		require.Equal(t, at, head.DeliveredAt.UTC())
+		require.Equal(t, at, head.LastAttemptAt.UTC())
+		require.True(t, head.ClaimedUntil.IsZero())
+		require.Contains(t, []int{200, 201, 202}, head.LastStatus)
+
+		// A retry keeps its queue blocked; a failure ends it; a released
+		// delivery is claimable again at once.
+		a2, b5 := next[0], next[1]
+		if a2.OrderingKey != "conv_a" {
+			a2, b5 = b5, a2
+		}
+		retryAt := at.Add(time.Hour)
+		results := []store.DeliveryResult{
+			{Delivery: a2, State: store.DeliveryPending, Status: 503, Error: "HTTP 503", At: at, Next: retryAt},
+			{Delivery: b5, State: store.DeliveryFailed, Status: 410, Error: "HTTP 410", At: at},
+		}
+		next, err = st.ClaimDeliveries(ctx, results, at, lease, 100)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_b_0006"}, ids(next))
+		retry, err := st.GetDelivery(ctx, "acc", a2.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.DeliveryPending, retry.State)
+		require.Equal(t, retryAt, retry.NextAttemptAt.UTC())
+		require.Equal(t, "HTTP 503", retry.LastError)
+		due, ok, err := st.NextDeliveryDue(ctx)
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Equal(t, retryAt, due.UTC(), "the retry; claimed deliveries do not count")
+
+		require.NoError(t, st.RecordDeliveries(ctx, []store.DeliveryResult{{Delivery: next[0], Released: true, At: at}}))
+		released, err := st.GetDelivery(ctx, "acc", next[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, 0, released.Attempts, "a release is no attempt")
+		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_b_0006"}, ids(got))
+		_, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{{Delivery: got[0], State: store.DeliveryDelivered, Status: 200, At: at}}, at, lease, 100)
+		require.NoError(t, err)
+
+		// An expired claim is claimable again.
+		queueDeliveries(t, st, "conv_b", 8, 1)
+		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_b_0008"}, ids(got))
+		later := at.Add(2 * lease)
+		got, err = st.ClaimDeliveries(ctx, nil, later, lease, 100)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_b_0008"}, ids(got))
+	})
+}
+
+func TestClaimDeliveriesSkipsLockedRows(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := testdb.Postgres(t)
+	stA, stB := db.Open(t), db.Open(t) // two processes
+	hookFixture(t, stA)
+	for i := range 200 {
+		queueDeliveries(t, stA, fmt.Sprintf("c%03d", i), i+1, 1)
+	}
+
+	// Process A holds 5 rows locked in a transaction it has not finished.
+	locked := make(chan []string)
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = stA.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var ids []string
+			if err := tx.NewSelect().Model((*store.WebhookDelivery)(nil)).Column("id").
+				Order("id").Limit(5).For("UPDATE").Scan(ctx, &ids); err != nil {
+				return err
+			}
+			locked <- ids
+			<-release
+			return nil
+		})
+	})
+	held := <-locked
+	// B claims without waiting for A, and skips A's rows.
+	bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	got, err := stB.ClaimDeliveries(bctx, nil, t0, time.Minute, 1000)
+	require.NoError(t, err)
+	require.Len(t, got, 195)
+	for _, d := range got {
+		require.NotContains(t, held, d.ID)
+	}
+	close(release)
+	wg.Wait()
+
+	// Both processes claiming at once never claim one delivery twice.
+	later := t0.Add(2 * time.Minute) // every claim above expired
+	claims := make([][]*store.WebhookDelivery, 2)
+	var cwg sync.WaitGroup
+	for p, st := range []*store.Store{stA, stB} {
+		cwg.Go(func() {
+			for {
+				ds, err := st.ClaimDeliveries(ctx, nil, later, time.Minute, 7)
+				if err != nil || len(ds) == 0 {
+					return
+				}
+				claims[p] = append(claims[p], ds...)
+			}
+		})
+	}
+	cwg.Wait()
+	all := append(ids(claims[0]), ids(claims[1])...)
+	require.Len(t, all, 200)
+	slices.Sort(all)
+	require.Len(t, slices.Compact(all), 200, "no delivery claimed by both")
+	t.Logf("claimed %d by A, %d by B", len(claims[0]), len(claims[1]))
+}
+
+// A fan-out that queues behind a delivery whose end is being recorded at the
+// same moment must not leave its queue without a pending delivery.
+func TestFanoutNeverStrandsAQueue(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := testdb.Postgres(t)
+	stA, stB := db.Open(t), db.Open(t)
+	hookFixture(t, stA)
+	queueDeliveries(t, stA, "conv", 1, 1)
+	head, err := stA.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+	require.NoError(t, err)
+	require.Len(t, head, 1)
+
+	// The fan-out of event 2 is in progress (not committed) while the end
+	// of delivery 1 is recorded by another process.
+	inserted := make(chan struct{})
+	commit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		err := stA.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			z := []*store.WebhookDelivery{{
+				ID: "dlv_conv_0002", WebhookID: "wh", AccountID: "acc", EventID: "evt_0002",
+				EventType: "message.received", OrderingKey: "conv", EventSeq: 2, Payload: "{}",
+				NextAttemptAt: t0, CreatedAt: t0,
+			}}
+			if err := store.InsertDeliveries(ctx, tx, z, t0); err != nil {
+				return err
+			}
+			close(inserted)
+			<-commit
+			return nil
+		})
+		require.NoError(t, err)
+	})
+	<-inserted
+	recorded := make(chan []*store.WebhookDelivery)
+	wg.Go(func() {
+		next, err := stB.ClaimDeliveries(ctx, delivered(head, t0), t0, time.Minute, 10)
+		require.NoError(t, err)
+		recorded <- next
+	})
+	// The record waits for the fan-out's lock on delivery 1...
+	require.Eventually(t, func() bool {
+		var waiting int
+		err := stA.DB().QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting)
+		return err == nil && waiting > 0
+	}, 10*time.Second, 5*time.Millisecond)
+	select {
+	case <-recorded:
+		t.Fatal("the end of delivery 1 was recorded while the fan-out that saw it active was still open")
+	default:
+	}
+	// ...and, once the fan-out committed, sees its delivery.
+	close(commit)
+	next := <-recorded
+	wg.Wait()
+	require.Equal(t, []string{"dlv_conv_0002"}, ids(next), "the record saw the committed fan-out and moved the queue on")
+}
+
+func TestPruneOutbox(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		hookFixture(t, st)
+		// Deliveries: three finished ones and a queue that is not.
+		old := queueDeliveries(t, st, "old", 1, 3)
+		got, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		got, err = st.ClaimDeliveries(ctx, delivered(got, t0), t0, time.Minute, 10)
+		require.NoError(t, err)
+		_, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{{Delivery: got[0], State: store.DeliveryFailed, At: t0}}, t0, time.Minute, 10)
+		require.NoError(t, err)
+		queueDeliveries(t, st, "open", 10, 2) // pending + queued: never pruned
+
+		// Events 1..10, of which the webhooks consumer passed 8 and the
+		// handlers consumer 6.
+		evs := make([]*store.Event, 10)
+		for i := range evs {
+			evs[i] = &store.Event{AccountID: "acc", ID: fmt.Sprintf("evt_%d", i+1), Type: "message.received", Data: "{}", OccurredAt: t0}
+		}
+		require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if err := store.InsertEvents(ctx, tx, evs); err != nil {
+				return err
+			}
+			if err := store.AdvanceConsumer(ctx, tx, "acc", store.ConsumerWebhooks, 0, 8); err != nil {
+				return err
+			}
+			return store.AdvanceConsumer(ctx, tx, "acc", store.ConsumerHandlers, 0, 6)
+		}))
+
+		n, err := st.PruneOutbox(ctx, t0) // nothing is older than t0
+		require.NoError(t, err)
+		require.Zero(t, n)
+
+		n, err = st.PruneOutbox(ctx, t0.Add(time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, 2+6, n, "2 finished deliveries, 6 consumed events")
+		left, err := st.ListDeliveries(ctx, "acc", "wh", store.ListDeliveriesOptions{Limit: 100})
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{old[2].ID, "dlv_open_0010", "dlv_open_0011"}, ids(left),
+			"the third old delivery was promoted, not finished")
+		rest, err := st.ListEvents(ctx, "acc", 0, 100)
+		require.NoError(t, err)
+		require.Len(t, rest, 4)
+		require.Equal(t, int64(7), rest[0].Seq, "only events every consumer passed are pruned")
+	})
+}
