@@ -360,18 +360,27 @@ func (co *core) status(ctx context.Context, row *store.Account) *Status {
 		if st.Pairing != nil && st.Pairing.Status == PairingPaired {
 			st.Paired = a.State != StateLoggedOut
 		}
-	} else if co.leases.Distributed() {
-		lease, err := co.st.Lease(ctx, string(a.ID))
-		if err != nil {
-			co.cfg.logger.Warn("wauser: read lease", slog.String("account", string(a.ID)), slog.Any("error", err))
-		}
-		// A holder that has not renewed within the grace period is gone.
-		if lease.Holder != "" && lease.Holder != co.leases.Holder() && lease.Age < co.cfg.leases.grace() {
-			st.HeldElsewhere = true
-			st.Connected = a.State == StateConnected
-		}
+	} else if held, err := co.heldElsewhere(ctx, a.ID); err != nil {
+		co.cfg.logger.Warn("wauser: read lease", slog.String("account", string(a.ID)), slog.Any("error", err))
+	} else if held {
+		st.HeldElsewhere = true
+		st.Connected = a.State == StateConnected
 	}
 	return st
+}
+
+// heldElsewhere reports whether another live process holds the account's
+// lease (only with several processes on PostgreSQL). A holder that has not
+// renewed within the grace period is gone.
+func (co *core) heldElsewhere(ctx context.Context, id AccountID) (bool, error) {
+	if !co.leases.Distributed() {
+		return false, nil
+	}
+	lease, err := co.st.Lease(ctx, string(id))
+	if err != nil {
+		return false, err
+	}
+	return lease.Holder != "" && lease.Holder != co.leases.Holder() && lease.Age < co.cfg.leases.grace(), nil
 }
 
 // WaitStatus blocks until the account's status satisfies cond, and returns
@@ -463,8 +472,20 @@ func (c *Client) Unlink(ctx context.Context) error {
 }
 
 // unlinkDevice logs the account's device out of WhatsApp when it is online,
-// stops its session, and deletes the device's rows.
+// stops its session, and deletes the device's rows. When another process
+// holds the account (several processes on PostgreSQL) it refuses with
+// ErrLeasedElsewhere: that process is using the device, and only it can
+// tell WhatsApp.
 func (co *core) unlinkDevice(ctx context.Context, id AccountID, row *store.Account) error {
+	if co.getSession(id) == nil {
+		held, err := co.heldElsewhere(ctx, id)
+		if err != nil {
+			return err
+		}
+		if held {
+			return fmt.Errorf("%w: account %q is connected by another process; log it out there", ErrLeasedElsewhere, id)
+		}
+	}
 	if s := co.getSession(id); s != nil {
 		if s.conn.Client.IsLoggedIn() {
 			if err := s.conn.Client.Logout(ctx); err != nil {

@@ -65,7 +65,7 @@ var (
 	ErrRateLimited = errors.New("wauser: rate limited")
 
 	// ErrLeasedElsewhere: the operation needs the account's WhatsApp
-	// connection (sending, Refresh, StatusPrivacy, ...), but another process
+	// connection (sending, Refresh, StatusPrivacy, Logout, Unlink, ...), but another process
 	// sharing the PostgreSQL store holds the account's lease and connects
 	// it; call it there. The error also matches ErrNotConnected. Reads of
 	// the store (the change feed, List and Get methods, Status) work in any

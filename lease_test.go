@@ -45,6 +45,9 @@ func TestLeasesOneHolderReadsEverywhere(t *testing.T) {
 	require.ErrorIs(t, err, wauser.ErrLeasedElsewhere)
 	require.ErrorIs(t, err, wauser.ErrNotConnected)
 	require.ErrorIs(t, botB.Refresh(ctx, false), wauser.ErrLeasedElsewhere)
+	// Logging out or unlinking from B would pull the device from under A.
+	require.ErrorIs(t, botB.Logout(ctx), wauser.ErrLeasedElsewhere)
+	require.ErrorIs(t, botB.Unlink(ctx), wauser.ErrLeasedElsewhere)
 
 	// The account's in-process handlers run where it is connected.
 	var handledA, handledB atomic.Int32
