@@ -379,7 +379,12 @@ func (e *Engine) pump(ctx context.Context) {
 		}
 	}()
 	for ctx.Err() == nil {
-		free := capacity - len(inflight) + len(results)
+		free := capacity - len(inflight)
+		for _, r := range results {
+			if inflight[r.Delivery.ID] {
+				free++ // recorded by this round
+			}
+		}
 		if len(results) > 0 || (look && free > 0) {
 			// After results, claim too: the next delivery of each finished
 			// queue is due now.
@@ -398,7 +403,10 @@ func (e *Engine) pump(ctx context.Context) {
 					checkDue = checkDue || r.Released || r.State == store.DeliveryPending
 				}
 				results = results[:0]
-				e.dispatch(ctx, ds, inflight, jobs)
+				// What cannot be handed to a worker (Close came first, or its
+				// webhook could not be read) is released at once, not left
+				// claimed until the lease runs out.
+				results = append(results, e.dispatch(ctx, ds, inflight, jobs)...)
 				look = len(ds) == free && free > 0 // a full claim: maybe more are due
 				if !look && checkDue {
 					checkDue = false
@@ -463,10 +471,20 @@ func (e *Engine) pump(ctx context.Context) {
 // round (see pump).
 const lingerTime = 2 * time.Millisecond
 
-// dispatch hands claimed deliveries to the workers, with their webhooks.
-func (e *Engine) dispatch(ctx context.Context, ds []*store.WebhookDelivery, inflight map[string]bool, jobs chan<- job) {
+// dispatch hands claimed deliveries to the workers, with their webhooks,
+// and returns the release of those it could not hand over.
+func (e *Engine) dispatch(ctx context.Context, ds []*store.WebhookDelivery, inflight map[string]bool, jobs chan<- job) []store.DeliveryResult {
 	if len(ds) == 0 {
-		return
+		return nil
+	}
+	release := func(ds []*store.WebhookDelivery) []store.DeliveryResult {
+		out := make([]store.DeliveryResult, 0, len(ds))
+		for _, d := range ds {
+			if !inflight[d.ID] {
+				out = append(out, store.DeliveryResult{Delivery: d, Released: true, At: e.cfg.Now().UTC()})
+			}
+		}
+		return out
 	}
 	hooks := map[string]*store.Webhook{}
 	var ids []string
@@ -481,18 +499,23 @@ func (e *Engine) dispatch(ctx context.Context, ds []*store.WebhookDelivery, infl
 		if ctx.Err() == nil {
 			e.cfg.Logger.Warn("wauser: load webhooks", slog.Any("error", err))
 		}
-		return // the leases expire and the deliveries are claimed again
+		return release(ds)
 	}
 	for _, h := range rows {
 		hooks[h.ID] = h
 	}
+	var lost []*store.WebhookDelivery
 	for _, d := range ds {
-		if inflight[d.ID] || hooks[d.WebhookID] == nil {
-			continue
+		switch {
+		case inflight[d.ID]: // claimed again while its attempt runs
+		case hooks[d.WebhookID] == nil: // the webhook is gone
+			lost = append(lost, d)
+		default:
+			inflight[d.ID] = true
+			jobs <- job{d, hooks[d.WebhookID]}
 		}
-		inflight[d.ID] = true
-		jobs <- job{d, hooks[d.WebhookID]}
 	}
+	return release(lost)
 }
 
 // attempt sends d once and says what became of it.
