@@ -277,8 +277,8 @@ type chatLanguage struct {
 }
 
 // chatSendMessage sends a message and answers it as stored, in document
-// 002's message shape: sent (or failed with an error answer) by the time
-// of the answer.
+// 002's message shape (from is the account, to the recipient): sent by the
+// time of the answer, or failed with an error answer.
 func chatSendMessage() operation {
 	return doBody(func(x *call, in *chatSendRequest) (*chatMessage, error) {
 		if in.Type != "" && !slices.Contains(chatMessageTypes, in.Type) {
@@ -295,11 +295,7 @@ func chatSendMessage() operation {
 		if err != nil {
 			return nil, err
 		}
-		me, err := x.chatMe()
-		if err != nil {
-			return nil, err
-		}
-		cm := chatMessageOf(m, me, chatAddress(m.ChatJID))
+		cm := chatMessageOf(m, chatAddress(m.SenderJID), chatAddress(m.ChatJID))
 		return &cm, nil
 	})
 }
