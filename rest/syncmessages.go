@@ -101,6 +101,15 @@ func (x *call) chatOf(conversation wauser.ConversationID, to, contact string) (s
 	return "", nil
 }
 
+// action returns the chat (or "") and the message an action names.
+func (x *call) action(in *messageActionRequest) (chat, message string, err error) {
+	if chat, err = x.chatOf(in.ConversationID, in.To, in.ContactID); err != nil {
+		return "", "", err
+	}
+	message, err = x.target(in)
+	return chat, message, err
+}
+
 // target returns the message an action names: message_id, wa_message_id
 // and target_wa_id may all be given when they name the same message (a
 // stored id and its WhatsApp id, or the same WhatsApp id).
@@ -153,11 +162,7 @@ func syncSendMessage() operation {
 
 func syncReact() operation {
 	return doBody(func(x *call, in *messageActionRequest) (*commandAccepted, error) {
-		chat, err := x.chatOf(in.ConversationID, in.To, in.ContactID)
-		if err != nil {
-			return nil, err
-		}
-		target, err := x.target(in)
+		chat, target, err := x.action(in)
 		if err != nil {
 			return nil, err
 		}
@@ -175,11 +180,7 @@ func syncReact() operation {
 
 func syncEdit() operation {
 	return doBody(func(x *call, in *editRequest) (*commandAccepted, error) {
-		chat, err := x.chatOf(in.ConversationID, in.To, in.ContactID)
-		if err != nil {
-			return nil, err
-		}
-		target, err := x.target(&in.messageActionRequest)
+		chat, target, err := x.action(&in.messageActionRequest)
 		if err != nil {
 			return nil, err
 		}
@@ -193,11 +194,7 @@ func syncEdit() operation {
 
 func syncDelete() operation {
 	return doBody(func(x *call, in *messageActionRequest) (*commandAccepted, error) {
-		chat, err := x.chatOf(in.ConversationID, in.To, in.ContactID)
-		if err != nil {
-			return nil, err
-		}
-		target, err := x.target(in)
+		chat, target, err := x.action(in)
 		if err != nil {
 			return nil, err
 		}
