@@ -31,6 +31,9 @@ func fileServer(t *testing.T) *httptest.Server {
 		case "/document.pdf":
 			w.Header().Set("Content-Type", "application/pdf")
 			_, _ = w.Write(pdfFile)
+		case "/page.html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(`<html><head><title>The page</title></head></html>`))
 		default:
 			http.NotFound(w, r)
 		}
@@ -347,6 +350,11 @@ func TestBusinessSendMessage(t *testing.T) {
 		send(`{"to":"15550000001","text":"plain string"}`)
 		require.Equal(t, "plain string", last().Message.GetConversation())
 
+		// preview_url previews the first link of the text.
+		send(`{"to":"+15550000001","type":"text","text":{"body":"see ` + files.URL + `/page.html"},"preview_url":true}`)
+		require.Equal(t, "The page", last().Message.GetExtendedTextMessage().GetTitle())
+		require.Equal(t, files.URL+"/page.html", last().Message.GetExtendedTextMessage().GetMatchedText())
+
 		// A reply (context.message_id), with a mention.
 		send(`{"to":"+15550000001","type":"text","text":{"body":"re: @15553330003"},"context":{"message_id":"` + incoming + `","mentions":["+15553330003"]}}`)
 		ext := last().Message.GetExtendedTextMessage()
@@ -394,6 +402,10 @@ func TestBusinessSendMessage(t *testing.T) {
 		require.Equal(t, types.ChatPresenceComposing, conn.Presences()[0].State)
 		require.Nil(t, send(`{"type":"status","status":"read","context":{"message_id":"`+incoming+`"}}`))
 		require.Equal(t, []types.MessageID{"3EB0A1"}, conn.Reads()[0].IDs)
+		require.Nil(t, send(`{"to":"+15550000001","type":"status","status":"recording"}`))
+		require.Equal(t, types.ChatPresenceMediaAudio, conn.Presences()[1].Media)
+		require.Nil(t, send(`{"to":"+15550000001","type":"status","status":"played","context":{"message_id":"3EB0A1"}}`))
+		require.Equal(t, types.ReceiptTypePlayed, conn.Reads()[1].Type)
 
 		// Mistakes: 400 in the envelope, nothing sent.
 		n = len(conn.Sent())
