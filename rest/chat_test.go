@@ -145,7 +145,9 @@ func TestChatDailyMessageQuota(t *testing.T) {
 		require.Equal(t, 1000, quota.Limit, "the default quota")
 		require.Equal(t, wauser.DefaultDailyMessageLimit, quota.Limit)
 
-		// 1,000 messages through the route, from a few clients at once.
+		// 1,000 messages through the route, from two clients at once: the
+		// count must hold under concurrent sends. (More clients would not
+		// be faster: the sends of one account take its lock in the store.)
 		const clients = 2
 		jobs := make(chan int)
 		failures := make(chan string, wauser.DefaultDailyMessageLimit)
