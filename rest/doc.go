@@ -69,9 +69,9 @@
 // Requests carry an API key (wauser.Client.CreateAPIKey) as
 // "Authorization: Bearer <key>", as a bare "Authorization: <key>", or as
 // "X-Api-Key: <key>". A key has scopes: GET routes need whatsapp:read
-// (and so does POST /v1/contacts/check, which changes nothing; GET
-// /v1/usage too), routes that act on WhatsApp or change the account's data
-// (PUT /v1/contacts) whatsapp:write (and so does
+// (and so does POST /v1/contacts/check, which changes nothing), routes
+// that act on WhatsApp or change the account's data (PUT /v1/contacts)
+// whatsapp:write (and so does
 // GET /v1/groups/{groupId}/invite, which can reset the link), the webhook
 // routes of both dialects webhooks:manage, unlinking or deleting an
 // account admin (which carries every scope); GET /v1/me needs only a valid
