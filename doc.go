@@ -115,7 +115,8 @@
 // [DefaultDailyMessageLimit] messages per UTC day unless
 // [WithDailyMessageLimit] says otherwise; the count is kept in the store,
 // and past it sends return a *[RateLimitError] ([ErrRateLimited]) whose
-// RetryAfter is the time to midnight UTC. [Client.GetMessageQuota] reads it.
+// RetryAfter is the time to midnight UTC. [Client.GetMessageQuota] reads it,
+// and [Client.ListMessageCounts] the counts of the days before.
 //
 // [Client.EditMessage], [Client.RevokeMessage] (also others' messages, as a
 // group admin), [Client.SendReaction] and [Client.MarkRead] (which resets the

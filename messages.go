@@ -426,6 +426,40 @@ func (c *Client) GetMessageQuota(ctx context.Context) (*MessageQuota, error) {
 	return &MessageQuota{Limit: c.core.cfg.dailyLimit, Sent: int(n), ResetAt: c.quotaError(now).ResetAt}, nil
 }
 
+// MaxMessageCountDays bounds ListMessageCounts: a year and a day.
+const MaxMessageCountDays = 366
+
+// DailyMessageCount is how many messages an account sent on one UTC day,
+// as counted against its daily limit (every message stored to be sent,
+// including those WhatsApp then refused; reactions, edits, deletions and
+// read marks are not counted).
+type DailyMessageCount struct {
+	Day  string `json:"day"` // YYYY-MM-DD, UTC
+	Sent int    `json:"sent"`
+}
+
+// ListMessageCounts returns the account's message counts of the last limit
+// (1 to MaxMessageCountDays) UTC days on which it sent any, newest first:
+// the history behind GetMessageQuota, kept in the store.
+func (c *Client) ListMessageCounts(ctx context.Context, limit int) ([]DailyMessageCount, error) {
+	if limit < 1 || limit > MaxMessageCountDays {
+		return nil, invalidArg("limit", "%d; give 1 to %d", limit, MaxMessageCountDays)
+	}
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := store.SentDays(ctx, c.core.st.DB(), string(id), limit)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: message counts: %w", err)
+	}
+	out := make([]DailyMessageCount, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, DailyMessageCount{Day: r.Day, Sent: int(r.Sent)})
+	}
+	return out, nil
+}
+
 // waMessage is the proto of a stored message to quote in a reply: its text
 // (or caption), which is all WhatsApp needs to show the quote.
 func quotedProto(r *store.Message) *waE2E.Message {

@@ -2,6 +2,7 @@ package wauser_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -270,6 +271,56 @@ func TestDailyQuotaSurvivesReopen(t *testing.T) {
 		h.clock.Advance(12 * time.Hour)
 		_, err = c2.SendText(ctx, friendPhone.JID.String(), "three")
 		require.NoError(t, err, "a new day")
+	})
+}
+
+// TestListMessageCounts lists the days' counts behind the quota, newest
+// first, and refuses limits out of range before reading anything.
+func TestListMessageCounts(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		h := newHarness(t, db)
+		ctx := ctxTimeout(t)
+		bot, conn := pair(t, h, "bot")
+		other, _ := pair(t, h, "other")
+		counts, err := bot.ListMessageCounts(ctx, 7)
+		require.NoError(t, err)
+		require.Equal(t, []wauser.DailyMessageCount{}, counts, "nothing sent yet")
+
+		send := func(n int) {
+			for i := range n {
+				_, err := bot.SendText(ctx, friendPhone.JID.String(), fmt.Sprint("message ", i))
+				require.NoError(t, err)
+			}
+		}
+		send(2)
+		_, err = bot.SendReaction(ctx, friendPhone.JID.String(), conn.Sent()[0].ID, "👍")
+		require.NoError(t, err)
+		h.clock.Advance(24 * time.Hour)
+		send(1)
+		h.clock.Advance(48 * time.Hour)
+		send(3)
+		_, err = other.SendText(ctx, friendPhone.JID.String(), "another account")
+		require.NoError(t, err)
+
+		counts, err = bot.ListMessageCounts(ctx, 7)
+		require.NoError(t, err)
+		require.Equal(t, []wauser.DailyMessageCount{
+			{Day: "2026-11-24", Sent: 3}, {Day: "2026-11-22", Sent: 1}, {Day: "2026-11-21", Sent: 2},
+		}, counts, "days with sends, newest first; the reaction is not counted")
+		counts, err = bot.ListMessageCounts(ctx, 2)
+		require.NoError(t, err)
+		require.Len(t, counts, 2)
+		require.Equal(t, "2026-11-22", counts[1].Day)
+		quota, err := bot.GetMessageQuota(ctx)
+		require.NoError(t, err)
+		require.Equal(t, counts[0].Sent, quota.Sent, "today's count is the quota's")
+
+		for _, limit := range []int{0, -1, wauser.MaxMessageCountDays + 1} {
+			_, err := bot.ListMessageCounts(ctx, limit)
+			require.ErrorIs(t, err, wauser.ErrInvalidArgument, "limit %d", limit)
+		}
 	})
 }
 

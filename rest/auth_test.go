@@ -1,7 +1,10 @@
 package rest_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/png"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -80,6 +83,7 @@ func documentedRoutes(t testing.TB, doc []byte) []documentedRoute {
 type sample struct {
 	query, body string
 	contentType string // of the body; default application/json
+	accept      string // the Accept header, if any
 	unpaired    bool   // the account must not be paired yet
 	// setup prepares what the request acts on in the account (a group, a
 	// webhook...) and returns values for the route's path parameters, which
@@ -135,10 +139,43 @@ func withGroup(t testing.TB, e *env, account wauser.AccountID) map[string]string
 func withMessage(t testing.TB, e *env, account wauser.AccountID) map[string]string {
 	conn := e.fake.Conn(string(account))
 	require.True(t, conn.Emit(watest.Text(alice, alice, "3EB0A1", epoch, "hello from alice")))
-	list, err := e.c.WithAccount(account).ListConversations(e.ctx(), wauser.ListConversationsOptions{})
+	bot := e.c.WithAccount(account)
+	page, err := bot.SyncPage(e.ctx(), 0, wauser.MaxSyncLimit)
 	require.NoError(t, err)
-	require.Len(t, list.Conversations, 1)
-	return map[string]string{"conversation_id": string(list.Conversations[0].ConversationID), "phone": "+" + alice.User, "chatId": alice.String()}
+	i := slices.IndexFunc(page.Messages, func(m wauser.Message) bool { return m.WAMessageID == "3EB0A1" })
+	require.GreaterOrEqual(t, i, 0, "the message is stored")
+	ct, err := bot.GetContact(e.ctx(), alice.String())
+	require.NoError(t, err)
+	return map[string]string{
+		"conversation_id": string(page.Messages[i].ConversationID), "phone": "+" + alice.User, "chatId": alice.String(),
+		"message_id": string(page.Messages[i].MessageID), "num": strconv.FormatInt(ct.Num, 10),
+	}
+}
+
+// withOwnMessage has the account send alice a text.
+func withOwnMessage(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	m, err := e.c.WithAccount(account).SendText(e.ctx(), "+"+alice.User, "a text of the account")
+	require.NoError(t, err)
+	return map[string]string{"message_id": string(m.MessageID), "chat_id": m.ChatJID}
+}
+
+// pngFile is a small PNG image.
+var pngFile = func() []byte {
+	var b bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, 4, 3))
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}()
+
+// withImage has the account send alice an image.
+func withImage(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	m, err := e.c.WithAccount(account).SendMessage(e.ctx(), wauser.SendMessageRequest{
+		To: "+" + alice.User, Image: &wauser.MediaMessage{Data: pngFile, Caption: "a picture"},
+	})
+	require.NoError(t, err)
+	return map[string]string{"message_id": string(m.MessageID)}
 }
 
 // withWebhook registers a webhook to a receiver answering 200.
@@ -237,9 +274,26 @@ var samples = map[string]sample{
 	"unfollowNewsletter":   {setup: withNewsletter(true)},
 
 	// chat dialect
+	"sendChatMessage":         {body: `{"to":"+15550000001","type":"text","text":"Hello from WhatsSync!"}`},
 	"listChatContacts":        {setup: withMessage},
 	"getChatContact":          {setup: withMessage},
 	"listChatContactMessages": {setup: withMessage},
+
+	// history dialect
+	"requestHistorySync": {body: `{"count":25}`, setup: withMessage},
+
+	// messages, contacts and usage (sync and business dialects)
+	"listUsage":             {query: "?limit=7"},
+	"sendMessage":           {body: `{"conversation_id":"{conversation_id}","text":"hello"}`, setup: withMessage},
+	"reactToMessage":        {body: `{"message_id":"{message_id}","emoji":"👍"}`, setup: withMessage},
+	"editMessage":           {body: `{"message_id":"{message_id}","text":"edited"}`, setup: withOwnMessage},
+	"deleteMessage":         {body: `{"message_id":"{message_id}"}`, setup: withOwnMessage},
+	"markMessagesRead":      {body: `{"message_ids":["{message_id}"]}`, setup: withMessage},
+	"markConversationRead":  {body: `{}`, setup: withMessage},
+	"downloadMedia":         {accept: "application/octet-stream", setup: withImage},
+	"sendMessageToChat":     {body: `{"to":"+15550000001","type":"text","text":{"body":"hello"}}`},
+	"deleteMessageFromChat": {setup: withOwnMessage},
+	"updateContact":         {body: `{"id":{num},"info":{"first_name":"Alice"}}`, setup: withMessage},
 }
 
 var (
@@ -369,6 +423,9 @@ func authMatrix(t *testing.T, db *testdb.DB, rt documentedRoute, s sample, n int
 		headers := c.headers
 		if s.contentType != "" {
 			headers = with(headers, "Content-Type", s.contentType)
+		}
+		if s.accept != "" {
+			headers = with(headers, "Accept", s.accept)
 		}
 		r := e.checked(e.do(rt.method, path, body, headers))
 		if c.want == 0 {

@@ -1,25 +1,26 @@
 package rest
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
+
+	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
 )
 
 // chatDialect is document 002: bare JSON bodies and errors as
 // {"error": {"code", "message", "status"}}, code being a machine-readable
-// name such as invalid_phone_number or rate_limit_exceeded.
-//
-// Its routes (POST /api/v1/messages, GET /api/v1/contacts,
-// GET /api/v1/contacts/{phone}, GET /api/v1/contacts/{phone}/messages) land
-// with the Client's send and contact methods (issues 3 and 4). The daily
-// message quota those sends enforce will answer 429 in this shape
-// ({"error":{"code":"rate_limit_exceeded","message":...,"status":429}}) with
-// Retry-After: classify maps wauser.ErrRateLimited next to this package's
-// own ErrRateLimited, taking the delay from the error's RetryAfter method
-// (retryAfter).
+// name such as invalid_phone_number or rate_limit_exceeded. The daily
+// message quota of POST /api/v1/messages answers 429 in this shape
+// ({"error":{"code":"rate_limit_exceeded","message":...,"status":429}})
+// with Retry-After: classify maps wauser.ErrRateLimited next to this
+// package's own ErrRateLimited, taking the delay from the error's
+// RetryAfter method (retryAfter).
 type chatDialect struct{}
 
 func (chatDialect) name() string         { return "chat" }
@@ -60,10 +61,19 @@ type chatContact struct {
 // chatContactDetails is document 002's contact details.
 type chatContactDetails struct {
 	chatContact
-	// ProfileImage is not known to wauser's store and always absent.
-	ProfileImage string   `json:"profileImage,omitempty"`
-	Tags         []string `json:"tags"`
+	// ProfileImage is the URL of the contact's profile picture, asked from
+	// WhatsApp at each request (it expires after a while); absent when the
+	// contact has none, hides it, or WhatsApp did not answer in time.
+	ProfileImage string `json:"profileImage,omitempty"`
+	// Tags are the contact's tags: set with PUT /v1/contacts or
+	// Client.UpdateContact, and the names of the WhatsApp labels on the
+	// contact's chat.
+	Tags []string `json:"tags"`
 }
+
+// profileImageTimeout bounds the wait for a contact's profile picture,
+// which is best effort.
+const profileImageTimeout = 5 * time.Second
 
 func chatContactOf(c *wauser.Contact) chatContact {
 	name := c.DisplayName
@@ -124,7 +134,21 @@ func chatGetContact() operation {
 		if tags == nil {
 			tags = []string{}
 		}
-		return &chatContactDetails{chatContact: chatContactOf(ct), Tags: tags}, nil
+		out := &chatContactDetails{chatContact: chatContactOf(ct), Tags: tags}
+		who := ct.PhoneJID
+		if who == "" {
+			who = ct.LIDJID
+		}
+		if who != "" {
+			// Best effort: no picture, a hidden one, an account offline or a
+			// slow WhatsApp leave it out rather than fail the details.
+			ctx, cancel := context.WithTimeout(x.ctx, profileImageTimeout)
+			defer cancel()
+			if pic, err := x.c.GetProfilePicture(ctx, who, false); err == nil {
+				out.ProfileImage = pic.URL
+			}
+		}
+		return out, nil
 	})
 }
 
@@ -165,7 +189,7 @@ func chatContactMessages() operation {
 		if err != nil {
 			return nil, err
 		}
-		acc, err := x.c.GetAccount(x.ctx)
+		me, err := x.chatMe()
 		if err != nil {
 			return nil, err
 		}
@@ -177,18 +201,101 @@ func chatContactMessages() operation {
 		if them == "" {
 			them = ct.LIDJID
 		}
-		me := acc.Phone
-		if me == "" && !acc.JID.IsEmpty() {
-			me = acc.JID.ToNonAD().String()
-		}
 		out := &chatMessages{Messages: make([]chatMessage, 0, len(list.Messages)), Pagination: chatPagination{Next: list.NextCursor}}
-		for _, m := range list.Messages {
-			cm := chatMessage{ID: m.MessageID, From: them, To: me, Type: m.ContentType, Text: m.Body, Timestamp: m.SentAt, Status: m.Status}
-			if m.IsFromMe {
-				cm.From, cm.To = me, them
-			}
-			out.Messages = append(out.Messages, cm)
+		for i := range list.Messages {
+			out.Messages = append(out.Messages, chatMessageOf(&list.Messages[i], me, them))
 		}
 		return out, nil
+	})
+}
+
+// chatMe is the account's address in messages: its phone number, or its
+// JID before the number is known.
+func (x *call) chatMe() (string, error) {
+	acc, err := x.c.GetAccount(x.ctx)
+	if err != nil {
+		return "", err
+	}
+	if acc.Phone == "" && !acc.JID.IsEmpty() {
+		return acc.JID.ToNonAD().String(), nil
+	}
+	return acc.Phone, nil
+}
+
+// chatMessageOf shows m as document 002 does, me being the account's
+// address and them the other side's.
+func chatMessageOf(m *wauser.Message, me, them string) chatMessage {
+	cm := chatMessage{ID: m.MessageID, From: them, To: me, Type: m.ContentType, Text: m.Body, Timestamp: m.SentAt, Status: m.Status}
+	if m.IsFromMe {
+		cm.From, cm.To = me, them
+	}
+	return cm
+}
+
+// chatAddress is a chat's address in messages: a person's phone number
+// (E.164), or the JID of anything else (a LID, a group).
+func chatAddress(chatJID string) string {
+	if user, ok := strings.CutSuffix(chatJID, "@"+types.DefaultUserServer); ok {
+		return "+" + user
+	}
+	return chatJID
+}
+
+// chatMessageType is a message type of document 002.
+type chatMessageType string
+
+var chatMessageTypes = []chatMessageType{"text", "image", "document", "location", "template"}
+
+// chatSendRequest is document 002's POST /api/v1/messages: exactly one
+// content field, the one type names (type may be left out).
+type chatSendRequest struct {
+	// To is the recipient: a phone number in international format
+	// (+15551234567); a JID (a group, a person's LID) works too.
+	To   string          `json:"to"`
+	Type chatMessageType `json:"type,omitempty"`
+	Text string          `json:"text,omitempty"`
+	// Image and Document take the file's url (or the id of a file
+	// uploaded with POST /v1/media), a caption, and for documents a
+	// filename.
+	Image    *wauser.MediaMessage `json:"image,omitempty"`
+	Document *wauser.MediaMessage `json:"document,omitempty"`
+	Location *wauser.Location     `json:"location,omitempty"`
+	Template *chatTemplate        `json:"template,omitempty"`
+}
+
+// chatTemplate is document 002's template message: a template registered
+// with Client.CreateTemplate, by name and language, with the parameters
+// of its components.
+type chatTemplate struct {
+	Name       string                  `json:"name"`
+	Language   chatLanguage            `json:"language"`
+	Components []wauser.TemplateParams `json:"components,omitempty"`
+}
+
+type chatLanguage struct {
+	Code string `json:"code"` // such as en_US
+}
+
+// chatSendMessage sends a message and answers it as stored, in document
+// 002's message shape (from is the account, to the recipient): sent by the
+// time of the answer, or failed with an error answer.
+func chatSendMessage() operation {
+	return doBody(func(x *call, in *chatSendRequest) (*chatMessage, error) {
+		if in.Type != "" && !slices.Contains(chatMessageTypes, in.Type) {
+			return nil, badRequest("invalid_message_type", "type %q is not one of %v", in.Type, chatMessageTypes)
+		}
+		req := wauser.SendMessageRequest{
+			To: in.To, Type: wauser.MessageType(in.Type), Text: in.Text,
+			Image: in.Image, Document: in.Document, Location: in.Location,
+		}
+		if in.Template != nil {
+			req.Template = &wauser.TemplateMessage{Name: in.Template.Name, Language: in.Template.Language.Code, Components: in.Template.Components}
+		}
+		m, err := x.c.SendMessage(x.ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		cm := chatMessageOf(m, chatAddress(m.SenderJID), chatAddress(m.ChatJID))
+		return &cm, nil
 	})
 }

@@ -21,21 +21,26 @@
 //     GET /v1/whatsapp/conversations, GET /v1/whatsapp/contacts,
 //     GET /v1/whatsapp/conversations/{conversation_id}/messages (newest
 //     first; before_message_id pages on; with the contacts who wrote
-//     them); POST /v1/whatsapp/groups and
+//     them); POST /v1/whatsapp/messages/send, .../react, .../edit,
+//     .../delete and .../read, POST
+//     /v1/whatsapp/conversations/{conversation_id}/read,
+//     POST /v1/whatsapp/groups and
 //     POST /v1/whatsapp/groups/{group_jid}/participants (202 with the
-//     command record); the webhook endpoints /v1/webhooks/endpoints (list,
+//     command record); GET /v1/whatsapp/media/{message_id} (the file);
+//     GET /v1/usage; the webhook endpoints /v1/webhooks/endpoints (list,
 //     create, update, delete, rotate-secret, test) and
 //     GET /v1/webhooks/deliveries. Beyond the specification:
 //     GET /v1/whatsapp/groups and GET /v1/whatsapp/commands/{command_id}.
-//   - history: document 001 (POST /history/sync, when the Client can request
-//     history). Answers are {status, code, message, data}; errors
-//     {status, code, message, error}.
+//   - history: document 001: POST /history/sync ({count}: 1 to 100,
+//     default 25; Client.RequestHistory). Answers are
+//     {status, code, message, data}; errors {status, code, message, error}.
 //   - chat: document 002. Bare JSON; errors are
-//     {"error": {"code", "message", "status"}}. GET /api/v1/contacts,
+//     {"error": {"code", "message", "status"}}. POST /api/v1/messages (text,
+//     image, document, location, template), GET /api/v1/contacts,
 //     GET /api/v1/contacts/{phone} and GET /api/v1/contacts/{phone}/messages
 //     (the direct chat, newest first), the lists paged by
 //     {"pagination": {"next"}} taken back as ?cursor= (absent on the last
-//     page). POST /api/v1/messages comes with the Client's sending.
+//     page).
 //   - business: document 003, at the paths of DESIGN section 7.1. Every
 //     answer is {data, message, success, timestamp}, errors too (data null,
 //     success false), but for group create, get and update, which answer
@@ -49,10 +54,12 @@
 //     .../members and .../admins (bodies [{"id": phone or JID}]); GET, POST
 //     (approve) and DELETE (reject) .../requests; POST and DELETE
 //     .../announce, .../lock and .../pin; POST .../clear;
-//     GET .../invite?reset=. Contacts: GET /v1/contacts, POST
+//     GET .../invite?reset=. Contacts: GET and PUT /v1/contacts, POST
 //     /v1/contacts/check ([{"id": phone}]), GET /v1/contacts/status-audience.
-//     Media: POST /v1/media. Newsletters: GET and PUT (follow {"id"})
-//     /v1/newsletters, GET and DELETE (unfollow) /v1/newsletters/{id}.
+//     Media: POST /v1/media. Messages: POST /v1/messages,
+//     DELETE /v1/messages/{message_id}/{chat_id}. Newsletters: GET and PUT
+//     (follow {"id"}) /v1/newsletters, GET and DELETE (unfollow)
+//     /v1/newsletters/{id}.
 //
 // Requests outside any route get 404 (or 405 with Allow) in the error shape
 // of the dialect their path belongs to.
@@ -62,11 +69,13 @@
 // Requests carry an API key (wauser.Client.CreateAPIKey) as
 // "Authorization: Bearer <key>", as a bare "Authorization: <key>", or as
 // "X-Api-Key: <key>". A key has scopes: GET routes need whatsapp:read
-// (and so does POST /v1/contacts/check, which changes nothing), routes that
-// act on WhatsApp whatsapp:write (and so does GET /v1/groups/{groupId}/invite,
-// which can reset the link), the webhook routes of both dialects
-// webhooks:manage, unlinking or deleting an account admin (which carries
-// every scope); GET /v1/me needs only a valid key. A key reaches only the accounts it lists (or all, when made with
+// (and so does POST /v1/contacts/check, which changes nothing), routes
+// that act on WhatsApp or change the account's data (PUT /v1/contacts)
+// whatsapp:write (and so does
+// GET /v1/groups/{groupId}/invite, which can reset the link), the webhook
+// routes of both dialects webhooks:manage, unlinking or deleting an
+// account admin (which carries every scope); GET /v1/me needs only a valid
+// key. A key reaches only the accounts it lists (or all, when made with
 // AllAccounts): with one account it is used implicitly, with several the
 // X-WhatsApp-Use-Connection-Id header names it; a request for another
 // account is refused (403, 401 in the sync dialect whose specification
@@ -117,8 +126,12 @@
 // answer carries X-RateLimit-Limit, X-RateLimit-Remaining and
 // X-RateLimit-Reset (Unix seconds); past the limit the answer is 429 with
 // Retry-After, in the dialect's error shape. The Client's daily message
-// quota (wauser.ErrRateLimited, with the sends) is to answer 429 the same
-// way, Retry-After taken from the error's RetryAfter method. Bodies are
+// quota (wauser.WithDailyMessageLimit, 1000 by default, counted in the
+// store per account and UTC day) answers a send past it the same way: 429
+// in the dialect's error shape ({"error":{"code":"rate_limit_exceeded",
+// ...}} in the chat dialect), Retry-After the seconds to midnight UTC
+// (the error's RetryAfter method), nothing sent. GET /v1/usage reports
+// both. Bodies are
 // limited to Options.MaxBodyBytes (Options.MaxMediaBytes for POST
 // /v1/media) (413), decoded strictly (one JSON value, no unknown
 // fields: 400; not JSON: 415), and at most Options.MaxInFlight requests run
@@ -134,8 +147,12 @@
 // ErrAlreadyPaired 409, ErrNotLoggedIn 409 (pair first), ErrRateLimited
 // 429 with Retry-After, ErrPairingFailed 502, ErrNotConnected,
 // ErrNotStarted and ErrClosed 503 with Retry-After; a timeout is 503. A
-// client mistake is never a 5xx, and changes nothing. A 5xx never shows
-// its cause: clients read a fixed text, Options.Logger gets the cause.
+// client mistake is never a 5xx, and changes nothing, with one exception:
+// a message WhatsApp refuses (a group the account is not in) was stored as
+// pending before it was sent, so it stays stored as failed, with the
+// reason, and counts against the daily quota, while the request is
+// answered with the error (403 or 404). A 5xx never shows its cause:
+// clients read a fixed text, Options.Logger gets the cause.
 //
 // # Where the documents and the Client differ
 //
@@ -143,8 +160,9 @@
 //     shows. GET /v1/accounts, which document 003 shows without
 //     authorization, needs a key and lists only the key's accounts.
 //   - The 202 writes of the sync dialect (unlink, group creation,
-//     participants) run before they are answered: the command record in
-//     the answer says completed, with the result, and stays readable at
+//     participants, the message writes) run before they are answered: the
+//     command record in the answer says completed, with the result, and
+//     stays readable at
 //     GET /v1/whatsapp/commands/{command_id} (stored with the account, kept
 //     wauser.CommandRetention). A write that fails is answered with its
 //     error and leaves no record.
@@ -199,9 +217,80 @@
 //     bounds the body; the answer is the uploaded wauser.Media.
 //   - The chat dialect's contact id is the person id; {phone} takes a phone
 //     number, and also any form Client.GetContact takes. profileImage is
-//     never set: wauser stores no pictures. Messages show from and to as
-//     phone numbers, type as the content type and text as the body or
+//     asked from WhatsApp at each request (its URL expires), best effort:
+//     absent when the contact has no picture, hides it, or WhatsApp does not
+//     answer within 5 seconds. tags are the contact's tags (PUT /v1/contacts,
+//     Client.UpdateContact, and WhatsApp labels). Messages show from and to
+//     as phone numbers, type as the content type and text as the body or
 //     caption.
+//   - POST /api/v1/messages answers 201 with the message as stored, in
+//     the shape of the document's messages ({id, from, to, type, text,
+//     timestamp, status}; a template shows as the text it rendered to),
+//     sent by then (document 002 shows no answer). type may be left out
+//     (it follows from the content); other types than the document's five
+//     are 400 invalid_message_type. image and document also take the id
+//     of a file uploaded with POST /v1/media instead of url, and to also
+//     takes a JID (a group, a LID). Templates are the ones registered with
+//     Client.CreateTemplate, by name and language.code; a missing one, or
+//     a missing parameter, is 400.
+//   - POST /history/sync takes no body as {} (count 25), and beyond the
+//     document an optional chat (a phone number or JID) to ask one chat's
+//     history instead of the 50 most recently active chats'. data also
+//     lists the chats asked (chats, each with the oldest stored message the
+//     phone is asked to go back from). Without any stored message to go
+//     back from it answers 404. The history itself arrives later, when the
+//     phone answers (history.sync and history.sync_complete events).
+//   - POST /v1/messages takes document 003's request; text is the object
+//     {"body": "..."} (a plain string is taken too). type may be left out;
+//     sticker, contacts and template messages, which document 003 does not
+//     list, are sent with the Client. data is the stored message (for a
+//     reaction, the message reacted to, with its reactions; null for a
+//     status message). A non-empty participants is refused (400): whatsmeow
+//     encrypts a group message for every member. id makes a send
+//     idempotent.
+//   - DELETE /v1/messages/{message_id}/{chat_id} deletes for everyone
+//     (Client.RevokeMessage); message_id is a stored id (msg_…) or a
+//     WhatsApp id in the chat; others' messages only in groups where the
+//     account is an admin. It answers data null, as document 003 shows.
+//   - PUT /v1/contacts takes {"id": <the contact's integer id>, "info":
+//     {"first_name", "last_name", "tags"}} (fields left out stay as they
+//     are) and changes the contact in the store only; it answers data null.
+//   - The sync dialect's message writes run before they are answered (202,
+//     with the command record: kinds send_message, react_to_message,
+//     edit_message, delete_message, mark_messages_read and
+//     mark_conversation_read; the result holds the message as stored, or
+//     the chat and the ids marked read). send takes conversation_id or
+//     contact_id (one of them) and sends a text. The others name the chat,
+//     when it is needed (WhatsApp ids), by one of conversation_id, to (a
+//     phone number or JID) and contact_id, and the message by message_id,
+//     wa_message_id or target_wa_id (several only when they name the same
+//     message); sender is the author of a WhatsApp id that is not stored,
+//     in groups, for react and read; an empty emoji removes the reaction.
+//     POST /v1/whatsapp/conversations/{conversation_id}/read without
+//     message_ids (or without a body) marks the conversation's incoming
+//     messages not yet read among its newest 100.
+//   - GET /v1/whatsapp/media/{message_id} answers the file with its own
+//     media type, as an attachment (Content-Disposition with the file name
+//     when known, Content-Security-Policy: sandbox); a client whose Accept
+//     admits application/octet-stream but not the file's type (one
+//     generated from the specification) gets application/octet-stream.
+//     Files WhatsApp's servers dropped are asked from the phone again
+//     (Client.DownloadMedia). Errors are JSON.
+//   - GET /v1/usage answers what wauser counts; it keeps no log of
+//     requests, so items (the specification's per-request records) is
+//     always empty. summary has api_key_id; rate_limit ({limit, remaining,
+//     reset_at}: the key's request limit after this request, as the
+//     X-RateLimit headers say, counted in this handler's memory, absent
+//     when rate limiting is off); and connections, one per account the key
+//     reaches (or the one X-WhatsApp-Use-Connection-Id names), each with
+//     messages_sent_today (messages stored to be sent today, UTC, those
+//     WhatsApp refused included; reactions, edits, deletions and read
+//     marks are not counted), daily_message_limit (0: none),
+//     messages_remaining_today (absent without a limit), quota_resets_at
+//     (the next midnight UTC) and days (the counts of the most recent days
+//     with messages sent, newest first, as many as ?limit= asks: default
+//     30, at most 366), all kept in the store (Client.GetMessageQuota,
+//     Client.ListMessageCounts).
 //   - WhatsApp's own refusals (not a group admin, not a member) are 403 in
 //     every dialect, the sync dialect included, unlike a refused API key.
 package rest

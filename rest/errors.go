@@ -92,10 +92,6 @@ func classify(err error) *apiError {
 		// The handler's request limit, the account's daily message quota, or
 		// WhatsApp's own rate limit: 429 with the delay the error carries.
 		return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: clean(err), retryAfter: retryAfter(err)}
-	case errors.Is(err, wauser.ErrRateLimited):
-		// WhatsApp's rate-overlimit, or a quota of the Client; the delay
-		// comes from the error when it knows it.
-		return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: clean(err), retryAfter: retryAfter(err)}
 	case errors.Is(err, wauser.ErrForbidden):
 		// WhatsApp refused: not the caller's credentials. 403 in every
 		// dialect (see writeError).

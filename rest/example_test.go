@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
@@ -195,4 +196,85 @@ func ExampleNewHandler_sync() {
 	// 0 conversations, 1 contacts, 1 messages, has_more true
 	// 1 conversations, 0 contacts, 1 messages, has_more true
 	// 0 conversations, 0 contacts, 1 messages, has_more false
+}
+
+// Send a message through document 002's chat API, then read how much of
+// the day's message quota is used (GET /v1/usage). Past the quota (1000 a
+// day by default) a send answers 429 with Retry-After.
+func ExampleNewHandler_sendMessage() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	fake := watest.New()
+	c, err := wauser.New(st, fake.Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	if _, err := c.PairQR(ctx); err != nil {
+		panic(err)
+	}
+	conn, err := fake.WaitConn(ctx, "sales")
+	if err != nil {
+		panic(err)
+	}
+	if err := conn.Scan(watest.Phone{JID: types.NewJID("15551234567", types.DefaultUserServer)}); err != nil {
+		panic(err)
+	}
+	if _, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected }); err != nil {
+		panic(err)
+	}
+	key, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
+		Scopes: []wauser.Scope{wauser.ScopeRead, wauser.ScopeWrite}, Accounts: []wauser.AccountID{"sales"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(rest.NewHandler(c, rest.Options{}))
+	defer srv.Close()
+	call := func(method, path, body string, out any) int {
+		req, _ := http.NewRequestWithContext(ctx, method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key.Key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			panic(err)
+		}
+		return resp.StatusCode
+	}
+
+	var msg struct{ From, To, Type, Text, Status string }
+	status := call("POST", "/api/v1/messages", `{"to":"+15550000001","type":"text","text":"Hello from wauser!"}`, &msg)
+	fmt.Println(status, msg.From, msg.To, msg.Type, msg.Status, msg.Text)
+
+	var usage struct {
+		Summary struct {
+			Connections []struct {
+				ID        string `json:"connection_id"`
+				Sent      int    `json:"messages_sent_today"`
+				Remaining int    `json:"messages_remaining_today"`
+			} `json:"connections"`
+		} `json:"summary"`
+	}
+	call("GET", "/v1/usage", "", &usage)
+	for _, u := range usage.Summary.Connections {
+		fmt.Println(u.ID, u.Sent, "sent today,", u.Remaining, "left")
+	}
+	// Output:
+	// 201 +15551234567 +15550000001 text sent Hello from wauser!
+	// sales 1 sent today, 999 left
 }

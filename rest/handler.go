@@ -162,6 +162,10 @@ func (h *handler) routeTable() []*route {
 		// sync dialect: document 000 and whatsapp-use.openapi.yaml.
 		{method: "GET", path: "/v1/me", dialect: syncDialect{},
 			id: "getMe", summary: "Inspect API key", op: syncMe(h)},
+		{method: "GET", path: "/v1/usage", dialect: syncDialect{}, scope: wauser.ScopeRead, header: true,
+			id: "listUsage", summary: "List usage for the current API key: the daily message quota of each connection it reaches, and its request limit",
+			query: []param{{name: "limit", typ: "integer", description: "Days of message counts per connection, newest first: at least 1, default 30, above 366 is 366"}},
+			op:    syncUsage()},
 		{method: "GET", path: "/v1/whatsapp/status", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getWhatsAppStatus", summary: "Get WhatsApp connection status", op: syncStatus()},
 		{method: "POST", path: "/v1/whatsapp/pair", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
@@ -194,6 +198,21 @@ func (h *handler) routeTable() []*route {
 				{name: "before_message_id", description: "Continue with the messages sent before this one (the last of the previous page)"},
 				{name: "limit", typ: "integer", description: "Messages per page: at least 1, default 50, at most 500"},
 			}, op: syncConversationMessages()},
+		{method: "POST", path: "/v1/whatsapp/messages/send", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "sendMessage", summary: "Send a text message", status: http.StatusAccepted, errors: waErrors, op: syncSendMessage()},
+		{method: "POST", path: "/v1/whatsapp/messages/react", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "reactToMessage", summary: "React to a message", status: http.StatusAccepted, errors: waErrors, op: syncReact()},
+		{method: "POST", path: "/v1/whatsapp/messages/edit", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "editMessage", summary: "Edit a message", status: http.StatusAccepted, errors: waErrors, op: syncEdit()},
+		{method: "POST", path: "/v1/whatsapp/messages/delete", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "deleteMessage", summary: "Delete or revoke a message", status: http.StatusAccepted, errors: waErrors, op: syncDelete()},
+		{method: "POST", path: "/v1/whatsapp/messages/read", dialect: syncDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "markMessagesRead", summary: "Mark messages as read", status: http.StatusAccepted, errors: waErrors, op: syncMarkRead()},
+		{method: "POST", path: "/v1/whatsapp/conversations/{conversation_id}/read", dialect: syncDialect{}, scope: wauser.ScopeWrite,
+			account: accountFromKey, id: "markConversationRead", summary: "Mark conversation messages as read (without message_ids: its unread incoming messages among the newest 100)",
+			status: http.StatusAccepted, errors: waErrors, op: syncMarkConversationRead()},
+		{method: "GET", path: "/v1/whatsapp/media/{message_id}", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "downloadMedia", summary: "Download message media", errors: waErrors, op: syncDownloadMedia()},
 		{method: "GET", path: "/v1/whatsapp/groups", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "listWhatsAppGroups", summary: "List the groups the account is a member of (beyond whatsapp-use)",
 			errors: waErrors, op: syncGroups()},
@@ -324,6 +343,9 @@ func (h *handler) routeTable() []*route {
 			id: "checkContacts", summary: "Check if the contacts are on WhatsApp", errors: waErrors, op: businessCheckContacts()},
 		{method: "GET", path: "/v1/contacts", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getContacts", summary: "Get the contacts", op: businessContacts()},
+		{method: "PUT", path: "/v1/contacts", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "updateContact", summary: "Update the contact name (and tags) in the store", message: "contact updated",
+			op: businessUpdateContact()},
 		{method: "POST", path: "/v1/media", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey, media: true,
 			id: "uploadMedia", summary: "Upload media (multipart/form-data, the raw file with its Content-Type, or JSON with a url)",
 			message: "media uploaded", query: []param{
@@ -331,6 +353,11 @@ func (h *handler) routeTable() []*route {
 				{name: "file_name", description: "The file name shown for documents"},
 			}, errors: append([]int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}, waErrors...),
 			op: businessUploadMedia()},
+		{method: "POST", path: "/v1/messages", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "sendMessageToChat", summary: "Send message to Chat", message: "message sent", errors: waErrors, op: businessSendMessage()},
+		{method: "DELETE", path: "/v1/messages/{message_id}/{chat_id}", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "deleteMessageFromChat", summary: "Delete message from Chat (for everyone)", message: "message deleted", errors: waErrors,
+			op: businessDeleteMessage()},
 		{method: "GET", path: "/v1/newsletters", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getNewsletters", summary: "Get all newsletters", errors: waErrors, op: businessListNewsletters()},
 		{method: "PUT", path: "/v1/newsletters", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
@@ -343,6 +370,9 @@ func (h *handler) routeTable() []*route {
 			op: businessUnfollowNewsletter()},
 
 		// chat dialect: document 002.
+		{method: "POST", path: "/api/v1/messages", dialect: chatDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "sendChatMessage", summary: "Send a Message (text, image, document, location or template)", status: http.StatusCreated,
+			errors: waErrors, op: chatSendMessage()},
 		{method: "GET", path: "/api/v1/contacts", dialect: chatDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "listChatContacts", summary: "List Contacts", query: []param{
 				{name: "cursor", description: "pagination.next of the previous page"},
@@ -355,6 +385,11 @@ func (h *handler) routeTable() []*route {
 				{name: "cursor", description: "pagination.next of the previous page"},
 				{name: "limit", typ: "integer", description: "Messages per page, newest first: at least 1, default 50, at most 500"},
 			}, op: chatContactMessages()},
+
+		// history dialect: document 001.
+		{method: "POST", path: "/history/sync", dialect: historyDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
+			id: "requestHistorySync", summary: "Request message history from WhatsApp", message: "History sync requested",
+			errors: waErrors, op: historyRequestSync()},
 	}
 	if h.opts.PairPage {
 		routes = append(routes, h.pairPageRoutes()...)
@@ -455,6 +490,9 @@ type operation struct {
 	// inDoc describes a request body that is not JSON of type in: its
 	// "content" map of the OpenAPI document.
 	inDoc func(g *docGen) map[string]any
+	// outDoc describes a success answer that is not JSON (a raw
+	// operation's file): its "content" map of the OpenAPI document.
+	outDoc func(g *docGen) map[string]any
 }
 
 // do is an operation without a request body.
@@ -508,6 +546,7 @@ type call struct {
 	key   *wauser.APIKey // the caller; nil on public routes
 	c     *wauser.Client // bound to the account the request acts on (see accountMode)
 	now   time.Time
+	rate  *rateState // the rate limit bucket after this request; nil when off
 }
 
 // serve runs a route: in-flight slot, authentication, rate limit, scope,

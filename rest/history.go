@@ -1,12 +1,14 @@
 package rest
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/wauser/wauser"
+)
 
 // historyDialect is document 001: {status, code, message, data} on success
 // and {status, code, message, error} on failure, code repeating the HTTP
-// status.
-//
-// Its route, POST /history/sync, lands with Client.RequestHistory (issue 4).
+// status. Its route is POST /history/sync (Client.RequestHistory).
 type historyDialect struct{}
 
 func (historyDialect) name() string         { return "history" }
@@ -57,4 +59,46 @@ type historyError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 	Error   string `json:"error"`
+}
+
+// historySyncRequest is document 001's body of POST /history/sync.
+type historySyncRequest struct {
+	// Count is how many older messages to ask for, per chat: 1 to 100,
+	// default 25.
+	Count *int `json:"count,omitempty"`
+	// Chat, beyond document 001, asks for one chat's history (a phone
+	// number or JID); without it, the 50 most recently active chats'.
+	Chat string `json:"chat,omitempty"`
+}
+
+// historySync is document 001's data of a history request.
+type historySync struct {
+	Requested bool   `json:"requested"`
+	Count     int    `json:"count"`
+	Note      string `json:"note"`
+	// Chats, beyond document 001, are the chats asked, each before its
+	// oldest stored message.
+	Chats []wauser.HistoryAnchor `json:"chats"`
+}
+
+// historyNote is document 001's note.
+const historyNote = "History will be delivered via history.sync_complete webhook event"
+
+// historyRequestSync asks the phone for older messages (Client.RequestHistory).
+// No body, or no count, asks for wauser.DefaultHistoryCount.
+func historyRequestSync() operation {
+	return doOptionalBody(func(x *call, in *historySyncRequest) (*historySync, error) {
+		count := wauser.DefaultHistoryCount
+		if in.Count != nil {
+			count = *in.Count
+		}
+		if count < 1 || count > wauser.MaxHistoryCount {
+			return nil, badRequest("invalid_argument", "count must be between 1 and %d, got %d", wauser.MaxHistoryCount, count)
+		}
+		req, err := x.c.RequestHistory(x.ctx, count, in.Chat)
+		if err != nil {
+			return nil, err
+		}
+		return &historySync{Requested: true, Count: req.Count, Note: historyNote, Chats: req.Chats}, nil
+	})
 }

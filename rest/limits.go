@@ -67,6 +67,7 @@ func (h *handler) rateLimit(x *call, bucket string) error {
 		return nil
 	}
 	left, reset, ok := h.limiter.take(bucket, x.now)
+	x.rate = &rateState{limit: h.limiter.limit, left: left, reset: reset}
 	hdr := x.w.Header()
 	hdr.Set("X-RateLimit-Limit", strconv.Itoa(h.limiter.limit))
 	hdr.Set("X-RateLimit-Remaining", strconv.Itoa(left))
@@ -78,6 +79,13 @@ func (h *handler) rateLimit(x *call, bucket string) error {
 	return &apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded",
 		message:    "rate limit exceeded: " + strconv.Itoa(h.limiter.limit) + " requests per minute",
 		retryAfter: wait, cause: ErrRateLimited}
+}
+
+// rateState is where a request left its rate limit bucket: what the
+// X-RateLimit headers of its answer say.
+type rateState struct {
+	limit, left int
+	reset       time.Time
 }
 
 // ceilUnix is t in Unix seconds, rounded up.

@@ -180,9 +180,13 @@ func TestUnknownRoutesInTheirDialect(t *testing.T) {
 			require.Equal(t, map[string]any{"error": map[string]any{
 				"code": "not_found", "message": "no such route: /api/v1/chats", "status": float64(404)}}, r.json(t))
 		}},
-		{"POST", "/history/sync", http.StatusNotFound, "", func(t *testing.T, r *response) {
+		{"POST", "/history/nope", http.StatusNotFound, "", func(t *testing.T, r *response) {
 			require.Equal(t, map[string]any{"status": false, "code": float64(404), "message": "Not Found",
-				"error": "no such route: /history/sync"}, r.json(t))
+				"error": "no such route: /history/nope"}, r.json(t))
+		}},
+		{"GET", "/history/sync", http.StatusMethodNotAllowed, "POST", func(t *testing.T, r *response) {
+			require.Equal(t, map[string]any{"status": false, "code": float64(405), "message": "Method Not Allowed",
+				"error": "GET is not allowed here; use POST"}, r.json(t))
 		}},
 	} {
 		r := e.do(c.method, c.path, nil, nil)

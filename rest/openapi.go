@@ -40,6 +40,13 @@ type schema struct {
 	Required             []string           `json:"required,omitempty"`
 	Items                *schema            `json:"items,omitempty"`
 	AdditionalProperties *schema            `json:"additionalProperties,omitempty"`
+	OneOf                []*schema          `json:"oneOf,omitempty"`
+}
+
+// schemer is implemented by types whose JSON is not their Go shape (such
+// as a field taking a string or an object): they describe themselves.
+type schemer interface {
+	jsonSchema(g *docGen) *schema
 }
 
 // objectSchema is an object whose properties are all required.
@@ -98,6 +105,12 @@ func newDocGen() *docGen {
 			typeOf[wauser.ConversationKind](): strs([]wauser.ConversationKind{
 				wauser.KindDirect, wauser.KindGroup, wauser.KindNewsletter, wauser.KindBroadcast, wauser.KindStatus,
 			}),
+			typeOf[wauser.RecipientType](): strs([]wauser.RecipientType{wauser.RecipientIndividual, wauser.RecipientGroup}),
+			typeOf[wauser.ChatStatus](): strs([]wauser.ChatStatus{
+				wauser.StatusRead, wauser.StatusPlayed, wauser.StatusTyping, wauser.StatusRecording, wauser.StatusPaused,
+			}),
+			typeOf[chatMessageType]():     strs(chatMessageTypes),
+			typeOf[businessMessageType](): strs(businessMessageTypes),
 		},
 	}
 }
@@ -136,6 +149,8 @@ func (g *docGen) ref(t reflect.Type) *schema {
 		return &schema{Type: "string", Format: "date-time"}
 	case t == typeOf[json.RawMessage]():
 		return &schema{}
+	case t.Kind() != reflect.Pointer && t.Implements(typeOf[schemer]()):
+		return reflect.Zero(t).Interface().(schemer).jsonSchema(g)
 	case t.Implements(typeOf[encoding.TextMarshaler]()) || reflect.PointerTo(t).Implements(typeOf[encoding.TextMarshaler]()):
 		return &schema{Type: "string"}
 	case t.Implements(typeOf[json.Marshaler]()):
@@ -359,10 +374,16 @@ func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
 	}
 
 	responses := map[string]any{}
+	var content map[string]any
+	if rt.op.outDoc != nil {
+		content = rt.op.outDoc(g)
+	} else {
+		content = map[string]any{"application/json": map[string]any{"schema": rt.dialect.okSchema(rt, g.ref(rt.op.out))}}
+	}
 	responses[strconv.Itoa(rt.status)] = map[string]any{
 		"description": http.StatusText(rt.status),
 		"headers":     h.responseHeaders(rt.status),
-		"content":     map[string]any{"application/json": map[string]any{"schema": rt.dialect.okSchema(rt, g.ref(rt.op.out))}},
+		"content":     content,
 	}
 	for _, status := range h.errorStatuses(rt) {
 		responses[strconv.Itoa(status)] = map[string]any{

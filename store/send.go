@@ -121,6 +121,17 @@ func CountSend(ctx context.Context, tx bun.IDB, account, day string) (int64, err
 	return n, nil
 }
 
+// SentDays returns the account's counts of sent messages of the limit most
+// recent days it sent any, newest first.
+func SentDays(ctx context.Context, db bun.IDB, account string, limit int) ([]*SendQuota, error) {
+	rows := []*SendQuota{}
+	err := db.NewSelect().Model(&rows).Where("account_id = ?", account).OrderExpr("day DESC").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: sent days: %w", err)
+	}
+	return rows, nil
+}
+
 // Label is a WhatsApp label of the account (a Business app feature).
 type Label struct {
 	bun.BaseModel `bun:"table:wauser_labels"`
