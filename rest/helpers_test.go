@@ -3,7 +3,9 @@ package rest_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -78,10 +80,10 @@ func newEnv(t testing.TB, db *testdb.DB, opts rest.Options, clientOpts ...wauser
 	})
 	resp := e.do("GET", "/openapi.json", nil, nil)
 	require.Equal(t, http.StatusOK, resp.status, "%s", resp.body)
-	e.ours = newValidator(t, resp.body, e.srv.URL)
+	e.ours = newValidator(t, resp.body)
 	spec, err := os.ReadFile(whatsappUseSpec)
 	require.NoError(t, err)
-	e.spec = newValidator(t, spec, e.srv.URL)
+	e.spec = newValidator(t, spec)
 	return e
 }
 
@@ -179,7 +181,7 @@ func (e *env) do(method, path string, body any, headers map[string]string) *resp
 	got, err := io.ReadAll(resp.Body)
 	require.NoError(e.t, err)
 	// The request as the validators see it, with its body again.
-	vreq, err := http.NewRequestWithContext(e.ctx(), method, e.srv.URL+path, bytes.NewReader(raw))
+	vreq, err := http.NewRequestWithContext(e.ctx(), method, validatedServer+path, bytes.NewReader(raw))
 	require.NoError(e.t, err)
 	vreq.Header = req.Header.Clone()
 	return &response{status: resp.StatusCode, header: resp.Header, body: got, req: vreq}
@@ -212,16 +214,37 @@ type validator struct {
 	router routers.Router
 }
 
-func newValidator(t testing.TB, data []byte, serverURL string) *validator {
+// validatedServer is the server URL of every validator; requests are
+// checked as if sent to it.
+const validatedServer = "http://wauser.test"
+
+// validators holds one validator per OpenAPI document (by SHA-256), built
+// once per test binary: loading and checking a document takes about half a
+// second under the race detector, and nearly every env serves the same one.
+// A validator is only read once built.
+var validators sync.Map // [sha256.Size]byte -> func() (*validator, error)
+
+func newValidator(t testing.TB, data []byte) *validator {
 	t.Helper()
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
+	build, _ := validators.LoadOrStore(sha256.Sum256(data), sync.OnceValues(func() (*validator, error) {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(data)
+		if err != nil {
+			return nil, err
+		}
+		if err := doc.Validate(loader.Context); err != nil {
+			return nil, fmt.Errorf("the OpenAPI document is invalid: %w", err)
+		}
+		doc.Servers = openapi3.Servers{{URL: validatedServer}}
+		router, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			return nil, err
+		}
+		return &validator{doc: doc, router: router}, nil
+	}))
+	v, err := build.(func() (*validator, error))()
 	require.NoError(t, err)
-	require.NoError(t, doc.Validate(loader.Context), "the OpenAPI document is valid")
-	doc.Servers = openapi3.Servers{{URL: serverURL}}
-	router, err := gorillamux.NewRouter(doc)
-	require.NoError(t, err)
-	return &validator{doc: doc, router: router}
+	return v
 }
 
 // has reports whether the document describes the request's operation.

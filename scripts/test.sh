@@ -75,10 +75,11 @@ if [ $# -eq 0 ]; then
 fi
 go build -o "${TMPDIR:-/tmp}/wauser-testreport" ./internal/tools/testreport
 set +e
-# -timeout: the rest package alone runs for 6 to 8 minutes under -race on a
-# 2-core machine, longer next to the other packages; go test's default of 10
-# minutes per package is too close. A -timeout among the arguments wins.
-go test -race -shuffle=on -timeout 30m -json "$@" | "${TMPDIR:-/tmp}/wauser-testreport"
+# -timeout: the whole run takes about 5 minutes on a 2-core machine (the
+# rest and root packages about 2 to 3 minutes each, next to each other);
+# 15 minutes per package leaves room for a slow CI machine without letting
+# a hang run on. A -timeout among the arguments wins.
+go test -race -shuffle=on -timeout 15m -json "$@" | "${TMPDIR:-/tmp}/wauser-testreport"
 codes=("${PIPESTATUS[@]}")
 set -e
 [ "${codes[0]}" -eq 0 ] && [ "${codes[1]}" -eq 0 ]
