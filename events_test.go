@@ -99,6 +99,10 @@ func TestOnEventTypedHandlersPanicsAndSlowHandlers(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, conn.Scan(phone))
 		waitState(t, sales, wauser.StateConnected)
+		// The handlers consumer runs on its own: wait until it reached the
+		// message (and blocked in the slow handler), then until the
+		// webhooks had it and the account events after it.
+		all.wait(t, 1)
 		rc.waitUntil(t, func(r []received) bool { return len(r) >= 4 }) // the message, qr, paired, connected...
 		all.mu.Lock()
 		handled := len(all.events)
