@@ -95,9 +95,8 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 				} else {
 					fresh = testdb.Postgres(b)
 				}
-				h := &harness{fake: watest.New(), clock: watest.NewClock(epoch), db: fresh}
-				h.c = h.openB(b)
-				_, conn := pairB(b, h, "bench")
+				h := newHarness(b, fresh)
+				_, conn := pair(b, h, "bench")
 				runtime.GC()
 				b.StartTimer()
 				p := peakHeap(func() {
@@ -162,31 +161,6 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 			b.ReportMetric(float64(convs*perConv*b.N)/b.Elapsed().Seconds(), "msgs/s")
 		})
 	})
-}
-
-// openB is open for benchmarks.
-func (h *harness) openB(b *testing.B) *wauser.Client {
-	st := h.db.Open(b)
-	c, err := wauser.New(st, h.fake.Option(), wauser.WithClock(h.clock))
-	require.NoError(b, err)
-	require.NoError(b, c.Start(context.Background()))
-	b.Cleanup(func() { _ = c.Close(); h.fake.Close() })
-	return c
-}
-
-func pairB(b *testing.B, h *harness, id wauser.AccountID) (*wauser.Client, *watest.Conn) {
-	ctx := context.Background()
-	_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: id})
-	require.NoError(b, err)
-	bot := h.c.WithAccount(id)
-	_, err = bot.PairQR(ctx)
-	require.NoError(b, err)
-	conn, err := h.fake.WaitConn(ctx, string(id))
-	require.NoError(b, err)
-	require.NoError(b, conn.Scan(phone))
-	_, err = bot.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected })
-	require.NoError(b, err)
-	return bot, conn
 }
 
 // BenchmarkSyncPage reads one page of 500 changes from the middle of the
