@@ -11,37 +11,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
-	"go.mau.fi/whatsmeow/proto/waHistorySync"
-	"go.mau.fi/whatsmeow/proto/waWeb"
-	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/store"
 	"github.com/wauser/wauser/watest"
 )
-
-// syntheticHistory is one chunk of a history sync: convs direct
-// conversations, numbered from first, with perConv text messages each, a
-// third of them sent by the account.
-func syntheticHistory(first, convs, perConv int, chunk uint32, last bool) *waHistorySync.HistorySync {
-	progress := uint32(50)
-	if last {
-		progress = 100
-	}
-	data := watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, progress).Data
-	data.ChunkOrder = &chunk
-	for c := first; c < first+convs; c++ {
-		peer := types.NewJID(fmt.Sprintf("1555%07d", c), types.DefaultUserServer)
-		msgs := make([]*waWeb.WebMessageInfo, perConv)
-		for i := range msgs {
-			msgs[i] = watest.WebMessage(peer, fmt.Sprintf("3EB0%06d%06d", c, i), i%3 == 0, types.EmptyJID,
-				epoch.Add(time.Duration(c*perConv+i)*time.Second), fmt.Sprintf("message %d of conversation %d, with some text", i, c))
-		}
-		data.Conversations = append(data.Conversations, watest.HistoryConversation(peer, msgs...))
-	}
-	return data
-}
 
 // peakHeap samples the live heap while run runs and returns the peak.
 func peakHeap(run func()) uint64 {
@@ -103,7 +78,7 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 					per := convs / chunks
 					for i := range chunks {
 						b.StopTimer()
-						data := syntheticHistory(i*per, per, perConv, uint32(i+1), i == chunks-1)
+						data := watest.SyntheticHistory(uint32(i+1), i*per, per, perConv, uint32((i+1)*100/chunks), epoch)
 						b.StartTimer()
 						if !conn.Emit(watest.HistoryData(data)) {
 							b.Fatal("history chunk not stored")

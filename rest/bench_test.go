@@ -3,18 +3,13 @@ package rest_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.mau.fi/whatsmeow/proto/waHistorySync"
-	"go.mau.fi/whatsmeow/proto/waWeb"
-	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
@@ -90,7 +85,7 @@ func benchSync(b *testing.B, cache int64, walk bool) {
 	conn := e.pair("a", phone)
 	per := convs / chunks
 	for i := range chunks {
-		if !conn.Emit(watest.HistoryData(syntheticHistory(i*per, per, perConv, uint32(i+1), i == chunks-1))) {
+		if !conn.Emit(watest.HistoryData(watest.SyntheticHistory(uint32(i+1), i*per, per, perConv, uint32((i+1)*100/chunks), epoch))) {
 			b.Fatal("history chunk not stored")
 		}
 	}
@@ -162,26 +157,4 @@ func benchSync(b *testing.B, cache int64, walk bool) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-}
-
-// syntheticHistory is one chunk of a history sync: convs direct
-// conversations, numbered from first, with perConv text messages each, a
-// third of them sent by the account.
-func syntheticHistory(first, convs, perConv int, chunk uint32, last bool) *waHistorySync.HistorySync {
-	progress := uint32(50)
-	if last {
-		progress = 100
-	}
-	data := watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, progress).Data
-	data.ChunkOrder = &chunk
-	for c := first; c < first+convs; c++ {
-		peer := types.NewJID(fmt.Sprintf("1555%07d", c), types.DefaultUserServer)
-		msgs := make([]*waWeb.WebMessageInfo, perConv)
-		for i := range msgs {
-			msgs[i] = watest.WebMessage(peer, fmt.Sprintf("3EB0%06d%06d", c, i), i%3 == 0, types.EmptyJID,
-				epoch.Add(time.Duration(c*perConv+i)*time.Second), fmt.Sprintf("message %d of conversation %d, with some text", i, c))
-		}
-		data.Conversations = append(data.Conversations, watest.HistoryConversation(peer, msgs...))
-	}
-	return data
 }

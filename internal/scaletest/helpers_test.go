@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
-	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
@@ -87,20 +86,8 @@ func historyBatch(id string) int {
 
 // historyChunk is chunk i of the history, as WhatsApp sends it.
 func historyChunk(i int) *waHistorySync.HistorySync {
-	progress := uint32((i + 1) * 100 / historyChunks)
-	data := watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, progress).Data
-	order := uint32(i + 1)
-	data.ChunkOrder = &order
-	for conv := i * convsPerChunk; conv < (i+1)*convsPerChunk; conv++ {
-		peer := historyPeer(conv)
-		msgs := make([]*waWeb.WebMessageInfo, msgsPerConv)
-		for m := range msgs {
-			msgs[m] = watest.WebMessage(peer, historyMsgID(conv, m), m%3 == 0, types.EmptyJID,
-				epoch.Add(time.Duration(conv*msgsPerConv+m)*time.Second), fmt.Sprintf("message %d of conversation %d", m, conv))
-		}
-		data.Conversations = append(data.Conversations, watest.HistoryConversation(peer, msgs...))
-	}
-	return data
+	return watest.SyntheticHistory(uint32(i+1), i*convsPerChunk, convsPerChunk, msgsPerConv,
+		uint32((i+1)*100/historyChunks), epoch)
 }
 
 // connEvent is an account connection opening or closing in a process.
