@@ -15,6 +15,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/watest"
 )
@@ -55,15 +56,21 @@ func pairAccounts(t *testing.T, db *testdb.DB, ids ...string) {
 
 // The history of acceptance 3: 10 chunks of 100 direct conversations with
 // 100 messages each, 100,000 messages in all. The ingester stores a chunk
-// in batches of 500 messages (ingest.HistoryBatch): 5 conversations each.
+// in transactions of ingest.HistoryBatch messages: whole conversations,
+// since a chunk's messages are a multiple of it and it is a multiple of a
+// conversation's.
 const (
 	historyChunks  = 10
 	convsPerChunk  = 100
 	msgsPerConv    = 100
 	historyTotal   = historyChunks * convsPerChunk * msgsPerConv
-	convsPerBatch  = 5
+	convsPerBatch  = ingest.HistoryBatch / msgsPerConv
 	historyBatches = historyChunks * convsPerChunk / convsPerBatch
 )
+
+// The batches must not split conversations or chunks, or checkStore's
+// whole-batch check would not hold.
+var _ = [1]struct{}{}[ingest.HistoryBatch%msgsPerConv+(convsPerChunk*msgsPerConv)%ingest.HistoryBatch]
 
 func historyPeer(conv int) types.JID {
 	return types.NewJID(fmt.Sprintf("1555%07d", conv), types.DefaultUserServer)
