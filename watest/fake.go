@@ -36,6 +36,11 @@
 // Conn.EditLabel and Conn.LabelChat play WhatsApp Business labels, and
 // Fake.SetProfilePicture sets what GetProfilePictureInfo answers.
 //
+// Conn.Emit delivers any whatsmeow event as WhatsApp would. Builders make
+// the common ones from real protos (Text, Edit, Revoke, Reaction, Receipt,
+// History, ...), and SyntheticHistory makes a history sync of any size for
+// load tests.
+//
 // It answers like WhatsApp does,
 // with whatsmeow's errors, and emits the events a real server causes
 // (*events.JoinedGroup and *events.GroupInfo to the accounts in a group,
