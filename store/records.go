@@ -33,6 +33,18 @@ func (s *Store) LockCounter(ctx context.Context, tx bun.IDB, account, name strin
 	return v, nil
 }
 
+// ReadCounter returns the committed value of the account's counter without
+// locking it (see LockCounter).
+func (s *Store) ReadCounter(ctx context.Context, account, name string) (int64, error) {
+	var v int64
+	err := s.db.NewSelect().Model((*Counter)(nil)).Column("value").
+		Where("account_id = ? AND name = ?", account, name).Scan(ctx, &v)
+	if err != nil {
+		return 0, fmt.Errorf("store: read counter %s of %q: %w", name, account, notFound(err))
+	}
+	return v, nil
+}
+
 // SetCounter sets the account's counter; call it in the transaction that
 // locked it.
 func SetCounter(ctx context.Context, tx bun.IDB, account, name string, value int64) error {
@@ -140,19 +152,45 @@ func InsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
 }
 
 func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string) error {
+	e, err := encode(db, rows, key, what, false)
+	if err != nil {
+		return err
+	}
+	if err := e.Write(ctx, db); err != nil {
+		return fmt.Errorf("store: upsert %s: %w", what, err)
+	}
+	return nil
+}
+
+func encode[T any](db bun.IDB, rows []*T, key, what string, clean bool) (*Encoded, error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	vals := make([]reflect.Value, len(rows))
 	for i, r := range rows {
 		v := reflect.ValueOf(r).Elem()
-		sanitize(v)
+		if !clean {
+			sanitize(v)
+		}
 		vals[i] = v
 	}
-	if err := newUpsertWriter(db, typeOf[T](), key).write(ctx, db, vals); err != nil {
-		return fmt.Errorf("store: upsert %s: %w", what, err)
+	e, err := newUpsertWriter(db, typeOf[T](), key).encode(vals)
+	if err != nil {
+		return nil, fmt.Errorf("store: upsert %s: %w", what, err)
 	}
-	return nil
+	return e, nil
+}
+
+// EncodeMessages encodes messages for InsertMessages (insert set) or
+// UpsertMessages, without touching the database; Write the result in a
+// transaction. db only names the dialect. Unlike those, it takes the rows
+// as they are: pass them through Sanitize first.
+func EncodeMessages(db bun.IDB, rows []*Message, insert bool) (*Encoded, error) {
+	key := "account_id, message_id"
+	if insert {
+		key = ""
+	}
+	return encode(db, rows, key, "messages", true)
 }
 
 // InsertParticipants inserts participants (of new conversations).

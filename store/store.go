@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -53,6 +54,14 @@ type Store struct {
 	// writers of this process queue here in order instead of polling the
 	// file lock, where a busy writer could starve past busy_timeout.
 	writeMu sync.Mutex
+	// writeConn, on a SQLite file, is the connection RunInTx writes
+	// through (under writeMu): one connection keeps the pages the writes
+	// touch in its cache, where a pooled one would start cold whenever a
+	// reader had taken the last.
+	writeConn *bun.Conn
+	// checkpoint wakes checkpointLoop (SQLite file).
+	checkpoint   chan struct{}
+	checkpointer sync.WaitGroup
 
 	stmts sync.Map // query -> *sql.Stmt (see prepared)
 }
@@ -89,12 +98,28 @@ func (s *Store) DB() *bun.DB { return s.db }
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.db.Dialect().Name() == dialect.PG }
 
+// ConcurrentReads reports whether a query can run on the database while a
+// transaction is open: false for an in-memory SQLite database, whose one
+// connection the transaction holds.
+func (s *Store) ConcurrentReads() bool { return s.db.DB.Stats().MaxOpenConnections != 1 }
+
 // Container returns whatsmeow's device store on the same database. There is
 // exactly one per Store. Do not Close it: that would close the shared *sql.DB.
 func (s *Store) Container() *sqlstore.Container { return s.container }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.writeMu.Lock()
+	if s.writeConn != nil {
+		_ = s.writeConn.Close()
+		s.writeConn = nil
+	}
+	if s.checkpoint != nil {
+		close(s.checkpoint)
+		s.checkpoint = nil
+	}
+	s.writeMu.Unlock()
+	s.checkpointer.Wait()
 	s.closeStatements()
 	return s.db.Close()
 }
@@ -185,22 +210,85 @@ func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
 // outbox consumers of this process are woken once the transaction commits;
 // see EventsWritten.
 func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	if !s.Postgres() {
-		s.writeMu.Lock()
-		defer s.writeMu.Unlock()
-	}
 	note := new(txNote)
-	err := s.db.RunInTx(context.WithValue(ctx, txNoteKey{}, note), &sql.TxOptions{}, fn)
+	ctx = context.WithValue(ctx, txNoteKey{}, note)
+	var err error
+	if s.Postgres() {
+		// On a connection of its own, which writes can reach to COPY rows
+		// (see Encoded.Write).
+		var conn bun.Conn
+		if conn, err = s.db.Conn(ctx); err != nil {
+			return err
+		}
+		err = conn.RunInTx(context.WithValue(ctx, txConnKey{}, conn.Conn), &sql.TxOptions{}, fn)
+		_ = conn.Close()
+	} else {
+		err = s.runInWriteConn(ctx, fn)
+	}
 	if err == nil && note.events.Load() {
 		s.NotifyEvents()
 	}
 	return err
 }
 
+// runInWriteConn runs a SQLite transaction on the write connection.
+func (s *Store) runInWriteConn(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if !s.ConcurrentReads() {
+		// The one connection of an in-memory database cannot be set aside.
+		return s.db.RunInTx(ctx, &sql.TxOptions{}, fn)
+	}
+	if s.writeConn == nil {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		// This connection leaves checkpoints to the checkpointer.
+		if _, err := c.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+			_ = c.Close()
+			return err
+		}
+		s.writeConn = &c
+		if s.checkpoint == nil {
+			s.checkpoint = make(chan struct{}, 1)
+			s.checkpointer.Go(s.checkpointLoop)
+		}
+	}
+	err := s.writeConn.RunInTx(ctx, &sql.TxOptions{}, fn)
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		_ = s.writeConn.Close()
+		s.writeConn = nil
+	}
+	if err == nil {
+		select {
+		case s.checkpoint <- struct{}{}:
+		default: // one is due already
+		}
+	}
+	return err
+}
+
+// checkpointLoop copies committed pages from the WAL into the database
+// file after commits of the write connection, on a connection of its
+// own. SQLite would otherwise do it inside the commit that crosses its
+// threshold, on the writer's time; a passive checkpoint waits for nobody.
+func (s *Store) checkpointLoop() {
+	for range s.checkpoint {
+		if _, err := s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			s.log.Debug("store: checkpoint", "error", err)
+		}
+	}
+}
+
 // txNote records, in the ctx of a RunInTx, that the transaction wrote events.
 type txNote struct{ events atomic.Bool }
 
 type txNoteKey struct{}
+
+// txConnKey is, in the ctx of a PostgreSQL RunInTx, the *sql.Conn the
+// transaction runs on.
+type txConnKey struct{}
 
 // EventsWritten returns a channel that is closed the next time events are
 // committed through this Store (RunInTx, or NotifyEvents). Take the channel

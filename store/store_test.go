@@ -214,3 +214,95 @@ func TestChangesAfterCountsKindsTogether(t *testing.T) {
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 }
+
+// TestMessageWritePaths: a message reads back as written whichever way it
+// went in: COPY (a new row in a Store transaction on PostgreSQL), the
+// array or multi-row statement (an upsert, or a transaction the Store did
+// not open), and encoded ahead with EncodeMessages.
+func TestMessageWritePaths(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		now := time.Date(2026, 11, 22, 10, 0, 0, 123456000, time.UTC)
+		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+		msg := func(id string, seq int64) *store.Message {
+			return &store.Message{AccountID: "a", MessageID: id, ConversationID: "conv_1", ChatJID: "1@s.whatsapp.net",
+				WAMessageID: "W" + id, SenderJID: "2@s.whatsapp.net", SenderPersonID: "person_2", Direction: "incoming",
+				IsFromMe: seq%2 == 0, ContentType: "text", Body: "héllo ✓ " + id, Status: "read", ReplyToWAID: "X",
+				Mentions: []string{"3@s.whatsapp.net"}, Reactions: map[string]string{"2@s.whatsapp.net": "👍"},
+				ReactionTimes: map[string]int64{"2@s.whatsapp.net": 1234}, Media: `{"k":1}`, Extra: `{}`,
+				SentAt: now, ReceivedAt: now.Add(time.Second), Seq: seq, CreatedAt: now, UpdatedAt: now} // EditedAt, DeletedAt: NULL
+		}
+		var want []*store.Message
+		write := func(run func(ctx context.Context, tx bun.IDB) error, rows ...*store.Message) {
+			t.Helper()
+			want = append(want, rows...)
+			require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error { return run(ctx, tx) }))
+		}
+		write(func(ctx context.Context, tx bun.IDB) error {
+			return store.InsertMessages(ctx, tx, []*store.Message{msg("m1", 1), msg("m2", 2)})
+		}, msg("m1", 1), msg("m2", 2))
+		write(func(ctx context.Context, tx bun.IDB) error {
+			e, err := store.EncodeMessages(tx, []*store.Message{msg("m3", 3)}, true)
+			if err != nil {
+				return err
+			}
+			return e.Write(ctx, tx)
+		}, msg("m3", 3))
+		write(func(ctx context.Context, tx bun.IDB) error {
+			return store.UpsertMessages(ctx, tx, []*store.Message{msg("m4", 4)})
+		}, msg("m4", 4))
+		// A transaction of bun's own: no connection to COPY on.
+		want = append(want, msg("m5", 5))
+		require.NoError(t, st.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			return store.InsertMessages(ctx, tx, []*store.Message{msg("m5", 5)})
+		}))
+		got, err := store.MessagesWhere(ctx, st.DB(), "a", "")
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		byID := map[string]*store.Message{}
+		for _, m := range got {
+			byID[m.MessageID] = m
+		}
+		for _, w := range want {
+			g := byID[w.MessageID]
+			require.NotNil(t, g, w.MessageID)
+			require.True(t, w.Equal(g), "%s: wrote %+v, read %+v", w.MessageID, w, g)
+			require.Equal(t, w.Seq, g.Seq)
+			require.True(t, g.EditedAt.IsZero())
+		}
+		// A new row that is not new fails whole: nothing of its batch stays.
+		err = st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return store.InsertMessages(ctx, tx, []*store.Message{msg("m6", 6), msg("m1", 7)})
+		})
+		require.Error(t, err)
+		got, err = store.MessagesWhere(ctx, st.DB(), "a", "")
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+	})
+}
+
+func TestReadCounterAndConcurrentReads(t *testing.T) {
+	t.Parallel()
+	mem := testdb.Memory(t).Open(t)
+	require.False(t, mem.ConcurrentReads(), "an in-memory database has one connection")
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.Open(t)
+		require.True(t, st.ConcurrentReads())
+		now := time.Now().UTC()
+		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+		require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			_, err := store.NextCounter(ctx, tx, "a", store.CounterContact, 5)
+			return err
+		}))
+		v, err := st.ReadCounter(ctx, "a", store.CounterContact)
+		require.NoError(t, err)
+		require.Equal(t, int64(5), v)
+		_, err = st.ReadCounter(ctx, "nope", store.CounterContact)
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+}

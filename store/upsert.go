@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/schema"
@@ -108,20 +109,27 @@ func (w *upsertWriter) columns(b *strings.Builder) {
 	b.WriteString(") ")
 }
 
-// args appends the bound values of one row.
+// args appends the bound values of one row (addressable). It reads the
+// fields by kind rather than through Interface, which would copy every
+// string to the heap before it is boxed.
 func (w *upsertWriter) args(args []any, row reflect.Value) ([]any, error) {
 	for _, f := range w.fields {
 		v := f.Value(row)
-		switch x := v.Interface().(type) {
-		case string:
-			args = append(args, x)
-		case bool:
-			args = append(args, x)
-		case int:
-			args = append(args, int64(x))
-		case int64:
-			args = append(args, x)
-		case time.Time:
+		switch v.Kind() {
+		case reflect.String:
+			args = append(args, v.String())
+			continue
+		case reflect.Bool:
+			args = append(args, v.Bool())
+			continue
+		case reflect.Int, reflect.Int64:
+			args = append(args, v.Int())
+			continue
+		case reflect.Struct:
+			x, ok := v.Addr().Interface().(*time.Time)
+			if !ok {
+				break
+			}
 			switch {
 			case x.IsZero() && f.NullZero:
 				args = append(args, nil)
@@ -130,26 +138,24 @@ func (w *upsertWriter) args(args []any, row reflect.Value) ([]any, error) {
 			default:
 				args = append(args, string(x.UTC().AppendFormat(make([]byte, 0, 32), "2006-01-02 15:04:05.999999-07:00")))
 			}
-		default:
-			switch v.Kind() {
-			case reflect.Slice, reflect.Map:
-				if !v.IsNil() && v.Len() == 0 {
-					if v.Kind() == reflect.Map {
-						args = append(args, "{}")
-					} else {
-						args = append(args, "[]")
-					}
-					continue
+			continue
+		case reflect.Slice, reflect.Map:
+			if !v.IsNil() && v.Len() == 0 {
+				if v.Kind() == reflect.Map {
+					args = append(args, "{}")
+				} else {
+					args = append(args, "[]")
 				}
-				b, err := json.Marshal(x)
-				if err != nil {
-					return nil, fmt.Errorf("store: encode %s: %w", f.Name, err)
-				}
-				args = append(args, string(b))
-			default:
-				return nil, fmt.Errorf("store: column %s of type %s has no upsert encoding", f.Name, v.Type())
+				continue
 			}
+			b, err := json.Marshal(v.Interface())
+			if err != nil {
+				return nil, fmt.Errorf("store: encode %s: %w", f.Name, err)
+			}
+			args = append(args, string(b))
+			continue
 		}
+		return nil, fmt.Errorf("store: column %s of type %s has no upsert encoding", f.Name, v.Type())
 	}
 	return args, nil
 }
@@ -169,17 +175,59 @@ func sqlTx(db bun.IDB) interface {
 	return nil
 }
 
-// write upserts rows (pointers to one model type), in chunks.
-func (w *upsertWriter) write(ctx context.Context, db bun.IDB, rows []reflect.Value) error {
-	if len(rows) == 0 {
+// Encoded is rows of one model encoded for an upsert: all of the write
+// that needs no database, which a caller can do ahead of the transaction
+// (on another goroutine) and then Write.
+type Encoded struct {
+	w      *upsertWriter
+	chunks [][]any // per statement execution: SQLite's bound values, or PostgreSQL's column arrays
+	sizes  []int   // rows per chunk
+}
+
+// encode encodes rows (pointers to one model type), in chunks.
+func (w *upsertWriter) encode(rows []reflect.Value) (*Encoded, error) {
+	e := &Encoded{w: w}
+	if w.pg {
+		for start := 0; start < len(rows); start += pgArrayChunk {
+			chunk := rows[start:min(start+pgArrayChunk, len(rows))]
+			cols, err := w.columnArrays(chunk)
+			if err != nil {
+				return nil, err
+			}
+			e.chunks, e.sizes = append(e.chunks, cols), append(e.sizes, len(chunk))
+		}
+		return e, nil
+	}
+	for start := 0; start < len(rows); start += upsertChunk {
+		chunk := rows[start:min(start+upsertChunk, len(rows))]
+		args := make([]any, 0, len(chunk)*len(w.fields))
+		for _, r := range chunk {
+			var err error
+			if args, err = w.args(args, r); err != nil {
+				return nil, err
+			}
+		}
+		e.chunks, e.sizes = append(e.chunks, args), append(e.sizes, len(chunk))
+	}
+	return e, nil
+}
+
+// Write executes the encoded upsert in db (a bun.Tx, or the *bun.DB).
+func (e *Encoded) Write(ctx context.Context, db bun.IDB) error {
+	if e == nil || len(e.chunks) == 0 {
 		return nil
 	}
+	w := e.w
 	h := sqlTx(db)
 	if h == nil {
 		return fmt.Errorf("store: upsert needs a bun.Tx or *bun.DB, got %T", db)
 	}
-	if w.pg {
-		return w.writeArrays(ctx, h, rows)
+	if w.pg && w.key == "" {
+		if conn, ok := ctx.Value(txConnKey{}).(*sql.Conn); ok {
+			if done, err := e.copy(ctx, conn); done || err != nil {
+				return err
+			}
+		}
 	}
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
@@ -187,23 +235,22 @@ func (w *upsertWriter) write(ctx context.Context, db bun.IDB, rows []reflect.Val
 			_ = s.Close()
 		}
 	}()
-	args := make([]any, 0, upsertChunk*len(w.fields))
-	for start := 0; start < len(rows); start += upsertChunk {
-		chunk := rows[start:min(start+upsertChunk, len(rows))]
-		stmt := stmts[len(chunk)]
+	for i, args := range e.chunks {
+		n := e.sizes[i]
+		if w.pg {
+			n = 0 // one statement, whatever the rows
+		}
+		stmt := stmts[n]
 		if stmt == nil {
+			q := w.arrayStatement()
+			if !w.pg {
+				q = w.statement(n)
+			}
 			var err error
-			if stmt, err = h.PrepareContext(ctx, w.statement(len(chunk))); err != nil {
+			if stmt, err = h.PrepareContext(ctx, q); err != nil {
 				return fmt.Errorf("store: prepare upsert into %s: %w", w.table.SQLName, err)
 			}
-			stmts[len(chunk)] = stmt
-		}
-		args = args[:0]
-		for _, r := range chunk {
-			var err error
-			if args, err = w.args(args, r); err != nil {
-				return err
-			}
+			stmts[n] = stmt
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store: upsert into %s: %w", w.table.SQLName, err)
@@ -250,56 +297,104 @@ func (w *upsertWriter) arrayStatement() string {
 // pgArrayChunk bounds the rows of one array statement.
 const pgArrayChunk = 5000
 
-func (w *upsertWriter) writeArrays(ctx context.Context, h interface {
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-}, rows []reflect.Value) error {
-	stmt, err := h.PrepareContext(ctx, w.arrayStatement())
-	if err != nil {
-		return fmt.Errorf("store: prepare upsert into %s: %w", w.table.SQLName, err)
+// columnArrays returns the values of rows as one array per column.
+func (w *upsertWriter) columnArrays(chunk []reflect.Value) ([]any, error) {
+	cols := make([]any, len(w.fields))
+	for i, f := range w.fields {
+		switch pgArrayType(f) {
+		case "boolean[]":
+			cols[i] = make([]bool, 0, len(chunk))
+		case "bigint[]":
+			cols[i] = make([]int64, 0, len(chunk))
+		case "timestamptz[]":
+			cols[i] = make([]*time.Time, 0, len(chunk))
+		default:
+			cols[i] = make([]string, 0, len(chunk))
+		}
 	}
-	defer stmt.Close()
 	row := make([]any, 0, len(w.fields))
-	for start := 0; start < len(rows); start += pgArrayChunk {
-		chunk := rows[start:min(start+pgArrayChunk, len(rows))]
-		cols := make([]any, len(w.fields))
-		for i, f := range w.fields {
-			switch pgArrayType(f) {
-			case "boolean[]":
-				cols[i] = make([]bool, 0, len(chunk))
-			case "bigint[]":
-				cols[i] = make([]int64, 0, len(chunk))
-			case "timestamptz[]":
-				cols[i] = make([]*time.Time, 0, len(chunk))
-			default:
-				cols[i] = make([]string, 0, len(chunk))
-			}
+	for _, r := range chunk {
+		var err error
+		if row, err = w.args(row[:0], r); err != nil {
+			return nil, err
 		}
-		for _, r := range chunk {
-			row = row[:0]
-			if row, err = w.args(row, r); err != nil {
-				return err
-			}
-			for i, v := range row {
-				switch c := cols[i].(type) {
-				case []bool:
-					cols[i] = append(c, v.(bool))
-				case []int64:
-					cols[i] = append(c, v.(int64))
-				case []*time.Time:
-					if v == nil {
-						cols[i] = append(c, nil)
-					} else {
-						t := v.(time.Time)
-						cols[i] = append(c, &t)
-					}
-				case []string:
-					cols[i] = append(c, v.(string))
+		for i, v := range row {
+			switch c := cols[i].(type) {
+			case []bool:
+				cols[i] = append(c, v.(bool))
+			case []int64:
+				cols[i] = append(c, v.(int64))
+			case []*time.Time:
+				if v == nil {
+					cols[i] = append(c, nil)
+				} else {
+					t := v.(time.Time)
+					cols[i] = append(c, &t)
 				}
+			case []string:
+				cols[i] = append(c, v.(string))
 			}
-		}
-		if _, err := stmt.ExecContext(ctx, cols...); err != nil {
-			return fmt.Errorf("store: upsert into %s: %w", w.table.SQLName, err)
 		}
 	}
-	return nil
+	return cols, nil
 }
+
+// copy writes new rows with COPY, which PostgreSQL takes in about half the
+// time of the same rows inserted from arrays. It reports false, having
+// done nothing, when the driver is not pgx.
+func (e *Encoded) copy(ctx context.Context, conn *sql.Conn) (bool, error) {
+	done := false
+	names := make([]string, len(e.w.fields))
+	for i, f := range e.w.fields {
+		names[i] = f.Name
+	}
+	err := conn.Raw(func(dc any) error {
+		pc, ok := dc.(interface{ Conn() *pgx.Conn })
+		if !ok {
+			return nil
+		}
+		done = true
+		for i, cols := range e.chunks {
+			src := &columnRows{cols: cols, n: e.sizes[i], row: make([]any, len(cols)), i: -1}
+			if _, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{e.w.table.Name}, names, src); err != nil {
+				return fmt.Errorf("store: copy into %s: %w", e.w.table.SQLName, err)
+			}
+		}
+		return nil
+	})
+	return done, err
+}
+
+// columnRows is a pgx.CopyFromSource over column arrays.
+type columnRows struct {
+	cols []any
+	n, i int
+	row  []any
+}
+
+func (c *columnRows) Next() bool {
+	c.i++
+	return c.i < c.n
+}
+
+func (c *columnRows) Values() ([]any, error) {
+	for j, col := range c.cols {
+		switch a := col.(type) {
+		case []string:
+			c.row[j] = a[c.i]
+		case []int64:
+			c.row[j] = a[c.i]
+		case []bool:
+			c.row[j] = a[c.i]
+		case []*time.Time:
+			if a[c.i] == nil {
+				c.row[j] = nil
+			} else {
+				c.row[j] = *a[c.i]
+			}
+		}
+	}
+	return c.row, nil
+}
+
+func (c *columnRows) Err() error { return nil }

@@ -71,6 +71,13 @@ func SQLite(tb testing.TB) *DB {
 	return &DB{Dialect: "sqlite", dsn: filepath.Join(tb.TempDir(), "wauser.db")}
 }
 
+// Memory returns an in-memory SQLite database. Unlike the others, every
+// Open of it is a new, empty database: open it once.
+func Memory(tb testing.TB) *DB {
+	tb.Helper()
+	return &DB{Dialect: "sqlite", dsn: ":memory:"}
+}
+
 // Postgres returns a fresh database on the server named by EnvPostgres,
 // dropped when the test ends, or skips the test when the variable is unset.
 //
