@@ -147,20 +147,11 @@ func TestStoreFailureAcksNothingAndWritesNothing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		_, bot, conn := paired(t, db)
-		ctx := ctxTimeout(t)
 		require.True(t, conn.Emit(watest.Text(alice, alice, "OK1", at(1), "fine")))
 		before := feed(t, bot)
 		events := lastEventSeq(t, bot)
 
-		// Make the database refuse new messages: a real constraint, not a mock.
-		sqldb := bot.Store().DB()
-		if db.Dialect == "sqlite" {
-			_, err := sqldb.ExecContext(ctx, `CREATE TRIGGER refuse BEFORE INSERT ON wauser_messages BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
-			require.NoError(t, err)
-		} else {
-			_, err := sqldb.ExecContext(ctx, `ALTER TABLE wauser_messages ADD CONSTRAINT refuse CHECK (body <> 'boom') NOT VALID`)
-			require.NoError(t, err)
-		}
+		allow := refuseBody(t, bot, db.Dialect, "boom")
 		// A message from a new person in a new chat: contact, conversation
 		// and message would all be new.
 		evt := watest.Text(bob, bob, "BAD", at(2), "boom")
@@ -170,13 +161,7 @@ func TestStoreFailureAcksNothingAndWritesNothing(t *testing.T) {
 		require.Equal(t, events, lastEventSeq(t, bot), "no event either")
 
 		// Once the store works again, the redelivered event is stored whole.
-		if db.Dialect == "sqlite" {
-			_, err := sqldb.ExecContext(ctx, `DROP TRIGGER refuse`)
-			require.NoError(t, err)
-		} else {
-			_, err := sqldb.ExecContext(ctx, `ALTER TABLE wauser_messages DROP CONSTRAINT refuse`)
-			require.NoError(t, err)
-		}
+		allow()
 		require.True(t, conn.Emit(evt))
 		s := feed(t, bot)
 		require.Equal(t, "boom", s.msgs["BAD"].Body)

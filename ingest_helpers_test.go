@@ -91,3 +91,21 @@ func lastEventSeq(t *testing.T, c *wauser.Client) int64 {
 	}
 	return evs[len(evs)-1].Seq
 }
+
+// refuseBody makes the account's database refuse messages with body (a
+// real constraint, not a mock) until the returned func is called.
+func refuseBody(t *testing.T, c *wauser.Client, dialect, body string) (allow func()) {
+	t.Helper()
+	db := c.Store().DB()
+	exec := func(q string) {
+		t.Helper()
+		_, err := db.ExecContext(ctxTimeout(t), q)
+		require.NoError(t, err)
+	}
+	if dialect == "sqlite" {
+		exec(`CREATE TRIGGER refuse BEFORE INSERT ON wauser_messages WHEN NEW.body = '` + body + `' BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+		return func() { exec(`DROP TRIGGER refuse`) }
+	}
+	exec(`ALTER TABLE wauser_messages ADD CONSTRAINT refuse CHECK (body <> '` + body + `') NOT VALID`)
+	return func() { exec(`ALTER TABLE wauser_messages DROP CONSTRAINT refuse`) }
+}

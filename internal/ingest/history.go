@@ -2,13 +2,20 @@ package ingest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
+
+	"github.com/uptrace/bun"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wauser/wauser/store"
 )
 
 // HistoryBatch is how many history messages one transaction stores:
@@ -23,69 +30,215 @@ type historyItem struct {
 	meta bool // apply the conversation's settings (its first item)
 }
 
-// history stores a history sync blob in batches of about HistoryBatch
-// messages, each its own transaction. The blob is read in place, never
-// copied. Redelivery is harmless: batches already stored change nothing.
-func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.HistorySync) error {
-	data := evt.Data
-	if data == nil {
-		return nil
-	}
-	syncType := strings.ToLower(data.GetSyncType().String())
+// historyPlan is a history blob cut into batches of about HistoryBatch
+// messages. The items point into the blob; nothing is copied.
+type historyPlan struct {
+	data        *waHistorySync.HistorySync
+	batches     [][]historyItem
+	convs, msgs int
+}
+
+func planHistory(data *waHistorySync.HistorySync) *historyPlan {
+	h := &historyPlan{data: data}
 	var (
-		batch     []historyItem
-		n         int
-		first     = true
-		convCount int
-		msgCount  int
+		batch []historyItem
+		n     int
 	)
-	flush := func(last bool) error {
-		isFirst := first
-		items := batch
-		err := in.Apply(ctx, acc, func(t *Tx) error {
-			t.quiet = true // history reports progress, not every record
-			if isFirst {
-				if err := t.historyIdentities(data); err != nil {
-					return err
-				}
-			}
-			if err := t.historyBatch(items); err != nil {
-				return err
-			}
-			if last {
-				if err := t.historyStatuses(data.GetStatusV3Messages()); err != nil {
-					return err
-				}
-				summary := map[string]any{"sync_type": syncType, "progress": data.GetProgress(),
-					"chunk_order": data.GetChunkOrder(), "conversations": convCount, "messages": msgCount}
-				t.emitData("history.sync", summary)
-				if data.GetSyncType() == waHistorySync.HistorySync_ON_DEMAND || data.GetProgress() >= 100 {
-					t.emitData("history.sync_complete", map[string]any{"sync_type": syncType,
-						"conversations": convCount, "messages": msgCount})
-				}
-			}
-			return nil
-		})
-		first, batch, n = false, nil, 0
-		return err
-	}
 	for _, conv := range data.GetConversations() {
-		convCount++
+		h.convs++
 		msgs := conv.GetMessages()
-		msgCount += len(msgs)
+		h.msgs += len(msgs)
 		meta := true
 		for len(msgs) > 0 || meta {
 			take := min(len(msgs), HistoryBatch-n)
 			batch = append(batch, historyItem{conv: conv, msgs: msgs[:take], meta: meta})
 			msgs, meta, n = msgs[take:], false, n+take
 			if n >= HistoryBatch {
-				if err := flush(false); err != nil {
-					return err
-				}
+				h.batches, batch, n = append(h.batches, batch), nil, 0
 			}
 		}
 	}
-	return flush(true)
+	// The last batch also carries the status posts and the summary events,
+	// so there is one even when the blob holds no conversations.
+	h.batches = append(h.batches, batch)
+	return h
+}
+
+// errConflict reports that the account's records changed under a pipelined
+// history (another writer); the rest is stored the ordinary way.
+var errConflict = errors.New("account written concurrently")
+
+// history stores a history sync blob in batches of about HistoryBatch
+// messages, each its own transaction. The blob is read in place, never
+// copied. Redelivery is harmless: batches already stored change nothing.
+//
+// Where the database allows a read beside an open transaction, batches are
+// pipelined (see historyPipelined); otherwise each is one Apply.
+func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.HistorySync) error {
+	if evt.Data == nil {
+		return nil
+	}
+	h := planHistory(evt.Data)
+	as := in.account(acc.ID)
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	from := 0
+	if len(h.batches) > 1 && in.st.ConcurrentReads() && !in.opts.serialHistory {
+		done, err := in.historyPipelined(ctx, acc, as, h)
+		if err == nil {
+			return nil
+		}
+		as.reset() // caches may hold ids of rows that were not committed
+		if !errors.Is(err, errConflict) {
+			return fmt.Errorf("ingest: %w", err)
+		}
+		in.opts.Logger.Debug("ingest: history batch conflicted; storing the rest one transaction each", "account", acc.ID, "batch", done)
+		from = done
+	}
+	for i := from; i < len(h.batches); i++ {
+		if err := in.applyLocked(ctx, acc, as, func(t *Tx) error { return t.historyStep(h, i) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// historyStep applies batch i of h to the transaction.
+func (t *Tx) historyStep(h *historyPlan, i int) error {
+	t.quiet = true // history reports progress, not every record
+	data := h.data
+	if i == 0 {
+		if err := t.historyIdentities(data); err != nil {
+			return err
+		}
+	}
+	if err := t.historyBatch(h.batches[i]); err != nil {
+		return err
+	}
+	if i < len(h.batches)-1 {
+		return nil
+	}
+	if err := t.historyStatuses(data.GetStatusV3Messages()); err != nil {
+		return err
+	}
+	syncType := strings.ToLower(data.GetSyncType().String())
+	summary := map[string]any{"sync_type": syncType, "progress": data.GetProgress(),
+		"chunk_order": data.GetChunkOrder(), "conversations": h.convs, "messages": h.msgs}
+	t.emitData("history.sync", summary)
+	if data.GetSyncType() == waHistorySync.HistorySync_ON_DEMAND || data.GetProgress() >= 100 {
+		t.emitData("history.sync_complete", map[string]any{"sync_type": syncType,
+			"conversations": h.convs, "messages": h.msgs})
+	}
+	return nil
+}
+
+// historyPipelined stores the batches of h with two goroutines: while a
+// writer stores and commits batch i, this one reads and builds batch i+1.
+// That is one transaction per batch, as without the pipeline, built the
+// way one transaction over the whole blob would be: the rows of batch i
+// stay tracked (and win over what a read returns) until batch i has
+// committed, and every other row is the same before and after that commit.
+// The caller holds the account's lock, so no other writer of this process
+// comes in between; each batch's transaction checks that the seq counter
+// is still where this one left it (another process), and reports
+// errConflict otherwise. It returns how many batches were committed.
+func (in *Ingester) historyPipelined(ctx context.Context, acc *Account, as *accountState, h *historyPlan) (int, error) {
+	seq, err := in.st.ReadCounter(ctx, acc.ID, store.CounterSeq)
+	if err != nil {
+		return 0, err
+	}
+	num, err := in.st.ReadCounter(ctx, acc.ID, store.CounterContact)
+	if err != nil {
+		return 0, err
+	}
+	t := in.newTx(ctx, acc, as, in.st.DB(), seq)
+	t.detached, t.nextNum = true, num+1
+
+	jobs := make(chan *writeSet)
+	results := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ws := range jobs {
+			results <- in.writeBatch(ctx, ws)
+		}
+	})
+	defer func() {
+		close(jobs)
+		wg.Wait()
+	}()
+	committed, inFlight := 0, false
+	for i := range h.batches {
+		if i > 0 {
+			t.now = in.opts.Now().UTC()
+		}
+		if err := t.historyStep(h, i); err != nil {
+			return committed, err
+		}
+		ws, err := t.collect(true)
+		if err != nil {
+			return committed, err
+		}
+		if inFlight {
+			if err := <-results; err != nil {
+				return committed, err
+			}
+			committed++
+		}
+		jobs <- ws
+		inFlight = true
+		t.forgetStored(ws)
+	}
+	if err := <-results; err != nil {
+		return committed, err
+	}
+	t.publish()
+	return committed + 1, nil
+}
+
+// writeBatch stores one batch of a pipelined history in its own
+// transaction.
+func (in *Ingester) writeBatch(ctx context.Context, ws *writeSet) error {
+	if in.opts.beforeHistoryWrite != nil {
+		in.opts.beforeHistoryWrite(ctx)
+	}
+	return in.st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		seq, err := in.st.LockCounter(ctx, tx, ws.account, store.CounterSeq)
+		if err != nil {
+			return err
+		}
+		if seq != ws.baseSeq {
+			return errConflict
+		}
+		return ws.write(ctx, tx)
+	})
+}
+
+// forgetStored drops the tracked messages that are stored as they are:
+// every one but those of ws, which is being written. (The batch before ws
+// has committed.) Later lookups read them from the database again, so the
+// transaction holds one batch of messages, not the whole history.
+func (t *Tx) forgetStored(ws *writeSet) {
+	keep := make(map[string]bool, len(ws.newMsgs)+len(ws.msgRows))
+	for _, ms := range [][]*store.Message{ws.newMsgs, ws.msgRows} {
+		for _, m := range ms {
+			keep[m.MessageID] = true
+		}
+	}
+	order := t.msgOrder[:0]
+	clear(t.byWAID)
+	for _, id := range t.msgOrder {
+		if !keep[id] {
+			delete(t.msgs, id)
+			continue
+		}
+		order = append(order, id)
+		m := t.msgs[id].cur
+		k := m.ConversationID + "\x00" + m.WAMessageID
+		t.byWAID[k] = append(t.byWAID[k], id)
+	}
+	clear(t.msgOrder[len(order):])
+	t.msgOrder = order
+	clear(t.fetchedWA) // its rows may be gone from t.msgs
 }
 
 // historyIdentities applies the blob's LID mappings and push names.

@@ -7,8 +7,9 @@
 // event twice therefore changes nothing the second time. A writer first
 // locks the account's seq counter, so writers of one account are
 // serialized, also across processes on PostgreSQL, and seqs become visible
-// in commit order. The package does no network I/O and starts no
-// goroutines.
+// in commit order. The package does no network I/O. The one goroutine it
+// starts lives for one history blob: it writes each batch while the next
+// is built (see historyPipelined).
 package ingest
 
 import (
@@ -44,6 +45,9 @@ type Options struct {
 	// Encode returns the public form of a *store.Conversation,
 	// *store.Contact or *store.Message, marshalled as event data.
 	Encode func(row any) (any, error)
+
+	serialHistory      bool                      // tests: never pipeline a history
+	beforeHistoryWrite func(ctx context.Context) // tests: runs before each pipelined batch is written
 }
 
 // Ingester applies events to the store.
@@ -160,21 +164,29 @@ func (in *Ingester) Apply(ctx context.Context, acc *Account, fn func(t *Tx) erro
 	as := in.account(acc.ID)
 	as.mu.Lock()
 	defer as.mu.Unlock()
+	return in.applyLocked(ctx, acc, as, fn)
+}
+
+// applyLocked is Apply for a caller holding as.mu.
+func (in *Ingester) applyLocked(ctx context.Context, acc *Account, as *accountState, fn func(t *Tx) error) error {
 	err := in.st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		seq, err := in.st.LockCounter(ctx, tx, acc.ID, store.CounterSeq)
 		if err != nil {
 			return err
 		}
-		t := &Tx{
-			in: in, acc: acc, as: as, ctx: ctx, db: tx, now: in.opts.Now().UTC(), seq: seq,
-			convs: map[string]*tracked[*store.Conversation]{}, contacts: map[string]*tracked[*store.Contact]{},
-			msgs: map[string]*tracked[*store.Message]{}, byWAID: map[string][]string{}, fetchedWA: map[string]bool{},
-			persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{}, absent: map[string]bool{},
-		}
+		t := in.newTx(ctx, acc, as, tx, seq)
 		if err := fn(t); err != nil {
 			return err
 		}
-		return t.flush()
+		ws, err := t.collect(false)
+		if err != nil {
+			return err
+		}
+		if err := ws.write(ctx, tx); err != nil {
+			return err
+		}
+		t.publish()
+		return nil
 	})
 	if err != nil {
 		// Caches may hold ids of rows that were rolled back.
@@ -182,6 +194,17 @@ func (in *Ingester) Apply(ctx context.Context, acc *Account, fn func(t *Tx) erro
 		return fmt.Errorf("ingest: %w", err)
 	}
 	return nil
+}
+
+// newTx returns an empty transaction state reading through db, whose
+// account's seq counter stood at seq.
+func (in *Ingester) newTx(ctx context.Context, acc *Account, as *accountState, db bun.IDB, seq int64) *Tx {
+	return &Tx{
+		in: in, acc: acc, as: as, ctx: ctx, db: db, now: in.opts.Now().UTC(), seq: seq,
+		convs: map[string]*tracked[*store.Conversation]{}, contacts: map[string]*tracked[*store.Contact]{},
+		msgs: map[string]*tracked[*store.Message]{}, byWAID: map[string][]string{}, fetchedWA: map[string]bool{},
+		persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{}, absent: map[string]bool{},
+	}
 }
 
 // tracked is a row loaded (orig is a copy as loaded; nil for a new row) and
@@ -207,9 +230,14 @@ type Tx struct {
 	acc *Account
 	as  *accountState
 	ctx context.Context
-	db  bun.Tx
+	db  bun.IDB // the transaction; for a pipelined history, the database (reads only)
 	now time.Time
 	seq int64
+
+	// A pipelined history (see historyPipelined) hands each batch's rows
+	// to a writer and goes on; new contacts take their numbers from here.
+	detached bool
+	nextNum  int64
 
 	convOrder, contactOrder, msgOrder []string
 	convs                             map[string]*tracked[*store.Conversation]
@@ -227,17 +255,34 @@ type Tx struct {
 	decrypted decrypted         // of the live message being applied
 }
 
-// flush assigns seqs to the changed rows, writes them and the events.
-func (t *Tx) flush() error {
-	var (
-		convRows []*store.Conversation
-		partsFor []*store.Conversation // changed participants: replaced
-		newParts []*store.Participant  // participants of new conversations: inserted at once
-		conRows  []*store.Contact
-		msgRows  []*store.Message // changed rows
-		newMsgs  []*store.Message // new rows
-		newCons  []*store.Contact
-	)
+// writeSet is what one transaction writes: the changed rows with their
+// seqs, and the events.
+type writeSet struct {
+	account          string
+	convRows         []*store.Conversation
+	partsFor         []*store.Conversation // changed participants: replaced
+	newParts         []*store.Participant  // participants of new conversations: inserted at once
+	conRows, newCons []*store.Contact
+	msgRows          []*store.Message // changed rows
+	newMsgs          []*store.Message // new rows
+	msgEnc, newEnc   *store.Encoded   // msgRows and newMsgs, encoded by collect
+	baseSeq, seq     int64            // the seq counter before and after
+	firstNum         int64            // detached: the number given to newCons[0]
+	events           []*store.Event
+}
+
+// rows reports whether the set changes any record.
+func (ws *writeSet) rows() bool {
+	return len(ws.convRows)+len(ws.conRows)+len(ws.msgRows)+len(ws.newMsgs) > 0
+}
+
+// collect assigns seqs to the rows changed since they were loaded (or
+// since the last collect) and builds the events. Detached, as for a
+// pipelined history, the set holds copies of the rows, the tracked rows
+// become the new baseline, and new contacts are numbered here: the
+// transaction goes on changing its rows while the set is written.
+func (t *Tx) collect(detach bool) (*writeSet, error) {
+	ws := &writeSet{account: t.acc.ID, baseSeq: t.seq}
 	changed := map[string]bool{}
 	for _, id := range t.convOrder {
 		r := t.convs[id]
@@ -253,12 +298,16 @@ func (t *Tx) flush() error {
 		if r.isNew {
 			r.cur.CreatedAt = t.now
 		}
-		convRows = append(convRows, r.cur)
+		row := r.cur
+		if detach {
+			row = r.cur.Clone()
+		}
+		ws.convRows = append(ws.convRows, row)
 		switch {
 		case r.isNew:
-			newParts = append(newParts, r.cur.Participants...)
+			ws.newParts = append(ws.newParts, row.Participants...)
 		case !participantsEqual(r.orig.Participants, r.cur.Participants):
-			partsFor = append(partsFor, r.cur)
+			ws.partsFor = append(ws.partsFor, row)
 		}
 		changed["conversation\x00"+id] = true
 	}
@@ -272,9 +321,22 @@ func (t *Tx) flush() error {
 		r.cur.Seq, r.cur.UpdatedAt = t.seq, t.now
 		if r.isNew {
 			r.cur.CreatedAt = t.now
-			newCons = append(newCons, r.cur)
+			if detach {
+				if ws.firstNum == 0 {
+					ws.firstNum = t.nextNum
+				}
+				r.cur.Num = t.nextNum
+				t.nextNum++
+			}
 		}
-		conRows = append(conRows, r.cur)
+		row := r.cur
+		if detach {
+			row = r.cur.Clone()
+		}
+		if r.isNew {
+			ws.newCons = append(ws.newCons, row)
+		}
+		ws.conRows = append(ws.conRows, row)
 		changed["contact\x00"+id] = true
 	}
 	for _, id := range t.msgOrder {
@@ -288,63 +350,111 @@ func (t *Tx) flush() error {
 		if r.isNew {
 			r.cur.CreatedAt = t.now
 		}
+		row := r.cur
+		if detach {
+			row = r.cur.Clone()
+		}
 		if r.isNew {
-			newMsgs = append(newMsgs, r.cur)
+			ws.newMsgs = append(ws.newMsgs, row)
 		} else {
-			msgRows = append(msgRows, r.cur)
+			ws.msgRows = append(ws.msgRows, row)
 		}
 		changed["message\x00"+id] = true
 	}
-	if len(newCons) > 0 {
-		first, err := store.NextCounter(t.ctx, t.db, t.acc.ID, store.CounterContact, int64(len(newCons)))
+	ws.seq = t.seq
+	evs, err := t.buildEvents(changed)
+	if err != nil {
+		return nil, err
+	}
+	ws.events = evs
+	// Encoding the messages (most of a history batch) needs no database:
+	// a pipelined history does it here, beside the write of the batch before.
+	if ws.newEnc, err = store.EncodeMessages(t.db, ws.newMsgs, true); err != nil {
+		return nil, err
+	}
+	if ws.msgEnc, err = store.EncodeMessages(t.db, ws.msgRows, false); err != nil {
+		return nil, err
+	}
+	if detach {
+		t.events = nil
+		t.rebase(ws)
+	}
+	return ws, nil
+}
+
+// rebase makes the rows of ws, as written, what later changes are compared
+// with: the next collect writes only what changed after this one.
+func (t *Tx) rebase(ws *writeSet) {
+	for _, c := range ws.convRows {
+		r := t.convs[c.ConversationID]
+		r.orig, r.isNew = c, false
+	}
+	for _, c := range ws.conRows {
+		r := t.contacts[c.PersonID]
+		r.orig, r.isNew = c, false
+	}
+	for _, ms := range [][]*store.Message{ws.newMsgs, ws.msgRows} {
+		for _, m := range ms {
+			r := t.msgs[m.MessageID]
+			r.orig, r.isNew = m, false
+		}
+	}
+}
+
+// write stores ws in tx.
+func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
+	if len(ws.newCons) > 0 {
+		first, err := store.NextCounter(ctx, tx, ws.account, store.CounterContact, int64(len(ws.newCons)))
 		if err != nil {
 			return err
 		}
-		for i, c := range newCons {
-			c.Num = first + int64(i)
+		switch {
+		case ws.firstNum == 0:
+			for i, c := range ws.newCons {
+				c.Num = first + int64(i)
+			}
+		case first != ws.firstNum:
+			return errConflict
 		}
 	}
-	if err := store.UpsertConversations(t.ctx, t.db, convRows); err != nil {
+	if err := store.UpsertConversations(ctx, tx, ws.convRows); err != nil {
 		return err
 	}
-	for _, c := range partsFor {
-		if err := store.ReplaceParticipants(t.ctx, t.db, t.acc.ID, c.ConversationID, c.Participants); err != nil {
+	for _, c := range ws.partsFor {
+		if err := store.ReplaceParticipants(ctx, tx, ws.account, c.ConversationID, c.Participants); err != nil {
 			return err
 		}
 	}
-	if err := store.InsertParticipants(t.ctx, t.db, newParts); err != nil {
+	if err := store.InsertParticipants(ctx, tx, ws.newParts); err != nil {
 		return err
 	}
-	if err := store.UpsertContacts(t.ctx, t.db, conRows); err != nil {
+	if err := store.UpsertContacts(ctx, tx, ws.conRows); err != nil {
 		return err
 	}
-	if err := store.InsertMessages(t.ctx, t.db, newMsgs); err != nil {
-		return err
+	if err := ws.newEnc.Write(ctx, tx); err != nil {
+		return fmt.Errorf("store: insert messages: %w", err)
 	}
-	if err := store.UpsertMessages(t.ctx, t.db, msgRows); err != nil {
-		return err
+	if err := ws.msgEnc.Write(ctx, tx); err != nil {
+		return fmt.Errorf("store: upsert messages: %w", err)
 	}
-	if len(convRows)+len(conRows)+len(msgRows)+len(newMsgs) > 0 {
-		if err := store.SetCounter(t.ctx, t.db, t.acc.ID, store.CounterSeq, t.seq); err != nil {
+	if ws.rows() {
+		if err := store.SetCounter(ctx, tx, ws.account, store.CounterSeq, ws.seq); err != nil {
 			return err
 		}
 	}
-	evs, err := t.buildEvents(changed)
-	if err != nil {
-		return err
-	}
-	if err := store.InsertEvents(t.ctx, t.db, evs); err != nil {
-		return err
-	}
-	// Publish identity cache entries; they are valid once this commits, and
-	// Apply resets the cache if the commit fails.
+	return store.InsertEvents(ctx, tx, ws.events)
+}
+
+// publish makes the transaction's identity cache entries the account's;
+// they are valid once it commits, and Apply resets the cache if the commit
+// fails.
+func (t *Tx) publish() {
 	for k, v := range t.persons {
 		t.as.person[k] = v
 	}
 	for k, v := range t.convKeys {
 		t.as.conv[k] = v
 	}
-	return nil
 }
 
 func participantsEqual(a, b []*store.Participant) bool {
