@@ -59,9 +59,10 @@ type Store struct {
 	// touch in its cache, where a pooled one would start cold whenever a
 	// reader had taken the last.
 	writeConn *bun.Conn
-	// checkpoint wakes checkpointLoop (SQLite file).
-	checkpoint   chan struct{}
-	checkpointer sync.WaitGroup
+	// checkpoint wakes checkpointLoop (SQLite file); closing stopCheckpoint
+	// ends it.
+	checkpoint, stopCheckpoint chan struct{}
+	checkpointer               sync.WaitGroup
 
 	stmts sync.Map // query -> *sql.Stmt (see prepared)
 }
@@ -114,9 +115,9 @@ func (s *Store) Close() error {
 		_ = s.writeConn.Close()
 		s.writeConn = nil
 	}
-	if s.checkpoint != nil {
-		close(s.checkpoint)
-		s.checkpoint = nil
+	if s.stopCheckpoint != nil {
+		close(s.stopCheckpoint)
+		s.checkpoint, s.stopCheckpoint = nil, nil
 	}
 	s.writeMu.Unlock()
 	s.checkpointer.Wait()
@@ -251,8 +252,9 @@ func (s *Store) runInWriteConn(ctx context.Context, fn func(ctx context.Context,
 		}
 		s.writeConn = &c
 		if s.checkpoint == nil {
-			s.checkpoint = make(chan struct{}, 1)
-			s.checkpointer.Go(s.checkpointLoop)
+			s.checkpoint, s.stopCheckpoint = make(chan struct{}, 1), make(chan struct{})
+			ch, stop := s.checkpoint, s.stopCheckpoint
+			s.checkpointer.Go(func() { s.checkpointLoop(ch, stop) })
 		}
 	}
 	err := s.writeConn.RunInTx(ctx, &sql.TxOptions{}, fn)
@@ -269,14 +271,31 @@ func (s *Store) runInWriteConn(ctx context.Context, fn func(ctx context.Context,
 	return err
 }
 
+// checkpointEvery is the least time between two checkpoints: a burst of
+// small commits costs one checkpoint (and its fsyncs), not one each.
+const checkpointEvery = 100 * time.Millisecond
+
 // checkpointLoop copies committed pages from the WAL into the database
 // file after commits of the write connection, on a connection of its
 // own. SQLite would otherwise do it inside the commit that crosses its
 // threshold, on the writer's time; a passive checkpoint waits for nobody.
-func (s *Store) checkpointLoop() {
-	for range s.checkpoint {
+func (s *Store) checkpointLoop(wake, stop <-chan struct{}) {
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-wake:
+		}
 		if _, err := s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
 			s.log.Debug("store: checkpoint", "error", err)
+		}
+		pause.Reset(checkpointEvery)
+		select {
+		case <-stop:
+			return
+		case <-pause.C:
 		}
 	}
 }
