@@ -83,7 +83,7 @@ func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.Histo
 	as.mu.Lock()
 	defer as.mu.Unlock()
 	from := 0
-	if len(h.batches) > 1 && in.st.ConcurrentReads() && !in.opts.serialHistory {
+	if len(h.batches) > 1 && in.st.ConcurrentReads() {
 		done, err := in.historyPipelined(ctx, acc, as, h)
 		if err == nil {
 			return nil
@@ -196,11 +196,15 @@ func (in *Ingester) historyPipelined(ctx context.Context, acc *Account, as *acco
 }
 
 // writeBatch stores one batch of a pipelined history in its own
-// transaction.
-func (in *Ingester) writeBatch(ctx context.Context, ws *writeSet) error {
-	if in.opts.beforeHistoryWrite != nil {
-		in.opts.beforeHistoryWrite(ctx)
-	}
+// transaction. A panic there is an error of the batch, as it would be on
+// the event handler's goroutine (whatsmeow recovers those); the
+// transaction is rolled back.
+func (in *Ingester) writeBatch(ctx context.Context, ws *writeSet) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic storing a history batch: %v", r)
+		}
+	}()
 	return in.st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		seq, err := in.st.LockCounter(ctx, tx, ws.account, store.CounterSeq)
 		if err != nil {

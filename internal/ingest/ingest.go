@@ -45,9 +45,6 @@ type Options struct {
 	// Encode returns the public form of a *store.Conversation,
 	// *store.Contact or *store.Message, marshalled as event data.
 	Encode func(row any) (any, error)
-
-	serialHistory      bool                      // tests: never pipeline a history
-	beforeHistoryWrite func(ctx context.Context) // tests: runs before each pipelined batch is written
 }
 
 // Ingester applies events to the store.
