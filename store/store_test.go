@@ -259,6 +259,14 @@ func TestMessageWritePaths(t *testing.T) {
 		require.NoError(t, st.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			return store.InsertMessages(ctx, tx, []*store.Message{msg("m5", 5)})
 		}))
+		// An upsert of several rows (their shared columns bound once):
+		// one changed, one new.
+		changed, added := msg("m1", 8), msg("m7", 9)
+		changed.Body, changed.EditedAt = "edited", now.Add(time.Minute)
+		write(func(ctx context.Context, tx bun.IDB) error {
+			return store.UpsertMessages(ctx, tx, []*store.Message{changed, added})
+		}, added)
+		want[0] = changed
 		got, err := store.MessagesWhere(ctx, st.DB(), "a", "")
 		require.NoError(t, err)
 		require.Len(t, got, len(want))
@@ -271,8 +279,9 @@ func TestMessageWritePaths(t *testing.T) {
 			require.NotNil(t, g, w.MessageID)
 			require.True(t, w.Equal(g), "%s: wrote %+v, read %+v", w.MessageID, w, g)
 			require.Equal(t, w.Seq, g.Seq)
-			require.True(t, g.EditedAt.IsZero())
+			require.Equal(t, w.EditedAt.IsZero(), g.EditedAt.IsZero(), "NULL stays NULL")
 		}
+		require.Equal(t, "edited", byID["m1"].Body)
 		// A new row that is not new fails whole: nothing of its batch stays.
 		err = st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			return store.InsertMessages(ctx, tx, []*store.Message{msg("m6", 6), msg("m1", 7)})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -41,34 +42,121 @@ func newUpsertWriter(db bun.IDB, typ reflect.Type, key string) *upsertWriter {
 	return &upsertWriter{table: t, fields: t.Fields, key: key, pg: db.Dialect().Name() == dialect.PG}
 }
 
-// statement returns the SQL text of an upsert of n rows.
-func (w *upsertWriter) statement(n int) string {
+// statement returns the SQL text of a SQLite upsert of n rows. The
+// columns in shared (a bit per field) take one value for every row, bound
+// once after the rows' values:
+//
+//	INSERT INTO t (a, b, c) SELECT v.column1, k.c, v.column2
+//	FROM (VALUES (?, ?), (?, ?)) AS v, (SELECT ? AS c) AS k
+//
+// Parameters stay plain "?": numbered ones cost the driver a linear
+// search each.
+func (w *upsertWriter) statement(n int, shared uint64) string {
 	var b strings.Builder
 	w.columns(&b)
+	perRow := len(w.fields)
+	if shared != 0 {
+		perRow -= bits.OnesCount64(shared)
+		b.WriteString("SELECT ")
+		col := 0
+		for i, f := range w.fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if shared&(1<<i) != 0 {
+				b.WriteString("k.")
+				b.WriteString(string(f.SQLName))
+			} else {
+				col++
+				b.WriteString("v.column")
+				b.WriteString(strconv.Itoa(col))
+			}
+		}
+		b.WriteString(" FROM (")
+	}
 	b.WriteString("VALUES ")
-	param := 0
 	for r := range n {
 		if r > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteByte('(')
-		for i := range w.fields {
+		for i := range perRow {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			param++
-			if w.pg {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(param))
-			} else {
-				b.WriteByte('?')
-			}
+			b.WriteByte('?')
 		}
 		b.WriteByte(')')
+	}
+	if shared != 0 {
+		b.WriteString(") AS v, (SELECT ")
+		first := true
+		for i, f := range w.fields {
+			if shared&(1<<i) == 0 {
+				continue
+			}
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			b.WriteString("? AS ")
+			b.WriteString(string(f.SQLName))
+		}
+		b.WriteString(") AS k")
+		if w.key != "" {
+			b.WriteString(" WHERE true") // an upsert after a SELECT needs it
+		}
 	}
 	b.WriteByte(' ')
 	w.onConflict(&b)
 	return b.String()
+}
+
+// shared returns, as a bit set, the columns whose value is the same in all
+// n rows of args (row-major). History batches share about half their
+// columns (account, type, empty fields, times of the transaction); bound
+// once per statement, that halves the values database/sql converts and
+// SQLite copies.
+func (w *upsertWriter) shared(args []any, n int) uint64 {
+	f := len(w.fields)
+	if n < 2 || f > 64 {
+		return 0
+	}
+	var shared uint64
+	for j := range f {
+		v := args[j]
+		same := true
+		for r := 1; r < n && same; r++ {
+			same = args[r*f+j] == v
+		}
+		if same {
+			shared |= 1 << j
+		}
+	}
+	return shared
+}
+
+// share returns the arguments of statement(n, shared) for n rows of args
+// (row-major): the others row by row, then the shared values once.
+func (w *upsertWriter) share(args []any, n int, shared uint64) []any {
+	if shared == 0 {
+		return args
+	}
+	f := len(w.fields)
+	out := make([]any, 0, len(args))
+	for r := range n {
+		for j := range f {
+			if shared&(1<<j) == 0 {
+				out = append(out, args[r*f+j])
+			}
+		}
+	}
+	for j := range f {
+		if shared&(1<<j) != 0 {
+			out = append(out, args[j])
+		}
+	}
+	return out
 }
 
 // onConflict writes the clause that turns an insert into an upsert: every
@@ -180,8 +268,9 @@ func sqlTx(db bun.IDB) interface {
 // (on another goroutine) and then Write.
 type Encoded struct {
 	w      *upsertWriter
-	chunks [][]any // per statement execution: SQLite's bound values, or PostgreSQL's column arrays
-	sizes  []int   // rows per chunk
+	chunks [][]any  // per statement execution: SQLite's bound values, or PostgreSQL's column arrays
+	sizes  []int    // rows per chunk
+	shared []uint64 // SQLite: the columns each chunk binds once (see share)
 }
 
 // encode encodes rows (pointers to one model type), in chunks.
@@ -198,16 +287,21 @@ func (w *upsertWriter) encode(rows []reflect.Value) (*Encoded, error) {
 		}
 		return e, nil
 	}
-	for start := 0; start < len(rows); start += upsertChunk {
-		chunk := rows[start:min(start+upsertChunk, len(rows))]
-		args := make([]any, 0, len(chunk)*len(w.fields))
-		for _, r := range chunk {
-			var err error
-			if args, err = w.args(args, r); err != nil {
-				return nil, err
-			}
+	// One set of shared columns for all chunks: one statement shape to
+	// prepare per chunk size, as without sharing.
+	all := make([]any, 0, len(rows)*len(w.fields))
+	for _, r := range rows {
+		var err error
+		if all, err = w.args(all, r); err != nil {
+			return nil, err
 		}
-		e.chunks, e.sizes = append(e.chunks, args), append(e.sizes, len(chunk))
+	}
+	shared := w.shared(all, len(rows))
+	f := len(w.fields)
+	for start := 0; start < len(rows); start += upsertChunk {
+		n := min(upsertChunk, len(rows)-start)
+		args := w.share(all[start*f:(start+n)*f], n, shared)
+		e.chunks, e.sizes, e.shared = append(e.chunks, args), append(e.sizes, n), append(e.shared, shared)
 	}
 	return e, nil
 }
@@ -229,28 +323,32 @@ func (e *Encoded) Write(ctx context.Context, db bun.IDB) error {
 			}
 		}
 	}
-	stmts := map[int]*sql.Stmt{}
+	type shape struct {
+		n      int
+		shared uint64
+	}
+	stmts := map[shape]*sql.Stmt{}
 	defer func() {
 		for _, s := range stmts {
 			_ = s.Close()
 		}
 	}()
 	for i, args := range e.chunks {
-		n := e.sizes[i]
-		if w.pg {
-			n = 0 // one statement, whatever the rows
+		k := shape{} // PostgreSQL: one statement, whatever the rows
+		if !w.pg {
+			k = shape{e.sizes[i], e.shared[i]}
 		}
-		stmt := stmts[n]
+		stmt := stmts[k]
 		if stmt == nil {
 			q := w.arrayStatement()
 			if !w.pg {
-				q = w.statement(n)
+				q = w.statement(k.n, k.shared)
 			}
 			var err error
 			if stmt, err = h.PrepareContext(ctx, q); err != nil {
 				return fmt.Errorf("store: prepare upsert into %s: %w", w.table.SQLName, err)
 			}
-			stmts[n] = stmt
+			stmts[k] = stmt
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("store: upsert into %s: %w", w.table.SQLName, err)
