@@ -277,6 +277,9 @@
 //
 // A Client is safe for concurrent use. New does no I/O and starts no
 // goroutines; Start starts one supervisor goroutine per connected account,
-// and Close stops them and waits for them. wauser logs through the
+// and Close stops them and waits for them. Storing a history blob of more
+// than 2,000 messages uses one more goroutine while it lasts (the next
+// batch is built while the last is written), and a Store on a SQLite file
+// checkpoints on a goroutine that its Close stops. wauser logs through the
 // *slog.Logger given with [WithLogger], never message contents or secrets.
 package wauser

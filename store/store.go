@@ -10,6 +10,13 @@
 //
 // All tables are prefixed wauser_; migrations are recorded in
 // wauser_migrations.
+//
+// Writes go through RunInTx. On a SQLite file its transactions run one at a
+// time on one connection set aside for writing (its page cache stays
+// warm), and the Store checkpoints the WAL on a goroutine of its own
+// (passive, at most every 100 ms) rather than inside a writer's commit;
+// Close stops it. On PostgreSQL each transaction has its own connection,
+// which lets new message rows go in with COPY when the driver is pgx.
 package store
 
 import (
