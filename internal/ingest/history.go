@@ -152,7 +152,7 @@ func (in *Ingester) historyPipelined(ctx context.Context, acc *Account, as *acco
 		return 0, err
 	}
 	t := in.newTx(ctx, acc, as, in.st.DB(), seq)
-	t.detached, t.nextNum = true, num+1
+	t.nextNum = num + 1
 
 	jobs := make(chan *writeSet)
 	results := make(chan error, 1)

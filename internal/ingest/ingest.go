@@ -231,10 +231,10 @@ type Tx struct {
 	now time.Time
 	seq int64
 
-	// A pipelined history (see historyPipelined) hands each batch's rows
-	// to a writer and goes on; new contacts take their numbers from here.
-	detached bool
-	nextNum  int64
+	// nextNum is the number the next new contact gets in a pipelined
+	// history (see historyPipelined), which hands each batch to a writer
+	// and goes on.
+	nextNum int64
 
 	convOrder, contactOrder, msgOrder []string
 	convs                             map[string]*tracked[*store.Conversation]
