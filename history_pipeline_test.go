@@ -295,3 +295,46 @@ func TestHistoryPipelineWrittenBehindItsBack(t *testing.T) {
 		require.Equal(t, 1, gaps, "the batches after the conflict took seqs after the other writer's")
 	})
 }
+
+// TestMergeRepointsParticipantsNotYetStored: a group whose participant
+// list is only in the transaction (or, pipelined, in the batch being
+// written) has its participants re-pointed when two contacts merge, like a
+// stored one.
+func TestMergeRepointsParticipantsNotYetStored(t *testing.T) {
+	t.Parallel()
+	daveLID := types.NewJID("200000000000004", types.HiddenUserServer)
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		_, bot, conn := paired(t, db)
+		// The group lists dave by LID and by phone number, with no mapping
+		// known: two contacts. His own chat then names both forms.
+		g := watest.HistoryConversation(group, watest.WebMessage(group, "GM1", false, dave, at(1), "hi all"))
+		g.Participant = []*waHistorySync.GroupParticipant{{UserJID: proto.String(daveLID.String())}, {UserJID: proto.String(dave.String())}}
+		dm := watest.HistoryConversation(dave, watest.WebMessage(dave, "DM1", false, types.EmptyJID, at(2), "hi you"))
+		dm.LidJID = proto.String(daveLID.String())
+		require.True(t, conn.Emit(watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, 100, g, dm)))
+
+		merged := map[wauser.PersonID]bool{}
+		var parts []wauser.Participant
+		var live []wauser.Contact
+		for ch, err := range bot.Changes(t.Context(), 0, wauser.MaxSyncLimit) {
+			require.NoError(t, err)
+			switch {
+			case ch.Contact != nil && ch.Contact.MergedInto != "":
+				merged[ch.Contact.PersonID] = true
+			case ch.Contact != nil:
+				live = append(live, *ch.Contact)
+			case ch.Conversation != nil && ch.Conversation.ChatJID == group.String():
+				parts = ch.Conversation.Participants
+			}
+		}
+		require.Len(t, merged, 1, "dave's two contacts merged")
+		require.Len(t, live, 1)
+		require.Equal(t, daveLID.String(), live[0].LIDJID)
+		require.Equal(t, dave.String(), live[0].PhoneJID)
+		require.Len(t, parts, 2)
+		for _, p := range parts {
+			require.Equal(t, live[0].PersonID, p.PersonID, "%s is the surviving contact", p.ParticipantJID)
+		}
+	})
+}

@@ -66,6 +66,7 @@ type Store struct {
 	// touch in its cache, where a pooled one would start cold whenever a
 	// reader had taken the last.
 	writeConn *bun.Conn
+	closed    bool // by Close: no new write connection
 	// checkpoint wakes checkpointLoop (SQLite file); closing stopCheckpoint
 	// ends it.
 	checkpoint, stopCheckpoint chan struct{}
@@ -118,6 +119,7 @@ func (s *Store) Container() *sqlstore.Container { return s.container }
 // Close closes the database.
 func (s *Store) Close() error {
 	s.writeMu.Lock()
+	s.closed = true
 	if s.writeConn != nil {
 		_ = s.writeConn.Close()
 		s.writeConn = nil
@@ -228,8 +230,8 @@ func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun
 		if conn, err = s.db.Conn(ctx); err != nil {
 			return err
 		}
+		defer conn.Close() // also when fn panics
 		err = conn.RunInTx(context.WithValue(ctx, txConnKey{}, conn.Conn), &sql.TxOptions{}, fn)
-		_ = conn.Close()
 	} else {
 		err = s.runInWriteConn(ctx, fn)
 	}
@@ -243,6 +245,9 @@ func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun
 func (s *Store) runInWriteConn(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if s.closed {
+		return sql.ErrConnDone
+	}
 	if !s.ConcurrentReads() {
 		// The one connection of an in-memory database cannot be set aside.
 		return s.db.RunInTx(ctx, &sql.TxOptions{}, fn)

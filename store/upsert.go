@@ -133,6 +133,9 @@ func (w *upsertWriter) shared(args []any, n int) uint64 {
 			shared |= 1 << j
 		}
 	}
+	if shared == 1<<f-1 {
+		return 0 // identical rows: nothing would be left per row
+	}
 	return shared
 }
 
@@ -316,7 +319,7 @@ func (e *Encoded) Write(ctx context.Context, db bun.IDB) error {
 	if h == nil {
 		return fmt.Errorf("store: upsert needs a bun.Tx or *bun.DB, got %T", db)
 	}
-	if w.pg && w.key == "" {
+	if _, inTx := db.(bun.Tx); w.pg && w.key == "" && inTx {
 		if conn, ok := ctx.Value(txConnKey{}).(*sql.Conn); ok {
 			if done, err := e.copy(ctx, conn); done || err != nil {
 				return err

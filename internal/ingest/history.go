@@ -73,7 +73,8 @@ var errConflict = errors.New("account written concurrently")
 // copied. Redelivery is harmless: batches already stored change nothing.
 //
 // Where the database allows a read beside an open transaction, batches are
-// pipelined (see historyPipelined); otherwise each is one Apply.
+// pipelined (see historyPipelined); otherwise each is one Apply. Either
+// way the account's other writers (live events, sends) wait for the blob.
 func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.HistorySync) error {
 	if evt.Data == nil {
 		return nil
@@ -170,6 +171,7 @@ func (in *Ingester) historyPipelined(ctx context.Context, acc *Account, as *acco
 	for i := range h.batches {
 		if i > 0 {
 			t.now = in.opts.Now().UTC()
+			clear(t.lidCache) // whatsmeow may have learned mappings meanwhile
 		}
 		if err := t.historyStep(h, i); err != nil {
 			return committed, err

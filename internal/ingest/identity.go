@@ -188,7 +188,9 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 				has[c.DirectPersonID] = true
 			}
 			for _, id := range people {
-				if !has[id] {
+				if _, known := t.convKeys["direct:"+id]; !has[id] && !known {
+					// None stored; one this transaction made (or, in a
+					// pipelined history, the batch being written) stays.
 					t.convKeys["direct:"+id] = ""
 				}
 			}
@@ -405,8 +407,12 @@ func (t *Tx) mergePersons(a, b *store.Contact) (*store.Contact, error) {
 		return nil, err
 	}
 	for _, g := range groups {
-		g = t.trackConversation(g, false)
-		for _, p := range g.Participants {
+		t.trackConversation(g, false)
+	}
+	// Those, and groups of this transaction (or, in a pipelined history, of
+	// the batch being written) whose participants are not stored yet.
+	for _, r := range t.convs {
+		for _, p := range r.cur.Participants {
 			if p.PersonID == gone.PersonID {
 				p.PersonID = keep.PersonID
 			}
@@ -462,8 +468,18 @@ func (t *Tx) refreshSenderJIDs(c *store.Contact) error {
 // (a phone number learned, two contacts merged).
 func (t *Tx) messagesSentBy(personID, notJID string) ([]*store.Message, error) {
 	convs, err := store.ConversationIDsOfPerson(t.ctx, t.db, t.acc.ID, personID)
-	if err != nil || len(convs) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	// Conversations tracked here may not be stored as they are yet (new
+	// participants; in a pipelined history, the batch being written).
+	for id, r := range t.convs {
+		if r.cur.DirectPersonID == personID || slices.ContainsFunc(r.cur.Participants, func(p *store.Participant) bool { return p.PersonID == personID }) {
+			convs = append(convs, id)
+		}
+	}
+	if len(convs) == 0 {
+		return nil, nil
 	}
 	where := "conversation_id IN (?) AND sender_person_id = ?"
 	args := []any{bun.In(convs), personID}
