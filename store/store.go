@@ -22,7 +22,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -270,7 +269,11 @@ func (s *Store) runInWriteConn(ctx context.Context, fn func(ctx context.Context,
 		}
 	}
 	err := s.writeConn.RunInTx(ctx, &sql.TxOptions{}, fn)
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+	if err != nil {
+		// The pool checks a connection it gets back and drops a broken
+		// one (say, interrupted by a cancelled ctx and left inside its
+		// transaction); a connection set aside is never checked. After a
+		// failure, hand it back and take another for the next write.
 		_ = s.writeConn.Close()
 		s.writeConn = nil
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -313,5 +314,53 @@ func TestReadCounterAndConcurrentReads(t *testing.T) {
 		require.Equal(t, int64(5), v)
 		_, err = st.ReadCounter(ctx, "nope", store.CounterContact)
 		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+}
+
+// TestWriteAfterCancelledTransaction: transactions whose ctx is cancelled
+// at any point leave nothing, and the next write works (on SQLite the write
+// connection, when interrupted inside its transaction, is replaced).
+func TestWriteAfterCancelledTransaction(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		st := db.Open(t)
+		now := time.Now().UTC()
+		require.NoError(t, st.CreateAccount(t.Context(), &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+		rows := make([]*store.Message, 500)
+		for i := range rows {
+			rows[i] = &store.Message{AccountID: "a", ConversationID: "c", Body: "x", Mentions: []string{},
+				Reactions: map[string]string{}, ReactionTimes: map[string]int64{}, Seq: int64(i), CreatedAt: now, UpdatedAt: now}
+		}
+		committed := int64(0)
+		for i := range 40 {
+			ctx, cancel := context.WithCancel(t.Context())
+			stop := time.AfterFunc(time.Duration(i%8)*250*time.Microsecond, cancel)
+			err := st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				for j, m := range rows {
+					m.MessageID = fmt.Sprintf("m%d_%d", i, j)
+				}
+				if err := store.InsertMessages(ctx, tx, rows); err != nil {
+					return err
+				}
+				_, err := store.NextCounter(ctx, tx, "a", store.CounterContact, 1)
+				return err
+			})
+			stop.Stop()
+			cancel()
+			if err == nil {
+				committed++
+			}
+			require.NoError(t, st.RunInTx(t.Context(), func(ctx context.Context, tx bun.Tx) error {
+				_, err := store.NextCounter(ctx, tx, "a", store.CounterContact, 1000)
+				return err
+			}), "the write after a cancelled one (round %d)", i)
+		}
+		v, err := st.ReadCounter(t.Context(), "a", store.CounterContact)
+		require.NoError(t, err)
+		require.Equal(t, 40*1000+committed, v, "nothing of the cancelled transactions")
+		got, err := store.MessagesWhere(t.Context(), st.DB(), "a", "")
+		require.NoError(t, err)
+		require.Len(t, got, int(committed)*len(rows))
 	})
 }
