@@ -27,6 +27,7 @@ type received struct {
 	Body   []byte
 	Env    envelope
 	Status int // what the receiver answered
+	N      int // arrival number, as given to the answer func (requests are listed as they finish)
 }
 
 type envelope struct {
@@ -71,7 +72,7 @@ func newReceiver(t *testing.T) *receiver {
 		}
 		w.WriteHeader(status)
 		rc.mu.Lock()
-		rc.reqs = append(rc.reqs, received{Header: r.Header.Clone(), Body: body, Env: env, Status: status})
+		rc.reqs = append(rc.reqs, received{Header: r.Header.Clone(), Body: body, Env: env, Status: status, N: n})
 		close(rc.changed)
 		rc.changed = make(chan struct{})
 		rc.mu.Unlock()

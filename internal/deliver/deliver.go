@@ -388,7 +388,12 @@ func (e *Engine) pump(ctx context.Context) {
 		if len(results) > 0 || (look && free > 0) {
 			// After results, claim too: the next delivery of each finished
 			// queue is due now.
-			ds, err := e.cfg.Store.ClaimDeliveries(ctx, results, e.cfg.Now().UTC(), e.cfg.Lease, free)
+			// Not cancelled by Close: a claim whose commit was cut off could
+			// have committed (pgx sends COMMIT with the transaction's ctx)
+			// and would stay claimed, unknown to the pump, until its lease
+			// ran out. A finished claim that Close came after is released by
+			// dispatch.
+			ds, err := e.cfg.Store.ClaimDeliveries(context.WithoutCancel(ctx), results, e.cfg.Now().UTC(), e.cfg.Lease, free)
 			if err != nil {
 				if ctx.Err() != nil {
 					return // the results are recorded on the way out
