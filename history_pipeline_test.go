@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,7 +171,7 @@ func serialReference(t *testing.T, blob *waHistorySync.HistorySync) map[string]s
 func countMessages(state map[string]string) int {
 	n := 0
 	for k := range state {
-		if len(k) > 8 && k[:8] == "message " {
+		if strings.HasPrefix(k, "message ") {
 			n++
 		}
 	}
@@ -242,7 +243,7 @@ func TestHistoryPipelineFailedBatch(t *testing.T) {
 		// The first two batches hold an edit and the repeated id: no rows.
 		require.Equal(t, 2*ingest.HistoryBatch-2, countMessages(got), "the two batches before the failed one, whole")
 		for k, v := range got {
-			if w, ok := want[k]; ok && k[:8] == "message " {
+			if w, ok := want[k]; ok && strings.HasPrefix(k, "message ") {
 				require.Equal(t, w, v, "%s as stored batch after batch", k)
 			}
 		}

@@ -25,6 +25,11 @@ import (
 // bun's table metadata and match what bun itself writes (times as bun's UTC
 // text on SQLite, time values on PostgreSQL; slices and maps as JSON), so
 // bun reads the rows back unchanged.
+//
+// On SQLite, columns whose value is the same in every row of a write are
+// bound once per statement (see statement). On PostgreSQL the rows go as
+// one array per column, and new rows inside a Store transaction with COPY.
+// Encode ahead (Encoded) to do the database-free part elsewhere.
 
 // upsertChunk is how many rows one execution of the statement carries.
 const upsertChunk = 100
