@@ -30,8 +30,12 @@ type Account struct {
 	LastError         string       `json:"last_error,omitempty"`
 	OnlyStatusUpdates bool         `json:"only_status_updates"`
 	ConnectedAt       time.Time    `json:"connected_at,omitzero"` // last successful login
-	CreatedAt         time.Time    `json:"created_at"`
-	UpdatedAt         time.Time    `json:"updated_at"`
+	// SkippedRecords counts the records WhatsApp sent that could not be
+	// stored (a chat or person JID that addresses nothing, ...); each was
+	// skipped with a logged reason, and the rest of its batch was stored.
+	SkippedRecords int64     `json:"skipped_records"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	// Webhooks are the webhooks registered by CreateAccount, with their
 	// signing secrets (shown only there); other methods leave it empty.
 	Webhooks []*Webhook `json:"webhooks,omitempty"`
@@ -152,6 +156,7 @@ func (co *core) accountFromRow(r *store.Account) *Account {
 		State:             AccountState(r.State),
 		LastError:         r.LastError,
 		OnlyStatusUpdates: r.OnlyStatusUpdates,
+		SkippedRecords:    r.SkippedRecords,
 		ConnectedAt:       utc(r.ConnectedAt),
 		CreatedAt:         utc(r.CreatedAt),
 		UpdatedAt:         utc(r.UpdatedAt),

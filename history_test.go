@@ -80,7 +80,9 @@ func TestHistorySync(t *testing.T) {
 		require.Equal(t, "Team", g.Subject)
 		require.Len(t, g.Participants, 2)
 		require.Equal(t, "system", s.msgs["G0"].ContentType)
-		require.Equal(t, "group_create", s.msgs["G0"].Body)
+		require.Equal(t, `+15550000002 created group "Team"`, s.msgs["G0"].Body, "a stub is a readable notice")
+		require.Equal(t, "group_create", s.msgs["G0"].Extra["stub_type"])
+		require.Equal(t, bob.String(), s.msgs["G0"].Extra["actor"])
 		require.Equal(t, bob.String(), s.msgs["G1"].SenderJID)
 		require.Equal(t, "Bobby", s.contacts[bob.String()].WhatsAppPushName)
 

@@ -199,6 +199,9 @@ func messageFromRow(r *store.Message) Message {
 	}
 	if r.Extra != "" {
 		_ = json.Unmarshal([]byte(r.Extra), &m.Extra)
+		if p, ok := m.Extra["poll"].(map[string]any); ok {
+			delete(p, "vote_times") // bookkeeping of the store
+		}
 	}
 	return m
 }

@@ -76,7 +76,7 @@ func (s *Store) UpdateAccount(ctx context.Context, a *Account, columns ...string
 	if len(columns) > 0 {
 		q = q.Column(columns...)
 	} else {
-		q = q.ExcludeColumn("id", "created_at")
+		q = q.ExcludeColumn("id", "created_at", "skipped_records") // counted by the ingestion
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {

@@ -18,13 +18,14 @@ func (c *Conversation) Equal(o *Conversation) bool {
 		c.DirectPersonID == o.DirectPersonID && c.IsArchived == o.IsArchived && c.IsPinned == o.IsPinned &&
 		c.IsAnnounce == o.IsAnnounce && c.IsLocked == o.IsLocked && c.MutedUntil.Equal(o.MutedUntil) &&
 		c.UnreadCount == o.UnreadCount && c.LastMessageAt.Equal(o.LastMessageAt) && c.MergedInto == o.MergedInto &&
-		c.DeletedAt.Equal(o.DeletedAt) && c.EphemeralSecs == o.EphemeralSecs &&
+		c.DeletedAt.Equal(o.DeletedAt) && c.EphemeralSecs == o.EphemeralSecs && maps.Equal(c.FieldTimes, o.FieldTimes) &&
 		slices.EqualFunc(c.Participants, o.Participants, func(a, b *Participant) bool { return *a == *b })
 }
 
 // Clone returns a deep copy of c.
 func (c *Conversation) Clone() *Conversation {
 	n := *c
+	n.FieldTimes = maps.Clone(c.FieldTimes)
 	n.Participants = make([]*Participant, len(c.Participants))
 	for i, p := range c.Participants {
 		cp := *p
@@ -39,13 +40,14 @@ func (c *Contact) Equal(o *Contact) bool {
 		c.DisplayName == o.DisplayName && c.FirstName == o.FirstName && c.LastName == o.LastName &&
 		c.Company == o.Company && c.WhatsAppPushName == o.WhatsAppPushName && c.BusinessName == o.BusinessName &&
 		c.PhoneE164 == o.PhoneE164 && c.PhoneJID == o.PhoneJID && c.LIDJID == o.LIDJID &&
-		slices.Equal(c.Tags, o.Tags) && c.MergedInto == o.MergedInto
+		slices.Equal(c.Tags, o.Tags) && c.MergedInto == o.MergedInto && maps.Equal(c.FieldTimes, o.FieldTimes)
 }
 
 // Clone returns a deep copy of c.
 func (c *Contact) Clone() *Contact {
 	n := *c
 	n.Tags = slices.Clone(c.Tags)
+	n.FieldTimes = maps.Clone(c.FieldTimes)
 	return &n
 }
 

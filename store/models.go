@@ -20,6 +20,7 @@ type Account struct {
 	State             string    `bun:"state,notnull"`
 	LastError         string    `bun:"last_error,notnull"`
 	OnlyStatusUpdates bool      `bun:"only_status_updates,notnull"`
+	SkippedRecords    int64     `bun:"skipped_records,notnull"` // records WhatsApp sent that could not be stored
 	ConnectedAt       time.Time `bun:"connected_at,nullzero"`
 	CreatedAt         time.Time `bun:"created_at,notnull"`
 	UpdatedAt         time.Time `bun:"updated_at,notnull"`
@@ -57,9 +58,12 @@ type Conversation struct {
 	MergedInto     string    `bun:"merged_into,notnull"`
 	DeletedAt      time.Time `bun:"deleted_at,nullzero"` // the chat was deleted (it reappears with the next message)
 	EphemeralSecs  int       `bun:"ephemeral_seconds,notnull"`
-	Seq            int64     `bun:"seq,notnull"`
-	CreatedAt      time.Time `bun:"created_at,notnull"`
-	UpdatedAt      time.Time `bun:"updated_at,notnull"`
+	// FieldTimes records, per field, the time (unix ms) of the source that
+	// last stated it; see the ingestion's merge rules. Never in API output.
+	FieldTimes map[string]int64 `bun:"field_times,notnull,type:text"`
+	Seq        int64            `bun:"seq,notnull"`
+	CreatedAt  time.Time        `bun:"created_at,notnull"`
+	UpdatedAt  time.Time        `bun:"updated_at,notnull"`
 
 	// Participants of a group, loaded and saved separately.
 	Participants []*Participant `bun:"-"`
@@ -80,23 +84,25 @@ type Participant struct {
 type Contact struct {
 	bun.BaseModel `bun:"table:wauser_contacts"`
 
-	AccountID        string    `bun:"account_id,pk"`
-	PersonID         string    `bun:"person_id,pk"`
-	Num              int64     `bun:"num,notnull"` // stable per-account integer id (document 003)
-	DisplayName      string    `bun:"display_name,notnull"`
-	FirstName        string    `bun:"first_name,notnull"`
-	LastName         string    `bun:"last_name,notnull"`
-	Company          string    `bun:"company,notnull"`
-	WhatsAppPushName string    `bun:"whatsapp_push_name,notnull"`
-	BusinessName     string    `bun:"business_name,notnull"`
-	PhoneE164        string    `bun:"phone_e164,notnull"`
-	PhoneJID         string    `bun:"phone_jid,notnull"`
-	LIDJID           string    `bun:"lid_jid,notnull"`
-	Tags             []string  `bun:"tags,notnull,type:text"`
-	MergedInto       string    `bun:"merged_into,notnull"`
-	Seq              int64     `bun:"seq,notnull"`
-	CreatedAt        time.Time `bun:"created_at,notnull"`
-	UpdatedAt        time.Time `bun:"updated_at,notnull"`
+	AccountID        string   `bun:"account_id,pk"`
+	PersonID         string   `bun:"person_id,pk"`
+	Num              int64    `bun:"num,notnull"` // stable per-account integer id (document 003)
+	DisplayName      string   `bun:"display_name,notnull"`
+	FirstName        string   `bun:"first_name,notnull"`
+	LastName         string   `bun:"last_name,notnull"`
+	Company          string   `bun:"company,notnull"`
+	WhatsAppPushName string   `bun:"whatsapp_push_name,notnull"`
+	BusinessName     string   `bun:"business_name,notnull"`
+	PhoneE164        string   `bun:"phone_e164,notnull"`
+	PhoneJID         string   `bun:"phone_jid,notnull"`
+	LIDJID           string   `bun:"lid_jid,notnull"`
+	Tags             []string `bun:"tags,notnull,type:text"`
+	MergedInto       string   `bun:"merged_into,notnull"`
+	// FieldTimes: as Conversation.FieldTimes.
+	FieldTimes map[string]int64 `bun:"field_times,notnull,type:text"`
+	Seq        int64            `bun:"seq,notnull"`
+	CreatedAt  time.Time        `bun:"created_at,notnull"`
+	UpdatedAt  time.Time        `bun:"updated_at,notnull"`
 }
 
 // Message is one WhatsApp message, incoming or outgoing.

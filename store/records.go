@@ -56,6 +56,17 @@ func SetCounter(ctx context.Context, tx bun.IDB, account, name string, value int
 	return nil
 }
 
+// AddSkipped adds n to the account's count of records WhatsApp sent that
+// could not be stored.
+func AddSkipped(ctx context.Context, tx bun.IDB, account string, n int64) error {
+	_, err := tx.NewUpdate().Model((*Account)(nil)).Set("skipped_records = skipped_records + ?", n).
+		Where("id = ?", account).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: count skipped records of %q: %w", account, err)
+	}
+	return nil
+}
+
 // ConversationsWhere returns the account's conversations matching where
 // (a bun condition with its args), with their participants.
 func ConversationsWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Conversation, error) {
@@ -283,13 +294,13 @@ func (s *Store) ChangesAfter(ctx context.Context, account string, after, upto in
 		return nil, fmt.Errorf("store: changes: %w", err)
 	}
 	if top[0] > 0 {
-		err = s.scanRange(ctx, &p.Conversations, "wauser_conversations", s.columns((*Conversation)(nil)), account, after, top[0])
+		err = s.scanRange(ctx, &p.Conversations, "wauser_conversations", s.columns((*Conversation)(nil), "field_times"), account, after, top[0])
 		if err == nil {
 			err = loadParticipants(ctx, s.db, account, p.Conversations)
 		}
 	}
 	if err == nil && top[1] > 0 {
-		err = s.scanRange(ctx, &p.Contacts, "wauser_contacts", s.columns((*Contact)(nil)), account, after, top[1])
+		err = s.scanRange(ctx, &p.Contacts, "wauser_contacts", s.columns((*Contact)(nil), "field_times"), account, after, top[1])
 	}
 	if err == nil && top[2] > 0 {
 		// Not read: what the feed never shows.

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -10,17 +11,25 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// setPushName records the WhatsApp push name of a contact.
-func (t *Tx) setPushName(c *store.Contact, name string) {
-	if name == "" || c.WhatsAppPushName == name {
+// setPushName records the WhatsApp push name of a contact, stated at ts
+// (unix ms; 0 when the source has no time).
+func (t *Tx) setPushName(c *store.Contact, name string, ts int64) {
+	if name == "" || !setString(&c.FieldTimes, fieldPushName, ts, &c.WhatsAppPushName, name) {
 		return
 	}
-	c.WhatsAppPushName = name
 	c.DisplayName = displayName(c)
 	t.emit("contact.updated", "contact", c.PersonID, nil)
 }
 
-func (t *Tx) pushName(jid, alt types.JID, name string) error {
+// msgTime is the time of the message an event came with, in unix ms.
+func msgTime(info *types.MessageInfo) int64 {
+	if info == nil {
+		return 0
+	}
+	return ms(info.Timestamp)
+}
+
+func (t *Tx) pushName(jid, alt types.JID, name string, ts int64) error {
 	if !isUser(jid) || t.isOwn(jid) {
 		return nil
 	}
@@ -28,11 +37,11 @@ func (t *Tx) pushName(jid, alt types.JID, name string) error {
 	if err != nil {
 		return err
 	}
-	t.setPushName(c, name)
+	t.setPushName(c, name, ts)
 	return nil
 }
 
-func (t *Tx) businessName(jid types.JID, name string) error {
+func (t *Tx) businessName(jid types.JID, name string, ts int64) error {
 	if !isUser(jid) || t.isOwn(jid) {
 		return nil
 	}
@@ -40,8 +49,7 @@ func (t *Tx) businessName(jid types.JID, name string) error {
 	if err != nil {
 		return err
 	}
-	if c.BusinessName != name {
-		c.BusinessName = name
+	if setString(&c.FieldTimes, fieldBusinessName, ts, &c.BusinessName, name) {
 		c.DisplayName = displayName(c)
 		t.emit("contact.updated", "contact", c.PersonID, nil)
 	}
@@ -68,10 +76,20 @@ func (t *Tx) contactAction(evt *events.Contact) error {
 	if first == "" {
 		first, last = full, ""
 	}
+	if t.setName(c, first, last, ms(evt.Timestamp)) {
+		t.emit("contact.updated", "contact", c.PersonID, nil)
+	}
+	return nil
+}
+
+// setName sets the address-book name of a contact, stated at ts.
+func (t *Tx) setName(c *store.Contact, first, last string, ts int64) bool {
+	if !stated(&c.FieldTimes, fieldName, ts, c.FirstName+"\x00"+c.LastName, first+"\x00"+last) {
+		return false
+	}
 	c.FirstName, c.LastName = first, last
 	c.DisplayName = displayName(c)
-	t.emit("contact.updated", "contact", c.PersonID, nil)
-	return nil
+	return true
 }
 
 func role(p types.GroupParticipant) string {
@@ -87,28 +105,39 @@ func role(p types.GroupParticipant) string {
 // participant returns the participant row for a member JID.
 func (t *Tx) participant(conv *store.Conversation, jid, alt types.JID, r string) (*store.Participant, error) {
 	p := &store.Participant{AccountID: t.acc.ID, ConversationID: conv.ConversationID, ParticipantJID: userJID(jid).String(), Role: r}
-	if isUser(jid) {
-		if t.isOwn(jid) {
-			p.PersonID = ""
-		} else {
-			c, err := t.Person(jid, alt)
-			if err != nil {
-				return nil, err
-			}
-			p.PersonID = c.PersonID
+	switch {
+	case !isUser(jid):
+	case t.isOwn(jid):
+		// The account, by whichever form: one participant, its phone number.
+		if !t.acc.Own.IsEmpty() {
+			p.ParticipantJID = userJID(t.acc.Own).String()
 		}
+	default:
+		c, err := t.Person(jid, alt)
+		if err != nil {
+			return nil, err
+		}
+		// One participant per person, shown by their preferred JID.
+		p.PersonID, p.ParticipantJID = c.PersonID, preferredJID(c)
 	}
 	return p, nil
 }
 
-// setGroupInfo applies a full group description.
-func (t *Tx) setGroupInfo(conv *store.Conversation, info *types.GroupInfo) error {
-	conv.Subject, conv.Topic = info.Name, info.Topic
-	conv.IsAnnounce, conv.IsLocked = info.IsAnnounce, info.IsLocked
+// setGroupInfo applies a full group description, as the server gave it at
+// ts.
+func (t *Tx) setGroupInfo(conv *store.Conversation, info *types.GroupInfo, ts int64) error {
+	ft := &conv.FieldTimes
+	setString(ft, fieldSubject, ts, &conv.Subject, info.Name)
+	setString(ft, fieldTopic, ts, &conv.Topic, info.Topic)
+	setBool(ft, fieldAnnounce, ts, &conv.IsAnnounce, info.IsAnnounce)
+	setBool(ft, fieldLocked, ts, &conv.IsLocked, info.IsLocked)
+	eph := 0
 	if info.IsEphemeral {
-		conv.EphemeralSecs = int(info.DisappearingTimer)
-	} else {
-		conv.EphemeralSecs = 0
+		eph = int(info.DisappearingTimer)
+	}
+	setInt(ft, fieldEphemeral, ts, &conv.EphemeralSecs, eph)
+	if !stated(ft, fieldParticipants, ts, 0, 0) {
+		return nil
 	}
 	parts := make([]*store.Participant, 0, len(info.Participants))
 	for _, gp := range info.Participants {
@@ -122,9 +151,43 @@ func (t *Tx) setGroupInfo(conv *store.Conversation, info *types.GroupInfo) error
 		}
 		parts = append(parts, p)
 	}
-	sortParticipants(parts)
-	conv.Participants = parts
+	conv.Participants = dedupParticipants(parts)
 	return nil
+}
+
+// roleRank orders participant roles.
+func roleRank(r string) int {
+	switch r {
+	case "superadmin":
+		return 2
+	case "admin":
+		return 1
+	}
+	return 0
+}
+
+// dedupParticipants keeps one participant per person (WhatsApp may list one
+// by both their phone number and their LID, or twice), with the highest
+// role listed, sorted.
+func dedupParticipants(parts []*store.Participant) []*store.Participant {
+	out := make([]*store.Participant, 0, len(parts))
+	seen := map[string]*store.Participant{}
+	for _, p := range parts {
+		key := "jid:" + p.ParticipantJID
+		if p.PersonID != "" {
+			key = p.PersonID
+		}
+		if q := seen[key]; q != nil {
+			if roleRank(p.Role) > roleRank(q.Role) {
+				q.Role = p.Role
+			}
+			continue
+		}
+		seen[key] = p
+		out = append(out, p)
+	}
+	sortParticipants(out)
+	return out
 }
 
 func sortParticipants(parts []*store.Participant) {
@@ -140,7 +203,8 @@ func (t *Tx) joinedGroup(evt *events.JoinedGroup) error {
 	if err != nil {
 		return err
 	}
-	if err := t.setGroupInfo(conv, &evt.GroupInfo); err != nil {
+	// The server's description as of now: newer than any other source.
+	if err := t.setGroupInfo(conv, &evt.GroupInfo, ms(t.now)); err != nil {
 		return err
 	}
 	conv.DeletedAt = time.Time{}
@@ -148,75 +212,94 @@ func (t *Tx) joinedGroup(evt *events.JoinedGroup) error {
 	return nil
 }
 
-// groupInfo applies a group change notification's deltas.
+// groupInfo applies a group change notification's deltas, made at the
+// notification's time.
 func (t *Tx) groupInfo(evt *events.GroupInfo) error {
 	conv, _, err := t.Chat(evt.JID, types.EmptyJID)
 	if err != nil {
 		return err
 	}
+	ts := ms(evt.Timestamp)
+	ft := &conv.FieldTimes
 	if evt.Name != nil {
-		conv.Subject = evt.Name.Name
+		setString(ft, fieldSubject, ts, &conv.Subject, evt.Name.Name)
 	}
 	if evt.Topic != nil {
-		conv.Topic = evt.Topic.Topic
+		setString(ft, fieldTopic, ts, &conv.Topic, evt.Topic.Topic)
 	}
 	if evt.Locked != nil {
-		conv.IsLocked = evt.Locked.IsLocked
+		setBool(ft, fieldLocked, ts, &conv.IsLocked, evt.Locked.IsLocked)
 	}
 	if evt.Announce != nil {
-		conv.IsAnnounce = evt.Announce.IsAnnounce
+		setBool(ft, fieldAnnounce, ts, &conv.IsAnnounce, evt.Announce.IsAnnounce)
 	}
 	if evt.Ephemeral != nil {
-		conv.EphemeralSecs = 0
+		eph := 0
 		if evt.Ephemeral.IsEphemeral {
-			conv.EphemeralSecs = int(evt.Ephemeral.DisappearingTimer)
+			eph = int(evt.Ephemeral.DisappearingTimer)
 		}
+		setInt(ft, fieldEphemeral, ts, &conv.EphemeralSecs, eph)
 	}
 	if evt.Delete != nil {
 		conv.DeletedAt = evt.Timestamp.UTC()
 	}
-	index := map[string]*store.Participant{}
-	for _, p := range conv.Participants {
-		index[p.ParticipantJID] = p
-	}
-	parts := conv.Participants
-	for _, j := range evt.Join {
-		if index[userJID(j).String()] != nil {
-			continue
+	if len(evt.Join)+len(evt.Promote)+len(evt.Demote)+len(evt.Leave) > 0 && stated(ft, fieldParticipants, ts, 0, 0) {
+		if err := t.changeParticipants(conv, evt); err != nil {
+			return err
 		}
+	}
+	t.emit("group.updated", "conversation", conv.ConversationID, nil)
+	return nil
+}
+
+// changeParticipants applies the joins, promotions, demotions and leaves of
+// a group notification. Members are matched by person, whichever form
+// names them.
+func (t *Tx) changeParticipants(conv *store.Conversation, evt *events.GroupInfo) error {
+	parts := conv.Participants
+	find := func(j types.JID) (*store.Participant, *store.Participant, error) {
 		p, err := t.participant(conv, j, types.EmptyJID, "member")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, q := range parts {
+			if q.ParticipantJID == p.ParticipantJID || (p.PersonID != "" && q.PersonID == p.PersonID) {
+				return p, q, nil
+			}
+		}
+		return p, nil, nil
+	}
+	for _, j := range evt.Join {
+		p, q, err := find(j)
 		if err != nil {
 			return err
 		}
-		parts = append(parts, p)
-		index[p.ParticipantJID] = p
-	}
-	for _, j := range evt.Promote {
-		if p := index[userJID(j).String()]; p != nil {
-			p.Role = "admin"
+		if q == nil {
+			parts = append(parts, p)
 		}
 	}
-	for _, j := range evt.Demote {
-		if p := index[userJID(j).String()]; p != nil {
-			p.Role = "member"
-		}
-	}
-	if len(evt.Leave) > 0 {
-		gone := map[string]bool{}
-		for _, j := range evt.Leave {
-			gone[userJID(j).String()] = true
-		}
-		kept := parts[:0:0]
-		for _, p := range parts {
-			if !gone[p.ParticipantJID] {
-				kept = append(kept, p)
+	for _, change := range []struct {
+		jids []types.JID
+		role string
+	}{{evt.Promote, "admin"}, {evt.Demote, "member"}} {
+		for _, j := range change.jids {
+			_, q, err := find(j)
+			if err != nil {
+				return err
+			}
+			if q != nil {
+				q.Role = change.role
 			}
 		}
-		parts = kept
 	}
-	sortParticipants(parts)
-	conv.Participants = parts
-	t.emit("group.updated", "conversation", conv.ConversationID, nil)
+	for _, j := range evt.Leave {
+		_, q, err := find(j)
+		if err != nil {
+			return err
+		}
+		parts = slices.DeleteFunc(parts, func(x *store.Participant) bool { return x == q })
+	}
+	conv.Participants = dedupParticipants(parts)
 	return nil
 }
 
@@ -234,9 +317,10 @@ func (t *Tx) archive(evt *events.Archive) error {
 	if err != nil || conv == nil || evt.Action == nil {
 		return err
 	}
-	conv.IsArchived = evt.Action.GetArchived()
-	if conv.IsArchived {
-		conv.IsPinned = false // WhatsApp unpins what it archives
+	ts := ms(evt.Timestamp)
+	setBool(&conv.FieldTimes, fieldArchived, ts, &conv.IsArchived, evt.Action.GetArchived())
+	if evt.Action.GetArchived() {
+		setBool(&conv.FieldTimes, fieldPinned, ts, &conv.IsPinned, false) // WhatsApp unpins what it archives
 	}
 	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	return nil
@@ -247,7 +331,7 @@ func (t *Tx) pin(evt *events.Pin) error {
 	if err != nil || conv == nil || evt.Action == nil {
 		return err
 	}
-	conv.IsPinned = evt.Action.GetPinned()
+	setBool(&conv.FieldTimes, fieldPinned, ms(evt.Timestamp), &conv.IsPinned, evt.Action.GetPinned())
 	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	return nil
 }
@@ -260,14 +344,15 @@ func (t *Tx) mute(evt *events.Mute) error {
 	if err != nil || conv == nil || evt.Action == nil {
 		return err
 	}
+	var until time.Time
 	switch end := evt.Action.GetMuteEndTimestamp(); {
 	case !evt.Action.GetMuted():
-		conv.MutedUntil = time.Time{}
 	case end < 0:
-		conv.MutedUntil = foreverMuted
+		until = foreverMuted
 	default:
-		conv.MutedUntil = muteTime(end)
+		until = muteTime(end)
 	}
+	setTime(&conv.FieldTimes, fieldMuted, ms(evt.Timestamp), &conv.MutedUntil, until)
 	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	return nil
 }
@@ -285,11 +370,11 @@ func (t *Tx) markChatAsRead(evt *events.MarkChatAsRead) error {
 	if err != nil || conv == nil || evt.Action == nil {
 		return err
 	}
-	if evt.Action.GetRead() {
-		conv.UnreadCount = 0
-	} else if conv.UnreadCount == 0 {
-		conv.UnreadCount = 1 // marked as unread
+	unread := 0
+	if !evt.Action.GetRead() {
+		unread = max(conv.UnreadCount, 1) // marked as unread
 	}
+	setInt(&conv.FieldTimes, fieldUnread, ms(evt.Timestamp), &conv.UnreadCount, unread)
 	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	return nil
 }
@@ -358,7 +443,7 @@ func (t *Tx) clearChat(evt *events.ClearChat) error {
 	if err := t.clearMessages(conv, rangeEnd(evt.Action.GetMessageRange().GetLastMessageTimestamp()), evt.Timestamp); err != nil {
 		return err
 	}
-	conv.UnreadCount = 0
+	setInt(&conv.FieldTimes, fieldUnread, ms(evt.Timestamp), &conv.UnreadCount, 0)
 	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	return nil
 }
@@ -371,11 +456,17 @@ func (t *Tx) deleteChat(evt *events.DeleteChat) error {
 	if err := t.clearMessages(conv, rangeEnd(evt.Action.GetMessageRange().GetLastMessageTimestamp()), evt.Timestamp); err != nil {
 		return err
 	}
-	conv.DeletedAt = evt.Timestamp.UTC()
-	if conv.DeletedAt.IsZero() {
-		conv.DeletedAt = t.now
+	at := evt.Timestamp.UTC()
+	if at.IsZero() {
+		at = t.now
 	}
-	conv.UnreadCount, conv.IsArchived, conv.IsPinned = 0, false, false
+	if at.After(conv.DeletedAt) && !conv.LastMessageAt.After(at) {
+		conv.DeletedAt = at // it comes back with a message sent after at
+	}
+	ts, ft := ms(at), &conv.FieldTimes
+	setInt(ft, fieldUnread, ts, &conv.UnreadCount, 0)
+	setBool(ft, fieldArchived, ts, &conv.IsArchived, false)
+	setBool(ft, fieldPinned, ts, &conv.IsPinned, false)
 	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	return nil
 }

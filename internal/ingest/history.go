@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -36,6 +37,7 @@ type historyPlan struct {
 	data        *waHistorySync.HistorySync
 	batches     [][]historyItem
 	convs, msgs int
+	skipped     int // records that could not be stored (see Tx.skip)
 }
 
 func planHistory(data *waHistorySync.HistorySync) *historyPlan {
@@ -107,6 +109,7 @@ func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.Histo
 // historyStep applies batch i of h to the transaction.
 func (t *Tx) historyStep(h *historyPlan, i int) error {
 	t.quiet = true // history reports progress, not every record
+	t.hist = h
 	data := h.data
 	if i == 0 {
 		if err := t.historyIdentities(data); err != nil {
@@ -124,7 +127,7 @@ func (t *Tx) historyStep(h *historyPlan, i int) error {
 	}
 	syncType := strings.ToLower(data.GetSyncType().String())
 	summary := map[string]any{"sync_type": syncType, "progress": data.GetProgress(),
-		"chunk_order": data.GetChunkOrder(), "conversations": h.convs, "messages": h.msgs}
+		"chunk_order": data.GetChunkOrder(), "conversations": h.convs, "messages": h.msgs, "skipped": h.skipped}
 	t.emitData("history.sync", summary)
 	if data.GetSyncType() == waHistorySync.HistorySync_ON_DEMAND || data.GetProgress() >= 100 {
 		t.emitData("history.sync_complete", map[string]any{"sync_type": syncType,
@@ -255,7 +258,7 @@ func (t *Tx) historyIdentities(data *waHistorySync.HistorySync) error {
 		if err1 != nil || err2 != nil || !isUser(pn) || !isUser(lid) {
 			continue
 		}
-		if _, err := t.Person(pn, lid); err != nil {
+		if err := t.guard("history mapping "+pn.String(), func() error { _, err := t.Person(pn, lid); return err }); err != nil {
 			return err
 		}
 	}
@@ -264,7 +267,7 @@ func (t *Tx) historyIdentities(data *waHistorySync.HistorySync) error {
 		if err != nil || !isUser(j) || p.GetPushname() == "" {
 			continue
 		}
-		if err := t.pushName(j, types.EmptyJID, p.GetPushname()); err != nil {
+		if err := t.guard("history push name of "+j.String(), func() error { return t.pushName(j, types.EmptyJID, p.GetPushname(), 0) }); err != nil {
 			return err
 		}
 	}
@@ -278,6 +281,9 @@ func (t *Tx) historyBatch(items []historyItem) error {
 	for i, it := range items {
 		chat, err := types.ParseJID(it.conv.GetID())
 		if err != nil || ChatKind(chat) == "" {
+			if it.meta {
+				t.skip("history conversation %q: not a chat JID", it.conv.GetID())
+			}
 			continue
 		}
 		chats[i] = chat
@@ -308,16 +314,25 @@ func (t *Tx) historyBatch(items []historyItem) error {
 		if chat.IsEmpty() {
 			continue
 		}
-		if it.meta {
-			if err := t.historyConversation(chat, it.conv); err != nil {
-				return err
+		var conv *store.Conversation
+		err := t.guard("history conversation "+chat.String(), func() error {
+			if it.meta {
+				if err := t.historyConversation(chat, it.conv); err != nil {
+					return err
+				}
 			}
-		}
-		conv, _, err := t.Chat(chat, types.EmptyJID)
+			var err error
+			conv, _, err = t.Chat(chat, types.EmptyJID)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		if t.convs[conv.ConversationID].isNew {
+		if conv == nil {
+			chats[i] = types.EmptyJID // skipped: so are its messages
+			continue
+		}
+		if r := t.convs[conv.ConversationID]; r != nil && r.isNew {
 			// A conversation made in this transaction has no stored messages.
 			for _, hm := range it.msgs {
 				t.fetchedWA[conv.ConversationID+"\x00"+hm.GetMessage().GetKey().GetID()] = true
@@ -339,7 +354,10 @@ func (t *Tx) historyBatch(items []historyItem) error {
 			continue
 		}
 		for _, hm := range it.msgs {
-			if err := t.historyMessage(chats[i], hm.GetMessage()); err != nil {
+			wm := hm.GetMessage()
+			if err := t.guard("history message "+wm.GetKey().GetID()+" of "+chats[i].String(), func() error {
+				return t.historyMessage(chats[i], wm)
+			}); err != nil {
 				return err
 			}
 		}
@@ -347,7 +365,9 @@ func (t *Tx) historyBatch(items []historyItem) error {
 	return nil
 }
 
-// historyConversation applies a conversation's settings from history.
+// historyConversation applies a conversation's settings from history: the
+// fields the record states, as of the conversation's last activity (see
+// the merge rules in state.go). A field it does not state is left alone.
 func (t *Tx) historyConversation(chat types.JID, hc *waHistorySync.Conversation) error {
 	alt := types.EmptyJID
 	for _, s := range []string{hc.GetPnJID(), hc.GetLidJID()} {
@@ -359,14 +379,20 @@ func (t *Tx) historyConversation(chat types.JID, hc *waHistorySync.Conversation)
 	if err != nil {
 		return err
 	}
+	ts := int64(max(hc.GetConversationTimestamp(), hc.GetLastMsgTimestamp())) * 1000
+	ft := &conv.FieldTimes
 	if conv.Kind == KindGroup && hc.GetName() != "" {
-		conv.Subject = hc.GetName()
+		setString(ft, fieldSubject, ts, &conv.Subject, hc.GetName())
 	}
-	if conv.Kind == KindGroup && len(hc.GetParticipant()) > 0 {
-		parts := conv.Participants[:0:0]
+	if conv.Kind == KindGroup && hc.Description != nil {
+		setString(ft, fieldTopic, ts, &conv.Topic, hc.GetDescription())
+	}
+	if conv.Kind == KindGroup && len(hc.GetParticipant()) > 0 && stated(ft, fieldParticipants, ts, 0, 0) {
+		parts := make([]*store.Participant, 0, len(hc.GetParticipant()))
 		for _, gp := range hc.GetParticipant() {
 			j, err := types.ParseJID(gp.GetUserJID())
-			if err != nil {
+			if err != nil || !isUser(j) {
+				t.skip("history participant %q of %s is not a user JID", gp.GetUserJID(), chat)
 				continue
 			}
 			r := "member"
@@ -377,31 +403,49 @@ func (t *Tx) historyConversation(chat types.JID, hc *waHistorySync.Conversation)
 				r = "superadmin"
 			}
 			p, err := t.participant(conv, j, types.EmptyJID, r)
-			if err != nil {
+			if isSkip(err) {
+				t.skip("%v", err)
+				continue
+			} else if err != nil {
 				return err
 			}
 			parts = append(parts, p)
 		}
-		sortParticipants(parts)
-		conv.Participants = parts
+		conv.Participants = dedupParticipants(parts)
 	}
-	if peer != nil && hc.GetDisplayName() != "" && peer.WhatsAppPushName == "" && peer.FirstName == "" {
-		t.setPushName(peer, hc.GetDisplayName())
+	if peer != nil && hc.GetDisplayName() != "" {
+		// The name the phone shows for the chat: older than any push name.
+		t.setPushName(peer, hc.GetDisplayName(), -1)
 	}
-	conv.IsArchived = hc.GetArchived()
-	conv.IsPinned = hc.GetPinned() > 0
-	conv.UnreadCount = int(hc.GetUnreadCount())
-	if hc.GetMarkedAsUnread() && conv.UnreadCount == 0 {
-		conv.UnreadCount = 1
+	if hc.Archived != nil {
+		setBool(ft, fieldArchived, ts, &conv.IsArchived, hc.GetArchived())
 	}
-	if end := hc.GetMuteEndTime(); end > 0 {
-		conv.MutedUntil = muteTime(int64(end))
+	if hc.Pinned != nil {
+		setBool(ft, fieldPinned, ts, &conv.IsPinned, hc.GetPinned() > 0)
 	}
-	conv.EphemeralSecs = int(hc.GetEphemeralExpiration())
-	if ts := hc.GetLastMsgTimestamp(); ts > 0 {
-		if at := muteTime(int64(ts)); at.After(conv.LastMessageAt) {
-			conv.LastMessageAt = at
+	if hc.UnreadCount != nil || hc.MarkedAsUnread != nil {
+		unread := int(hc.GetUnreadCount())
+		if hc.GetMarkedAsUnread() && unread == 0 {
+			unread = 1
 		}
+		setInt(ft, fieldUnread, ts, &conv.UnreadCount, unread)
+	}
+	if hc.MuteEndTime != nil {
+		var until time.Time
+		if end := hc.GetMuteEndTime(); end > 0 {
+			until = muteTime(int64(end))
+		}
+		setTime(ft, fieldMuted, ts, &conv.MutedUntil, until)
+	}
+	if hc.EphemeralExpiration != nil {
+		ets := ts
+		if hc.EphemeralSettingTimestamp != nil {
+			ets = hc.GetEphemeralSettingTimestamp() * 1000
+		}
+		setInt(ft, fieldEphemeral, ets, &conv.EphemeralSecs, int(hc.GetEphemeralExpiration()))
+	}
+	if at := hc.GetLastMsgTimestamp(); at > 0 {
+		t.touch(conv, muteTime(int64(at)))
 	}
 	return nil
 }
@@ -427,13 +471,7 @@ func (t *Tx) historyMessage(chat types.JID, wm *waWeb.WebMessageInfo) error {
 		return nil
 	}
 	if evt.Message == nil {
-		if st := wm.GetMessageStubType(); st != waWeb.WebMessageInfo_UNKNOWN {
-			c := &Content{Type: TypeSystem, Body: strings.ToLower(st.String()),
-				Extra: map[string]any{"stub_type": st.String(), "parameters": wm.GetMessageStubParameters()}}
-			_, err := t.storeMessage(evt, c, false)
-			return err
-		}
-		return nil
+		return t.historyStub(evt, wm)
 	}
 	raw := &events.Message{RawMessage: evt.RawMessage}
 	raw.UnwrapRaw()
@@ -475,6 +513,42 @@ func (t *Tx) historyMessage(chat types.JID, wm *waWeb.WebMessageInfo) error {
 	return nil
 }
 
+// historyStub stores a history stub: a REVOKE is a tombstone of the
+// message its key names, the notices a chat shows are system messages (see
+// stubs.go), others are not stored.
+func (t *Tx) historyStub(evt *events.Message, wm *waWeb.WebMessageInfo) error {
+	switch st := wm.GetMessageStubType(); st {
+	case waWeb.WebMessageInfo_UNKNOWN:
+		return nil
+	case waWeb.WebMessageInfo_REVOKE, waWeb.WebMessageInfo_ADMIN_REVOKE:
+		src, err := t.resolveSource(&evt.Info)
+		if err != nil {
+			return err
+		}
+		m, err := t.messageRow(src, evt.Info.ID)
+		if err != nil {
+			return err
+		}
+		if m.SentAt.IsZero() {
+			m.SentAt = evt.Info.Timestamp.UTC()
+		}
+		if m.ReceivedAt.IsZero() {
+			m.ReceivedAt = m.SentAt
+		}
+		tombstone(m, evt.Info.Timestamp)
+		if m.SentAt.After(src.conv.LastMessageAt) {
+			src.conv.LastMessageAt = m.SentAt
+		}
+		return nil
+	}
+	c := t.stubContent(&evt.Info, wm)
+	if c == nil {
+		return nil
+	}
+	_, err := t.storeMessage(evt, c, false)
+	return err
+}
+
 // historyReactor names who reacted, as a reactions-map key.
 func (t *Tx) historyReactor(src *source, fromMe bool, participant string) (string, error) {
 	if fromMe {
@@ -503,7 +577,7 @@ func (t *Tx) historyReactor(src *source, fromMe bool, participant string) (strin
 // historyStatuses stores status posts from history.
 func (t *Tx) historyStatuses(msgs []*waWeb.WebMessageInfo) error {
 	for _, wm := range msgs {
-		if err := t.historyMessage(types.StatusBroadcastJID, wm); err != nil {
+		if err := t.guard("history status "+wm.GetKey().GetID(), func() error { return t.historyMessage(types.StatusBroadcastJID, wm) }); err != nil {
 			return err
 		}
 	}

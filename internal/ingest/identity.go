@@ -1,11 +1,11 @@
 package ingest
 
 import (
-	"fmt"
-
-	"github.com/uptrace/bun"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"go.mau.fi/whatsmeow/types"
 
@@ -268,16 +268,23 @@ func (t *Tx) liveContact(id string) (*store.Contact, error) {
 		}
 		id = c.MergedInto
 	}
-	return nil, fmt.Errorf("contact %s: merge chain too long", id)
+	return nil, skipf("contact %s: merge chain too long", id)
 }
 
 // Person returns the contact of a user JID, with its alternate form when
 // known (SenderAlt, RecipientAlt, PnJID/LidJID, ...). It creates the
-// contact, completes its JIDs, or merges two contacts as needed.
+// contact, completes its JIDs, and merges the contacts made under either
+// form into the person's canonical row as needed.
+//
+// A person's id is derived from their phone-number JID when it is known,
+// else from their LID (canonicalPerson), so the id does not depend on which
+// form WhatsApp used first. When a mapping makes a person's phone number
+// known, or shows that two contacts are one person, everything stored under
+// the other ids is re-keyed to the canonical ones (see mergePersons).
 func (t *Tx) Person(jid, alt types.JID) (*store.Contact, error) {
 	pn, lid := t.forms(jid, alt)
 	if pn.IsEmpty() && lid.IsEmpty() {
-		return nil, fmt.Errorf("%s is not a user JID", jid)
+		return nil, skipf("%s is not a user JID", jid)
 	}
 	byPN, err := t.personByJID(pn)
 	if err != nil {
@@ -287,31 +294,45 @@ func (t *Tx) Person(jid, alt types.JID) (*store.Contact, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c *store.Contact
-	switch {
-	case byPN == nil && byLID == nil:
-		first := pn
-		if first.IsEmpty() {
-			first = lid
+	// What the contacts found know completes the pair.
+	for _, c := range []*store.Contact{byPN, byLID} {
+		if c == nil {
+			continue
 		}
-		id := personID(t.acc.ID, first.String())
-		if existing, err := t.liveContact(id); err != nil {
-			return nil, err
-		} else if existing != nil {
-			c = existing // a row merged away under this id: attach to its survivor
-		} else {
-			c = t.trackContact(&store.Contact{AccountID: t.acc.ID, PersonID: id, Tags: []string{}}, true)
+		if j, err := types.ParseJID(c.PhoneJID); pn.IsEmpty() && err == nil && c.PhoneJID != "" {
+			pn = j
+			if byPN, err = t.personByJID(pn); err != nil {
+				return nil, err
+			}
 		}
-	case byPN == nil:
-		c = byLID
-	case byLID == nil || byPN.PersonID == byLID.PersonID:
-		c = byPN
-	default:
-		if c, err = t.mergePersons(byPN, byLID); err != nil {
-			return nil, err
+		if j, err := types.ParseJID(c.LIDJID); lid.IsEmpty() && err == nil && c.LIDJID != "" {
+			lid = j
+			if byLID, err = t.personByJID(lid); err != nil {
+				return nil, err
+			}
 		}
 	}
-	preferred, oldLID := preferredJID(c), c.LIDJID
+	canon := pn
+	if canon.IsEmpty() {
+		canon = lid
+	}
+	id := personID(t.acc.ID, canon.String())
+	c, err := t.contactByID(id)
+	if err != nil {
+		return nil, err
+	}
+	var old []string // JIDs the person's records may show, other than the canonical ones
+	switch {
+	case c == nil:
+		c = t.trackContact(&store.Contact{AccountID: t.acc.ID, PersonID: id, Tags: []string{}, FieldTimes: map[string]int64{}}, true)
+	case c.MergedInto != "":
+		// A row merged away under the canonical id (by an earlier version,
+		// which kept the oldest row): it is the person's row again.
+		c.MergedInto = ""
+		t.emit("contact.updated", "contact", c.PersonID, nil)
+	default:
+		old = append(old, preferredJID(c))
+	}
 	if !pn.IsEmpty() && c.PhoneJID == "" {
 		c.PhoneJID, c.PhoneE164 = pn.String(), e164(pn)
 	}
@@ -323,16 +344,20 @@ func (t *Tx) Person(jid, alt types.JID) (*store.Contact, error) {
 			t.persons[j] = c.PersonID
 		}
 	}
-	if preferred != preferredJID(c) || oldLID != c.LIDJID {
-		if preferred != "" {
-			// The phone number became known: show it on their messages too.
-			if err := t.refreshSenderJIDs(c); err != nil {
-				return nil, err
-			}
+	if err := t.syncDirectConversation(c); err != nil {
+		return nil, err
+	}
+	for _, o := range []*store.Contact{byPN, byLID} {
+		if o == nil || o.PersonID == c.PersonID || o.MergedInto != "" {
+			continue
 		}
-		if err := t.syncDirectConversation(c); err != nil {
+		old = append(old, o.PhoneJID, o.LIDJID)
+		if err := t.mergePersons(c, o); err != nil {
 			return nil, err
 		}
+	}
+	if err := t.repoint(c, old); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -346,15 +371,10 @@ func preferredJID(c *store.Contact) string {
 	return c.LIDJID
 }
 
-// mergePersons merges two contacts of one person into the older one and
-// re-points every reference to the other.
-func (t *Tx) mergePersons(a, b *store.Contact) (*store.Contact, error) {
-	// The older row survives; on a tie, the one found by phone number (a).
-	keep, gone := a, b
-	if b.CreatedAt.Before(a.CreatedAt) {
-		keep, gone = b, a
-	}
-	t.in.opts.Logger.Debug("ingest: merge contacts", "account", t.acc.ID, "keep", keep.PersonID, "merge", gone.PersonID)
+// mergeContactData folds what gone states into keep, field by field (see
+// the merge rules in state.go); fields without statement times are filled
+// when keep has none.
+func mergeContactData(keep, gone *store.Contact) {
 	fill := func(dst *string, src string) {
 		if *dst == "" {
 			*dst = src
@@ -363,17 +383,36 @@ func (t *Tx) mergePersons(a, b *store.Contact) (*store.Contact, error) {
 	fill(&keep.PhoneJID, gone.PhoneJID)
 	fill(&keep.PhoneE164, gone.PhoneE164)
 	fill(&keep.LIDJID, gone.LIDJID)
+	ft := keep.FieldTimes
+	ft = mergeField(ft, gone.FieldTimes, fieldName, keep.FirstName+"\x00"+keep.LastName, gone.FirstName+"\x00"+gone.LastName,
+		func() { keep.FirstName, keep.LastName = gone.FirstName, gone.LastName })
+	ft = mergeField(ft, gone.FieldTimes, fieldPushName, keep.WhatsAppPushName, gone.WhatsAppPushName,
+		func() { keep.WhatsAppPushName = gone.WhatsAppPushName })
+	ft = mergeField(ft, gone.FieldTimes, fieldBusinessName, keep.BusinessName, gone.BusinessName,
+		func() { keep.BusinessName = gone.BusinessName })
+	keep.FieldTimes = ft
 	fill(&keep.FirstName, gone.FirstName)
 	fill(&keep.LastName, gone.LastName)
-	fill(&keep.Company, gone.Company)
 	fill(&keep.WhatsAppPushName, gone.WhatsAppPushName)
 	fill(&keep.BusinessName, gone.BusinessName)
-	fill(&keep.DisplayName, gone.DisplayName)
+	fill(&keep.Company, gone.Company)
 	for _, tag := range gone.Tags {
 		if !slices.Contains(keep.Tags, tag) {
 			keep.Tags = append(keep.Tags, tag)
 		}
 	}
+	slices.Sort(keep.Tags)
+	keep.DisplayName = displayName(keep)
+}
+
+// mergePersons folds contact gone into keep, the person's canonical row,
+// and re-keys what was stored under gone: its direct conversation becomes
+// (or is merged into) keep's, every message in it or sent by gone gets the
+// id it would have had under keep (merged with a row already there), and
+// group participations point at keep.
+func (t *Tx) mergePersons(keep, gone *store.Contact) error {
+	t.in.opts.Logger.Debug("ingest: merge contacts", "account", t.acc.ID, "keep", keep.PersonID, "merge", gone.PersonID)
+	mergeContactData(keep, gone)
 	gone.MergedInto = keep.PersonID
 	for _, j := range []string{gone.PhoneJID, gone.LIDJID} {
 		if j != "" {
@@ -383,90 +422,154 @@ func (t *Tx) mergePersons(a, b *store.Contact) (*store.Contact, error) {
 	t.emit("contact.updated", "contact", keep.PersonID, nil)
 	t.emit("contact.updated", "contact", gone.PersonID, nil)
 
-	// Messages the merged person sent now come from the survivor, and all
-	// show its preferred JID.
-	sent, err := t.messagesSentBy(gone.PersonID, "")
+	// Their direct conversations.
+	goneConv, err := t.directConversation(gone.PersonID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for _, m := range sent {
-		t.trackMessage(m, false)
-	}
-	for _, r := range t.msgs {
-		if r.cur.SenderPersonID == gone.PersonID {
-			r.cur.SenderPersonID = keep.PersonID
+	var keepConv *store.Conversation
+	if goneConv != nil {
+		if keepConv, err = t.canonicalDirect(keep); err != nil {
+			return err
+		}
+		if err := t.mergeConversations(keepConv, goneConv); err != nil {
+			return err
 		}
 	}
-	if err := t.refreshSenderJIDs(keep); err != nil {
-		return nil, err
+	// The messages to re-key: those of gone's direct conversation, and
+	// those gone sent anywhere.
+	msgs, err := t.messagesSentBy(gone.PersonID)
+	if err != nil {
+		return err
 	}
-	// Group participations.
+	if goneConv != nil {
+		more, err := t.conversationMessages(goneConv.ConversationID)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, more...)
+	}
+	for _, m := range msgs {
+		if m.MergedInto != "" {
+			continue
+		}
+		convID, chatJID := m.ConversationID, m.ChatJID
+		if goneConv != nil && convID == goneConv.ConversationID {
+			convID, chatJID = keepConv.ConversationID, keepConv.ChatJID
+		}
+		sender := m.SenderPersonID
+		if sender == gone.PersonID {
+			sender = keep.PersonID
+		}
+		if err := t.moveMessage(m, convID, chatJID, sender); err != nil {
+			return err
+		}
+	}
+	// Group participations, stored or (new participants; in a pipelined
+	// history, the batch being written) only tracked.
 	groups, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID,
 		"conversation_id IN (SELECT conversation_id FROM wauser_participants WHERE account_id = ? AND person_id = ?)", t.acc.ID, gone.PersonID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, g := range groups {
 		t.trackConversation(g, false)
 	}
-	// Those, and groups of this transaction (or, in a pipelined history, of
-	// the batch being written) whose participants are not stored yet.
 	for _, r := range t.convs {
-		for _, p := range r.cur.Participants {
-			if p.PersonID == gone.PersonID {
-				p.PersonID = keep.PersonID
+		if slices.ContainsFunc(r.cur.Participants, func(p *store.Participant) bool { return p.PersonID == gone.PersonID }) {
+			for _, p := range r.cur.Participants {
+				if p.PersonID == gone.PersonID {
+					p.PersonID = keep.PersonID
+				}
 			}
-		}
-	}
-	// Their direct conversations.
-	goneConv, err := t.directConversation(gone.PersonID)
-	if err != nil {
-		return nil, err
-	}
-	keepConv, err := t.directConversation(keep.PersonID)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case goneConv == nil:
-	case keepConv == nil:
-		goneConv.DirectPersonID = keep.PersonID
-		t.convKeys["direct:"+keep.PersonID] = goneConv.ConversationID
-	default:
-		if err := t.mergeConversations(keepConv, goneConv); err != nil {
-			return nil, err
+			r.cur.Participants = dedupParticipants(r.cur.Participants)
 		}
 	}
 	delete(t.as.conv, "direct:"+gone.PersonID)
-	return keep, nil
+	t.convKeys["direct:"+gone.PersonID] = ""
+	t.retireContact(gone)
+	return nil
 }
 
-// refreshSenderJIDs sets sender_jid of the person's messages to its
-// preferred JID.
-func (t *Tx) refreshSenderJIDs(c *store.Contact) error {
+// repoint shows the person's preferred JID wherever their records name
+// them by one of old (JIDs they were known by): the sender JID of their
+// messages, the keys of their reactions and poll votes, their participant
+// JID in groups, and the address of their direct conversation and its
+// messages.
+func (t *Tx) repoint(c *store.Contact, old []string) error {
 	want := preferredJID(c)
-	rows, err := t.messagesSentBy(c.PersonID, want)
+	old = slices.DeleteFunc(slices.Clone(old), func(j string) bool { return j == "" || j == want })
+	slices.Sort(old)
+	old = slices.Compact(old)
+	if len(old) == 0 {
+		return nil
+	}
+	groups, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID,
+		"conversation_id IN (SELECT conversation_id FROM wauser_participants WHERE account_id = ? AND person_id = ?)", t.acc.ID, c.PersonID)
 	if err != nil {
 		return err
 	}
-	for _, m := range rows {
-		t.trackMessage(m, false)
+	for _, g := range groups {
+		t.trackConversation(g, false)
 	}
-	for _, r := range t.msgs {
-		if r.cur.SenderPersonID == c.PersonID {
-			r.cur.SenderJID = want
+	convs, err := t.conversationsOf(c.PersonID)
+	if err != nil {
+		return err
+	}
+	if len(convs) > 0 {
+		// Messages that name them: sent by them, or with their reaction or vote.
+		where := "conversation_id IN (?) AND merged_into = '' AND (sender_person_id = ?"
+		args := []any{bun.In(convs), c.PersonID}
+		for _, j := range old {
+			where += " OR reactions LIKE ? OR extra LIKE ?"
+			args = append(args, "%\""+j+"\"%", "%\""+j+"\"%")
+		}
+		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, where+")", args...)
+		if err != nil {
+			return err
+		}
+		for _, m := range rows {
+			t.trackMessage(m, false)
+		}
+	}
+	direct, err := t.directConversation(c.PersonID)
+	if err != nil {
+		return err
+	}
+	for _, id := range slices.Clone(t.msgOrder) {
+		m := t.msgs[id].cur
+		if m.MergedInto != "" {
+			continue
+		}
+		if m.SenderPersonID == c.PersonID && !m.IsFromMe {
+			m.SenderJID = want
+		}
+		if direct != nil && m.ConversationID == direct.ConversationID {
+			m.ChatJID = direct.ChatJID
+		}
+		for _, j := range old {
+			if ms, ok := m.ReactionTimes[j]; ok {
+				emoji := m.Reactions[j]
+				delete(m.Reactions, j)
+				delete(m.ReactionTimes, j)
+				setReaction(m, want, emoji, ms)
+			}
+			renameVoter(m, j, want)
+		}
+	}
+	for _, r := range t.convs {
+		for _, p := range r.cur.Participants {
+			if p.PersonID == c.PersonID {
+				p.ParticipantJID = want
+			}
 		}
 	}
 	return nil
 }
 
-// messagesSentBy loads the stored messages the person sent (with a
-// sender_jid other than notJID, when given). A person writes in their direct
-// conversation and in the groups they are in, so the lookup goes through
-// those conversations' index rather than an index on the sender, which
-// would cost every stored message an index entry for a lookup that is rare
-// (a phone number learned, two contacts merged).
-func (t *Tx) messagesSentBy(personID, notJID string) ([]*store.Message, error) {
+// conversationsOf returns the ids of the conversations a person is in: their
+// direct conversation and their groups, stored or tracked.
+func (t *Tx) conversationsOf(personID string) ([]string, error) {
 	convs, err := store.ConversationIDsOfPerson(t.ctx, t.db, t.acc.ID, personID)
 	if err != nil {
 		return nil, err
@@ -478,16 +581,145 @@ func (t *Tx) messagesSentBy(personID, notJID string) ([]*store.Message, error) {
 			convs = append(convs, id)
 		}
 	}
-	if len(convs) == 0 {
+	slices.Sort(convs)
+	return slices.Compact(convs), nil
+}
+
+// messagesSentBy loads the messages the person sent, stored or tracked. A
+// person writes in their direct conversation and in the groups they are in,
+// so the lookup goes through those conversations' index rather than an
+// index on the sender, which would cost every stored message an index
+// entry for a lookup that is rare (a phone number learned, two contacts
+// merged).
+func (t *Tx) messagesSentBy(personID string) ([]*store.Message, error) {
+	convs, err := t.conversationsOf(personID)
+	if err != nil {
+		return nil, err
+	}
+	if len(convs) > 0 {
+		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id IN (?) AND sender_person_id = ?", bun.In(convs), personID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range rows {
+			t.trackMessage(m, false)
+		}
+	}
+	var out []*store.Message
+	for _, id := range t.msgOrder {
+		if m := t.msgs[id].cur; m.SenderPersonID == personID && !m.IsFromMe {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// conversationMessages loads the unmerged messages of a conversation,
+// stored or tracked.
+func (t *Tx) conversationMessages(convID string) ([]*store.Message, error) {
+	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ? AND merged_into = ''", convID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range rows {
+		t.trackMessage(m, false)
+	}
+	var out []*store.Message
+	for _, id := range t.msgOrder {
+		if m := t.msgs[id].cur; m.ConversationID == convID && m.MergedInto == "" {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// moveMessage gives message m the conversation and sender it has after a
+// merge, and so the id it would have had if they had been known when it
+// arrived. A row already under that id (the same WhatsApp message, stored
+// under the other form) absorbs m; otherwise m is copied to the new id.
+// Either way m is retired in favour of that row.
+func (t *Tx) moveMessage(m *store.Message, convID, chatJID, sender string) error {
+	key := sender
+	if m.IsFromMe {
+		key = "me"
+	}
+	id := messageID(t.acc.ID, convID, key, m.WAMessageID)
+	if id == m.MessageID {
+		if m.ConversationID != convID || m.ChatJID != chatJID || (!m.IsFromMe && m.SenderPersonID != sender) {
+			old := m.ConversationID
+			m.ConversationID, m.ChatJID = convID, chatJID
+			if !m.IsFromMe {
+				m.SenderPersonID = sender
+			}
+			t.reindex(m, old)
+		}
+		return nil
+	}
+	target, err := t.messageRowByID(id, convID, m.WAMessageID)
+	if err != nil {
+		return err
+	}
+	if target == nil {
+		n := m.Clone()
+		n.MessageID, n.ConversationID, n.ChatJID, n.MergedInto, n.Seq = id, convID, chatJID, "", 0
+		if !n.IsFromMe {
+			n.SenderPersonID = sender
+		}
+		t.trackMessage(n, true)
+	} else {
+		if target.MergedInto != "" {
+			target.MergedInto = "" // merged away by an earlier version: the canonical row again
+		}
+		mergeMessages(target, m)
+	}
+	t.retireMessage(m, id)
+	return nil
+}
+
+// messageRowByID returns the row with id, merged or not, tracked or stored
+// (nil when none). convID and waID are the conversation and WhatsApp id
+// such a row has: when all rows of those are loaded, none is read.
+func (t *Tx) messageRowByID(id, convID, waID string) (*store.Message, error) {
+	if r := t.msgs[id]; r != nil {
+		return r.cur, nil
+	}
+	if t.fetchedWA[convID+"\x00"+waID] {
 		return nil, nil
 	}
-	where := "conversation_id IN (?) AND sender_person_id = ?"
-	args := []any{bun.In(convs), personID}
-	if notJID != "" {
-		where += " AND sender_jid <> ?"
-		args = append(args, notJID)
+	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "message_id = ?", id)
+	if err != nil || len(rows) == 0 {
+		return nil, err
 	}
-	return store.MessagesWhere(t.ctx, t.db, t.acc.ID, where, args...)
+	return t.trackMessage(rows[0], false), nil
+}
+
+// retireMessage marks m merged into id; a row made in this transaction,
+// never written, is dropped instead.
+func (t *Tx) retireMessage(m *store.Message, into string) {
+	r := t.msgs[m.MessageID]
+	if r != nil && r.isNew {
+		t.untrackMessage(m)
+		return
+	}
+	m.MergedInto = into
+}
+
+// retireContact drops a contact merged away in this transaction, never
+// written.
+func (t *Tx) retireContact(c *store.Contact) {
+	if r := t.contacts[c.PersonID]; r != nil && r.isNew {
+		delete(t.contacts, c.PersonID)
+		t.contactOrder = slices.DeleteFunc(t.contactOrder, func(id string) bool { return id == c.PersonID })
+	}
+}
+
+// retireConversation drops a conversation merged away in this
+// transaction, never written.
+func (t *Tx) retireConversation(c *store.Conversation) {
+	if r := t.convs[c.ConversationID]; r != nil && r.isNew {
+		delete(t.convs, c.ConversationID)
+		t.convOrder = slices.DeleteFunc(t.convOrder, func(id string) bool { return id == c.ConversationID })
+	}
 }
 
 // directConversation finds the person's unmerged direct conversation.
@@ -497,7 +729,9 @@ func (t *Tx) directConversation(personID string) (*store.Conversation, error) {
 		if id == "" {
 			return nil, nil // known not to exist
 		}
-		return t.conversationByID(id)
+		if c, err := t.conversationByID(id); err != nil || (c != nil && c.MergedInto == "" && c.DirectPersonID == personID) {
+			return c, err
+		}
 	}
 	if id, ok := t.as.conv[key]; ok {
 		if id == "" {
@@ -507,8 +741,10 @@ func (t *Tx) directConversation(personID string) (*store.Conversation, error) {
 			return c, err
 		}
 	}
-	for _, r := range t.convs {
+	for _, id := range t.convOrder {
+		r := t.convs[id]
 		if r.cur.MergedInto == "" && r.cur.Kind == KindDirect && r.cur.DirectPersonID == personID {
+			t.convKeys[key] = r.cur.ConversationID
 			return r.cur, nil
 		}
 	}
@@ -516,89 +752,163 @@ func (t *Tx) directConversation(personID string) (*store.Conversation, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
-		t.convKeys[key] = "" // remember the absence (group members without a direct chat)
-		return nil, nil
+	for _, c := range rows {
+		if r := t.convs[c.ConversationID]; r != nil && (r.cur.MergedInto != "" || r.cur.DirectPersonID != personID) {
+			continue // changed in this transaction
+		}
+		c = t.trackConversation(c, false)
+		t.convKeys[key] = c.ConversationID
+		return c, nil
 	}
-	c := t.trackConversation(rows[0], false)
-	t.convKeys[key] = c.ConversationID
-	return c, nil
+	t.convKeys[key] = "" // remember the absence (group members without a direct chat)
+	return nil, nil
 }
 
-// mergeConversations folds gone into keep: its messages move over (a
-// message present in both is merged into one).
+// canonicalDirect returns the person's direct conversation under its
+// canonical id (derived from the person's id), creating it, or taking back
+// a row merged away under that id, when needed. A direct conversation of
+// the person under another id is merged into it.
+func (t *Tx) canonicalDirect(p *store.Contact) (*store.Conversation, error) {
+	id := conversationID(t.acc.ID, "direct:"+p.PersonID)
+	cur, err := t.directConversation(p.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil && cur.ConversationID == id {
+		return cur, nil
+	}
+	conv, err := t.conversationByID(id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case conv == nil:
+		conv = t.trackConversation(&store.Conversation{
+			AccountID: t.acc.ID, ConversationID: id, Kind: KindDirect, DirectPersonID: p.PersonID,
+			Participants: []*store.Participant{}, FieldTimes: map[string]int64{},
+		}, true)
+	case conv.MergedInto != "" || conv.DirectPersonID != p.PersonID:
+		conv.MergedInto, conv.DirectPersonID = "", p.PersonID
+		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	}
+	t.convKeys["direct:"+p.PersonID] = conv.ConversationID
+	if chat, alt := directJIDs(p); conv.ChatJID != chat || conv.AltJID != alt {
+		conv.ChatJID, conv.AltJID = chat, alt
+		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	}
+	if cur != nil {
+		// A direct conversation under another id (made by an earlier
+		// version): re-key its messages too.
+		if err := t.mergeConversations(conv, cur); err != nil {
+			return nil, err
+		}
+		msgs, err := t.conversationMessages(cur.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			if err := t.moveMessage(m, conv.ConversationID, conv.ChatJID, m.SenderPersonID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return conv, nil
+}
+
+// mergeConversations folds the state of conversation gone into keep (see
+// the merge rules in state.go) and marks gone merged. Its messages are
+// moved by the caller.
 func (t *Tx) mergeConversations(keep, gone *store.Conversation) error {
+	mergeConversationState(keep, gone)
 	gone.MergedInto = keep.ConversationID
-	keep.IsArchived = keep.IsArchived || gone.IsArchived
-	keep.IsPinned = keep.IsPinned || gone.IsPinned
-	keep.UnreadCount += gone.UnreadCount
-	if gone.LastMessageAt.After(keep.LastMessageAt) {
-		keep.LastMessageAt = gone.LastMessageAt
-	}
-	if gone.MutedUntil.After(keep.MutedUntil) {
-		keep.MutedUntil = gone.MutedUntil
-	}
 	gone.UnreadCount = 0
 	t.emit("conversation.updated", "conversation", keep.ConversationID, nil)
 	t.emit("conversation.updated", "conversation", gone.ConversationID, nil)
-
-	moved, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ? AND merged_into = ''", gone.ConversationID)
-	if err != nil {
-		return err
-	}
-	for _, m := range moved {
-		t.trackMessage(m, false)
-	}
-	for _, id := range slices.Clone(t.msgOrder) {
-		m := t.msgs[id].cur
-		if m.ConversationID != gone.ConversationID || m.MergedInto != "" {
-			continue
-		}
-		old := m.ConversationID
-		m.ConversationID, m.ChatJID = keep.ConversationID, keep.ChatJID
-		t.reindex(m, old)
-		// The same WhatsApp message may already be stored under the other form.
-		if twin := t.sameMessage(keep.ConversationID, m); twin != nil {
-			mergeMessages(twin, m)
-		}
-	}
+	t.retireConversation(gone)
 	return nil
 }
 
-// sameMessage finds another unmerged message of conversation conv that is
-// the same WhatsApp message as m.
-func (t *Tx) sameMessage(conv string, m *store.Message) *store.Message {
-	for _, id := range t.byWAID[conv+"\x00"+m.WAMessageID] {
-		o := t.msgs[id].cur
-		if o != m && o.MergedInto == "" && o.IsFromMe == m.IsFromMe && o.SenderPersonID == m.SenderPersonID {
-			return o
-		}
+// mergeConversationState folds what gone states into keep.
+func mergeConversationState(keep, gone *store.Conversation) {
+	ft := keep.FieldTimes
+	ft = mergeField(ft, gone.FieldTimes, fieldArchived, b2i(keep.IsArchived), b2i(gone.IsArchived), func() { keep.IsArchived = gone.IsArchived })
+	ft = mergeField(ft, gone.FieldTimes, fieldPinned, b2i(keep.IsPinned), b2i(gone.IsPinned), func() { keep.IsPinned = gone.IsPinned })
+	ft = mergeField(ft, gone.FieldTimes, fieldMuted, unixNano(keep.MutedUntil), unixNano(gone.MutedUntil), func() { keep.MutedUntil = gone.MutedUntil })
+	ft = mergeField(ft, gone.FieldTimes, fieldUnread, keep.UnreadCount, gone.UnreadCount, func() { keep.UnreadCount = gone.UnreadCount })
+	ft = mergeField(ft, gone.FieldTimes, fieldEphemeral, keep.EphemeralSecs, gone.EphemeralSecs, func() { keep.EphemeralSecs = gone.EphemeralSecs })
+	ft = mergeField(ft, gone.FieldTimes, fieldSubject, keep.Subject, gone.Subject, func() { keep.Subject = gone.Subject })
+	ft = mergeField(ft, gone.FieldTimes, fieldTopic, keep.Topic, gone.Topic, func() { keep.Topic = gone.Topic })
+	keep.FieldTimes = ft
+	// Rows from before statement times were kept: a set value wins.
+	if _, ok := keep.FieldTimes[fieldArchived]; !ok {
+		keep.IsArchived = keep.IsArchived || gone.IsArchived
 	}
-	return nil
+	if _, ok := keep.FieldTimes[fieldPinned]; !ok {
+		keep.IsPinned = keep.IsPinned || gone.IsPinned
+	}
+	if _, ok := keep.FieldTimes[fieldMuted]; !ok && gone.MutedUntil.After(keep.MutedUntil) {
+		keep.MutedUntil = gone.MutedUntil
+	}
+	if _, ok := keep.FieldTimes[fieldUnread]; !ok {
+		keep.UnreadCount = max(keep.UnreadCount, gone.UnreadCount)
+	}
+	if gone.LastMessageAt.After(keep.LastMessageAt) {
+		keep.LastMessageAt = gone.LastMessageAt
+	}
+	if gone.DeletedAt.After(keep.DeletedAt) {
+		keep.DeletedAt = gone.DeletedAt
+	}
+	if !keep.DeletedAt.IsZero() && keep.LastMessageAt.After(keep.DeletedAt) {
+		keep.DeletedAt = time.Time{} // a message came after the deletion
+	}
 }
 
-// mergeMessages folds message gone into keep (the older row survives).
+// mergeMessages folds message gone into keep: two rows of one WhatsApp
+// message, stored under two forms of its chat or sender. The result is the
+// same whichever row is which.
 func mergeMessages(keep, gone *store.Message) {
-	if gone.CreatedAt.Before(keep.CreatedAt) {
-		// Keep the identity of the older row, the data of both.
-		keep, gone = gone, keep
-	}
-	if keep.ContentType == TypeUnknown && gone.ContentType != TypeUnknown {
+	switch {
+	case keep.ContentType == TypeUnknown && gone.ContentType != TypeUnknown:
 		keep.ContentType, keep.Body, keep.Media, keep.MediaKeys, keep.Extra = gone.ContentType, gone.Body, gone.Media, gone.MediaKeys, gone.Extra
+		keep.ReplyToWAID, keep.Mentions = gone.ReplyToWAID, slices.Clone(gone.Mentions)
+	case keep.ContentType == gone.ContentType && keep.Extra == "" && gone.Extra != "":
+		keep.Extra = gone.Extra
 	}
-	if gone.EditedAt.After(keep.EditedAt) {
+	if keep.MediaKeys == "" {
+		keep.MediaKeys = gone.MediaKeys
+	}
+	if gone.EditedAt.After(keep.EditedAt) || (gone.EditedAt.Equal(keep.EditedAt) && !gone.EditedAt.IsZero() && gone.Body > keep.Body) {
 		keep.Body, keep.EditedAt = gone.Body, gone.EditedAt
 	}
-	if !gone.DeletedAt.IsZero() && keep.DeletedAt.IsZero() {
-		tombstone(keep, gone.DeletedAt)
+	keep.SentAt = earliest(keep.SentAt, gone.SentAt)
+	keep.ReceivedAt = earliest(keep.ReceivedAt, gone.ReceivedAt)
+	if keep.SenderPushName == "" || (gone.SenderPushName != "" && gone.SenderPushName > keep.SenderPushName) {
+		keep.SenderPushName = gone.SenderPushName
 	}
-	for who, ms := range gone.ReactionTimes {
-		setReaction(keep, who, gone.Reactions[who], ms)
+	for who, at := range gone.ReactionTimes {
+		setReaction(keep, who, gone.Reactions[who], at)
 	}
+	mergeVotes(keep, gone)
 	if statusRank(gone.Status) > statusRank(keep.Status) {
 		keep.Status = gone.Status
 	}
-	gone.MergedInto = keep.MessageID
+	if keep.Error == "" {
+		keep.Error = gone.Error
+	}
+	if !gone.DeletedAt.IsZero() {
+		tombstone(keep, earliest(keep.DeletedAt, gone.DeletedAt))
+	}
+}
+
+// earliest returns the earlier of two times, ignoring zero ones.
+func earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
 }
 
 // syncDirectConversation keeps the person's direct conversation addressed
@@ -608,15 +918,22 @@ func (t *Tx) syncDirectConversation(c *store.Contact) error {
 	if err != nil || conv == nil {
 		return err
 	}
-	chat, alt := preferredJID(c), ""
-	if c.PhoneJID != "" {
-		alt = c.LIDJID
-	}
+	chat, alt := directJIDs(c)
 	if conv.ChatJID != chat || conv.AltJID != alt {
 		conv.ChatJID, conv.AltJID = chat, alt
 		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	}
 	return nil
+}
+
+// directJIDs returns the chat JID of a person's direct conversation (the
+// preferred JID) and its other form.
+func directJIDs(c *store.Contact) (chat, alt string) {
+	chat = preferredJID(c)
+	if c.PhoneJID != "" {
+		alt = c.LIDJID
+	}
+	return chat, alt
 }
 
 // Chat returns the conversation of a chat JID, creating it when needed. For
@@ -626,31 +943,15 @@ func (t *Tx) Chat(chat, alt types.JID) (*store.Conversation, *store.Contact, err
 	kind := ChatKind(chat)
 	switch kind {
 	case "":
-		return nil, nil, fmt.Errorf("%s is not a chat JID", chat)
+		return nil, nil, skipf("%s is not a chat JID", chat)
 	case KindDirect:
 		p, err := t.Person(chat, alt)
 		if err != nil {
 			return nil, nil, err
 		}
-		conv, err := t.directConversation(p.PersonID)
+		conv, err := t.canonicalDirect(p)
 		if err != nil {
 			return nil, nil, err
-		}
-		if conv == nil {
-			id := conversationID(t.acc.ID, "direct:"+p.PersonID)
-			if conv, err = t.conversationByID(id); err != nil {
-				return nil, nil, err
-			}
-			if conv == nil {
-				conv = t.trackConversation(&store.Conversation{
-					AccountID: t.acc.ID, ConversationID: id, Kind: KindDirect, DirectPersonID: p.PersonID,
-					Participants: []*store.Participant{},
-				}, true)
-			}
-			t.convKeys["direct:"+p.PersonID] = conv.ConversationID
-			if err := t.syncDirectConversation(p); err != nil {
-				return nil, nil, err
-			}
 		}
 		return conv, p, nil
 	}
@@ -672,6 +973,7 @@ func (t *Tx) Chat(chat, alt types.JID) (*store.Conversation, *store.Contact, err
 	if c == nil {
 		c = t.trackConversation(&store.Conversation{
 			AccountID: t.acc.ID, ConversationID: id, ChatJID: key, Kind: kind, Participants: []*store.Participant{},
+			FieldTimes: map[string]int64{},
 		}, true)
 	}
 	t.convKeys[key] = c.ConversationID

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -109,6 +110,15 @@ func (in *Ingester) Forget(account string) {
 // nothing of the event was written (for history, nothing of the failed
 // batch), and the event should not be acknowledged.
 func (in *Ingester) Handle(ctx context.Context, acc *Account, evt any) error {
+	err := in.handle(ctx, acc, evt)
+	if isSkip(err) {
+		// A record that cannot be stored: acknowledged, counted, logged.
+		return in.countSkipped(ctx, acc, err)
+	}
+	return err
+}
+
+func (in *Ingester) handle(ctx context.Context, acc *Account, evt any) error {
 	switch e := evt.(type) {
 	case *events.Message:
 		d := in.decrypt(ctx, acc, e)
@@ -123,9 +133,9 @@ func (in *Ingester) Handle(ctx context.Context, acc *Account, evt any) error {
 	case *events.HistorySync:
 		return in.history(ctx, acc, e)
 	case *events.PushName:
-		return in.Apply(ctx, acc, func(t *Tx) error { return t.pushName(e.JID, e.JIDAlt, e.NewPushName) })
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.pushName(e.JID, e.JIDAlt, e.NewPushName, msgTime(e.Message)) })
 	case *events.BusinessName:
-		return in.Apply(ctx, acc, func(t *Tx) error { return t.businessName(e.JID, e.NewBusinessName) })
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.businessName(e.JID, e.NewBusinessName, msgTime(e.Message)) })
 	case *events.Contact:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.contactAction(e) })
 	case *events.JoinedGroup:
@@ -250,6 +260,9 @@ type Tx struct {
 	lidCache  map[string]string // LID map lookups of this transaction
 	absent    map[string]bool   // "conv:<id>", "contact:<id>": known not to be stored (prefetched)
 	decrypted decrypted         // of the live message being applied
+
+	skipped int          // records skipped (see skip) since the last collect
+	hist    *historyPlan // the history blob being stored, if any
 }
 
 // writeSet is what one transaction writes: the changed rows with their
@@ -266,6 +279,7 @@ type writeSet struct {
 	baseSeq, seq     int64            // the seq counter before and after
 	firstNum         int64            // detached: the number given to newCons[0]
 	events           []*store.Event
+	skipped          int // records skipped: counted on the account
 }
 
 // rows reports whether the set changes any record.
@@ -359,6 +373,7 @@ func (t *Tx) collect(detach bool) (*writeSet, error) {
 		changed["message\x00"+id] = true
 	}
 	ws.seq = t.seq
+	ws.skipped, t.skipped = t.skipped, 0
 	evs, err := t.buildEvents(changed)
 	if err != nil {
 		return nil, err
@@ -436,6 +451,11 @@ func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
 	}
 	if ws.rows() {
 		if err := store.SetCounter(ctx, tx, ws.account, store.CounterSeq, ws.seq); err != nil {
+			return err
+		}
+	}
+	if ws.skipped > 0 {
+		if err := store.AddSkipped(ctx, tx, ws.account, int64(ws.skipped)); err != nil {
 			return err
 		}
 	}
@@ -589,6 +609,15 @@ func (t *Tx) trackMessage(m *store.Message, isNew bool) *store.Message {
 	k := m.ConversationID + "\x00" + m.WAMessageID
 	t.byWAID[k] = append(t.byWAID[k], m.MessageID)
 	return m
+}
+
+// untrackMessage forgets message m, made in this transaction and never
+// written (it was merged into another row before it was stored).
+func (t *Tx) untrackMessage(m *store.Message) {
+	delete(t.msgs, m.MessageID)
+	t.msgOrder = slices.DeleteFunc(t.msgOrder, func(id string) bool { return id == m.MessageID })
+	k := m.ConversationID + "\x00" + m.WAMessageID
+	t.byWAID[k] = slices.DeleteFunc(t.byWAID[k], func(id string) bool { return id == m.MessageID })
 }
 
 // reindex records that message m moved to another conversation.

@@ -284,7 +284,10 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 	first := wasUnknown
 	switch {
 	case !m.DeletedAt.IsZero():
-		// A tombstone stays a tombstone.
+		// A tombstone stays a tombstone; it learns what it was.
+		if m.ContentType == TypeUnknown {
+			m.ContentType = c.Type
+		}
 	case !m.EditedAt.IsZero() && !wasUnknown:
 		// Keep the edited text; the original adds nothing newer.
 	default:
@@ -311,7 +314,7 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 		m.SenderPushName = info.PushName
 	}
 	if !src.fromMe && src.sender != nil && info.PushName != "" && live {
-		t.setPushName(src.sender, info.PushName)
+		t.setPushName(src.sender, info.PushName, ms(info.Timestamp))
 	}
 	// The conversation: latest activity, unread badge, and a deleted chat
 	// comes back with a new message.
@@ -323,7 +326,8 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 		conv.DeletedAt = time.Time{}
 	}
 	if first && live && !src.fromMe && c.Type != TypeSystem {
-		conv.UnreadCount++
+		// Unless the chat was read (or marked) after this message was sent.
+		setInt(&conv.FieldTimes, fieldUnread, ms(m.SentAt), &conv.UnreadCount, conv.UnreadCount+1)
 	}
 	if first && live {
 		typ := "message.received"
@@ -377,12 +381,12 @@ func (t *Tx) edit(evt *events.Message, waID string, newContent *waE2E.Message, l
 		return nil
 	}
 	ts := evt.Info.Timestamp.UTC()
-	if !m.EditedAt.IsZero() && !ts.After(m.EditedAt) {
-		return nil // an older edit
-	}
 	c := ParseContent(newContent)
 	if c == nil {
 		return nil
+	}
+	if !m.EditedAt.IsZero() && ts.Before(m.EditedAt) {
+		return nil // an older edit (of two as old, the later to arrive wins, as for reactions)
 	}
 	m.Body, m.EditedAt = c.Body, ts
 	if c.Mentions != nil {
@@ -495,6 +499,8 @@ func setReaction(m *store.Message, who, emoji string, sentMS int64) {
 		m.ReactionTimes = map[string]int64{}
 	}
 	if last, ok := m.ReactionTimes[who]; ok && sentMS < last {
+		// Older than their latest. (Of two as old, the later to arrive wins:
+		// one sender's messages arrive in the order they were sent.)
 		return
 	}
 	m.ReactionTimes[who] = sentMS
@@ -545,21 +551,13 @@ func (t *Tx) pollVote(evt *events.Message) error {
 			}
 		}
 	}
-	votes, _ := p["votes"].(map[string]any)
-	if votes == nil {
-		votes = map[string]any{}
+	ms := evt.Message.GetPollUpdateMessage().GetSenderTimestampMS()
+	if ms == 0 {
+		ms = evt.Info.Timestamp.UnixMilli()
 	}
-	if len(selected) == 0 {
-		delete(votes, who)
-	} else {
-		votes[who] = selected
+	if setVote(p, who, selected, ms) {
+		savePoll(poll, extra)
 	}
-	p["votes"] = votes
-	b, err := json.Marshal(extra)
-	if err != nil {
-		return err
-	}
-	poll.Extra = string(b)
 	return nil
 }
 
@@ -569,7 +567,7 @@ func (t *Tx) ephemeral(evt *events.Message, seconds uint32) error {
 	if err != nil {
 		return err
 	}
-	conv.EphemeralSecs = int(seconds)
+	setInt(&conv.FieldTimes, fieldEphemeral, ms(evt.Info.Timestamp), &conv.EphemeralSecs, int(seconds))
 	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	return nil
 }
@@ -648,8 +646,7 @@ func (t *Tx) receipt(evt *events.Receipt) error {
 		}
 		t.emit("message.status", "message", m.MessageID, nil)
 	}
-	if own && status == StatusRead && conv.UnreadCount != 0 {
-		conv.UnreadCount = 0
+	if own && status == StatusRead && setInt(&conv.FieldTimes, fieldUnread, ms(evt.Timestamp), &conv.UnreadCount, 0) {
 		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	}
 	return nil

@@ -230,8 +230,13 @@ func (t *Tx) MarkRead(conv *store.Conversation, msgs []*store.Message, played bo
 		advance(m, status)
 		t.emit("message.status", "message", m.MessageID, nil)
 	}
-	if conv.UnreadCount != 0 {
-		conv.UnreadCount = 0
+	// The account read the chat now: later than whatever counted it unread,
+	// even a message stamped ahead of this clock.
+	ts := ms(t.now)
+	if last, ok := conv.FieldTimes[fieldUnread]; ok && ts <= last {
+		ts = last + 1
+	}
+	if setInt(&conv.FieldTimes, fieldUnread, ts, &conv.UnreadCount, 0) {
 		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
 	}
 }
@@ -245,9 +250,9 @@ func (t *Tx) SetMediaKeys(m *store.Message, keys *store.MediaKeys) {
 // SetContactName sets the address-book name of contact c, as the account
 // edits it; the display name follows.
 func (t *Tx) SetContactName(c *store.Contact, first, last string) {
-	c.FirstName, c.LastName = strings.TrimSpace(first), strings.TrimSpace(last)
-	c.DisplayName = displayName(c)
-	t.emitOnce("contact.updated", "contact", c.PersonID)
+	if t.setName(c, strings.TrimSpace(first), strings.TrimSpace(last), ms(t.now)) {
+		t.emitOnce("contact.updated", "contact", c.PersonID)
+	}
 }
 
 // SetContactTags replaces the tags of contact c.

@@ -1,0 +1,130 @@
+package ingest
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/wauser/wauser/store"
+)
+
+// A poll's votes live in its message's extra data: "votes" maps each voter
+// (a JID, as reactions do) to the options they chose, "vote_times" to when
+// they chose them (unix ms). A vote older than the voter's latest is
+// ignored, so votes give the same result in any order.
+
+// pollOfExtra returns the decoded extra data of m and its poll object (nil
+// when m is no poll).
+func pollOfExtra(m *store.Message) (map[string]any, map[string]any) {
+	if m.Extra == "" {
+		return nil, nil
+	}
+	var extra map[string]any
+	if err := json.Unmarshal([]byte(m.Extra), &extra); err != nil {
+		return nil, nil
+	}
+	p, _ := extra["poll"].(map[string]any)
+	return extra, p
+}
+
+func savePoll(m *store.Message, extra map[string]any) {
+	if b, err := json.Marshal(extra); err == nil {
+		m.Extra = string(b)
+	}
+}
+
+// voteTimes returns the poll's vote times, by voter.
+func voteTimes(p map[string]any) map[string]int64 {
+	out := map[string]int64{}
+	raw, _ := p["vote_times"].(map[string]any)
+	for who, v := range raw {
+		if f, ok := v.(float64); ok {
+			out[who] = int64(f)
+		}
+	}
+	return out
+}
+
+func votesOf(p map[string]any) map[string][]string {
+	out := map[string][]string{}
+	raw, _ := p["votes"].(map[string]any)
+	for who, v := range raw {
+		list, _ := v.([]any)
+		opts := []string{}
+		for _, o := range list {
+			if s, ok := o.(string); ok {
+				opts = append(opts, s)
+			}
+		}
+		out[who] = opts
+	}
+	return out
+}
+
+// setVote records who's vote (options; none withdraws it) made at ms on
+// poll p, unless they voted later. It reports whether p changed.
+func setVote(p map[string]any, who string, options []string, ms int64) bool {
+	times, votes := voteTimes(p), votesOf(p)
+	if last, ok := times[who]; ok && (ms < last || (ms == last && strings.Join(options, "\x00") == strings.Join(votes[who], "\x00"))) {
+		return false // older than their latest vote (of two as old, the later to arrive wins), or the same
+	}
+	times[who] = ms
+	if len(options) == 0 {
+		delete(votes, who)
+	} else {
+		votes[who] = options
+	}
+	p["votes"], p["vote_times"] = votes, times
+	return true
+}
+
+// renameVoter moves the vote of voter old on poll message m to voter new.
+func renameVoter(m *store.Message, old, new string) {
+	extra, p := pollOfExtra(m)
+	if p == nil {
+		return
+	}
+	times, votes := voteTimes(p), votesOf(p)
+	ms, ok := times[old]
+	if !ok {
+		if _, voted := votes[old]; !voted {
+			return
+		}
+	}
+	opts := votes[old]
+	delete(times, old)
+	delete(votes, old)
+	p["votes"], p["vote_times"] = votes, times
+	setVote(p, new, opts, ms)
+	savePoll(m, extra)
+}
+
+// mergeVotes folds the votes on poll message gone into keep.
+func mergeVotes(keep, gone *store.Message) {
+	_, gp := pollOfExtra(gone)
+	if gp == nil {
+		return
+	}
+	extra, kp := pollOfExtra(keep)
+	if kp == nil {
+		return
+	}
+	times, votes := voteTimes(gp), votesOf(gp)
+	who := make([]string, 0, len(votes))
+	for w := range votes {
+		who = append(who, w)
+	}
+	for w := range times {
+		if _, ok := votes[w]; !ok {
+			who = append(who, w)
+		}
+	}
+	slices.Sort(who)
+	changed := false
+	for _, w := range slices.Compact(who) {
+		changed = setVote(kp, w, votes[w], times[w]) || changed
+	}
+	if changed {
+		savePoll(keep, extra)
+	}
+}
