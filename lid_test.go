@@ -159,3 +159,66 @@ func TestLIDAndPhoneAreOnePerson(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnSendsAcrossMerges: the account's own messages, sent while a
+// person was known only by one form, stay editable, revocable and
+// reactable by either form of the chat after a mapping merges the two.
+func TestOwnSendsAcrossMerges(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		for _, sendTo := range []types.JID{alice, aliceLID} {
+			for _, chat := range []types.JID{alice, aliceLID} {
+				t.Run("sent to "+sendTo.Server+", addressed by "+chat.Server, func(t *testing.T) {
+					h := newHarness(t, db)
+					h.fake.Register(alice.User)
+					ctx := ctxTimeout(t)
+					bot, conn := pairWith(t, h, wauser.AccountID("acc"+sendTo.Server[:1]+chat.Server[:1]), phone)
+					// alice writes by LID, the account answers, then a LID
+					// message naming her phone number merges the two.
+					require.True(t, conn.Emit(fromLID("O1", 1, "hi, by lid", types.EmptyJID)))
+					sent, err := bot.SendText(ctx, sendTo.String(), "hello")
+					require.NoError(t, err)
+					require.True(t, conn.Emit(fromLID("O2", 3, "and again", alice)))
+
+					s := feed(t, bot)
+					require.Len(t, unmergedDirect(s), 1, "one conversation")
+					conv := unmergedDirect(s)[0]
+					require.Equal(t, alice.String(), conv.ChatJID, "a direct chat is addressed by phone number once known")
+					mine := s.msgs[sent.WAMessageID]
+					require.Equal(t, conv.ConversationID, mine.ConversationID)
+
+					// By the id SendText returned (merged away since) and by
+					// the WhatsApp id, in either form of the chat.
+					edited, err := bot.EditMessage(ctx, chat.String(), string(sent.MessageID), "hello, edited")
+					require.NoError(t, err)
+					require.Equal(t, "hello, edited", edited.Body)
+					require.Equal(t, mine.MessageID, edited.MessageID, "the surviving record")
+
+					reacted, err := bot.SendReaction(ctx, chat.String(), sent.WAMessageID, "👍")
+					require.NoError(t, err)
+					require.Equal(t, mine.MessageID, reacted.MessageID, "no phantom incoming message")
+					out := conn.Sent()
+					key := out[len(out)-1].Message.GetReactionMessage().GetKey()
+					require.True(t, key.GetFromMe(), "a reaction to the account's own message says so")
+					require.Equal(t, sent.WAMessageID, key.GetID())
+
+					gone, err := bot.RevokeMessage(ctx, chat.String(), sent.WAMessageID)
+					require.NoError(t, err)
+					require.Equal(t, "deleted", gone.Status)
+					require.Equal(t, mine.MessageID, gone.MessageID)
+
+					after := feed(t, bot)
+					n := 0
+					for _, m := range after.page.Messages {
+						if m.MergedInto == "" && m.WAMessageID == sent.WAMessageID {
+							n++
+						}
+					}
+					require.Equal(t, 1, n, "one record of the sent message")
+					require.Equal(t, "deleted", after.msgs[sent.WAMessageID].Status)
+				})
+			}
+		}
+	})
+}

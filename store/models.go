@@ -140,6 +140,15 @@ type Message struct {
 	UpdatedAt      time.Time         `bun:"updated_at,notnull"`
 }
 
+// Sender records that a person sent messages in a conversation.
+type Sender struct {
+	bun.BaseModel `bun:"table:wauser_senders"`
+
+	AccountID      string `bun:"account_id,pk"`
+	PersonID       string `bun:"person_id,pk"`
+	ConversationID string `bun:"conversation_id,pk"`
+}
+
 // APIKey is a REST API key. Only the hash of its secret is stored.
 type APIKey struct {
 	bun.BaseModel `bun:"table:wauser_api_keys"`

@@ -215,6 +215,18 @@ func InsertParticipants(ctx context.Context, db bun.IDB, parts []*Participant) e
 	return nil
 }
 
+// AddSenders records who sent messages where (see Sender); pairs already
+// recorded are left alone.
+func AddSenders(ctx context.Context, db bun.IDB, senders []*Sender) error {
+	for start := 0; start < len(senders); start += 500 {
+		chunk := senders[start:min(start+500, len(senders))]
+		if _, err := db.NewInsert().Model(&chunk).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("store: record senders: %w", err)
+		}
+	}
+	return nil
+}
+
 // ReplaceParticipants sets the participants of one conversation.
 func ReplaceParticipants(ctx context.Context, db bun.IDB, account, conversationID string, parts []*Participant) error {
 	_, err := db.NewDelete().Model((*Participant)(nil)).
@@ -429,6 +441,8 @@ func ConversationIDsOfPerson(ctx context.Context, db bun.IDB, account, personID 
 	err := db.NewSelect().Model((*Conversation)(nil)).Column("conversation_id").
 		Where("account_id = ? AND direct_person_id = ?", account, personID).
 		UnionAll(db.NewSelect().Model((*Participant)(nil)).Column("conversation_id").
+			Where("account_id = ? AND person_id = ?", account, personID)).
+		UnionAll(db.NewSelect().Model((*Sender)(nil)).Column("conversation_id").
 			Where("account_id = ? AND person_id = ?", account, personID)).
 		Scan(ctx, &ids)
 	if err != nil {

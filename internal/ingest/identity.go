@@ -867,6 +867,11 @@ func mergeConversationState(keep, gone *store.Conversation) {
 // message, stored under two forms of its chat or sender. The result is the
 // same whichever row is which.
 func mergeMessages(keep, gone *store.Message) {
+	// The latest edit, of either row.
+	editBody, editedAt := keep.Body, keep.EditedAt
+	if gone.EditedAt.After(editedAt) || (gone.EditedAt.Equal(editedAt) && !editedAt.IsZero() && gone.Body > editBody) {
+		editBody, editedAt = gone.Body, gone.EditedAt
+	}
 	switch {
 	case keep.ContentType == TypeUnknown && gone.ContentType != TypeUnknown:
 		keep.ContentType, keep.Body, keep.Media, keep.MediaKeys, keep.Extra = gone.ContentType, gone.Body, gone.Media, gone.MediaKeys, gone.Extra
@@ -877,8 +882,8 @@ func mergeMessages(keep, gone *store.Message) {
 	if keep.MediaKeys == "" {
 		keep.MediaKeys = gone.MediaKeys
 	}
-	if gone.EditedAt.After(keep.EditedAt) || (gone.EditedAt.Equal(keep.EditedAt) && !gone.EditedAt.IsZero() && gone.Body > keep.Body) {
-		keep.Body, keep.EditedAt = gone.Body, gone.EditedAt
+	if !editedAt.IsZero() {
+		keep.Body, keep.EditedAt = editBody, editedAt
 	}
 	keep.SentAt = earliest(keep.SentAt, gone.SentAt)
 	keep.ReceivedAt = earliest(keep.ReceivedAt, gone.ReceivedAt)

@@ -279,7 +279,8 @@ type writeSet struct {
 	baseSeq, seq     int64            // the seq counter before and after
 	firstNum         int64            // detached: the number given to newCons[0]
 	events           []*store.Event
-	skipped          int // records skipped: counted on the account
+	skipped          int             // records skipped: counted on the account
+	senders          []*store.Sender // who sent in which conversation, for rows of new pairs
 }
 
 // rows reports whether the set changes any record.
@@ -374,6 +375,7 @@ func (t *Tx) collect(detach bool) (*writeSet, error) {
 	}
 	ws.seq = t.seq
 	ws.skipped, t.skipped = t.skipped, 0
+	ws.senders = t.newSenders(ws)
 	evs, err := t.buildEvents(changed)
 	if err != nil {
 		return nil, err
@@ -392,6 +394,24 @@ func (t *Tx) collect(detach bool) (*writeSet, error) {
 		t.rebase(ws)
 	}
 	return ws, nil
+}
+
+// newSenders returns the (sender, conversation) pairs of the messages ws
+// writes, once each.
+func (t *Tx) newSenders(ws *writeSet) []*store.Sender {
+	var out []*store.Sender
+	seen := map[[2]string]bool{}
+	for _, ms := range [][]*store.Message{ws.newMsgs, ws.msgRows} {
+		for _, m := range ms {
+			k := [2]string{m.SenderPersonID, m.ConversationID}
+			if m.SenderPersonID == "" || m.MergedInto != "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, &store.Sender{AccountID: t.acc.ID, PersonID: m.SenderPersonID, ConversationID: m.ConversationID})
+		}
+	}
+	return out
 }
 
 // rebase makes the rows of ws, as written, what later changes are compared
@@ -441,6 +461,9 @@ func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
 		return err
 	}
 	if err := store.UpsertContacts(ctx, tx, ws.conRows); err != nil {
+		return err
+	}
+	if err := store.AddSenders(ctx, tx, ws.senders); err != nil {
 		return err
 	}
 	if err := ws.newEnc.Write(ctx, tx); err != nil {

@@ -49,6 +49,20 @@ func statusRank(s string) int {
 	return 0
 }
 
+// validWAID reports whether id can be a WhatsApp message id (they are
+// short, printable ASCII).
+func validWAID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := range len(id) {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 // advance moves m's status to s if that is forward.
 func advance(m *store.Message, s string) {
 	if statusRank(s) > statusRank(m.Status) {
@@ -64,7 +78,7 @@ func tombstone(m *store.Message, at time.Time) {
 	if m.DeletedAt.IsZero() {
 		m.DeletedAt = at.UTC()
 	}
-	m.Body, m.Media, m.MediaKeys, m.Extra = "", "", "", ""
+	m.Body, m.Media, m.MediaKeys, m.Extra, m.ReplyToWAID = "", "", "", "", ""
 	m.Mentions = []string{}
 	m.Status = StatusDeleted
 }
@@ -392,9 +406,6 @@ func (t *Tx) edit(evt *events.Message, waID string, newContent *waE2E.Message, l
 	if c.Mentions != nil {
 		m.Mentions = c.Mentions
 	}
-	if m.ContentType == TypeUnknown && c.Type == TypeText {
-		m.ContentType = TypeText
-	}
 	_ = live
 	t.emit("message.edited", "message", m.MessageID, nil)
 	return nil
@@ -629,10 +640,33 @@ func (t *Tx) receipt(evt *events.Receipt) error {
 	// Not from me: a receipt for my message. From me (another device of
 	// mine): I read the peer's messages.
 	wantFromMe := !own
+	// A receipt for a message not stored yet (its history comes later, or
+	// its chat is known under the other form until a mapping is learned)
+	// is kept on a placeholder of it, as reactions and edits are, when its
+	// author is known: the account for a peer's receipt, the peer of a
+	// direct chat for the account's own.
+	author := &source{conv: conv, fromMe: true}
+	if own {
+		author = nil
+		if conv.Kind == KindDirect {
+			peer, err := t.contactByID(conv.DirectPersonID)
+			if err != nil {
+				return err
+			}
+			if peer != nil {
+				author = &source{conv: conv, sender: peer}
+			}
+		}
+	}
 	for _, id := range evt.MessageIDs {
 		m, err := t.findMessage(conv, id, &wantFromMe, "")
 		if err != nil {
 			return err
+		}
+		if m == nil && author != nil && validWAID(id) {
+			if m, err = t.messageRow(author, id); err != nil {
+				return err
+			}
 		}
 		if m == nil || m.IsFromMe != wantFromMe || !m.DeletedAt.IsZero() {
 			continue
