@@ -441,8 +441,8 @@ type histStep struct {
 	live  any
 }
 
-// deliveries returns the scenario's deliveries in order, shuffled, or
-// shuffled with random redeliveries.
+// deliveries returns the scenario's deliveries in order, shuffled,
+// shuffled with the mappings first, or shuffled with random redeliveries.
 func (sc *histScenario) deliveries(order string, r *rand.Rand) []histStep {
 	var steps []histStep
 	for i := range sc.chunks {
@@ -455,6 +455,13 @@ func (sc *histScenario) deliveries(order string, r *rand.Rand) []histStep {
 		return steps
 	}
 	r.Shuffle(len(steps), func(i, j int) { steps[i], steps[j] = steps[j], steps[i] })
+	if order == "mappings first" {
+		// The chunk with the mappings first: every later record is applied
+		// to the merged rows directly.
+		i := slices.IndexFunc(steps, func(s histStep) bool { return s.chunk == sc.mapChunk })
+		steps[0], steps[i] = steps[i], steps[0]
+		return steps
+	}
 	if order == "shuffled" {
 		return steps
 	}
@@ -675,7 +682,7 @@ func (sc *histScenario) checkRecords(t *testing.T, c *wauser.Client, lr *liveRec
 // redeliveries, the same history and live events end as the same records.
 func TestHistoryIdentityProperty(t *testing.T) {
 	t.Parallel()
-	seeds := []uint64{1, 2, 3}
+	seeds := []uint64{1, 2, 3, 4, 5}
 	if s := os.Getenv("WAUSER_PROPERTY_SEEDS"); s != "" {
 		seeds = nil
 		for _, f := range strings.Fields(s) {
@@ -704,7 +711,7 @@ func TestHistoryIdentityProperty(t *testing.T) {
 				sc := newHistScenario(seed)
 				r := rand.New(rand.NewPCG(seed, 7))
 				var want string
-				for i, order := range []string{"in order", "shuffled", "redelivered"} {
+				for i, order := range []string{"in order", "shuffled", "mappings first", "redelivered"} {
 					bot := sc.deliver(t, fresh(), sc.deliveries(order, r))
 					lr := readLive(t, bot)
 					sc.checkRecords(t, bot, lr)
