@@ -132,3 +132,56 @@ func TestHistorySyncBatches(t *testing.T) {
 		require.Equal(t, "history.sync_complete", kinds[len(kinds)-1], "on-demand history ends with sync_complete")
 	})
 }
+
+// TestHistoryOddRecordsAreSkipped: records that cannot be stored (a
+// conversation whose id is no chat, a participant that is no person, a
+// message whose key names no chat) are skipped and counted; the rest of
+// the blob is stored, and a group listing one person twice, or by both
+// forms, stores them once.
+func TestHistoryOddRecordsAreSkipped(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		_, bot, conn := paired(t, db)
+		before := lastEventSeq(t, bot)
+		odd := watest.HistoryConversation(types.NewJID("x", "nowhere.example"), watest.WebMessage(alice, "X1", false, types.EmptyJID, at(1), "lost"))
+		g := watest.HistoryConversation(group, watest.WebMessage(group, "G1", false, bob, at(2), "in the group"))
+		g.Participant = []*waHistorySync.GroupParticipant{
+			{UserJID: proto.String(bob.String())},
+			{UserJID: proto.String(bob.String()), Rank: waHistorySync.GroupParticipant_ADMIN.Enum()},
+			{UserJID: proto.String(bobLID.String())},
+			{UserJID: proto.String("status@broadcast")},
+			{UserJID: proto.String(me.String())},
+			{UserJID: proto.String(phone.LID.String())},
+		}
+		dm := watest.HistoryConversation(alice, watest.WebMessage(alice, "A1", false, types.EmptyJID, at(3), "fine"))
+		blob := watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, 100, odd, g, dm).Data
+		blob.PhoneNumberToLidMappings = []*waHistorySync.PhoneNumberToLIDMapping{{PnJID: proto.String(bob.String()), LidJID: proto.String(bobLID.String())}}
+		require.True(t, conn.Emit(watest.HistoryData(blob)), "one odd record does not fail the blob")
+
+		s := feed(t, bot)
+		require.Equal(t, "fine", s.msgs["A1"].Body)
+		require.Equal(t, "in the group", s.msgs["G1"].Body)
+		require.NotContains(t, s.msgs, "X1")
+		parts := s.convs[group.String()].Participants
+		require.Len(t, parts, 2, "bob once (by both forms, twice), the account once; the broadcast list is no person")
+		require.Equal(t, bob.String(), parts[0].ParticipantJID)
+		require.Equal(t, "admin", parts[0].Role, "the highest role listed")
+		require.Equal(t, me.String(), parts[1].ParticipantJID)
+
+		acc, err := bot.GetAccount(ctxTimeout(t))
+		require.NoError(t, err)
+		require.Equal(t, int64(2), acc.SkippedRecords, "the conversation and the participant")
+		evs, err := bot.Store().ListEvents(ctxTimeout(t), "acc", before, 100)
+		require.NoError(t, err)
+		require.NotEmpty(t, evs)
+		var summary map[string]any
+		require.NoError(t, json.Unmarshal([]byte(evs[0].Data), &summary))
+		require.Equal(t, "history.sync", evs[0].Type)
+		require.Equal(t, 2.0, summary["skipped"])
+
+		// Delivered again: nothing more stored.
+		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		require.Equal(t, s.page.Cursor, feed(t, bot).page.Cursor, "no record changed")
+	})
+}
