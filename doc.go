@@ -49,14 +49,57 @@
 // batches through the same path, with history.sync and history.sync_complete
 // events instead of one event per message.
 //
+// # Identity and merges
+//
 // WhatsApp addresses a person by phone number (…@s.whatsapp.net) and by LID
-// (…@lid). wauser keeps one contact per person holding both, and one direct
-// conversation per person, addressed by the phone number when known. When
-// the mapping between the two forms is learned after rows were made under
-// each, the younger rows are merged into the older ones (MergedInto names
-// the survivor), messages move over, and everything involved appears again
-// in the change feed; an edit, reaction or revoke addressed by either form
-// finds its message.
+// (…@lid), and may use either for the same chat, sender or group member.
+// wauser keeps one contact per person holding both, one direct conversation
+// per person, addressed by the phone number when known, and one participant
+// per person in a group (listed by the phone number when known, with the
+// highest role WhatsApp gave them).
+//
+// Records are keyed by the person, not by the form: a contact's id derives
+// from the phone number when it is known, else from the LID; a direct
+// conversation's from its person; a message's from its conversation, its
+// sender and its WhatsApp id. When WhatsApp reveals that a LID and a phone
+// number are one person (a message's alternate address, a group's member
+// list, a history blob's mappings, whatsmeow's LID map), everything stored
+// under the other form is re-keyed to what it would have been had the
+// mapping been known from the start: the contact, the direct conversation,
+// every message in it or sent by the person (two rows of one WhatsApp message
+// become one), reactions and poll votes keyed by the person, and group
+// memberships. The rows keyed the old way stay behind as markers: each
+// appears once more in the change feed with MergedInto naming its
+// successor, so a client that synced it can fold it. An edit, reaction,
+// revoke or receipt addressed by either form finds its message, also when
+// it arrives before the message or the mapping (it is kept on a placeholder
+// until then).
+//
+// The merge rules make the final records a function of what WhatsApp sent,
+// not of its order or repetition. A chat's and a person's settings
+// (archived, pinned, muted, unread count, disappearing timer, subject and
+// description, members; push name, business name, address-book name) keep
+// the time of the statement that set them: the action's, the message's, or
+// a history conversation's last activity. A later statement wins; a source
+// that does not state a field (a history record without "archived") never
+// clears it; merging two forms of one chat keeps, field by field, the more
+// recent statement (on a tie, the larger value). Two rows of one message
+// merge into the known content, the latest edit, the furthest status, each
+// person's latest reaction and vote, and a tombstone if either was deleted.
+// Two reactions, edits or votes of one sender stamped with the same
+// millisecond keep the one that arrived last.
+//
+// History also carries the notices a chat shows (group created, participants
+// added, removed, promoted or leaving, subject, description, icon and
+// settings changed, disappearing messages turned on or off, a security code
+// changed, missed calls, ...). They are stored as messages of content type
+// system, with a readable body ("+15551234567 added +15557654321") and
+// their structured form in Extra ("stub_type", "actor", "participants",
+// "parameters"). A REVOKE notice is the deleted message itself: a
+// tombstone. A record WhatsApp sends that cannot be stored (a JID that
+// addresses no chat or person, ...) is skipped with a logged reason and
+// counted in [Account.SkippedRecords] and in the history.sync event's
+// "skipped"; the rest of its batch is stored.
 //
 // Every change of a record gives it the account's next seq. [Client.SyncPage]
 // and [Client.Changes] return the records changed after a cursor, in seq

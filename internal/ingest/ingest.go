@@ -10,6 +10,15 @@
 // in commit order. The package does no network I/O. The one goroutine it
 // starts lives for one history blob: it writes each batch while the next
 // is built (see historyPipelined).
+//
+// Identity (identity.go): records are keyed by canonical ids, a person's
+// derived from their phone number when known, else their LID; learning a
+// mapping re-keys what was stored under the other form (mergePersons,
+// moveMessage). State merge rules (state.go): every conversation and
+// contact field remembers the time of the statement that set it, so that
+// any order of the same events gives the same record. Records that cannot
+// be stored are skipped and counted (skip.go); history notices become system
+// messages (stubs.go).
 package ingest
 
 import (
