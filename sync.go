@@ -60,8 +60,9 @@ type Change struct {
 // Every change of a record gives it the account's next seq, and seqs become
 // visible in commit order, so a reader that pages with the returned cursor
 // never misses a change: a record appears once per page sequence, in its
-// latest state. Records merged away (a phone-number chat that turned out
-// to be a LID chat) appear once more with merged_into set.
+// latest state. Records re-keyed when a LID and a phone number turned out
+// to be one person appear once more with merged_into naming their
+// successor (see "Identity and merges" in the package docs).
 func (c *Client) SyncPage(ctx context.Context, cursor Cursor, limit int) (*SyncPage, error) {
 	id, limit, bound, err := c.syncArgs(ctx, cursor, limit)
 	if err != nil {
