@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -299,16 +300,20 @@ func (t *Tx) Person(jid, alt types.JID) (*store.Contact, error) {
 		if c == nil {
 			continue
 		}
-		if j, err := types.ParseJID(c.PhoneJID); pn.IsEmpty() && err == nil && c.PhoneJID != "" {
-			pn = j
-			if byPN, err = t.personByJID(pn); err != nil {
-				return nil, err
+		if pn.IsEmpty() && c.PhoneJID != "" {
+			if j, err := types.ParseJID(c.PhoneJID); err == nil {
+				pn = j
+				if byPN, err = t.personByJID(pn); err != nil {
+					return nil, err
+				}
 			}
 		}
-		if j, err := types.ParseJID(c.LIDJID); lid.IsEmpty() && err == nil && c.LIDJID != "" {
-			lid = j
-			if byLID, err = t.personByJID(lid); err != nil {
-				return nil, err
+		if lid.IsEmpty() && c.LIDJID != "" {
+			if j, err := types.ParseJID(c.LIDJID); err == nil {
+				lid = j
+				if byLID, err = t.personByJID(lid); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -316,7 +321,12 @@ func (t *Tx) Person(jid, alt types.JID) (*store.Contact, error) {
 	if canon.IsEmpty() {
 		canon = lid
 	}
-	id := personID(t.acc.ID, canon.String())
+	id := t.as.personID(t.acc.ID, canon.String())
+	// The common case: the person's canonical row, knowing both forms.
+	if found := cmp.Or(byPN, byLID); found != nil && found.PersonID == id && (byPN == nil || byLID == nil || byPN == byLID) &&
+		(pn.IsEmpty() || found.PhoneJID != "") && (lid.IsEmpty() || found.LIDJID != "") {
+		return found, nil
+	}
 	c, err := t.contactByID(id)
 	if err != nil {
 		return nil, err
@@ -769,7 +779,7 @@ func (t *Tx) directConversation(personID string) (*store.Conversation, error) {
 // a row merged away under that id, when needed. A direct conversation of
 // the person under another id is merged into it.
 func (t *Tx) canonicalDirect(p *store.Contact) (*store.Conversation, error) {
-	id := conversationID(t.acc.ID, "direct:"+p.PersonID)
+	id := t.as.directID(t.acc.ID, p.PersonID)
 	cur, err := t.directConversation(p.PersonID)
 	if err != nil {
 		return nil, err

@@ -73,9 +73,34 @@ type accountState struct {
 	person   map[string]string // user JID -> person id
 	conv     map[string]string // "direct:<person>" or chat JID -> conversation id
 	contacts map[string]bool   // person ids known to exist (unmerged)
+	ids      map[string]string // derived ids: "p:"+JID -> person id, "d:"+person -> direct conversation id
+}
+
+// personID is personID(account, jid), remembered: a history hashes the same
+// few people for every message.
+func (a *accountState) personID(account, jid string) string {
+	if id, ok := a.ids["p:"+jid]; ok {
+		return id
+	}
+	id := personID(account, jid)
+	a.ids["p:"+jid] = id
+	return id
+}
+
+// directID is the id of the person's direct conversation, remembered.
+func (a *accountState) directID(account, person string) string {
+	if id, ok := a.ids["d:"+person]; ok {
+		return id
+	}
+	id := conversationID(account, "direct:"+person)
+	a.ids["d:"+person] = id
+	return id
 }
 
 func (a *accountState) reset() {
+	if a.ids == nil {
+		a.ids = map[string]string{} // derived, never wrong: kept across resets
+	}
 	a.person = map[string]string{}
 	a.conv = map[string]string{}
 	a.contacts = map[string]bool{}
