@@ -293,6 +293,31 @@ func ingestCases() []ingestCase {
 			},
 		},
 		{
+			name: "group deltas naming members by the other form",
+			events: []any{
+				&events.JoinedGroup{GroupInfo: types.GroupInfo{
+					JID: group, GroupName: types.GroupName{Name: "Team"},
+					Participants: []types.GroupParticipant{
+						{JID: me, IsAdmin: true}, {JID: alice, LID: aliceLID}, {JID: bobLID, PhoneNumber: bob},
+						{JID: aliceLID, PhoneNumber: alice}, // listed twice, by both forms
+					},
+				}},
+				&events.GroupInfo{JID: group, Timestamp: at(2), Join: []types.JID{aliceLID}, Promote: []types.JID{aliceLID}, Leave: []types.JID{bob}},
+				// An older notification than the joined group's full list: too late.
+				&events.GroupInfo{JID: group, Timestamp: epoch.Add(-time.Hour), Join: []types.JID{carol}},
+			},
+			check: func(t *testing.T, s *snapshot, evs []string) {
+				g := s.convs[group.String()]
+				roles := map[string]string{}
+				for _, p := range g.Participants {
+					roles[p.ParticipantJID] = p.Role
+				}
+				require.Equal(t, map[string]string{me.String(): "admin", alice.String(): "admin"}, roles,
+					"alice once (by phone number) and promoted by her LID; bob left by his phone number")
+				require.Equal(t, s.contacts[alice.String()].PersonID, personOf(g, alice))
+			},
+		},
+		{
 			name: "archive, pin, mute and mark read",
 			events: []any{
 				watest.Text(alice, alice, "A1", at(1), "x"),
