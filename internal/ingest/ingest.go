@@ -24,6 +24,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/histsync"
 	"github.com/wauser/wauser/internal/ids"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/store"
@@ -114,14 +115,20 @@ func (in *Ingester) Handle(ctx context.Context, acc *Account, evt any) error {
 		d := in.decrypt(ctx, acc, e)
 		return in.Apply(ctx, acc, func(t *Tx) error {
 			t.decrypted = d
-			return t.message(e, true)
+			if err := t.message(e, true); err != nil {
+				return err
+			}
+			return t.queueHistory(e)
 		})
 	case *events.UndecryptableMessage:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.undecryptable(e) })
 	case *events.Receipt:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.receipt(e) })
 	case *events.HistorySync:
-		return in.history(ctx, acc, e)
+		if e.Data == nil {
+			return nil
+		}
+		return in.History(ctx, acc, histsync.Decoded(e.Data), nil)
 	case *events.PushName:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.pushName(e.JID, e.JIDAlt, e.NewPushName) })
 	case *events.BusinessName:
@@ -250,6 +257,10 @@ type Tx struct {
 	lidCache  map[string]string // LID map lookups of this transaction
 	absent    map[string]bool   // "conv:<id>", "contact:<id>": known not to be stored (prefetched)
 	decrypted decrypted         // of the live message being applied
+
+	// finish, when set, runs last in the transaction that writes what
+	// the Tx collected (a history blob's last batch: its queue entry).
+	finish func(ctx context.Context, tx bun.IDB) error
 }
 
 // writeSet is what one transaction writes: the changed rows with their
@@ -266,6 +277,7 @@ type writeSet struct {
 	baseSeq, seq     int64            // the seq counter before and after
 	firstNum         int64            // detached: the number given to newCons[0]
 	events           []*store.Event
+	finish           func(ctx context.Context, tx bun.IDB) error // see Tx.finish
 }
 
 // rows reports whether the set changes any record.
@@ -279,7 +291,8 @@ func (ws *writeSet) rows() bool {
 // become the new baseline, and new contacts are numbered here: the
 // transaction goes on changing its rows while the set is written.
 func (t *Tx) collect(detach bool) (*writeSet, error) {
-	ws := &writeSet{account: t.acc.ID, baseSeq: t.seq}
+	ws := &writeSet{account: t.acc.ID, baseSeq: t.seq, finish: t.finish}
+	t.finish = nil
 	changed := map[string]bool{}
 	for _, id := range t.convOrder {
 		r := t.convs[id]
@@ -439,7 +452,13 @@ func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
 			return err
 		}
 	}
-	return store.InsertEvents(ctx, tx, ws.events)
+	if err := store.InsertEvents(ctx, tx, ws.events); err != nil {
+		return err
+	}
+	if ws.finish != nil {
+		return ws.finish(ctx, tx)
+	}
+	return nil
 }
 
 // publish makes the transaction's identity cache entries the account's;
