@@ -58,7 +58,7 @@ func TestHistorySync(t *testing.T) {
 		_, bot, conn := paired(t, db)
 		before := lastEventSeq(t, bot)
 		blob := historyBlob()
-		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		emitHistory(t, bot, conn, watest.HistoryData(blob))
 		s := feed(t, bot)
 
 		dm := s.convs[alice.String()]
@@ -97,7 +97,7 @@ func TestHistorySync(t *testing.T) {
 
 		// The same blob again changes nothing but writes its progress events.
 		first, _ := json.Marshal(s.page)
-		require.True(t, conn.Emit(watest.HistoryData(historyBlob())))
+		emitHistory(t, bot, conn, watest.HistoryData(historyBlob()))
 		again, _ := json.Marshal(feed(t, bot).page)
 		require.JSONEq(t, string(first), string(again))
 	})
@@ -114,7 +114,7 @@ func TestHistorySyncBatches(t *testing.T) {
 		}
 		hist := watest.History(waHistorySync.HistorySync_ON_DEMAND, 0, watest.HistoryConversation(alice, msgs...),
 			watest.HistoryConversation(bob, watest.WebMessage(bob, "X", false, types.EmptyJID, at(1), "x")))
-		require.True(t, conn.Emit(hist))
+		emitHistory(t, bot, conn, hist)
 		p, err := bot.SyncPage(ctxTimeout(t), 0, 1000)
 		require.NoError(t, err)
 		require.True(t, p.HasMore)
