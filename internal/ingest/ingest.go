@@ -10,6 +10,20 @@
 // in commit order. The package does no network I/O. The one goroutine it
 // starts lives for one history blob: it writes each batch while the next
 // is built (see historyPipelined).
+//
+// History. A message carrying a history sync notification (the phone
+// announcing a blob) queues the notification as a sync job in the
+// message's transaction (queueHistory); the caller downloads the blob
+// later and hands it to History as a histsync.Source, which reads it
+// conversation by conversation. History cuts batches of about HistoryBatch
+// messages from the stream as it reads it, so only the conversations of
+// the batch being built and of the one being written are in memory, never
+// the whole blob; each batch is one transaction, and the caller's finish
+// func commits with the last (the queue marks the job done there). A
+// failed batch leaves the batches before it stored and the job queued: the
+// blob is stored again from the start, and what was stored changes
+// nothing. A decoded *events.HistorySync (delivered by a Factory that
+// downloads history itself) is read the same way.
 package ingest
 
 import (
