@@ -200,7 +200,7 @@ func childIngest(ctx context.Context) error {
 		}
 		report("acked %d", i)
 	}
-	hctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	hctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer cancel()
 	if st, err := bot.WaitStatus(hctx, func(s *wauser.Status) bool { return s.HistoryPending == 0 }); err != nil {
 		return fmt.Errorf("history still pending (%+v): %w", st, err)
