@@ -334,6 +334,12 @@ type Status struct {
 	// there. It is not a state of the account: the account stays in its
 	// state machine, driven by the process that holds it.
 	HeldElsewhere bool `json:"held_elsewhere,omitempty"`
+	// HistoryPending is how many history sync blobs WhatsApp announced
+	// that are not stored yet: queued to be downloaded and stored, or
+	// waiting to be tried again after a failure (see the package
+	// documentation's History section). The records of a blob appear in
+	// the change feed once it is stored.
+	HistoryPending int `json:"history_pending"`
 }
 
 // Status returns the account's connection status.
@@ -359,6 +365,11 @@ func (co *core) status(ctx context.Context, row *store.Account) *Status {
 		LastError:       a.LastError,
 	}
 	st.Paired = !a.JID.IsEmpty() && a.State != StateLoggedOut && a.State != StateUnpaired && a.State != StatePairing
+	if n, err := co.historyPending(ctx, a.ID); err != nil {
+		co.cfg.logger.Warn("wauser: count pending history", slog.String("account", string(a.ID)), slog.Any("error", err))
+	} else {
+		st.HistoryPending = n
+	}
 	if s := co.getSession(a.ID); s != nil {
 		_, _, _, st.Pairing = s.snapshot()
 		st.Connected = a.State == StateConnected && s.conn.Client.IsLoggedIn()

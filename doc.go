@@ -180,10 +180,41 @@
 //
 // # History
 //
+// After pairing, the phone sends the account's history in blobs: it
+// uploads each to WhatsApp's media servers and announces it with a
+// message. History is never lost. The announcement is stored in the
+// transaction that acknowledges its message to WhatsApp; then the
+// account's sync queue (a worker per connected account, in the process
+// that connects it) downloads the blob, keeps what whatsmeow keeps of it
+// in the device store (message secrets, privacy tokens, phone-number/LID
+// mappings, push names), and stores its records in transactions of about
+// 2,000 messages, marking the blob done in the transaction of the last.
+// When an attempt fails (the download, or the database), the blob is
+// tried again after 5 s, then after twice as long each time up to 10
+// minutes, and at once when a Client starts again on the store; batches
+// stored before a failure change nothing the second time. A blob that can
+// never be stored (gone from WhatsApp's servers, or not a history sync at
+// all) is dropped with an error in the log. [Status].HistoryPending counts
+// the blobs not stored yet. Each stored blob writes a history.sync event
+// with its numbers of conversations and messages, and the last of a sync
+// history.sync_complete.
+//
+// Memory follows the conversation, not the blob: a blob is decompressed
+// and decoded as a stream, twice from its compressed bytes, first for its
+// small fields (mappings, push names), then conversation by conversation
+// as the batches need them. A 100,000-message history in a single blob is
+// stored in well under 128 MiB of heap (see BENCHMARKS.md).
+//
+// whatsmeow delivers app state actions (archive, pin, mute, mark as read,
+// contacts, labels, delete and clear chat) once, whatever the store
+// answers. When one cannot be stored, the sync queue resyncs its whole
+// collection from WhatsApp, retried the same way until it succeeds, which
+// delivers every action of the collection again.
+//
 // [Client.RequestHistory] asks the phone for up to 100 messages older than
 // the oldest stored one of a chat (or of each recently active chat). The
 // answer comes later, only while the phone is online, as an on-demand
-// history sync that is stored like any other and ends in a
+// history blob that is stored like any other and ends in a
 // history.sync_complete event with the number of messages.
 //
 // # Contacts
@@ -313,14 +344,16 @@
 // with its Option, and play the phone (scan a QR code, log out, drop the
 // connection) without a network. Messages sent by one of its accounts reach
 // the others; it records what was sent, answers receipts, downloads, media
-// retries and history requests. watest.Clock drives reconnect backoff and
-// QR rotation without sleeping. examples/echobot is a bot tested this way.
+// retries and history requests. History arrives as from WhatsApp, as a
+// blob announced by a message and downloaded by the Client.
+// watest.Clock drives reconnect backoff, QR rotation and the sync queue's
+// retries without sleeping. examples/echobot is a bot tested this way.
 //
 // # Concurrency
 //
 // A Client is safe for concurrent use. New does no I/O and starts no
-// goroutines; Start starts one supervisor goroutine per connected account,
-// and Close stops them and waits for them. Storing a history blob of more
+// goroutines; Start starts a supervisor goroutine and a sync queue worker
+// per connected account, and Close stops them and waits for them. Storing a history blob of more
 // than 2,000 messages uses one more goroutine while it lasts (the next
 // batch is built while the last is written), and a Store on a SQLite file
 // checkpoints on a goroutine that its Close stops. wauser logs through the

@@ -158,3 +158,30 @@ func ExampleClient_RequestHistory() {
 	// asked before M3
 	// on_demand 2 messages
 }
+
+// History arrives as blobs the phone uploads and announces; the Client
+// downloads and stores each from its sync queue. Status.HistoryPending
+// counts the blobs not stored yet: wait for it to reach 0 before reading
+// the history (or follow the history.sync events).
+func ExampleStatus_historyPending() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fake := watest.New()
+	c, closeAll := pairedExample(ctx, fake, map[wauser.AccountID]string{"me": "15550007000"})
+	defer closeAll()
+
+	// The phone sends a first chunk of history: 3 chats of 4 messages.
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	fake.Conn("me").Emit(watest.HistoryData(watest.SyntheticHistory(1, 0, 3, 4, 100, start)))
+
+	st, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.HistoryPending == 0 })
+	if err != nil {
+		panic(err)
+	}
+	page, err := c.SyncPage(ctx, 0, wauser.MaxSyncLimit)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(st.HistoryPending, "pending;", len(page.Conversations), "chats,", len(page.Messages), "messages")
+	// Output: 0 pending; 3 chats, 12 messages
+}

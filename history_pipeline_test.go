@@ -163,7 +163,7 @@ func serialReference(t *testing.T, blob *waHistorySync.HistorySync) map[string]s
 	t.Helper()
 	_, bot, conn := paired(t, testdb.Memory(t))
 	require.False(t, bot.Store().ConcurrentReads(), "the reference is stored without the pipeline")
-	require.True(t, conn.Emit(watest.HistoryData(blob)))
+	emitHistory(t, bot, conn, watest.HistoryData(blob))
 	want, _ := records(t, bot)
 	return want
 }
@@ -188,7 +188,7 @@ func TestHistoryPipelineStoresWhatBatchAfterBatchStores(t *testing.T) {
 		t.Parallel()
 		_, bot, conn := paired(t, db)
 		require.True(t, bot.Store().ConcurrentReads())
-		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		emitHistory(t, bot, conn, watest.HistoryData(blob))
 		got, seqs := records(t, bot)
 		require.Equal(t, want, got)
 		for i := 1; i < len(seqs); i++ {
@@ -218,7 +218,7 @@ func TestHistoryPipelineStoresWhatBatchAfterBatchStores(t *testing.T) {
 		// Redelivery changes nothing.
 		before, _ := records(t, bot)
 		last := lastEventSeq(t, bot)
-		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		emitHistory(t, bot, conn, watest.HistoryData(blob))
 		again, seqs2 := records(t, bot)
 		require.Equal(t, before, again)
 		require.Equal(t, seqs, seqs2, "no new seq")
@@ -227,18 +227,20 @@ func TestHistoryPipelineStoresWhatBatchAfterBatchStores(t *testing.T) {
 }
 
 // TestHistoryPipelineFailedBatch: a batch that fails to store ends the
-// history unacknowledged with the batches before it stored whole and
-// nothing of it or after it; redelivery then stores everything once.
+// attempt with the batches before it stored whole and nothing of it or
+// after it; the sync queue tries the blob again after a delay, and then
+// everything is stored once.
 func TestHistoryPipelineFailedBatch(t *testing.T) {
 	t.Parallel()
 	blob := crossBatchHistory("boom")
 	want := serialReference(t, blob)
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
-		_, bot, conn := paired(t, db)
+		h, bot, conn := paired(t, db)
 		allow := refuseBody(t, bot, db.Dialect, "boom")
 		events := lastEventSeq(t, bot)
-		require.False(t, conn.Emit(watest.HistoryData(blob)), "a failed batch is not acknowledged")
+		require.True(t, conn.Emit(watest.HistoryData(blob)), "the notification is stored")
+		retry := waitRetry(t, h)
 		got, _ := records(t, bot)
 		// The first two batches hold an edit and the repeated id: no rows.
 		require.Equal(t, 2*ingest.HistoryBatch-2, countMessages(got), "the two batches before the failed one, whole")
@@ -248,9 +250,13 @@ func TestHistoryPipelineFailedBatch(t *testing.T) {
 			}
 		}
 		require.Equal(t, events, lastEventSeq(t, bot), "no progress event")
+		st, err := bot.Status(ctxTimeout(t))
+		require.NoError(t, err)
+		require.Equal(t, 1, st.HistoryPending)
 
 		allow()
-		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		h.clock.Advance(retry)
+		waitHistory(t, bot)
 		got, _ = records(t, bot)
 		require.Equal(t, want, got)
 	})
@@ -283,7 +289,7 @@ func TestHistoryPipelineWrittenBehindItsBack(t *testing.T) {
 			_, err = sqldb.ExecContext(ctx, `CREATE TRIGGER bump BEFORE UPDATE ON wauser_counters FOR EACH ROW EXECUTE FUNCTION bump()`)
 			require.NoError(t, err)
 		}
-		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		emitHistory(t, bot, conn, watest.HistoryData(blob))
 		got, seqs := records(t, bot)
 		require.Equal(t, want, got, "everything stored once, as batch after batch stores it")
 		gaps := 0
@@ -313,7 +319,7 @@ func TestMergeRepointsParticipantsNotYetStored(t *testing.T) {
 		g.Participant = []*waHistorySync.GroupParticipant{{UserJID: proto.String(daveLID.String())}, {UserJID: proto.String(dave.String())}}
 		dm := watest.HistoryConversation(dave, watest.WebMessage(dave, "DM1", false, types.EmptyJID, at(2), "hi you"))
 		dm.LidJID = proto.String(daveLID.String())
-		require.True(t, conn.Emit(watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, 100, g, dm)))
+		emitHistory(t, bot, conn, watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, 100, g, dm))
 
 		merged := map[wauser.PersonID]bool{}
 		var parts []wauser.Participant

@@ -58,7 +58,7 @@ func TestHistorySync(t *testing.T) {
 		_, bot, conn := paired(t, db)
 		before := lastEventSeq(t, bot)
 		blob := historyBlob()
-		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		emitHistory(t, bot, conn, watest.HistoryData(blob))
 		s := feed(t, bot)
 
 		dm := s.convs[alice.String()]
@@ -99,7 +99,7 @@ func TestHistorySync(t *testing.T) {
 
 		// The same blob again changes nothing but writes its progress events.
 		first, _ := json.Marshal(s.page)
-		require.True(t, conn.Emit(watest.HistoryData(historyBlob())))
+		emitHistory(t, bot, conn, watest.HistoryData(historyBlob()))
 		again, _ := json.Marshal(feed(t, bot).page)
 		require.JSONEq(t, string(first), string(again))
 	})
@@ -116,7 +116,7 @@ func TestHistorySyncBatches(t *testing.T) {
 		}
 		hist := watest.History(waHistorySync.HistorySync_ON_DEMAND, 0, watest.HistoryConversation(alice, msgs...),
 			watest.HistoryConversation(bob, watest.WebMessage(bob, "X", false, types.EmptyJID, at(1), "x")))
-		require.True(t, conn.Emit(hist))
+		emitHistory(t, bot, conn, hist)
 		p, err := bot.SyncPage(ctxTimeout(t), 0, 1000)
 		require.NoError(t, err)
 		require.True(t, p.HasMore)
@@ -157,7 +157,7 @@ func TestHistoryOddRecordsAreSkipped(t *testing.T) {
 		dm := watest.HistoryConversation(alice, watest.WebMessage(alice, "A1", false, types.EmptyJID, at(3), "fine"))
 		blob := watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, 100, odd, g, dm).Data
 		blob.PhoneNumberToLidMappings = []*waHistorySync.PhoneNumberToLIDMapping{{PnJID: proto.String(bob.String()), LidJID: proto.String(bobLID.String())}}
-		require.True(t, conn.Emit(watest.HistoryData(blob)), "one odd record does not fail the blob")
+		emitHistory(t, bot, conn, watest.HistoryData(blob)) // one odd record does not fail the blob
 
 		s := feed(t, bot)
 		require.Equal(t, "fine", s.msgs["A1"].Body)
@@ -181,7 +181,7 @@ func TestHistoryOddRecordsAreSkipped(t *testing.T) {
 		require.Equal(t, 2.0, summary["skipped"])
 
 		// Delivered again: nothing more stored.
-		require.True(t, conn.Emit(watest.HistoryData(blob)))
+		emitHistory(t, bot, conn, watest.HistoryData(blob))
 		require.Equal(t, s.page.Cursor, feed(t, bot).page.Cursor, "no record changed")
 	})
 }

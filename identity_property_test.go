@@ -17,7 +17,6 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
-	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
@@ -52,10 +51,8 @@ type histPerson struct {
 type histScenario struct {
 	people []*histPerson
 	chunks []*waHistorySync.HistorySync
-	// mapChunk is the chunk with the mappings; delivering it also puts them
-	// in whatsmeow's LID store, as whatsmeow does.
+	// mapChunk is the chunk with the mappings.
 	mapChunk int
-	mappings []wastore.LIDMapping
 	live     []any
 	// What the final records must show.
 	messages int               // distinct WhatsApp messages stored
@@ -350,7 +347,6 @@ func newHistScenario(seed uint64) *histScenario {
 		if p.mapped {
 			last.PhoneNumberToLidMappings = append(last.PhoneNumberToLidMappings,
 				&waHistorySync.PhoneNumberToLIDMapping{PnJID: proto.String(p.pn.String()), LidJID: proto.String(p.lid.String())})
-			g.sc.mappings = append(g.sc.mappings, wastore.LIDMapping{LID: p.lid, PN: p.pn})
 		}
 	}
 	// Live events addressed by the other form than the history used.
@@ -478,16 +474,14 @@ func (sc *histScenario) deliveries(order string, r *rand.Rand) []histStep {
 func (sc *histScenario) deliver(t *testing.T, db *testdb.DB, steps []histStep) *wauser.Client {
 	t.Helper()
 	_, bot, conn := paired(t, db)
-	ctx := ctxTimeout(t)
 	for _, s := range steps {
 		var evt any = s.live
 		if s.chunk >= 0 {
-			if s.chunk == sc.mapChunk {
-				// whatsmeow stores a blob's mappings before it hands it over.
-				require.NoError(t, conn.Device().LIDs.PutManyLIDMappings(ctx, sc.mappings))
-			}
-			// A copy: ingestion must not depend on the blob staying as it was.
-			evt = watest.HistoryData(proto.Clone(sc.chunks[s.chunk]).(*waHistorySync.HistorySync))
+			// The phone uploads the chunk and announces it; the Client stores
+			// the blob's mappings in whatsmeow's LID map, then its records.
+			// (A copy: ingestion must not depend on the blob staying as it was.)
+			emitHistory(t, bot, conn, watest.HistoryData(proto.Clone(sc.chunks[s.chunk]).(*waHistorySync.HistorySync)))
+			continue
 		} else if m, ok := evt.(*events.Message); ok {
 			c := *m
 			evt = &c

@@ -1,10 +1,13 @@
 package wauser_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
@@ -29,6 +32,40 @@ func paired(t *testing.T, db *testdb.DB) (*harness, *wauser.Client, *watest.Conn
 	h := newHarness(t, db)
 	bot, conn := pair(t, h, "acc")
 	return h, bot, conn
+}
+
+// waitHistory waits until the account stored every history blob WhatsApp
+// announced (Status.HistoryPending is 0).
+func waitHistory(t testing.TB, c *wauser.Client) {
+	t.Helper()
+	// Thousands of messages take longer than ctxTimeout under -race on a
+	// busy machine.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	st, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.HistoryPending == 0 })
+	require.NoError(t, err, "history still pending: %+v", st)
+}
+
+// emitHistory plays WhatsApp delivering a history blob (the phone uploads
+// it and announces it; the Client downloads and stores it) and waits until
+// it is stored.
+func emitHistory(t testing.TB, c *wauser.Client, conn *watest.Conn, evt *events.HistorySync) {
+	t.Helper()
+	require.True(t, conn.Emit(evt), "the history notification was stored")
+	waitHistory(t, c)
+}
+
+// waitRetry waits until the sync queue failed an attempt and sleeps until
+// the next (the harness's clock has no other timer then), and returns the
+// delay.
+func waitRetry(t testing.TB, h *harness) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	require.NoError(t, h.clock.WaitTimers(ctx, 1), "the queue waits to try again")
+	p := h.clock.Pending()
+	require.Len(t, p, 1)
+	return p[0]
 }
 
 // snapshot is the account's whole feed, indexed.

@@ -151,7 +151,7 @@ func TestLIDAndPhoneAreOnePerson(t *testing.T) {
 			require.True(t, conn.Emit(evt))
 			hist := watest.History(waHistorySync.HistorySync_RECENT, 10)
 			hist.Data.PhoneNumberToLidMappings = []*waHistorySync.PhoneNumberToLIDMapping{{PnJID: proto.String(bob.String()), LidJID: proto.String(bobLID.String())}}
-			require.True(t, conn.Emit(hist))
+			emitHistory(t, bot, conn, hist)
 			s := feed(t, bot)
 			require.Len(t, unmergedDirect(s), 1)
 			require.Equal(t, s.msgs["H1"].ConversationID, s.msgs["H2"].ConversationID)

@@ -352,6 +352,7 @@ func TestRequestHistoryWithFake(t *testing.T) {
 		require.True(t, peer[0].Peer)
 		require.Equal(t, phone.JID, peer[0].To)
 
+		waitHistory(t, bot) // the answer is a history blob the account downloads
 		f := feed(t, bot)
 		require.Contains(t, f.msgs, "OLD2")
 		require.Contains(t, f.msgs, "OLD3")
@@ -363,6 +364,7 @@ func TestRequestHistoryWithFake(t *testing.T) {
 		req, err = bot.RequestHistory(ctx, 25, "")
 		require.NoError(t, err)
 		require.Equal(t, "OLD2", req.Chats[0].OldestMessageID)
+		waitHistory(t, bot)
 		require.Contains(t, feed(t, bot).msgs, "OLD1")
 
 		_, err = bot.RequestHistory(ctx, 25, bob.String())

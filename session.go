@@ -64,6 +64,8 @@ type session struct {
 	loginGen    int // Connected events
 
 	mediaRetries map[string][]chan *events.MediaRetry // DownloadMedia waiting for the phone, by WhatsApp message id
+
+	queue *syncQueue // the account's sync jobs (syncqueue.go)
 }
 
 // newSession makes the session for account a over conn and starts its
@@ -81,6 +83,7 @@ func (co *core) newSession(a *store.Account, conn *wa.Conn, state AccountState) 
 		state:       state,
 		lastErr:     a.LastError,
 		connectedAt: a.ConnectedAt,
+		queue:       newSyncQueue(),
 	}
 	s.handlerID = conn.Client.AddEventHandlerWithSuccessStatus(s.handle)
 	return s
@@ -153,6 +156,7 @@ func (co *core) startSession(ctx context.Context, a *store.Account, fresh bool) 
 	}
 	co.sessions[s.id] = s
 	co.wg.Go(s.run)
+	co.wg.Go(s.runSyncQueue)
 	co.mu.Unlock()
 	s.transition(state, lastErr)
 	return s, nil
@@ -173,6 +177,7 @@ func (co *core) dropSession(s *session) {
 func (s *session) shutdown() {
 	s.cancel()
 	<-s.done
+	<-s.queue.done
 	s.conn.Client.RemoveEventHandler(s.handlerID)
 }
 
@@ -453,6 +458,7 @@ func (s *session) handle(evt any) bool {
 		s.mu.Unlock()
 		s.onConnected()
 		s.send(sigConnected)
+		s.wakeQueue() // downloads wait for the login
 	case *events.Disconnected:
 		if s.transition(StateReconnecting, "connection to WhatsApp lost") {
 			s.send(sigReconnect)
@@ -493,8 +499,10 @@ func (s *session) handle(evt any) bool {
 			// idempotent.
 			s.co.cfg.logger.Error("wauser: store event", slog.String("account", string(s.id)),
 				slog.String("event", fmt.Sprintf("%T", evt)), slog.Any("error", err))
+			s.ingestFailed(evt)
 			return false
 		}
+		s.ingested(evt)
 	}
 	return true
 }

@@ -89,6 +89,7 @@ func benchSync(b *testing.B, cache int64, walk bool) {
 			b.Fatal("history chunk not stored")
 		}
 	}
+	e.waitHistory("a")
 	key := e.key([]wauser.Scope{wauser.ScopeRead}, "a")
 	first, err := e.c.WithAccount("a").SyncPage(e.ctx(), 0, 1)
 	require.NoError(b, err)

@@ -116,6 +116,17 @@ func (e *env) pair(id wauser.AccountID, p watest.Phone) *watest.Conn {
 	return conn
 }
 
+// waitHistory waits until account id stored every history blob WhatsApp
+// announced: history arrives as a blob the Client downloads and stores in
+// the background.
+func (e *env) waitHistory(id wauser.AccountID) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.t.Context(), 2*time.Minute)
+	defer cancel()
+	st, err := e.c.WithAccount(id).WaitStatus(ctx, func(s *wauser.Status) bool { return s.HistoryPending == 0 })
+	require.NoError(e.t, err, "history still pending: %+v", st)
+}
+
 // key creates an API key and returns its secret.
 func (e *env) key(scopes []wauser.Scope, accounts ...wauser.AccountID) string {
 	e.t.Helper()

@@ -274,6 +274,7 @@ func TestHistorySync(t *testing.T) {
 		require.True(t, peer[0].Peer, "asked the account's phone")
 		req := peer[0].Message.GetProtocolMessage().GetPeerDataOperationRequestMessage().GetHistorySyncOnDemandRequest()
 		require.Equal(t, int32(25), req.GetOnDemandMsgCount())
+		e.waitHistory("a")
 		msgs, err := e.c.WithAccount("a").ListMessages(e.ctx(), wauser.ListMessagesOptions{PersonID: wauser.PersonID(personOf(t, e, alice))})
 		require.NoError(t, err)
 		require.Len(t, msgs.Messages, 3, "the phone's answer is stored")

@@ -144,6 +144,7 @@ func TestSyncFeedClampsLimit(t *testing.T) {
 		msgs[i] = watest.WebMessage(alice, fmt.Sprintf("3EB0%06d", i), false, types.EmptyJID, atSec(i), "message")
 	}
 	require.True(t, conn.Emit(watest.History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, 100, watest.HistoryConversation(alice, msgs...))))
+	e.waitHistory("a")
 
 	for _, limit := range []string{"1000", "5000", "99999999999999999999"} {
 		r := e.do("GET", "/v1/whatsapp/sync?limit="+limit, nil, key)

@@ -129,24 +129,31 @@ func HistoryData(data *waHistorySync.HistorySync) *events.HistorySync {
 
 // SyntheticHistory returns one chunk of a made-up initial history sync, for
 // load, benchmark and crash tests (wrap it with HistoryData to emit it):
-// convs direct conversations numbered from first, with perConv text
-// messages each. Conversation n is with +1555 followed by n in 7 digits;
-// message i of it has the WhatsApp id "3EB0" + n in 6 digits + i in 6
-// digits, is sent by the account when i is a multiple of 3, and is dated
-// start + (n*perConv + i) seconds. chunk is the blob's chunk order and
-// progress its progress (100 on the last chunk).
+// convs direct conversations numbered from first, made by
+// SyntheticConversation with perConv messages each. chunk is the blob's
+// chunk order and progress its progress (100 on the last chunk).
 func SyntheticHistory(chunk uint32, first, convs, perConv int, progress uint32, start time.Time) *waHistorySync.HistorySync {
 	data := History(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, progress).Data
 	data.ChunkOrder = proto.Uint32(chunk)
 	data.Conversations = make([]*waHistorySync.Conversation, 0, convs)
 	for c := first; c < first+convs; c++ {
-		peer := types.NewJID(fmt.Sprintf("1555%07d", c), types.DefaultUserServer)
-		msgs := make([]*waWeb.WebMessageInfo, perConv)
-		for i := range msgs {
-			msgs[i] = WebMessage(peer, fmt.Sprintf("3EB0%06d%06d", c, i), i%3 == 0, types.EmptyJID,
-				start.Add(time.Duration(c*perConv+i)*time.Second), fmt.Sprintf("message %d of conversation %d, with some text", i, c))
-		}
-		data.Conversations = append(data.Conversations, HistoryConversation(peer, msgs...))
+		data.Conversations = append(data.Conversations, SyntheticConversation(c, perConv, start))
 	}
 	return data
+}
+
+// SyntheticConversation returns made-up direct conversation n with perConv
+// text messages: it is with +1555 followed by n in 7 digits; message i has
+// the WhatsApp id "3EB0" + n in 6 digits + i in 6 digits, is sent by the
+// account when i is a multiple of 3, and is dated start + (n*perConv + i)
+// seconds. Add conversations one at a time to a HistoryBlob to build a
+// large history without holding it decoded.
+func SyntheticConversation(n, perConv int, start time.Time) *waHistorySync.Conversation {
+	peer := types.NewJID(fmt.Sprintf("1555%07d", n), types.DefaultUserServer)
+	msgs := make([]*waWeb.WebMessageInfo, perConv)
+	for i := range msgs {
+		msgs[i] = WebMessage(peer, fmt.Sprintf("3EB0%06d%06d", n, i), i%3 == 0, types.EmptyJID,
+			start.Add(time.Duration(n*perConv+i)*time.Second), fmt.Sprintf("message %d of conversation %d, with some text", i, n))
+	}
+	return HistoryConversation(peer, msgs...)
 }

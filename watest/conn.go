@@ -103,7 +103,21 @@ func (c *Conn) WaitCalls(ctx context.Context, name string, n int) error {
 
 // Emit dispatches evt to the registered handlers synchronously, as
 // whatsmeow does, and reports whether every handler returned true.
+//
+// An *events.HistorySync is delivered the way WhatsApp delivers history
+// to wauser, which has whatsmeow hand it the announcement instead of the
+// blob (see EmitHistoryBlob): the blob is uploaded, compressed as the
+// phone does, and the account gets the message announcing it. True then
+// means the announcement was stored; the Client stores the blob itself in
+// the background (wait for wauser.Status.HistoryPending to be 0).
 func (c *Conn) Emit(evt any) bool {
+	if h, ok := evt.(*events.HistorySync); ok && h.Data != nil {
+		blob, err := HistoryBlobOf(h.Data)
+		if err != nil {
+			return false
+		}
+		return c.EmitHistoryBlob(blob)
+	}
 	c.mu.Lock()
 	hs := slices.Clone(c.handlers)
 	c.mu.Unlock()
@@ -344,11 +358,6 @@ func (c *Conn) GetStatusPrivacy(_ context.Context) ([]types.StatusPrivacy, error
 	c.fake.mu.Lock()
 	defer c.fake.mu.Unlock()
 	return slices.Clone(c.fake.statusPrivacy), nil
-}
-
-// FetchAppState succeeds when logged in; the Fake has no app state to send.
-func (c *Conn) FetchAppState(_ context.Context, _ appstate.WAPatchName, _, _ bool) error {
-	return c.online("FetchAppState")
 }
 
 // SendPresence succeeds when logged in.

@@ -32,14 +32,27 @@
 // the servers; a media retry (SendMediaRetryReceipt) then has the phone
 // upload it again and answer with *events.MediaRetry. History requests
 // (SendPeerMessage to the account's phone-number JID) are answered with an
-// ON_DEMAND *events.HistorySync of the messages given to Conn.AddHistory.
-// Conn.EditLabel and Conn.LabelChat play WhatsApp Business labels, and
+// ON_DEMAND history sync of the messages given to Conn.AddHistory.
 // Fake.SetProfilePicture sets what GetProfilePictureInfo answers.
+//
+// App state: the Fake keeps each account's app state as WhatsApp does, per
+// collection, from the patches the account sends (SendAppState) and those
+// its phone makes (Conn.PhoneAppState; Conn.EditLabel and Conn.LabelChat
+// play WhatsApp Business labels), and a full FetchAppState delivers a
+// collection's whole state again.
+//
+// History arrives as WhatsApp sends it to wauser: the phone uploads a
+// zlib-compressed blob to the media servers (Fake.UploadHistory) and
+// announces it with a message carrying a HistorySyncNotification
+// (HistorySyncMessage); the Client downloads the blob with Download and
+// stores it from its sync queue. Conn.Emit of an *events.HistorySync and
+// Conn.EmitHistoryBlob do all of that.
 //
 // Conn.Emit delivers any whatsmeow event as WhatsApp would. Builders make
 // the common ones from real protos (Text, Edit, Revoke, Reaction, Receipt,
-// History, ...), and SyntheticHistory makes a history sync of any size for
-// load tests.
+// History, ...), SyntheticHistory makes a history sync of any size for
+// load tests, and HistoryBlob builds a large blob one conversation at a
+// time.
 //
 // It answers like WhatsApp does,
 // with whatsmeow's errors, and emits the events a real server causes
@@ -98,6 +111,7 @@ type Fake struct {
 	following   map[string]map[types.JID]bool // account -> channels it follows
 	media       map[string]*mediaFile         // uploaded files by direct path
 	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
+	appState    map[string]appStateOf         // by account: app state as WhatsApp keeps it
 }
 
 // New returns a Fake that is online, answers phone pairing with the code

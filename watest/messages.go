@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waMmsRetry"
-	"go.mau.fi/whatsmeow/proto/waSyncAction"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -442,22 +442,14 @@ func (c *Conn) GetProfilePictureInfo(_ context.Context, jid types.JID, params *w
 
 // EditLabel plays the phone creating, renaming (same id) or, with deleted,
 // deleting a WhatsApp label (a Business app feature): the account gets an
-// *events.LabelEdit.
+// *events.LabelEdit (see PhoneAppState).
 func (c *Conn) EditLabel(id, name string, deleted bool) {
-	c.fake.mu.Lock()
-	ts := c.fake.now()
-	c.fake.mu.Unlock()
-	c.Emit(&events.LabelEdit{Timestamp: ts, LabelID: id, Action: &waSyncAction.LabelEditAction{
-		Name: proto.String(name), Deleted: proto.Bool(deleted),
-	}})
+	_ = c.PhoneAppState(appstate.BuildLabelEdit(id, name, 0, deleted))
 }
 
 // LabelChat plays the phone putting label id on chat (or, with labeled
-// false, taking it off): the account gets an *events.LabelAssociationChat.
+// false, taking it off): the account gets an *events.LabelAssociationChat
+// (see PhoneAppState).
 func (c *Conn) LabelChat(chat types.JID, id string, labeled bool) {
-	c.fake.mu.Lock()
-	ts := c.fake.now()
-	c.fake.mu.Unlock()
-	c.Emit(&events.LabelAssociationChat{JID: chat, Timestamp: ts, LabelID: id,
-		Action: &waSyncAction.LabelAssociationAction{Labeled: proto.Bool(labeled)}})
+	_ = c.PhoneAppState(appstate.BuildLabelChat(chat, id, labeled))
 }

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
-	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
-	"go.mau.fi/whatsmeow/types/events"
 )
 
 // Upload is a file uploaded through the Fake, with the answer it got.
@@ -114,71 +111,4 @@ func (c *Conn) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnWha
 		})
 	}
 	return out, nil
-}
-
-// SendAppState records the patch (see AppStatePatches) and, as whatsmeow
-// does once WhatsApp accepted it, updates the device's chat settings and
-// emits the events of archive, pin, mute, clear-chat and delete-chat
-// mutations.
-func (c *Conn) SendAppState(ctx context.Context, patch appstate.PatchInfo) error {
-	if err := c.online("SendAppState"); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.patches = append(c.patches, patch)
-	c.mu.Unlock()
-	ts := patch.Timestamp
-	if ts.IsZero() {
-		c.fake.mu.Lock()
-		ts = c.fake.now()
-		c.fake.mu.Unlock()
-	}
-	for _, m := range patch.Mutations {
-		if len(m.Index) < 2 || m.Value == nil {
-			continue
-		}
-		jid, err := types.ParseJID(m.Index[1])
-		if err != nil {
-			return fmt.Errorf("watest: app state index %v: %w", m.Index, err)
-		}
-		if evt, err := applyMutation(ctx, c.dev, m, jid, ts); err != nil {
-			return err
-		} else if evt != nil {
-			c.Emit(evt)
-		}
-	}
-	return nil
-}
-
-// applyMutation applies one app state mutation to the device store and
-// returns the event whatsmeow would dispatch for it, if any.
-func applyMutation(ctx context.Context, dev *store.Device, m appstate.MutationInfo, jid types.JID, ts time.Time) (any, error) {
-	v := m.Value
-	var err error
-	var evt any
-	switch m.Index[0] {
-	case appstate.IndexArchive:
-		err = dev.ChatSettings.PutArchived(ctx, jid, v.GetArchiveChatAction().GetArchived())
-		evt = &events.Archive{JID: jid, Timestamp: ts, Action: v.GetArchiveChatAction()}
-	case appstate.IndexPin:
-		err = dev.ChatSettings.PutPinned(ctx, jid, v.GetPinAction().GetPinned())
-		evt = &events.Pin{JID: jid, Timestamp: ts, Action: v.GetPinAction()}
-	case appstate.IndexMute:
-		until := time.Time{}
-		if end := v.GetMuteAction().GetMuteEndTimestamp(); end < 0 {
-			until = store.MutedForever
-		} else if v.GetMuteAction().GetMuted() {
-			until = time.UnixMilli(end)
-		}
-		err = dev.ChatSettings.PutMutedUntil(ctx, jid, until)
-		evt = &events.Mute{JID: jid, Timestamp: ts, Action: v.GetMuteAction()}
-	case appstate.IndexClearChat:
-		evt = &events.ClearChat{JID: jid, Timestamp: ts, Action: v.GetClearChatAction()}
-	case appstate.IndexDeleteChat:
-		evt = &events.DeleteChat{JID: jid, Timestamp: ts, Action: v.GetDeleteChatAction()}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("watest: apply %s: %w", m.Index[0], err)
-	}
-	return evt, nil
 }

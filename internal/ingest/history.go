@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/histsync"
 	"github.com/wauser/wauser/store"
 )
 
@@ -31,63 +33,141 @@ type historyItem struct {
 	meta bool // apply the conversation's settings (its first item)
 }
 
-// historyPlan is a history blob cut into batches of about HistoryBatch
-// messages. The items point into the blob; nothing is copied.
-type historyPlan struct {
-	data        *waHistorySync.HistorySync
-	batches     [][]historyItem
-	convs, msgs int
-	skipped     int // records that could not be stored (see Tx.skip)
+// historyChunk is one batch of a history blob: about HistoryBatch messages
+// of its conversations, and status posts. The items point into the
+// conversations read from the blob; nothing is copied.
+type historyChunk struct {
+	index    int // 0 for the blob's first batch
+	items    []historyItem
+	statuses []*waWeb.WebMessageInfo
+	last     bool // the blob's last batch: it carries the summary events
 }
 
-func planHistory(data *waHistorySync.HistorySync) *historyPlan {
-	h := &historyPlan{data: data}
-	var (
-		batch []historyItem
-		n     int
-	)
-	for _, conv := range data.GetConversations() {
-		h.convs++
-		msgs := conv.GetMessages()
-		h.msgs += len(msgs)
-		meta := true
-		for len(msgs) > 0 || meta {
-			take := min(len(msgs), HistoryBatch-n)
-			batch = append(batch, historyItem{conv: conv, msgs: msgs[:take], meta: meta})
-			msgs, meta, n = msgs[take:], false, n+take
-			if n >= HistoryBatch {
-				h.batches, batch, n = append(h.batches, batch), nil, 0
-			}
+// historyCutter cuts a history blob into batches as it reads it, so that
+// only the conversations of the batches being built and written are in
+// memory, never the whole blob.
+type historyCutter struct {
+	in  *Ingester
+	acc *Account
+	src histsync.Source
+
+	conv   *waHistorySync.Conversation // the conversation being cut
+	rest   []*waHistorySync.HistorySyncMsg
+	meta   bool
+	peeked *histsync.Item
+	eof    bool
+	n      int // batches cut
+
+	convs, msgs int // read so far
+}
+
+// pull returns the blob's next item, or io.EOF. An item that does not
+// decode is logged and skipped.
+func (c *historyCutter) pull() (*histsync.Item, error) {
+	if it := c.peeked; it != nil {
+		c.peeked = nil
+		return it, nil
+	}
+	for !c.eof {
+		it, err := c.src.Next()
+		switch {
+		case err == io.EOF:
+			c.eof = true
+		case errors.Is(err, histsync.ErrBadItem):
+			c.in.opts.Logger.Warn("ingest: skip history item", "account", c.acc.ID, "error", err)
+		case err != nil:
+			return nil, err
+		default:
+			return &it, nil
 		}
 	}
-	// The last batch also carries the status posts and the summary events,
-	// so there is one even when the blob holds no conversations.
-	h.batches = append(h.batches, batch)
-	return h
+	return nil, io.EOF
+}
+
+// next cuts the next batch.
+func (c *historyCutter) next() (*historyChunk, error) {
+	b := &historyChunk{index: c.n}
+	c.n++
+	for n := 0; n < HistoryBatch; {
+		if c.conv != nil {
+			take := min(len(c.rest), HistoryBatch-n)
+			b.items = append(b.items, historyItem{conv: c.conv, msgs: c.rest[:take], meta: c.meta})
+			c.rest, c.meta, n = c.rest[take:], false, n+take
+			if len(c.rest) == 0 {
+				c.conv, c.rest = nil, nil
+			}
+			continue
+		}
+		it, err := c.pull()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case it.Conversation != nil:
+			c.convs++
+			c.msgs += len(it.Conversation.GetMessages())
+			c.conv, c.rest, c.meta = it.Conversation, it.Conversation.GetMessages(), true
+		case it.Status != nil:
+			b.statuses = append(b.statuses, it.Status)
+			n++
+		}
+	}
+	if c.conv == nil {
+		// The last batch carries the status posts' and the summary
+		// events, so there is one even when the blob holds nothing.
+		it, err := c.pull()
+		switch {
+		case err == io.EOF:
+			b.last = true
+		case err != nil:
+			return nil, err
+		default:
+			c.peeked = it
+		}
+	}
+	return b, nil
+}
+
+// historyRun is one history blob being stored.
+type historyRun struct {
+	head    *histsync.Head
+	cut     *historyCutter
+	finish  func(ctx context.Context, tx bun.IDB) error
+	skipped int // records that could not be stored (see Tx.skip)
 }
 
 // errConflict reports that the account's records changed under a pipelined
 // history (another writer); the rest is stored the ordinary way.
 var errConflict = errors.New("account written concurrently")
 
-// history stores a history sync blob in batches of about HistoryBatch
-// messages, each its own transaction. The blob is read in place, never
-// copied. Redelivery is harmless: batches already stored change nothing.
+// History stores a history sync blob read from src, in batches of about
+// HistoryBatch messages, each its own transaction. The blob is read as a
+// stream: conversations are read as batches need them, so memory holds a
+// batch or two, not the blob. Redelivery is harmless: batches already
+// stored change nothing. It returns nil once the last batch committed; on
+// an error the batches before the failed one stay stored.
+//
+// finish, when not nil, runs in the transaction that stores the last
+// batch: what must commit with the blob's end (the queue marking it done).
 //
 // Where the database allows a read beside an open transaction, batches are
 // pipelined (see historyPipelined); otherwise each is one Apply. Either
 // way the account's other writers (live events, sends) wait for the blob.
-func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.HistorySync) error {
-	if evt.Data == nil {
-		return nil
+func (in *Ingester) History(ctx context.Context, acc *Account, src histsync.Source, finish func(ctx context.Context, tx bun.IDB) error) error {
+	h := &historyRun{head: src.Head(), cut: &historyCutter{in: in, acc: acc, src: src}, finish: finish}
+	first, err := h.cut.next()
+	if err != nil {
+		return fmt.Errorf("ingest: read history: %w", err)
 	}
-	h := planHistory(evt.Data)
 	as := in.account(acc.ID)
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	from := 0
-	if len(h.batches) > 1 && in.st.ConcurrentReads() {
-		done, err := in.historyPipelined(ctx, acc, as, h)
+	pending := []*historyChunk{first}
+	if !first.last && in.st.ConcurrentReads() {
+		rest, err := in.historyPipelined(ctx, acc, as, h, first)
 		if err == nil {
 			return nil
 		}
@@ -95,44 +175,53 @@ func (in *Ingester) history(ctx context.Context, acc *Account, evt *events.Histo
 		if !errors.Is(err, errConflict) {
 			return fmt.Errorf("ingest: %w", err)
 		}
-		in.opts.Logger.Debug("ingest: history batch conflicted; storing the rest one transaction each", "account", acc.ID, "batch", done)
-		from = done
+		in.opts.Logger.Debug("ingest: history batch conflicted; storing the rest one transaction each", "account", acc.ID, "batch", rest[0].index)
+		pending = rest
 	}
-	for i := from; i < len(h.batches); i++ {
-		if err := in.applyLocked(ctx, acc, as, func(t *Tx) error { return t.historyStep(h, i) }); err != nil {
+	for {
+		var b *historyChunk
+		if len(pending) > 0 {
+			b, pending = pending[0], pending[1:]
+		} else if b, err = h.cut.next(); err != nil {
+			return fmt.Errorf("ingest: read history: %w", err)
+		}
+		if err := in.applyLocked(ctx, acc, as, func(t *Tx) error { return t.historyStep(h, b) }); err != nil {
 			return err
 		}
+		if b.last {
+			return nil
+		}
 	}
-	return nil
 }
 
-// historyStep applies batch i of h to the transaction.
-func (t *Tx) historyStep(h *historyPlan, i int) error {
+// historyStep applies batch b of h to the transaction.
+func (t *Tx) historyStep(h *historyRun, b *historyChunk) error {
 	t.quiet = true // history reports progress, not every record
 	t.hist = h
-	data := h.data
-	if i == 0 {
-		if err := t.historyIdentities(data); err != nil {
+	head := h.head
+	if b.index == 0 {
+		if err := t.historyIdentities(head.Mappings, head.Pushnames); err != nil {
 			return err
 		}
 	}
-	if err := t.historyBatch(h.batches[i]); err != nil {
+	if err := t.historyBatch(b.items); err != nil {
 		return err
 	}
-	if i < len(h.batches)-1 {
+	if err := t.historyStatuses(b.statuses); err != nil {
+		return err
+	}
+	if !b.last {
 		return nil
 	}
-	if err := t.historyStatuses(data.GetStatusV3Messages()); err != nil {
-		return err
-	}
-	syncType := strings.ToLower(data.GetSyncType().String())
-	summary := map[string]any{"sync_type": syncType, "progress": data.GetProgress(),
-		"chunk_order": data.GetChunkOrder(), "conversations": h.convs, "messages": h.msgs, "skipped": h.skipped}
+	syncType := strings.ToLower(head.SyncType.String())
+	summary := map[string]any{"sync_type": syncType, "progress": head.Progress,
+		"chunk_order": head.ChunkOrder, "conversations": h.cut.convs, "messages": h.cut.msgs, "skipped": h.skipped}
 	t.emitData("history.sync", summary)
-	if data.GetSyncType() == waHistorySync.HistorySync_ON_DEMAND || data.GetProgress() >= 100 {
+	if head.SyncType == waHistorySync.HistorySync_ON_DEMAND || head.Progress >= 100 {
 		t.emitData("history.sync_complete", map[string]any{"sync_type": syncType,
-			"conversations": h.convs, "messages": h.msgs})
+			"conversations": h.cut.convs, "messages": h.cut.msgs})
 	}
+	t.finish = h.finish
 	return nil
 }
 
@@ -145,15 +234,16 @@ func (t *Tx) historyStep(h *historyPlan, i int) error {
 // The caller holds the account's lock, so no other writer of this process
 // comes in between; each batch's transaction checks that the seq counter
 // is still where this one left it (another process), and reports
-// errConflict otherwise. It returns how many batches were committed.
-func (in *Ingester) historyPipelined(ctx context.Context, acc *Account, as *accountState, h *historyPlan) (int, error) {
+// errConflict otherwise. On an error it returns the batches read but not
+// committed, in order (to store them the ordinary way after a conflict).
+func (in *Ingester) historyPipelined(ctx context.Context, acc *Account, as *accountState, h *historyRun, first *historyChunk) ([]*historyChunk, error) {
 	seq, err := in.st.ReadCounter(ctx, acc.ID, store.CounterSeq)
 	if err != nil {
-		return 0, err
+		return []*historyChunk{first}, err
 	}
 	num, err := in.st.ReadCounter(ctx, acc.ID, store.CounterContact)
 	if err != nil {
-		return 0, err
+		return []*historyChunk{first}, err
 	}
 	t := in.newTx(ctx, acc, as, in.st.DB(), seq)
 	t.nextNum = num + 1
@@ -170,34 +260,50 @@ func (in *Ingester) historyPipelined(ctx context.Context, acc *Account, as *acco
 		close(jobs)
 		wg.Wait()
 	}()
-	committed, inFlight := 0, false
-	for i := range h.batches {
-		if i > 0 {
+	var inFlight *historyChunk // being written
+	unsaved := func(b *historyChunk) []*historyChunk {
+		if inFlight != nil {
+			return []*historyChunk{inFlight, b}
+		}
+		return []*historyChunk{b}
+	}
+	for b := first; ; {
+		if b.index > 0 {
 			t.now = in.opts.Now().UTC()
 			clear(t.lidCache) // whatsmeow may have learned mappings meanwhile
 		}
-		if err := t.historyStep(h, i); err != nil {
-			return committed, err
+		if err := t.historyStep(h, b); err != nil {
+			return unsaved(b), err
 		}
 		ws, err := t.collect(true)
 		if err != nil {
-			return committed, err
+			return unsaved(b), err
 		}
-		if inFlight {
+		if inFlight != nil {
 			if err := <-results; err != nil {
-				return committed, err
+				return unsaved(b), err
 			}
-			committed++
+			inFlight = nil
 		}
 		jobs <- ws
-		inFlight = true
+		inFlight = b
 		t.forgetStored(ws)
+		if b.last {
+			break
+		}
+		// Read the next batch while this one is written.
+		if b, err = h.cut.next(); err != nil {
+			if werr := <-results; werr != nil {
+				return []*historyChunk{inFlight}, werr
+			}
+			return nil, fmt.Errorf("read history: %w", err)
+		}
 	}
 	if err := <-results; err != nil {
-		return committed, err
+		return []*historyChunk{inFlight}, err
 	}
 	t.publish()
-	return committed + 1, nil
+	return nil, nil
 }
 
 // writeBatch stores one batch of a pipelined history in its own
@@ -251,8 +357,8 @@ func (t *Tx) forgetStored(ws *writeSet) {
 }
 
 // historyIdentities applies the blob's LID mappings and push names.
-func (t *Tx) historyIdentities(data *waHistorySync.HistorySync) error {
-	for _, m := range data.GetPhoneNumberToLidMappings() {
+func (t *Tx) historyIdentities(mappings []*waHistorySync.PhoneNumberToLIDMapping, pushnames []*waHistorySync.Pushname) error {
+	for _, m := range mappings {
 		pn, err1 := types.ParseJID(m.GetPnJID())
 		lid, err2 := types.ParseJID(m.GetLidJID())
 		if err1 != nil || err2 != nil || !isUser(pn) || !isUser(lid) {
@@ -262,7 +368,7 @@ func (t *Tx) historyIdentities(data *waHistorySync.HistorySync) error {
 			return err
 		}
 	}
-	for _, p := range data.GetPushnames() {
+	for _, p := range pushnames {
 		j, err := types.ParseJID(p.GetID())
 		if err != nil || !isUser(j) || p.GetPushname() == "" {
 			continue

@@ -19,6 +19,20 @@
 // any order of the same events gives the same record. Records that cannot
 // be stored are skipped and counted (skip.go); history notices become system
 // messages (stubs.go).
+//
+// History. A message carrying a history sync notification (the phone
+// announcing a blob) queues the notification as a sync job in the
+// message's transaction (queueHistory); the caller downloads the blob
+// later and hands it to History as a histsync.Source, which reads it
+// conversation by conversation. History cuts batches of about HistoryBatch
+// messages from the stream as it reads it, so only the conversations of
+// the batch being built and of the one being written are in memory, never
+// the whole blob; each batch is one transaction, and the caller's finish
+// func commits with the last (the queue marks the job done there). A
+// failed batch leaves the batches before it stored and the job queued: the
+// blob is stored again from the start, and what was stored changes
+// nothing. A decoded *events.HistorySync (delivered by a Factory that
+// downloads history itself) is read the same way.
 package ingest
 
 import (
@@ -34,6 +48,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/histsync"
 	"github.com/wauser/wauser/internal/ids"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/store"
@@ -158,14 +173,20 @@ func (in *Ingester) handle(ctx context.Context, acc *Account, evt any) error {
 		d := in.decrypt(ctx, acc, e)
 		return in.Apply(ctx, acc, func(t *Tx) error {
 			t.decrypted = d
-			return t.message(e, true)
+			if err := t.message(e, true); err != nil {
+				return err
+			}
+			return t.queueHistory(e)
 		})
 	case *events.UndecryptableMessage:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.undecryptable(e) })
 	case *events.Receipt:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.receipt(e) })
 	case *events.HistorySync:
-		return in.history(ctx, acc, e)
+		if e.Data == nil {
+			return nil
+		}
+		return in.History(ctx, acc, histsync.Decoded(e.Data), nil)
 	case *events.PushName:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.pushName(e.JID, e.JIDAlt, e.NewPushName, msgTime(e.Message)) })
 	case *events.BusinessName:
@@ -295,8 +316,11 @@ type Tx struct {
 	absent    map[string]bool   // "conv:<id>", "contact:<id>": known not to be stored (prefetched)
 	decrypted decrypted         // of the live message being applied
 
-	skipped int          // records skipped (see skip) since the last collect
-	hist    *historyPlan // the history blob being stored, if any
+	skipped int         // records skipped (see skip) since the last collect
+	hist    *historyRun // the history blob being stored, if any
+	// finish, when set, runs last in the transaction that writes what
+	// the Tx collected (a history blob's last batch: its queue entry).
+	finish func(ctx context.Context, tx bun.IDB) error
 }
 
 // writeSet is what one transaction writes: the changed rows with their
@@ -313,8 +337,9 @@ type writeSet struct {
 	baseSeq, seq     int64            // the seq counter before and after
 	firstNum         int64            // detached: the number given to newCons[0]
 	events           []*store.Event
-	skipped          int             // records skipped: counted on the account
-	senders          []*store.Sender // who sent in which conversation, for rows of new pairs
+	skipped          int                                         // records skipped: counted on the account
+	senders          []*store.Sender                             // who sent in which conversation, for rows of new pairs
+	finish           func(ctx context.Context, tx bun.IDB) error // see Tx.finish
 }
 
 // rows reports whether the set changes any record.
@@ -328,7 +353,8 @@ func (ws *writeSet) rows() bool {
 // become the new baseline, and new contacts are numbered here: the
 // transaction goes on changing its rows while the set is written.
 func (t *Tx) collect(detach bool) (*writeSet, error) {
-	ws := &writeSet{account: t.acc.ID, baseSeq: t.seq}
+	ws := &writeSet{account: t.acc.ID, baseSeq: t.seq, finish: t.finish}
+	t.finish = nil
 	changed := map[string]bool{}
 	for _, id := range t.convOrder {
 		r := t.convs[id]
@@ -516,7 +542,13 @@ func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
 			return err
 		}
 	}
-	return store.InsertEvents(ctx, tx, ws.events)
+	if err := store.InsertEvents(ctx, tx, ws.events); err != nil {
+		return err
+	}
+	if ws.finish != nil {
+		return ws.finish(ctx, tx)
+	}
+	return nil
 }
 
 // publish makes the transaction's identity cache entries the account's;

@@ -161,13 +161,26 @@ func childDeliver(ctx context.Context) error {
 
 // childIngest plays WhatsApp delivering history chunks envChunk.. to the
 // paired account "acc", and reports each chunk whose event handler returned
-// true (WhatsApp would then drop it): "acked <chunk>".
+// true (WhatsApp would then drop it): "acked <chunk>". An acknowledged
+// chunk is one whose announcement the account stored; the account
+// downloads and stores the blob from its sync queue, which the next child
+// resumes after a kill. WhatsApp's media servers keep every blob across
+// the account's restarts: each child's fake has all of them.
 func childIngest(ctx context.Context) error {
 	from, err := strconv.Atoi(os.Getenv(envChunk))
 	if err != nil {
 		return fmt.Errorf("%s: %w", envChunk, err)
 	}
 	fake := watest.New()
+	blobs := make([]*watest.HistoryBlob, historyChunks)
+	for i := range blobs {
+		if blobs[i], err = watest.HistoryBlobOf(historyChunk(i)); err != nil {
+			return err
+		}
+		if _, err := fake.UploadHistory(blobs[i]); err != nil {
+			return err
+		}
+	}
 	c, err := openClient(ctx, fake.Option())
 	if err != nil {
 		return err
@@ -175,16 +188,22 @@ func childIngest(ctx context.Context) error {
 	defer func() { _ = closeClient(c) }()
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if _, err := c.WithAccount("acc").WaitStatus(wctx, func(s *wauser.Status) bool { return s.Connected }); err != nil {
+	bot := c.WithAccount("acc")
+	if _, err := bot.WaitStatus(wctx, func(s *wauser.Status) bool { return s.Connected }); err != nil {
 		return err
 	}
 	conn := fake.Conn("acc")
 	report("ready")
 	for i := from; i < historyChunks; i++ {
-		if !conn.Emit(watest.HistoryData(historyChunk(i))) {
+		if !conn.EmitHistoryBlob(blobs[i]) {
 			return fmt.Errorf("history chunk %d was not stored", i)
 		}
 		report("acked %d", i)
+	}
+	hctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+	defer cancel()
+	if st, err := bot.WaitStatus(hctx, func(s *wauser.Status) bool { return s.HistoryPending == 0 }); err != nil {
+		return fmt.Errorf("history still pending (%+v): %w", st, err)
 	}
 	report("done")
 	return nil

@@ -35,6 +35,12 @@ type Conn struct {
 //     backoff on its own clock and an explicit account state.
 //   - EmitAppStateEventsOnFullSync: a full app-state sync dispatches the
 //     archive/pin/mute/contact events that the store is built from.
+//   - ManualHistorySyncDownload: whatsmeow dispatches the message carrying
+//     a history sync notification instead of downloading the blob and
+//     dispatching *events.HistorySync. It acknowledges history before the
+//     handler runs and ignores the handler's answer, so wauser stores the
+//     notification with the message and downloads the blob itself from a
+//     durable queue, as mautrix-whatsapp does.
 func NewWhatsmeow(_ string, dev *store.Device, log waLog.Logger) Client {
 	cli := whatsmeow.NewClient(dev, log)
 	Configure(cli)
@@ -47,6 +53,7 @@ func Configure(cli *whatsmeow.Client) {
 	cli.EnableDecryptedEventBuffer = true
 	cli.EnableAutoReconnect = false
 	cli.EmitAppStateEventsOnFullSync = true
+	cli.ManualHistorySyncDownload = true
 }
 
 // warmLibsignal makes one signature before any device exists. libsignal

@@ -29,6 +29,7 @@ func TestDevicesOpenSaveDelete(t *testing.T) {
 		require.True(t, cli.EnableDecryptedEventBuffer, "redelivered messages can be decrypted again")
 		require.False(t, cli.EnableAutoReconnect, "wauser supervises reconnects")
 		require.True(t, cli.EmitAppStateEventsOnFullSync)
+		require.True(t, cli.ManualHistorySyncDownload, "history is downloaded by the sync queue, not by whatsmeow")
 		require.Same(t, cli, conn.Local, "a real client is its own Local")
 
 		id := types.NewADJID("15550001234", 0, 9)
