@@ -398,8 +398,7 @@ func (s *session) transition(to AccountState, lastErr string) bool {
 		s.co.cfg.logger.Warn("wauser: persist account state", slog.String("account", string(s.id)), slog.Any("error", err))
 	}
 	if from != to {
-		s.co.cfg.logger.Info("wauser: account state", slog.String("account", string(s.id)),
-			slog.String("from", string(from)), slog.String("to", string(to)), slog.String("error", lastErr))
+		s.logState(from, to, lastErr)
 		switch {
 		case to == StateConnected:
 			s.emit(EventAccountConnected, map[string]any{"jid": s.ownJID(), "push_name": s.conn.Device.PushName})
