@@ -487,7 +487,10 @@ func (s *session) handle(evt any) bool {
 	case *events.MediaRetry:
 		s.onMediaRetry(e)
 	default:
-		if err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt); err != nil {
+		start := time.Now()
+		err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt)
+		s.co.countEvent(evt, time.Since(start), err)
+		if err != nil {
 			// Not acknowledged: WhatsApp redelivers it, and ingestion is
 			// idempotent.
 			s.co.cfg.logger.Error("wauser: store event", slog.String("account", string(s.id)),
