@@ -118,6 +118,25 @@
 // requests (http.CrossOriginProtection, 403), since a browser that signed
 // in to the page sends the credentials by itself.
 //
+// # Health and API reference
+//
+// With Options.Health the handler answers GET /healthz (200
+// {"status":"ok"} while the process serves HTTP; it reads nothing) and
+// GET /readyz (200 {"status":"ready","store":"ok","accounts":[{"id",
+// "state","last_error"}]} when the store answers, 503 with Retry-After and
+// {"status":"unavailable","store":"the database did not answer"} when it
+// does not). An account that cannot reach WhatsApp does not make the
+// server unready: its data and the API still work, and its state and last
+// error say why. Both are public, not rate limited, and not in
+// /openapi.json; a demonstration server (Options.Demo) adds "demo": true.
+//
+// With Options.Docs it serves GET /docs, the API reference: Swagger UI
+// (the npm package swagger-ui-dist, vendored unmodified and embedded with
+// its licence, see SwaggerUIVersion) rendering /openapi.json, with "Try it
+// out" for requests made with an API key. The page loads nothing from
+// elsewhere, so it works offline, and its addresses are relative, so it
+// works under a prefix.
+//
 // # Limits
 //
 // Every key may make Options.RequestsPerMinute requests (default 60,
