@@ -1,9 +1,13 @@
 package watest_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -22,4 +26,44 @@ func ExampleSyntheticHistory() {
 	// 2 100 3
 	// 15550000003@s.whatsapp.net 4
 	// 3EB0000003000000 true 2026-01-01 00:00:12 +0000 UTC
+}
+
+// A bot's conversation with a simulated person: Alice writes to the
+// account, which stores her message like any other, and what the account
+// sends her reaches her OnMessage.
+func ExampleFake_AddPeer() {
+	ctx := context.Background()
+	fake := watest.New()
+	defer fake.Close()
+	c, err := wauser.Open(ctx, ":memory:", fake.Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "bot"}); err != nil {
+		panic(err)
+	}
+	if _, err := c.PairQR(ctx); err != nil {
+		panic(err)
+	}
+	conn, _ := fake.WaitConn(ctx, "bot")
+	_ = conn.Scan(watest.Phone{JID: types.NewJID("15550009999", types.DefaultUserServer)})
+	_, _ = c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected })
+
+	alice := fake.AddPeer("+15550000001", "Alice")
+	got := make(chan watest.PeerMessage, 1)
+	alice.OnMessage(func(m watest.PeerMessage) { got <- m })
+
+	_, _ = alice.Direct(conn).Text("Hi, bot!")
+	list, _ := c.ListMessages(ctx, wauser.ListMessagesOptions{})
+	fmt.Println(list.Messages[0].SenderPushName+":", list.Messages[0].Body)
+
+	_, _ = c.SendText(ctx, "+15550000001", "Hi, Alice!")
+	fmt.Println("Alice got:", (<-got).Message.GetConversation())
+	// Output:
+	// Alice: Hi, bot!
+	// Alice got: Hi, Alice!
 }

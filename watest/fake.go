@@ -36,6 +36,13 @@
 // Conn.EditLabel and Conn.LabelChat play WhatsApp Business labels, and
 // Fake.SetProfilePicture sets what GetProfilePictureInfo answers.
 //
+// Simulated people (Fake.AddPeer) are numbers on WhatsApp that are not
+// accounts: a Peer writes texts and pictures, reacts, edits, deletes and
+// sends receipts in a direct chat with an account (Peer.Direct) or in a
+// group (Peer.CreateGroup, Peer.Group), and hears what accounts send it
+// (Peer.OnMessage), so a bot can be tested in conversation, and a demo can
+// show one.
+//
 // Conn.Emit delivers any whatsmeow event as WhatsApp would. Builders make
 // the common ones from real protos (Text, Edit, Revoke, Reaction, Receipt,
 // History, ...), and SyntheticHistory makes a history sync of any size for
@@ -98,6 +105,7 @@ type Fake struct {
 	following   map[string]map[types.JID]bool // account -> channels it follows
 	media       map[string]*mediaFile         // uploaded files by direct path
 	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
+	peers       map[string]*Peer              // simulated users by phone digits (AddPeer)
 }
 
 // New returns a Fake that is online, answers phone pairing with the code
@@ -116,6 +124,7 @@ func New() *Fake {
 		following:     map[string]map[types.JID]bool{},
 		media:         map[string]*mediaFile{},
 		pictures:      map[types.JID]string{},
+		peers:         map[string]*Peer{},
 	}
 }
 
