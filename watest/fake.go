@@ -40,8 +40,9 @@
 // accounts: a Peer writes texts and pictures, reacts, edits, deletes and
 // sends receipts in a direct chat with an account (Peer.Direct) or in a
 // group (Peer.CreateGroup, Peer.Group), and hears what accounts send it
-// (Peer.OnMessage), so a bot can be tested in conversation, and a demo can
-// show one.
+// (Peer.OnMessage), so a bot can be tested in conversation. NewDemo plays
+// a scripted conversation with three of them on a wauser.Clock: the one
+// examples/server -demo shows.
 //
 // Conn.Emit delivers any whatsmeow event as WhatsApp would. Builders make
 // the common ones from real protos (Text, Edit, Revoke, Reaction, Receipt,
