@@ -55,10 +55,11 @@ type Options struct {
 	// Clock tells time for rate limit windows and response timestamps; use
 	// the Client's clock (watest.Clock in tests). Default: the wall clock.
 	Clock wauser.Clock
-	// PairPage serves the pairing page at GET /pair: a small web page,
-	// behind the admin credentials, that lists the accounts, creates one,
-	// and links it to WhatsApp by a live QR code or a phone code (see the
-	// package documentation). Off by default.
+	// PairPage serves the console at GET /pair: a small web page, behind
+	// the admin credentials, that lists the accounts, creates one, links it
+	// to WhatsApp by a live QR code or a phone code, and shows its
+	// conversations live, sends messages, and manages webhooks and API
+	// keys (see the package documentation). Off by default.
 	PairPage bool
 	// Health serves GET /healthz (the process is alive) and GET /readyz
 	// (the store answers, with every account's state; 503 when it does
