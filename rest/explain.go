@@ -79,10 +79,13 @@ func explain(msg string) string {
 
 // lastCause returns the innermost part of an error chain "a: b: c": c.
 func lastCause(msg string) string {
-	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
-		return msg[i+2:]
+	parts := strings.Split(msg, ": ")
+	for i := len(parts) - 1; i >= 0; i-- {
+		if p := strings.TrimSpace(strings.Trim(parts[i], ": ")); p != "" {
+			return p
+		}
 	}
-	return msg
+	return "no details"
 }
 
 // sentence makes s a sentence: first letter upper case, a final period.

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,4 +41,27 @@ func TestExplainDelivery(t *testing.T) {
 	} {
 		require.Equal(t, want, explainDelivery(in), in)
 	}
+}
+
+// FuzzExplain: any error text becomes one sentence, never empty for a
+// non-empty error, never the error's chain of "op: op: cause" parts.
+func FuzzExplain(f *testing.F) {
+	for _, s := range []string{"", "a: b: c", "connect: failed to dial whatsapp web websocket: dial tcp: lookup x: no such host",
+		"HTTP 500 Internal Server Error", ": ", "x: ", "ünïcode: ∂", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		for _, fn := range []func(string) string{explain, explainDelivery} {
+			out := fn(msg)
+			if strings.TrimSpace(msg) == "" {
+				continue
+			}
+			if out == "" {
+				t.Fatalf("no sentence for %q", msg)
+			}
+			if strings.Count(out, ": ") > 2 {
+				t.Fatalf("%q kept the chain of %q", out, msg)
+			}
+		}
+	})
 }

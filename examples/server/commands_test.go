@@ -218,3 +218,32 @@ func readLogs(s *syncBuffer) string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// FuzzParseConfig: any arguments and any WAUSER_DEMO/WAUSER_LOG_FORMAT
+// values either configure the server or are refused, never panic, and a
+// configuration is always one the server can use.
+func FuzzParseConfig(f *testing.F) {
+	f.Add("-demo keys create", "true", "json")
+	f.Add("-db x.db admin reset -v", "", "")
+	f.Add("-addr", "0", "text")
+	f.Add("-h", "maybe", "xml")
+	f.Add("keys", "", "")
+	f.Fuzz(func(t *testing.T, args, demo, format string) {
+		var stderr bytes.Buffer
+		cfg, err := parseConfig(strings.Fields(args), env(map[string]string{"WAUSER_DEMO": demo, "WAUSER_LOG_FORMAT": format}), &stderr)
+		if err != nil {
+			return
+		}
+		if cfg.logFormat != "text" && cfg.logFormat != "json" {
+			t.Fatalf("log format %q accepted", cfg.logFormat)
+		}
+		switch strings.Join(cfg.command, " ") {
+		case "", "keys create", "admin reset":
+		default:
+			t.Fatalf("command %q accepted", cfg.command)
+		}
+		if cfg.demo && cfg.db == defaultDB && !strings.Contains(args, "-db") {
+			t.Fatal("a demo would open wauser.db")
+		}
+	})
+}
