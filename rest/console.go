@@ -91,7 +91,8 @@ func consoleUnlink() operation {
 }
 
 // consoleSimulatedScan links the account with the demo's simulated phone
-// (Options.Demo), as if a phone scanned its QR code.
+// (Options.Demo), as if a phone scanned its QR code: it starts linking by
+// QR code first when the account shows none. A linked account is refused.
 func consoleSimulatedScan(h *handler) operation {
 	return do(func(x *call) (*pairView, error) {
 		c := bound(x)
@@ -100,8 +101,9 @@ func consoleSimulatedScan(h *handler) operation {
 			return nil, err
 		}
 		if st.Pairing == nil || st.Pairing.Status != wauser.PairingQR {
-			return nil, &apiError{status: http.StatusConflict, code: "not_pairing",
-				message: "this account shows no QR code: start linking it first"}
+			if _, err := c.PairQR(x.ctx); err != nil {
+				return nil, pairFailure(x.ctx, c, err)
+			}
 		}
 		if err := h.opts.Demo.Link(x.ctx, c.Account()); err != nil {
 			return nil, err

@@ -137,8 +137,8 @@ func noPageErrors(t *testing.T, messages []chromedp.ConsoleMessage) {
 
 // TestConsoleAccountsInBrowser: opened with the credentials in its
 // address, the console lists the demo's linked account, labels itself a
-// demo, links a new account with the simulated phone, unlinks it again
-// after a confirmation, and explains in words why linking fails when
+// demo, links a new account with the simulated phone, unlinks it after a
+// confirmation, links it again in one click, and explains in words why linking fails when
 // WhatsApp is unreachable, the same way in the status line and under the
 // form. Screenshot: rest/testdata/console-accounts.png.
 func TestConsoleAccountsInBrowser(t *testing.T) {
@@ -180,6 +180,13 @@ func TestConsoleAccountsInBrowser(t *testing.T) {
 	p.until("the unlinked state", contains("#status", "unlinked from this server"))
 	require.Equal(t, "Not linked. This account was unlinked from this server. Link it again to use it.", p.text("#status"))
 	p.until("the list shows it", contains(`#account-list button[data-account="second"]`, "logged out"))
+
+	// Linked again in one click: the simulated phone starts linking itself.
+	p.run(chromedp.WaitVisible(chromedp.CSS("#simulate")), chromedp.Click(chromedp.CSS("#simulate")),
+		chromedp.WaitVisible(chromedp.CSS("#connected-as")))
+	p.until("the list shows it", contains(`#account-list button[data-account="second"]`, "connected, +"))
+	p.run(chromedp.Click(chromedp.CSS("#unlink")), chromedp.Click(chromedp.CSS("#unlink-yes")))
+	p.until("unlinked again", contains("#status", "unlinked from this server"))
 
 	// WhatsApp unreachable: the reason, in words, in the status line and
 	// under the phone form alike.

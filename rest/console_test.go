@@ -154,7 +154,8 @@ func TestConsoleSendsAndServesMedia(t *testing.T) {
 }
 
 // TestConsoleSimulatedScan: the simulated phone exists only on a demo
-// server, links only an account that shows a QR code, and links it.
+// server; it links an account in one step (starting to link it when it
+// shows no QR code) and refuses one that is linked.
 func TestConsoleSimulatedScan(t *testing.T) {
 	t.Parallel()
 	admin := basic(adminUser, adminPassword)
@@ -170,17 +171,25 @@ func TestConsoleSimulatedScan(t *testing.T) {
 	t.Cleanup(cancel)
 	demo = watest.NewDemo(ctx, e.fake, e.clock)
 	e.createAccount("shop")
-	r := e.do("POST", "/pair/accounts/shop/simulated-scan", nil, admin)
-	require.Equal(t, http.StatusConflict, r.status, "%s", r.body)
-	require.Contains(t, r.json(t)["error"], "start linking it first")
+	e.createAccount("showing")
 
-	require.Equal(t, http.StatusOK, e.do("POST", "/pair/accounts/shop/qr", nil, admin).status)
-	r = e.do("POST", "/pair/accounts/shop/simulated-scan", nil, admin)
+	// An account that shows no QR code: linking starts, then the phone scans.
+	r := e.do("POST", "/pair/accounts/shop/simulated-scan", nil, admin)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	var v pageView
 	require.NoError(t, json.Unmarshal(r.body, &v))
 	require.Equal(t, "connected", v.State)
 	require.Equal(t, "+"+demo.Phone("shop").JID.User, v.Phone)
+	r = e.do("POST", "/pair/accounts/shop/simulated-scan", nil, admin)
+	require.Equal(t, http.StatusConflict, r.status, "a linked account is not linked again: %s", r.body)
+
+	// One that shows a QR code: the phone scans that one.
+	require.Equal(t, http.StatusOK, e.do("POST", "/pair/accounts/showing/qr", nil, admin).status)
+	r = e.do("POST", "/pair/accounts/showing/simulated-scan", nil, admin)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.NoError(t, json.Unmarshal(r.body, &v))
+	require.Equal(t, "connected", v.State)
+	require.Equal(t, []string{"ConnectContext"}, e.fake.Conn("showing").Calls(), "on the connection that showed the code")
 	require.Contains(t, string(e.do("GET", "/pair", nil, admin).body), `data-demo="true"`, "the page says it is a demo")
 }
 

@@ -60,24 +60,14 @@ func (d *demoWhatsApp) follow(c *wauser.Client) {
 	}, wauser.EventAccountConnected)
 }
 
-// linkFirst links account with the simulated phone unless it is linked,
-// so that the first page a user opens already shows a conversation.
-func (d *demoWhatsApp) linkFirst(ctx context.Context, bot *wauser.Client) error {
+// hint tells how to link account when it is not linked yet.
+func (d *demoWhatsApp) hint(ctx context.Context, bot *wauser.Client, stdout io.Writer) error {
 	st, err := bot.Status(ctx)
 	if err != nil || st.Paired {
 		return err
 	}
-	if _, err := bot.PairQR(ctx); err != nil {
-		return err
-	}
-	if err := d.demo.Link(string(bot.Account())); err != nil {
-		return err
-	}
-	if _, err := bot.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected }); err != nil {
-		return err
-	}
-	d.log.Info("demo: the simulated phone linked the account", "account", bot.Account(),
-		"phone", "+"+d.demo.Phone(string(bot.Account())).JID.User)
+	fmt.Fprintf(stdout, "\nThe demo's account %q is not linked yet: open the console below and press\n"+
+		"\"Link with the simulated phone\". The simulated people start talking once it is linked.\n", bot.Account())
 	return nil
 }
 

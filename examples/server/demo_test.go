@@ -19,7 +19,8 @@ import (
 
 // TestDemoServer is the demo as a new user meets it: the server binary
 // started with -demo on a temporary database, the printed console address
-// and API key read from its output; within 30 s it has a linked account,
+// and API key read from its output, the console's simulated phone pressed;
+// within 30 s it has a linked account,
 // incoming messages in GET /v1/whatsapp/sync, a send that succeeds (and
 // is answered), a webhook delivery to a receiver on this machine,
 // GET /readyz 200 saying demo, GET /docs 200 and GET /metrics with wauser_
@@ -51,6 +52,8 @@ func TestDemoServer(t *testing.T) {
 	s := start(t, dir, nil, "-demo", "-db", db, "-addr", "127.0.0.1:0")
 	out := s.output()
 	require.Contains(t, out, "DEMO MODE", "loudly labelled")
+	require.Contains(t, out, `press
+"Link with the simulated phone"`, "and says how to begin")
 	key := keyRE.FindString(out)
 	require.NotEmpty(t, key, "%s", out)
 	console := consoleRE.FindStringSubmatch(out)
@@ -69,6 +72,18 @@ func TestDemoServer(t *testing.T) {
 		t.Helper()
 		require.Eventually(t, cond, time.Until(deadline), tick, "%s within 30 s of the start; last answer: %s", what, last)
 	}
+
+	// The user opens the console and presses "Link with the simulated
+	// phone": the page posts this, with the credentials of the address.
+	req, err := http.NewRequestWithContext(t.Context(), "POST", console[0]+"/accounts/default/simulated-scan", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req) // the address's user:password@ becomes Basic credentials
+	require.NoError(t, err)
+	scanned, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", scanned)
+	require.Contains(t, string(scanned), `"state":"connected"`)
 
 	// A linked account. (Polled gently: the API allows a key 60 requests
 	// a minute.)

@@ -21,11 +21,12 @@
 //
 // With -demo (or WAUSER_DEMO=true) it runs the same server against a
 // simulated WhatsApp (package watest) on a database of its own
-// (wauser-demo.db): the account "default" is linked by a simulated phone at
-// once, and simulated people (Alice, Bob and Carla, in a group) write,
-// send a picture, react, edit and delete, and answer what you send them.
-// Every page, the log and GET /healthz say it is a demo. Each start plays
-// the script again.
+// (wauser-demo.db): the console links accounts (the first, "default", and
+// any created there) with a button that plays a phone scanning the QR
+// code, and once an account is linked, simulated people (Alice, Bob and
+// Carla, in a group) write, send a picture, react, edit and delete, and
+// answer what you send them. Every page, the log and GET /healthz say it
+// is a demo. Each start plays the script again.
 //
 // It serves, on 127.0.0.1:8080 (-addr):
 //
@@ -160,8 +161,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	if demo != nil {
-		if err := demo.linkFirst(ctx, c.WithAccount(account)); err != nil {
-			return fmt.Errorf("demo: link account %s: %w", account, err)
+		if err := demo.hint(ctx, c.WithAccount(account), stdout); err != nil {
+			return err
 		}
 	} else {
 		go keepPaired(ctx, c.WithAccount(account), cfg.phone, log, stdout)

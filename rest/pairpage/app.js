@@ -292,6 +292,7 @@
         const start = $('qr-start');
         start.hidden = false;
         start.disabled = false;
+        $('simulate-panel').hidden = !demo;
         if (v.error) {
           status.textContent = `Not linked. ${v.error}`;
         } else if (v.state === 'logged_out') {
