@@ -116,7 +116,7 @@ func TestMetricsCountWhatTheClientDoes(t *testing.T) {
 			d, _ := metricValue(t, reg, "wauser_webhook_deliveries_total", map[string]string{"outcome": "delivered"})
 			f, _ := metricValue(t, reg, "wauser_webhook_deliveries_total", map[string]string{"outcome": "failed"})
 			return d == 1 && f == 1
-		}, 10*time.Second, 5*time.Millisecond, "attempts are counted by outcome")
+		}, 30*time.Second, 5*time.Millisecond, "attempts are counted by outcome")
 		require.Equal(t, 2.0, val("wauser_webhook_delivery_duration_seconds", nil))
 		require.Equal(t, 0.0, val("wauser_webhook_deliveries_total", map[string]string{"outcome": "dead"}))
 		require.Equal(t, 0.0, val("wauser_webhook_queue_depth", map[string]string{"state": "pending"}))
@@ -150,7 +150,7 @@ func TestMetricsQueueDepthAndStoreDown(t *testing.T) {
 		q, _ := metricValue(t, reg, "wauser_webhook_queue_depth", map[string]string{"state": "queued"})
 		r, _ := metricValue(t, reg, "wauser_webhook_deliveries_total", map[string]string{"outcome": "retry"})
 		return p == 1 && q == 2 && r == 1
-	}, 10*time.Second, 5*time.Millisecond, "the first delivery waits for its retry, the two others behind it")
+	}, 30*time.Second, 5*time.Millisecond, "the first delivery waits for its retry, the two others behind it")
 
 	// A second Client on the same registry is refused.
 	_, err = wauser.New(db.Open(t), wauser.WithMetrics(reg))

@@ -2,6 +2,7 @@ package wauser_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"sync"
@@ -40,22 +41,23 @@ func (l *lockedBuffer) lines(s string) []string {
 }
 
 // TestFailingReconnectLoopLogsAtGrowingIntervals: an account that cannot
-// reach WhatsApp retries every 10 s; over 10 minutes (60 attempts) each of
+// reach WhatsApp retries every 20 s; over 10 minutes (30 attempts) each of
 // its two state changes is logged when it first happens and then after 1,
-// 3 and 7 minutes, not 60 times, and the later lines say how often they
+// 3 and 7 minutes, not 30 times, and the later lines say how often they
 // repeated. Once connected, the next failure is logged at once.
 func TestFailingReconnectLoopLogsAtGrowingIntervals(t *testing.T) {
 	t.Parallel()
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	h := newHarness(t, testdb.SQLite(t), wauser.WithLogger(logger), wauser.WithReconnectBackoff(10*time.Second, 10*time.Second))
-	ctx := ctxTimeout(t)
+	h := newHarness(t, testdb.SQLite(t), wauser.WithLogger(logger), wauser.WithReconnectBackoff(20*time.Second, 20*time.Second))
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second) // 30 attempts on a busy machine
+	defer cancel()
 	bot, conn := pair(t, h, "loop")
 
 	h.fake.SetOffline(true)
 	conn.Drop()
 	waitState(t, bot, wauser.StateReconnecting)
-	const attempts = 60
+	const attempts = 30
 	for range attempts {
 		require.NoError(t, h.clock.WaitTimers(ctx, 1))
 		before := count(conn.Calls(), "ConnectContext")
@@ -79,7 +81,9 @@ func TestFailingReconnectLoopLogsAtGrowingIntervals(t *testing.T) {
 	require.NoError(t, h.clock.WaitTimers(ctx, 1))
 	h.clock.Advance(h.clock.Pending()[0])
 	waitState(t, bot, wauser.StateConnected)
-	require.Len(t, logs.lines(`to=connected`), 2, "paired, then reconnected")
+	// The line is written right after the state changes: wait for it.
+	require.Eventually(t, func() bool { return len(logs.lines(`to=connected`)) == 2 }, 10*time.Second, time.Millisecond,
+		"paired, then reconnected: %q", logs.lines(`to=connected`))
 	h.fake.SetOffline(true)
 	conn.Drop()
 	waitState(t, bot, wauser.StateReconnecting)
@@ -90,5 +94,6 @@ func TestFailingReconnectLoopLogsAtGrowingIntervals(t *testing.T) {
 		return count(conn.Calls(), "ConnectContext") > before && s.State == wauser.StateReconnecting
 	})
 	require.NoError(t, err)
-	require.Len(t, logs.lines(`from=connecting to=reconnecting error="failed to dial`), 5, "the first failure after a success is logged")
+	require.Eventually(t, func() bool { return len(logs.lines(`from=connecting to=reconnecting error="failed to dial`)) == 5 },
+		10*time.Second, time.Millisecond, "the first failure after a success is logged")
 }
