@@ -240,11 +240,11 @@ func TestConsoleConversationsInBrowser(t *testing.T) {
 	require.Equal(t, "+"+ce.demo.Alice.JID().User, p.eval(`document.getElementById("send-to").value`), "the conversation fills in whom to send to")
 	p.run(chromedp.SendKeys(chromedp.CSS("#send-text"), "Hello Alice"), chromedp.Click(`#send-form button[type="submit"]`))
 	p.until("the sent message", contains("#messages li.mine", "Hello Alice"))
-	require.Contains(t, p.text("#messages li.mine:last-child"), "sent")
+	p.until("its status", contains("#messages li.mine .delivery", "sent"))
 	for _, want := range []string{"delivered", "read"} {
 		require.NoError(t, ce.demoClock.Wait(ce.ctx(), func(p []time.Duration) bool { return len(p) == 2 }))
 		ce.demoClock.Advance(time.Second)
-		p.until("the "+want+" receipt, live", contains("#messages li.mine:last-child .delivery", want))
+		p.until("the "+want+" receipt, live", contains("#messages li.mine .delivery", want))
 	}
 	require.NoError(t, ce.demoClock.Wait(ce.ctx(), func(p []time.Duration) bool { return len(p) == 2 }))
 	ce.demoClock.Advance(time.Second)
