@@ -12,8 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wauser/wauser/internal/deliver"
 	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/internal/metrics"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
 	"github.com/wauser/wauser/store"
@@ -50,10 +53,12 @@ type core struct {
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
+	stateLogs sync.Map    // AccountID -> *lograte.Limiter of state change logs (statelog.go)
 	apiKeys   apiKeyCache // recently authenticated API keys (apikeys.go)
 	syncCache *pageCache  // encoded change-feed pages (SyncPageJSON)
 
-	engine   *deliver.Engine // outbox consumer: webhook deliveries and handlers
+	metrics  *metrics.Metrics // nil when WithMetrics is not given
+	engine   *deliver.Engine  // outbox consumer: webhook deliveries and handlers
 	handlers handlers
 
 	leases *store.Leases // the accounts this process may connect (lease.go)
@@ -78,6 +83,7 @@ type config struct {
 	delivery            WebhookDeliveryOptions
 	leases              LeaseOptions
 	retention           time.Duration
+	metrics             prometheus.Registerer // WithMetrics; nil: off
 }
 
 // Option configures a Client. Options validate their input; New returns the
@@ -308,6 +314,11 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		Logger: cfg.logger,
 		Encode: encodeRecord,
 	})
+	m, err := co.newMetrics()
+	if err != nil {
+		return nil, err
+	}
+	co.metrics = m
 	co.engine = co.newEngine()
 	return &Client{core: co}, nil
 }

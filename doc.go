@@ -338,6 +338,15 @@
 // and whatsmeow.ErrGroupNotFound, an IQ answered 403 both [ErrForbidden]
 // and the *whatsmeow.IQError.
 //
+// # Metrics
+//
+// [WithMetrics] registers Prometheus metrics (all prefixed wauser_) with a
+// registry of yours: whatsmeow events ingested by type, failures, messages
+// and history batches stored, change feed pages and records, webhook
+// delivery attempts by outcome with their latency and the queue depth,
+// sends by type and outcome, and accounts by state. Without it, counting
+// costs a nil check. examples/server serves them at GET /metrics.
+//
 // # Testing
 //
 // Package [github.com/wauser/wauser/watest] is a fake WhatsApp: plug it in
@@ -345,9 +354,12 @@
 // connection) without a network. Messages sent by one of its accounts reach
 // the others; it records what was sent, answers receipts, downloads, media
 // retries and history requests. History arrives as from WhatsApp, as a
-// blob announced by a message and downloaded by the Client.
-// watest.Clock drives reconnect backoff, QR rotation and the sync queue's
-// retries without sleeping. examples/echobot is a bot tested this way.
+// blob announced by a message and downloaded by the Client. Simulated
+// people (watest.Fake.AddPeer) write, send pictures, react and answer;
+// watest.NewDemo plays a whole conversation with three of them, as
+// examples/server -demo shows. watest.Clock drives reconnect backoff, QR
+// rotation and the sync queue's retries without sleeping.
+// examples/echobot is a bot tested this way.
 //
 // # Concurrency
 //

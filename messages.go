@@ -233,11 +233,14 @@ type InteractiveRow struct {
 //
 // A reaction returns the message reacted to; a status (read, typing...)
 // stores no message and returns nil.
-func (c *Client) SendMessage(ctx context.Context, req SendMessageRequest) (*Message, error) {
+func (c *Client) SendMessage(ctx context.Context, req SendMessageRequest) (_ *Message, err error) {
+	var typ MessageType // known once the request is valid: a label of bounded values
+	defer func() { c.core.countSendOutcome(typ, err) }()
 	p, err := c.prepare(ctx, &req)
 	if err != nil {
 		return nil, err
 	}
+	typ = p.typ
 	s, err := c.online(ctx)
 	if err != nil {
 		return nil, err

@@ -403,8 +403,7 @@ func (s *session) transition(to AccountState, lastErr string) bool {
 		s.co.cfg.logger.Warn("wauser: persist account state", slog.String("account", string(s.id)), slog.Any("error", err))
 	}
 	if from != to {
-		s.co.cfg.logger.Info("wauser: account state", slog.String("account", string(s.id)),
-			slog.String("from", string(from)), slog.String("to", string(to)), slog.String("error", lastErr))
+		s.logState(from, to, lastErr)
 		switch {
 		case to == StateConnected:
 			s.emit(EventAccountConnected, map[string]any{"jid": s.ownJID(), "push_name": s.conn.Device.PushName})
@@ -494,7 +493,10 @@ func (s *session) handle(evt any) bool {
 	case *events.MediaRetry:
 		s.onMediaRetry(e)
 	default:
-		if err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt); err != nil {
+		start := time.Now()
+		err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt)
+		s.co.countEvent(evt, time.Since(start), err)
+		if err != nil {
 			// Not acknowledged: WhatsApp redelivers it, and ingestion is
 			// idempotent.
 			s.co.cfg.logger.Error("wauser: store event", slog.String("account", string(s.id)),

@@ -83,6 +83,7 @@ func (c *Client) SyncPageJSON(ctx context.Context, cursor Cursor, limit int) ([]
 	}
 	key := syncKey{account: id, cursor: cursor, limit: limit, bound: bound}
 	if b, ok := c.core.syncCache.get(key); ok {
+		c.core.metrics.FeedPage(true, 0, 0, 0)
 		return b, nil
 	}
 	page, err := c.core.syncPage(ctx, id, cursor, limit, bound)
@@ -128,6 +129,7 @@ func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit
 	if err != nil {
 		return nil, fmt.Errorf("wauser: sync: %w", err)
 	}
+	co.metrics.FeedPage(false, len(rows.Conversations), len(rows.Contacts), len(rows.Messages))
 	type item struct {
 		seq int64
 		fn  func(p *SyncPage)

@@ -664,6 +664,7 @@ func (co *core) newEngine() *deliver.Engine {
 		AttemptTimeout: o.AttemptTimeout,
 		Lease:          o.ClaimTimeout,
 		Retention:      co.cfg.retention,
+		Metrics:        co.metrics,
 		Handle:         co.handleEvents,
 		// An account's handlers run where it is connected.
 		Skip:  func(account string) bool { return co.leasedElsewhere(AccountID(account)) },

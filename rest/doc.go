@@ -90,33 +90,77 @@
 // first QR code as text (code) and as a PNG data URL (image). When pairing
 // cannot start, the account is removed again and the error returned.
 //
-// # Pairing page
+// # Console (pairing page)
 //
-// With Options.PairPage the handler also serves a small web page at
-// GET /pair for linking accounts from a browser, where a server has no
-// terminal to show a QR code in. It is off by default and every part of it
-// takes the admin Basic credentials of Options (a browser asks for them).
-// The page lists the accounts with their state, creates one, and links it:
-// by QR code, shown as a PNG rendered on the server that an event stream
-// (server-sent events) replaces as WhatsApp rotates codes, or by a code
-// typed on the phone ("XXXX-XXXX") for a number the server checks first;
-// once linked it says "connected as +15551234567 (name)". It is plain
-// HTML, CSS and JavaScript embedded in the package: no build step and no
-// external assets, so it works on a machine without internet. Its
-// addresses are relative, so it works under any prefix (/wa/pair with the
-// mount above). The page's own JSON routes and its event stream, under
-// /pair/, are its plumbing, not part of the API, and are not in
+// With Options.PairPage the handler also serves a small console at
+// GET /pair: a web page for linking accounts where a server has no
+// terminal to show a QR code in, and for watching and trying them out. It
+// is off by default and every part of it takes the admin Basic credentials
+// of Options (a browser asks for them; opening
+// http://admin:password@host/pair works too). Its views:
+//
+//   - Accounts: the accounts with their state, and why one is not
+//     connected, in words ("WhatsApp is unreachable from this server: DNS
+//     lookup failed"), never as a Go error chain; creating one, and
+//     linking it by QR code (a PNG rendered on the server that an event
+//     stream replaces as WhatsApp rotates codes) or by a code typed on the
+//     phone ("XXXX-XXXX") for a number the server checks first; once
+//     linked it says "connected as +15551234567 (name)"; unlinking it
+//     (Client.Unlink: its data stays), after a confirmation.
+//   - Conversations: the account's conversations and their messages from
+//     the store, pictures shown, reactions, edits and deletions marked,
+//     updated live from the change feed (server-sent events); sending a
+//     text or a picture, whose delivery and read receipts show as they
+//     come.
+//   - Webhooks: the account's webhooks; creating one (its signing secret
+//     is shown once) and deleting one; each webhook's delivery log with
+//     the state and result of each delivery, and a button that sends a
+//     failed one again (Client.ReplayWebhookDeliveries).
+//   - API keys: every key with its scopes, accounts and last use; creating
+//     one (its secret shown once) and revoking one.
+//
+// An error shows as a sentence in the view's status line, and the same
+// sentence under the form that caused it. A demonstration server
+// (Options.Demo) says so in a banner, and links accounts with a simulated
+// phone instead of a real one.
+//
+// It is plain HTML, CSS and JavaScript embedded in the package: no build
+// step and no external assets, so it works on a machine without internet.
+// Its addresses are relative, so it works under any prefix (/wa/pair with
+// the mount above). The console's own JSON routes and event streams,
+// under /pair/, are its plumbing, not part of the API, and are not in
 // /openapi.json.
 //
-// An open page holds one of Options.MaxInFlight for its event stream, which
-// ends after five minutes (the browser then reconnects) or once the
-// account is connected. The stream ends when its request's context ends: a
-// server that shuts down gracefully (http.Server.Shutdown) should cancel
-// it, as examples/server does, or Shutdown waits for it.
+// An open console holds one of Options.MaxInFlight for each event stream
+// (the pairing view's, and the conversations' while that view is open),
+// which ends after five minutes (the browser then reconnects). The
+// pairing stream also ends once the account is connected. A stream ends
+// when its request's context ends: a server that shuts down gracefully
+// (http.Server.Shutdown) should cancel it, as examples/server does, or
+// Shutdown waits for it.
 //
 // The routes that take the admin credentials refuse cross-origin browser
 // requests (http.CrossOriginProtection, 403), since a browser that signed
 // in to the page sends the credentials by itself.
+//
+// # Health and API reference
+//
+// With Options.Health the handler answers GET /healthz (200
+// {"status":"ok"} while the process serves HTTP; it reads nothing) and
+// GET /readyz (200 {"status":"ready","store":"ok","accounts":[{"id",
+// "state","last_error"}]} when the store answers, 503 with Retry-After and
+// {"status":"unavailable","store":"the database did not answer"} when it
+// does not). An account that cannot reach WhatsApp does not make the
+// server unready: its data and the API still work, and its state and last
+// error say why. Both are public, not rate limited, and not in
+// /openapi.json; a demonstration server (Options.Demo) adds "demo": true.
+//
+// With Options.Docs it serves GET /docs, the API reference: Swagger UI
+// (the npm package swagger-ui-dist, vendored unmodified and embedded with
+// its licence, see SwaggerUIVersion) rendering /openapi.json, with "Try it
+// out" for requests made with an API key. The page loads nothing from
+// elsewhere, so it works offline, and its addresses are relative, so it
+// works under a prefix.
 //
 // # Limits
 //

@@ -69,9 +69,10 @@ func ExampleNewHandler() {
 	// {"connection_id":"sales","state":"unpaired","paired":false,"connected":false,"connector_ready":false}
 }
 
-// Serve the pairing page, where an admin links accounts from a browser: it
+// Serve the console, where an admin links accounts from a browser (it
 // lists the accounts, creates new ones and shows their live QR code or
-// phone code. It takes the admin credentials, which a browser asks for.
+// phone code) and watches their conversations, webhooks and API keys. It
+// takes the admin credentials, which a browser asks for.
 func ExampleOptions_pairPage() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -277,4 +278,45 @@ func ExampleNewHandler_sendMessage() {
 	// Output:
 	// 201 +15551234567 +15550000001 text sent Hello from wauser!
 	// sales 1 sent today, 999 left
+}
+
+// Health probes and the API reference for an operator: GET /healthz says
+// the process lives, GET /readyz whether the store answers, with every
+// account's state, and GET /docs renders /openapi.json with the embedded
+// Swagger UI. All three are public.
+func ExampleOptions_health() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	c, err := wauser.New(st, watest.New().Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(rest.NewHandler(c, rest.Options{Health: true, Docs: true}))
+	defer srv.Close()
+
+	for _, path := range []string{"/healthz", "/readyz", "/docs"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if path == "/docs" {
+			body = []byte(resp.Header.Get("Content-Type") + "\n")
+		}
+		fmt.Print(path, " ", resp.StatusCode, " ", string(body))
+	}
+	// Output:
+	// /healthz 200 {"status":"ok"}
+	// /readyz 200 {"status":"ready","store":"ok","accounts":[{"id":"sales","state":"unpaired"}]}
+	// /docs 200 text/html; charset=utf-8
 }

@@ -55,11 +55,33 @@ type Options struct {
 	// Clock tells time for rate limit windows and response timestamps; use
 	// the Client's clock (watest.Clock in tests). Default: the wall clock.
 	Clock wauser.Clock
-	// PairPage serves the pairing page at GET /pair: a small web page,
-	// behind the admin credentials, that lists the accounts, creates one,
-	// and links it to WhatsApp by a live QR code or a phone code (see the
-	// package documentation). Off by default.
+	// PairPage serves the console at GET /pair: a small web page, behind
+	// the admin credentials, that lists the accounts, creates one, links it
+	// to WhatsApp by a live QR code or a phone code, and shows its
+	// conversations live, sends messages, and manages webhooks and API
+	// keys (see the package documentation). Off by default.
 	PairPage bool
+	// Health serves GET /healthz (the process is alive) and GET /readyz
+	// (the store answers, with every account's state; 503 when it does
+	// not) without authentication or rate limit, for load balancers and
+	// orchestrators. Off by default.
+	Health bool
+	// Docs serves GET /docs: the API reference, Swagger UI rendering GET
+	// /openapi.json, embedded so that it works offline. Public, like
+	// /openapi.json. Off by default.
+	Docs bool
+	// Demo marks a demonstration server whose WhatsApp is simulated
+	// (package watest): the pages show a banner, /healthz and /readyz say
+	// "demo": true, and the pairing page links accounts with a simulated
+	// phone (Demo.Link). Nil, the default, on real servers.
+	Demo *Demo
+}
+
+// Demo configures a demonstration server (Options.Demo).
+type Demo struct {
+	// Link plays a phone scanning the QR code that account shows: the
+	// pairing page's "Link with the simulated phone" button calls it.
+	Link func(ctx context.Context, account wauser.AccountID) error
 }
 
 // Defaults of Options.
@@ -143,6 +165,12 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 		rt.init()
 		h.routes = append(h.routes, rt)
 		h.mux.Handle(rt.method+" "+rt.path, h.serve(rt))
+	}
+	if opts.Health {
+		h.healthRoutes()
+	}
+	if opts.Docs {
+		h.docsRoutes()
 	}
 	h.mux.Handle("/", http.HandlerFunc(h.notFound))
 	h.openapi = h.openAPIDocument()

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -42,16 +43,17 @@ func (h *handler) pairPageRoutes() []*route {
 	events.stream = true
 	create := page("POST", "/pair/accounts", "pairPageCreateAccount", pairPageCreateAccount(h))
 	create.status = http.StatusCreated
-	return []*route{
-		page("GET", "/pair", "pairPage", pairPageFile("index.html", "text/html; charset=utf-8")),
-		page("GET", "/pair/app.js", "pairPageScript", pairPageFile("app.js", "text/javascript; charset=utf-8")),
-		page("GET", "/pair/app.css", "pairPageStyle", pairPageFile("app.css", "text/css; charset=utf-8")),
+	routes := []*route{
+		page("GET", "/pair", "pairPage", pairPageFile("index.html", "text/html; charset=utf-8", h.opts.Demo != nil)),
+		page("GET", "/pair/app.js", "pairPageScript", pairPageFile("app.js", "text/javascript; charset=utf-8", false)),
+		page("GET", "/pair/app.css", "pairPageStyle", pairPageFile("app.css", "text/css; charset=utf-8", false)),
 		page("GET", "/pair/accounts", "pairPageAccounts", pairPageAccounts(h)),
 		create,
 		page("POST", "/pair/accounts/{id}/qr", "pairPageQR", pairPageQR(h)),
 		page("POST", "/pair/accounts/{id}/phone", "pairPagePhone", pairPagePhone(h)),
 		events,
 	}
+	return append(routes, h.consoleRoutes()...)
 }
 
 // pageDialect is the pairing page's: bare JSON, errors as
@@ -79,12 +81,17 @@ func setPageHeaders(hdr http.Header, contentType string) {
 	hdr.Set("Cache-Control", "no-store")
 }
 
-// pairPageFile answers one embedded file of the page.
-func pairPageFile(name, contentType string) operation {
+// pairPageFile answers one embedded file of the page; demo marks the page
+// as a demonstration's (Options.Demo), which then shows its banner and the
+// simulated phone.
+func pairPageFile(name, contentType string, demo bool) operation {
 	return doRaw(func(x *call) error {
 		body, err := pairPageFiles.ReadFile("pairpage/" + name)
 		if err != nil {
 			return fmt.Errorf("rest: pairing page file %s: %w", name, err)
+		}
+		if demo {
+			body = bytes.Replace(body, []byte(`<html lang="en">`), []byte(`<html lang="en" data-demo="true">`), 1)
 		}
 		setPageHeaders(x.w.Header(), contentType)
 		x.w.WriteHeader(http.StatusOK)
@@ -94,8 +101,12 @@ func pairPageFile(name, contentType string) operation {
 }
 
 func pairPageAccounts(h *handler) operation {
-	return do(func(x *call) ([]*wauser.Account, error) {
-		return h.c.ListAccounts(x.ctx)
+	return do(func(x *call) ([]consoleAccount, error) {
+		list, err := h.c.ListAccounts(x.ctx)
+		if err != nil {
+			return nil, err
+		}
+		return consoleAccounts(list), nil
 	})
 }
 
@@ -117,7 +128,7 @@ func pairPageQR(h *handler) operation {
 	return do(func(x *call) (*pairView, error) {
 		c := h.c.WithAccount(wauser.AccountID(x.r.PathValue("id")))
 		if _, err := c.PairQR(x.ctx); err != nil {
-			return nil, err
+			return nil, pairFailure(x.ctx, c, err)
 		}
 		return currentPairView(x.ctx, c, &qrImage{})
 	})
@@ -135,10 +146,30 @@ func pairPagePhone(h *handler) operation {
 	return doBody(func(x *call, in *pairPagePhoneRequest) (*pairView, error) {
 		c := h.c.WithAccount(wauser.AccountID(x.r.PathValue("id")))
 		if _, err := c.PairPhone(x.ctx, in.Phone); err != nil {
-			return nil, err
+			return nil, pairFailure(x.ctx, c, err)
 		}
 		return currentPairView(x.ctx, c, &qrImage{})
 	})
+}
+
+// pairFailure tells the page why pairing failed in the words the page's
+// status line uses for the same failure (see explain), so that the two
+// agree. Other errors are answered as they are.
+func pairFailure(ctx context.Context, c *wauser.Client, err error) error {
+	if !errors.Is(err, wauser.ErrPairingFailed) {
+		return err
+	}
+	why := ""
+	if st, serr := c.Status(ctx); serr == nil {
+		why = st.LastError
+		if st.Pairing != nil && st.Pairing.Error != "" {
+			why = st.Pairing.Error
+		}
+	}
+	if why == "" {
+		return err
+	}
+	return &apiError{status: http.StatusBadGateway, code: "pairing_failed", message: explain(why), cause: err}
 }
 
 // pairView is what the pairing page shows of an account: its state, the
@@ -154,7 +185,7 @@ type pairView struct {
 	ExpiresAt time.Time            `json:"expires_at,omitzero"`
 	Phone     string               `json:"phone,omitempty"`
 	PushName  string               `json:"push_name,omitempty"`
-	Error     string               `json:"error,omitempty"`
+	Error     string               `json:"error,omitempty"` // in words (see explain)
 }
 
 // qrImage remembers the last QR code rendered, so a stream renders each
@@ -186,11 +217,11 @@ func newPairView(ctx context.Context, c *wauser.Client, st *wauser.Status, q *qr
 	if err != nil {
 		return nil, err
 	}
-	v := &pairView{Account: acc.ID, State: st.State, Phone: acc.Phone, PushName: acc.PushName, Error: st.LastError}
+	v := &pairView{Account: acc.ID, State: st.State, Phone: acc.Phone, PushName: acc.PushName, Error: explain(st.LastError)}
 	if p := st.Pairing; p != nil {
 		v.Pairing, v.Code, v.ExpiresAt = p.Status, p.Code, p.ExpiresAt
 		if p.Error != "" {
-			v.Error = p.Error
+			v.Error = explain(p.Error)
 		}
 		if p.QR != "" && (p.Status == wauser.PairingQR || p.Status == wauser.PairingCode) {
 			v.QR = p.QR

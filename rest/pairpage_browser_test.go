@@ -192,7 +192,7 @@ func TestPairPageInBrowser(t *testing.T) {
 		chromedp.Navigate(e.srv.URL+"/pair"),
 		chromedp.WaitVisible(chromedp.CSS(`#account-list button[data-account="main"]`)),
 	))
-	require.Equal(t, "Link WhatsApp · wauser", eval(`document.title`))
+	require.Equal(t, "Accounts · wauser console", eval(`document.title`))
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.loadedOnce = "yes"`)) // gone if the page reloads
 	require.NoError(t, err)
 	require.Contains(t, text(`#account-list button[data-account="main"]`), "connected, +15551110001")

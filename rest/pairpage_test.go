@@ -47,6 +47,12 @@ var pageRoutes = []struct {
 	{"POST", "/pair/accounts", `{"id":"new"}`, http.StatusCreated},
 	{"POST", "/pair/accounts/shop/qr", "", http.StatusOK},
 	{"POST", "/pair/accounts/shop/phone", `{"phone":"+15559876543"}`, http.StatusOK},
+	// The console's routes.
+	{"GET", "/pair/accounts/shop/conversations", "", http.StatusOK},
+	{"GET", "/pair/accounts/shop/webhooks", "", http.StatusOK},
+	{"POST", "/pair/accounts/shop/webhooks", `{"url":"http://127.0.0.1:9/hook"}`, http.StatusCreated},
+	{"GET", "/pair/keys", "", http.StatusOK},
+	{"POST", "/pair/keys", `{"name":"k","scopes":["whatsapp:read"],"all_accounts":true}`, http.StatusCreated},
 }
 
 func pageEnv(t *testing.T, db *testdb.DB) *env {
@@ -341,8 +347,14 @@ type sseEvent struct {
 // openEvents opens the account's event stream as the admin.
 func (e *env) openEvents(t *testing.T, id string) (*sse, *http.Response) {
 	t.Helper()
+	return e.openStream(t, "/pair/accounts/"+id+"/events")
+}
+
+// openStream opens an event stream of the page at path as the admin.
+func (e *env) openStream(t *testing.T, path string) (*sse, *http.Response) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	req, err := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/pair/accounts/"+id+"/events", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", e.srv.URL+path, nil)
 	require.NoError(t, err)
 	for k, v := range basic(adminUser, adminPassword) {
 		req.Header.Set(k, v)

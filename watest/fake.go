@@ -48,6 +48,14 @@
 // stores it from its sync queue. Conn.Emit of an *events.HistorySync and
 // Conn.EmitHistoryBlob do all of that.
 //
+// Simulated people (Fake.AddPeer) are numbers on WhatsApp that are not
+// accounts: a Peer writes texts and pictures, reacts, edits, deletes and
+// sends receipts in a direct chat with an account (Peer.Direct) or in a
+// group (Peer.CreateGroup, Peer.Group), and hears what accounts send it
+// (Peer.OnMessage), so a bot can be tested in conversation. NewDemo plays
+// a scripted conversation with three of them on a wauser.Clock: the one
+// examples/server -demo shows.
+//
 // Conn.Emit delivers any whatsmeow event as WhatsApp would. Builders make
 // the common ones from real protos (Text, Edit, Revoke, Reaction, Receipt,
 // History, ...), SyntheticHistory makes a history sync of any size for
@@ -112,6 +120,7 @@ type Fake struct {
 	media       map[string]*mediaFile         // uploaded files by direct path
 	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
 	appState    map[string]appStateOf         // by account: app state as WhatsApp keeps it
+	peers       map[string]*Peer              // simulated users by phone digits (AddPeer)
 }
 
 // New returns a Fake that is online, answers phone pairing with the code
@@ -130,6 +139,7 @@ func New() *Fake {
 		following:     map[string]map[types.JID]bool{},
 		media:         map[string]*mediaFile{},
 		pictures:      map[types.JID]string{},
+		peers:         map[string]*Peer{},
 	}
 }
 

@@ -147,6 +147,7 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 		f.mu.Unlock()
 		return whatsmeow.SendResponse{}, fmt.Errorf("%w %s", whatsmeow.ErrUnknownServer, to.Server)
 	}
+	peers := f.peerRecipients(to)
 	ts := f.now()
 	f.mu.Unlock()
 	id := req.ID
@@ -158,6 +159,13 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 	close(c.changed)
 	c.changed = make(chan struct{})
 	c.mu.Unlock()
+	for _, p := range peers {
+		chat := to
+		if to.Server != types.GroupServer {
+			chat = pn // the peer's chat with the sender
+		}
+		p.received(PeerMessage{From: c, Chat: chat, ID: id, Message: proto.CloneOf(message), Timestamp: ts})
+	}
 	for _, o := range recipients {
 		chat := to
 		if to.Server != types.GroupServer {

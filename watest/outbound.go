@@ -56,14 +56,25 @@ func (c *Conn) Upload(_ context.Context, plaintext []byte, appInfo whatsmeow.Med
 	if err := c.online("Upload"); err != nil {
 		return whatsmeow.UploadResponse{}, err
 	}
-	c.fake.mu.Lock()
-	n := c.fake.next()
-	c.fake.mu.Unlock()
+	resp := c.fake.putMedia(plaintext, appInfo)
+	c.mu.Lock()
+	c.uploads = append(c.uploads, Upload{Data: slices.Clone(plaintext), Type: appInfo, Response: resp})
+	c.mu.Unlock()
+	return resp, nil
+}
+
+// putMedia keeps a file on the Fake's media servers, where Download finds
+// it, and returns the upload's answer.
+func (f *Fake) putMedia(plaintext []byte, appInfo whatsmeow.MediaType) whatsmeow.UploadResponse {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.next()
 	key := sha256.Sum256(fmt.Appendf(nil, "watest media key %d", n))
 	sum := sha256.Sum256(plaintext)
 	enc := sha256.Sum256(append(key[:], plaintext...))
 	path := fmt.Sprintf("/v/t62.7118-24/%d_watest.enc?ccb=11-4&oh=01_watest&oe=%08X", n, n)
-	resp := whatsmeow.UploadResponse{
+	f.media[path] = &mediaFile{data: slices.Clone(plaintext), key: key[:], typ: appInfo}
+	return whatsmeow.UploadResponse{
 		URL:           "https://mmg.whatsapp.net" + path + "&mms3=true",
 		DirectPath:    path,
 		MediaKey:      key[:],
@@ -71,13 +82,6 @@ func (c *Conn) Upload(_ context.Context, plaintext []byte, appInfo whatsmeow.Med
 		FileSHA256:    sum[:],
 		FileLength:    uint64(len(plaintext)),
 	}
-	c.mu.Lock()
-	c.uploads = append(c.uploads, Upload{Data: slices.Clone(plaintext), Type: appInfo, Response: resp})
-	c.mu.Unlock()
-	c.fake.mu.Lock()
-	c.fake.media[path] = &mediaFile{data: slices.Clone(plaintext), key: key[:], typ: appInfo}
-	c.fake.mu.Unlock()
-	return resp, nil
 }
 
 // SendChatPresence records the presence (see Presences).

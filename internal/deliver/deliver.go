@@ -22,6 +22,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/wauser/wauser/internal/metrics"
 	"github.com/wauser/wauser/store"
 )
 
@@ -60,6 +61,9 @@ type Config struct {
 	// account's events; when not, the handlers cursor moves to the end
 	// without reading them.
 	Wants func(account string) bool
+
+	// Metrics counts delivery attempts; nil counts nothing.
+	Metrics *metrics.Metrics
 
 	// Handle runs the in-process handlers over events of one account, in
 	// order, and returns how many it finished (it stops early when ctx is
@@ -530,9 +534,15 @@ func (e *Engine) attempt(ctx context.Context, d *store.WebhookDelivery, hook *st
 		// others): another worker might then send it too. Let it go.
 		return store.DeliveryResult{Delivery: d, Released: true, At: e.cfg.Now().UTC()}
 	}
+	start := time.Now()
 	status, retryAfter, err := e.send(ctx, hook, d.EventID, []byte(d.Payload))
 	now := e.cfg.Now().UTC()
 	r := store.DeliveryResult{Delivery: d, Status: status, At: now}
+	defer func() {
+		if !r.Released {
+			e.cfg.Metrics.Delivery(outcome(r.State), time.Since(start))
+		}
+	}()
 	switch {
 	case err != nil && ctx.Err() != nil:
 		r.Released = true // Close interrupted the attempt: not counted, due again now
@@ -565,6 +575,20 @@ func (e *Engine) attempt(ctx context.Context, d *store.WebhookDelivery, hook *st
 	}
 	r.State = store.DeliveryPending
 	return r
+}
+
+// outcome names the result of an attempt for the metrics.
+func outcome(state string) string {
+	switch state {
+	case store.DeliveryDelivered:
+		return metrics.DeliveryDelivered
+	case store.DeliveryFailed:
+		return metrics.DeliveryFailed
+	case store.DeliveryDead:
+		return metrics.DeliveryDead
+	default:
+		return metrics.DeliveryRetry
+	}
 }
 
 var errBadSecret = errors.New("the webhook's signing secret is unusable")

@@ -1,0 +1,40 @@
+package wauser
+
+import (
+	"log/slog"
+
+	"github.com/wauser/wauser/internal/lograte"
+)
+
+// logState logs an account's change of state. A reconnect or pairing loop
+// that keeps failing goes through the same changes over and over: each
+// change is logged the first time, then again only at growing intervals
+// (1 min, 2, 4... up to 1 h; see internal/lograte) with the number of
+// repeats in between, until the account connects.
+func (s *session) logState(from, to AccountState, lastErr string) {
+	l := s.co.stateLog(s.id)
+	if to == StateConnected {
+		l.Reset()
+	}
+	write, repeated := l.Allow(string(from) + "\x00" + string(to) + "\x00" + lastErr)
+	if !write {
+		return
+	}
+	attrs := []any{slog.String("account", string(s.id)), slog.String("from", string(from)),
+		slog.String("to", string(to)), slog.String("error", lastErr)}
+	if repeated > 0 {
+		attrs = append(attrs, slog.Int("repeated", repeated))
+	}
+	s.co.cfg.logger.Info("wauser: account state", attrs...)
+}
+
+// stateLog returns the log limiter of account id's state changes. It
+// outlives the account's sessions: a pairing loop starts a session per
+// attempt.
+func (co *core) stateLog(id AccountID) *lograte.Limiter {
+	if l, ok := co.stateLogs.Load(id); ok {
+		return l.(*lograte.Limiter)
+	}
+	l, _ := co.stateLogs.LoadOrStore(id, lograte.New(co.cfg.clock.Now, 0, 0))
+	return l.(*lograte.Limiter)
+}
