@@ -94,6 +94,11 @@ func (co *core) countEvent(evt any, took time.Duration, err error) {
 	name := t.Name() // Message, Receipt, HistorySync...
 	switch e := evt.(type) {
 	case *events.Message:
+		if e.Message.GetProtocolMessage().GetHistorySyncNotification() != nil {
+			// A history blob announced: counted when the sync queue stores it.
+			m.Event("HistorySyncNotification", 0, false, took, err)
+			return
+		}
 		m.Event(name, 1, false, took, err)
 	case *events.HistorySync:
 		n := 0
@@ -104,6 +109,12 @@ func (co *core) countEvent(evt any, took time.Duration, err error) {
 	default:
 		m.Event(name, 0, false, took, err)
 	}
+}
+
+// countHistory counts a history blob the sync queue stored (or failed to)
+// with its n messages.
+func (co *core) countHistory(n int, took time.Duration, err error) {
+	co.metrics.Event("HistorySync", n, true, took, err)
 }
 
 // countSendOutcome counts one SendMessage call by its outcome; typ is

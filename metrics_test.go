@@ -81,7 +81,7 @@ func TestMetricsCountWhatTheClientDoes(t *testing.T) {
 
 		peer := types.NewJID("15550001111", types.DefaultUserServer)
 		require.True(t, conn.Emit(watest.Text(peer, peer, "3EB0AAAA", epoch, "hello")))
-		require.True(t, conn.Emit(watest.HistoryData(watest.SyntheticHistory(1, 1, 2, 3, 100, epoch))))
+		emitHistory(t, bot, conn, watest.HistoryData(watest.SyntheticHistory(1, 1, 2, 3, 100, epoch)))
 		_, err := bot.SendText(ctx, "+15550001111", "hi")
 		require.NoError(t, err)
 		_, err = bot.SendText(ctx, "12", "hi")

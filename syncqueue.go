@@ -316,10 +316,13 @@ func (s *session) runHistoryJob(ctx context.Context, job *store.SyncJob) error {
 	if err != nil {
 		return permanent(err)
 	}
-	return s.co.ingest.History(ctx, s.ingestAccount(), r, func(ctx context.Context, tx bun.IDB) error {
+	start := time.Now()
+	n, err := s.co.ingest.History(ctx, s.ingestAccount(), r, func(ctx context.Context, tx bun.IDB) error {
 		_, err := store.FinishSyncJob(ctx, tx, job, s.co.cfg.clock.Now())
 		return err
 	})
+	s.co.countHistory(n, time.Since(start), err)
+	return err
 }
 
 // historyKeeper stores in whatsmeow's device store what whatsmeow's

@@ -156,8 +156,15 @@ var errConflict = errors.New("account written concurrently")
 // Where the database allows a read beside an open transaction, batches are
 // pipelined (see historyPipelined); otherwise each is one Apply. Either
 // way the account's other writers (live events, sends) wait for the blob.
-func (in *Ingester) History(ctx context.Context, acc *Account, src histsync.Source, finish func(ctx context.Context, tx bun.IDB) error) error {
+//
+// It returns how many messages the blob held.
+func (in *Ingester) History(ctx context.Context, acc *Account, src histsync.Source, finish func(ctx context.Context, tx bun.IDB) error) (int, error) {
 	h := &historyRun{head: src.Head(), cut: &historyCutter{in: in, acc: acc, src: src}, finish: finish}
+	err := in.history(ctx, acc, h)
+	return h.cut.msgs, err
+}
+
+func (in *Ingester) history(ctx context.Context, acc *Account, h *historyRun) error {
 	first, err := h.cut.next()
 	if err != nil {
 		return fmt.Errorf("ingest: read history: %w", err)

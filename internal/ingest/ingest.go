@@ -186,7 +186,8 @@ func (in *Ingester) handle(ctx context.Context, acc *Account, evt any) error {
 		if e.Data == nil {
 			return nil
 		}
-		return in.History(ctx, acc, histsync.Decoded(e.Data), nil)
+		_, err := in.History(ctx, acc, histsync.Decoded(e.Data), nil)
+		return err
 	case *events.PushName:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.pushName(e.JID, e.JIDAlt, e.NewPushName, msgTime(e.Message)) })
 	case *events.BusinessName:
