@@ -599,10 +599,10 @@ func (e *Engine) send(ctx context.Context, hook *store.Webhook, id string, body 
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, SignatureHeader(keys, id, ts, body))
+	// One X-Hub-Signature-256, by the current secret: receivers built for
+	// it (GitHub's scheme) read one header and check one HMAC. Several
+	// signatures have a place only in webhook-signature.
 	req.Header.Set(HeaderHub, HubSignature(hook.Secret, body))
-	if len(keys) > 1 {
-		req.Header.Add(HeaderHub, HubSignature(hook.PreviousSecret, body))
-	}
 	resp, err := e.cfg.HTTP.Do(req)
 	if err != nil {
 		return 0, 0, err
