@@ -18,6 +18,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/deliver"
+	"github.com/wauser/wauser/internal/netguard"
 	"github.com/wauser/wauser/store"
 )
 
@@ -32,9 +33,11 @@ type DeliveryID string
 // validate it the same way.
 type WebhookRequest struct {
 	// URL receives the events; an absolute http or https URL, unique per
-	// account. Hosts that are or resolve to loopback, private, link-local or
-	// unspecified addresses are refused (ErrPrivateTarget) unless the Client
-	// was built with WithPrivateWebhookTargets.
+	// account. Hosts that are, spell (127.1, 2130706433, 0x7f.1, ...) or
+	// resolve to loopback, private, link-local, unspecified or reserved
+	// addresses are refused (ErrPrivateTarget) unless the Client was built
+	// with WithPrivateWebhookTargets; deliveries check the address again
+	// before connecting.
 	URL string `json:"url"`
 	// Headers are sent with every delivery. They cannot replace the
 	// signature headers or Content-Type.
@@ -168,7 +171,7 @@ func (co *core) webhookRow(ctx context.Context, account AccountID, r WebhookRequ
 		return h, nil
 	}
 	u, _ := url.Parse(h.URL)
-	if err := deliver.CheckHost(ctx, u.Hostname()); err != nil {
+	if err := netguard.CheckHost(ctx, u.Hostname()); err != nil {
 		return nil, &ArgumentError{
 			Field:  "url",
 			Reason: fmt.Sprintf("%v; webhooks may not target it unless the Client is built with WithPrivateWebhookTargets", err),
@@ -408,10 +411,12 @@ func (c *Client) DeleteAllWebhooks(ctx context.Context) (int, error) {
 
 // RotateWebhookSecret gives webhook id a new signing secret and returns the
 // webhook with it (shown only here). For overlap after the rotation,
-// deliveries carry signatures by both the new and the old secret (two
-// "v1," entries in webhook-signature, two X-Hub-Signature-256 values), so
-// receivers can switch without dropping deliveries; overlap 0 retires the
-// old secret at once.
+// deliveries carry signatures by both the new and the old secret in
+// webhook-signature (two space-separated "v1," entries, as the Standard
+// Webhooks specification provides), so receivers can switch without
+// dropping deliveries; X-Hub-Signature-256, which holds one signature, is
+// by the new secret from the rotation on. Overlap 0 retires the old secret
+// at once.
 func (c *Client) RotateWebhookSecret(ctx context.Context, id WebhookID, overlap time.Duration) (*Webhook, error) {
 	if overlap < 0 {
 		return nil, invalidArg("overlap", "negative duration %s", overlap)
