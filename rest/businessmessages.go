@@ -25,16 +25,13 @@ type businessText struct {
 	Body string `json:"body"`
 }
 
-// UnmarshalJSON takes the object strictly (no unknown fields), or a
-// string.
+// UnmarshalJSON takes the object or a string.
 func (t *businessText) UnmarshalJSON(b []byte) error {
 	if s := bytes.TrimSpace(b); len(s) > 0 && s[0] == '"' {
 		return json.Unmarshal(s, &t.Body)
 	}
 	type plain businessText
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(t))
+	return json.Unmarshal(b, (*plain)(t))
 }
 
 func (businessText) jsonSchema(*docGen) *schema {

@@ -55,6 +55,19 @@ func FuzzHandler(f *testing.F) {
 		}
 		f.Add(rt.method, path, uint8(1), "Content-Type", "text/plain", []byte(`{"id":"q"}`))
 		f.Add(rt.method, path, uint8(3), rest.HeaderConnectionID, "b", []byte(`{"id":"x","webhooks":[{"url":"http://h"}]}`))
+		// NUL and other control characters (and bytes that are not UTF-8)
+		// in every path parameter, query parameter, the connection header
+		// and the body's strings.
+		for _, bad := range []string{"%00", "x%00", "%01%1F", "%7F", "%C2%80", "%FF", "%0A"} {
+			p := pathParam.ReplaceAllString(rt.path, bad) + "?cursor=" + bad + "&limit=" + bad + "&endpoint_id=" + bad + "&" + bad + "=1"
+			f.Add(rt.method, p, uint8(1), rest.HeaderConnectionID, "a", []byte(body))
+			f.Add(rt.method, p, uint8(3), "X-Anything", bad, []byte(body))
+		}
+		for _, ctl := range []string{`\u0000`, `\u0001`, `\u007f`, `\u0085`, "\x00"} { // JSON escapes, and a raw NUL
+			f.Add(rt.method, path, uint8(1), rest.HeaderConnectionID, "a", []byte(strings.Replace(body, `":"`, `":"`+ctl, 1)))
+		}
+		f.Add(rt.method, path, uint8(1), rest.HeaderConnectionID, "a\x00", []byte(body))
+		f.Add(rt.method, path, uint8(4), rest.HeaderConnectionID, "\x01\x7f", []byte(body))
 	}
 	for _, s := range []struct{ method, path, body string }{
 		{"GET", "/v1/accounts/%2e%2e", ""},
@@ -62,6 +75,11 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "/v1/accounts", `{"id":"` + strings.Repeat("x", 2<<20) + `"}`},
 		{"POST", "/v1/whatsapp/pair", `{"phone_number":"+0"}`},
 		{"GET", "/v1/accounts/code?phone=%00", ""},
+		{"DELETE", "/v1/webhooks/endpoints/%00", ""},
+		{"PATCH", "/v1/webhooks/endpoints/%00", `{"url":"https://example.com/x"}`},
+		{"POST", "/v1/webhooks/endpoints/%00/rotate-secret", ""},
+		{"POST", "/v1/webhooks/endpoints/%00/test", ""},
+		{"GET", "/v1/webhooks/deliveries?endpoint_id=%00", ""},
 		{"PATCH", "/v1/status", ""},
 		{"OPTIONS", "/", ""},
 		{"GET", "//v1//status", ""},

@@ -545,6 +545,8 @@ type call struct {
 	ctx   context.Context
 	key   *wauser.APIKey // the caller; nil on public routes
 	c     *wauser.Client // bound to the account the request acts on (see accountMode)
+	root  *wauser.Client // the handler's Client, unbound
+	log   *slog.Logger
 	now   time.Time
 	rate  *rateState // the rate limit bucket after this request; nil when off
 }
@@ -554,7 +556,7 @@ type call struct {
 // route's dialect.
 func (h *handler) serve(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := &call{route: rt, w: w, r: r, now: h.clock.Now()}
+		x := &call{route: rt, w: w, r: r, now: h.clock.Now(), root: h.c, log: h.log}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -645,6 +647,9 @@ func (h *handler) admit(x *call) error {
 			return forbidden("cross-origin request refused: %v", err)
 		}
 	}
+	if err := checkInputs(x); err != nil {
+		return err
+	}
 	if rt.auth != authKey {
 		return nil
 	}
@@ -653,7 +658,7 @@ func (h *handler) admit(x *call) error {
 	}
 	switch rt.account {
 	case accountFromKey:
-		id, err := pickAccount(key, x.r.Header.Get(HeaderConnectionID))
+		id, err := x.pickAccount()
 		if err != nil {
 			return err
 		}

@@ -412,7 +412,6 @@ func TestBusinessSendMessage(t *testing.T) {
 		for body, want := range map[string]string{
 			`{"to":"120363000000000001@g.us","type":"text","text":{"body":"hi"},"participants":["+15553330003"]}`:  "participants",
 			`{"to":"+15550000001","type":"sticker","text":{"body":"hi"}}`:                                          `type "sticker" is not one of`,
-			`{"to":"+15550000001","type":"text","text":{"body":"hi","preview":true}}`:                              "unknown field",
 			`{"to":"+15550000001","type":"text","text":{"body":""}}`:                                               "text.body is empty",
 			`{"type":"text","text":{"body":"hi"}}`:                                                                 "to",
 			`{"to":"+15550000001","type":"text","text":{"body":"hi"},"image":{"url":"https://example.com/a.png"}}`: "image",
@@ -675,9 +674,17 @@ func TestSyncDownloadMedia(t *testing.T) {
 			Document: &wauser.MediaMessage{Data: pdfFile, FileName: "Bericht März.pdf"}})
 		require.NoError(t, err)
 
-		// The file's own type; not checked against the specification, which
-		// names only application/octet-stream.
-		r := e.do("GET", "/v1/whatsapp/media/"+img, nil, key)
+		// Without an Accept header: application/octet-stream, the
+		// specification's only type.
+		r := e.checked(e.do("GET", "/v1/whatsapp/media/"+img, nil, key))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		require.Equal(t, pngFile, r.body)
+		require.Equal(t, "application/octet-stream", r.header.Get("Content-Type"))
+
+		// Asked for any type or its own: the file's own type; not checked
+		// against the specification, which names only
+		// application/octet-stream.
+		r = e.do("GET", "/v1/whatsapp/media/"+img, nil, with(key, "Accept", "image/png"))
 		e.ours.check(t, r, true)
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		require.Equal(t, pngFile, r.body)
@@ -700,7 +707,7 @@ func TestSyncDownloadMedia(t *testing.T) {
 			require.Equal(t, pngFile, r.body)
 		}
 
-		r = e.do("GET", "/v1/whatsapp/media/"+string(doc.MessageID), nil, key)
+		r = e.do("GET", "/v1/whatsapp/media/"+string(doc.MessageID), nil, with(key, "Accept", "*/*"))
 		e.ours.check(t, r, true)
 		require.Equal(t, pdfFile, r.body)
 		require.Equal(t, "application/pdf", r.header.Get("Content-Type"))

@@ -289,7 +289,10 @@ func syncDownloadMedia() operation {
 		if _, _, err := mime.ParseMediaType(ct); err != nil {
 			ct = octetStream
 		}
-		if accept := x.r.Header.Get("Accept"); !accepts(accept, ct) && accepts(accept, octetStream) {
+		// The specification's only type is application/octet-stream: that
+		// is the answer unless the Accept header asks for the file's own
+		// type (or any type) and not for octet-stream first.
+		if accept := x.r.Header.Get("Accept"); strings.TrimSpace(accept) == "" || (!accepts(accept, ct) && accepts(accept, octetStream)) {
 			ct = octetStream
 		}
 		disposition := "attachment"
@@ -311,7 +314,7 @@ func syncDownloadMedia() operation {
 	})
 	op.outDoc = func(*docGen) map[string]any {
 		return map[string]any{"*/*": map[string]any{"schema": &schema{Type: "string", Format: "binary",
-			Description: "The file, with its media type (application/octet-stream when the Accept header asks for that and not the file's type)."}}}
+			Description: "The file: as application/octet-stream without an Accept header, or when Accept asks for that and not the file's type; with its own media type otherwise."}}}
 	}
 	return op
 }

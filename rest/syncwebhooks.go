@@ -192,10 +192,10 @@ func (in *endpointRequest) apply(req *wauser.WebhookRequest) error {
 // reachable returns the accounts the caller's key reaches, or the one the
 // X-WhatsApp-Use-Connection-Id header names.
 func (x *call) reachable() ([]wauser.AccountID, error) {
-	if hdr := x.r.Header.Get(HeaderConnectionID); hdr != "" {
-		id := wauser.AccountID(hdr)
-		if !x.key.CanAccess(id) {
-			return nil, forbidden("the API key cannot access connection %q", hdr)
+	if x.r.Header.Get(HeaderConnectionID) != "" {
+		id, err := x.pickAccount()
+		if err != nil {
+			return nil, err
 		}
 		return []wauser.AccountID{id}, nil
 	}
@@ -272,7 +272,7 @@ func syncCreateEndpoint() operation {
 				return nil, forbidden("the API key cannot access connection %q", account)
 			}
 		} else {
-			id, err := pickAccount(x.key, x.r.Header.Get(HeaderConnectionID))
+			id, err := x.pickAccount()
 			if err != nil {
 				return nil, err
 			}
