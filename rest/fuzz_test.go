@@ -112,7 +112,8 @@ func FuzzHandler(f *testing.F) {
 			return // ServeMux cleaning the path
 		}
 		require.NotEmpty(t, rec.Header().Get("X-RateLimit-Limit"), "%s %s", method, path)
-		if rec.Code != http.StatusOK || !strings.HasPrefix(req.URL.Path, "/v1/whatsapp/media/") { // a file has its own type
+		isFile := strings.HasPrefix(req.URL.Path, "/v1/whatsapp/media/") || (strings.HasPrefix(req.URL.Path, "/v1/media/") && strings.HasSuffix(req.URL.Path, "/file"))
+		if rec.Code != http.StatusOK || !isFile { // a file has its own type
 			require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 		}
 		if rec.Code >= 400 {

@@ -79,10 +79,9 @@ func TestSyncWebhookEndpoints(t *testing.T) {
 			`{"url":"` + rc.URL + `/x","connection_ids":["b"]}`:                    http.StatusUnauthorized, // the key reaches a only
 			`{"url":"` + rc.URL + `/x","event_types":["whatsapp.nope"]}`:           http.StatusBadRequest,
 			`{"url":"` + rc.URL + `/x","event_types":["whatsapp.command.failed"]}`: http.StatusBadRequest,
-			`{"url":"ftp://x"}`:                http.StatusBadRequest,
-			`{"event_types":["*"]}`:            http.StatusBadRequest,
-			`{"url":"` + rc.URL + `/a"}`:       http.StatusConflict,
-			`{"url":"` + rc.URL + `/x","x":1}`: http.StatusBadRequest,
+			`{"url":"ftp://x"}`:          http.StatusBadRequest,
+			`{"event_types":["*"]}`:      http.StatusBadRequest,
+			`{"url":"` + rc.URL + `/a"}`: http.StatusConflict,
 		} {
 			r = e.checked(e.do("POST", "/v1/webhooks/endpoints", body, onA))
 			require.Equal(t, status, r.status, "%s: %s", body, r.body)
