@@ -360,16 +360,26 @@ func queryBool(r *http.Request, name string) (bool, error) {
 
 // Webhooks (document 003's Get, Create, Delete and Delete All Webhooks).
 
+// businessListWebhooks lists the account's webhooks; those for all
+// accounts only to keys that reach every account.
 func businessListWebhooks() operation {
 	return do(func(x *call) ([]*wauser.Webhook, error) {
-		return x.c.ListWebhooks(x.ctx)
+		list, err := x.c.ListWebhooks(x.ctx)
+		if err != nil {
+			return nil, err
+		}
+		return slices.DeleteFunc(list, func(w *wauser.Webhook) bool { return !x.canManage(w) }), nil
 	})
 }
 
 // businessCreateWebhook answers the webhook with its signing secret,
-// shown only here.
+// shown only here. A webhook for all accounts needs a key that reaches
+// every account.
 func businessCreateWebhook() operation {
 	return doBody(func(x *call, in *wauser.WebhookRequest) (*wauser.Webhook, error) {
+		if in.AllAccounts && !x.key.AllAccounts {
+			return nil, forbidden("all_accounts needs an API key that reaches every account")
+		}
 		return x.c.CreateWebhook(x.ctx, *in)
 	})
 }
@@ -386,6 +396,9 @@ func businessDeleteWebhook() operation {
 		if err != nil {
 			return noData{}, err
 		}
+		if !x.canManage(w) {
+			return noData{}, &apiError{status: http.StatusNotFound, code: "not_found", message: "no webhook with url " + strconv.Quote(in.URL)}
+		}
 		return noData{}, x.c.DeleteWebhook(x.ctx, w.ID)
 	})
 }
@@ -395,13 +408,35 @@ type webhooksDeleted struct {
 	Deleted int `json:"deleted"`
 }
 
+// businessDeleteAllWebhooks deletes the account's webhooks; those for all
+// accounts only with a key that reaches every account.
 func businessDeleteAllWebhooks() operation {
 	return do(func(x *call) (*webhooksDeleted, error) {
-		n, err := x.c.DeleteAllWebhooks(x.ctx)
+		if x.key.AllAccounts {
+			n, err := x.c.DeleteAllWebhooks(x.ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &webhooksDeleted{Deleted: n}, nil
+		}
+		list, err := x.c.ListWebhooks(x.ctx)
 		if err != nil {
 			return nil, err
 		}
-		return &webhooksDeleted{Deleted: n}, nil
+		out := &webhooksDeleted{}
+		for _, w := range list {
+			if !x.canManage(w) {
+				continue
+			}
+			switch err := x.c.DeleteWebhook(x.ctx, w.ID); {
+			case errors.Is(err, wauser.ErrNotFound): // deleted meanwhile
+			case err != nil:
+				return nil, err
+			default:
+				out.Deleted++
+			}
+		}
+		return out, nil
 	})
 }
 
