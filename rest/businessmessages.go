@@ -230,7 +230,15 @@ func (x *call) checkParticipants(req *wauser.SendMessageRequest, participants []
 		if err != nil {
 			return err
 		}
-		self := map[string]bool{acc.JID.ToNonAD().String(): true, acc.LID.ToNonAD().String(): true}
+		self := map[types.JID]bool{}
+		for _, j := range []types.JID{acc.JID, acc.LID} {
+			if !j.IsEmpty() {
+				self[j.ToNonAD()] = true
+			}
+		}
+		isSelf := func(p wauser.GroupParticipant) bool {
+			return self[p.JID.ToNonAD()] || (!p.Phone.IsEmpty() && self[p.Phone.ToNonAD()]) || (!p.LID.IsEmpty() && self[p.LID.ToNonAD()])
+		}
 		named := map[types.JID]bool{}
 		for i, p := range participants {
 			j, err := wauser.ParseRecipient(p, wauser.RecipientIndividual)
@@ -243,10 +251,10 @@ func (x *call) checkParticipants(req *wauser.SendMessageRequest, participants []
 			named[j.ToNonAD()] = true
 		}
 		for _, p := range g.Participants {
-			if self[p.JID.ToNonAD().String()] || self[p.Phone.ToNonAD().String()] || self[p.LID.ToNonAD().String()] {
+			if isSelf(p) {
 				continue
 			}
-			if !named[p.JID.ToNonAD()] && !named[p.Phone.ToNonAD()] && !named[p.LID.ToNonAD()] {
+			if !named[p.JID.ToNonAD()] && (p.Phone.IsEmpty() || !named[p.Phone.ToNonAD()]) && (p.LID.IsEmpty() || !named[p.LID.ToNonAD()]) {
 				return badRequest("invalid_argument",
 					"participants: WhatsApp sends a group message to every member; list them all (%s is missing) or leave participants out", p.JID)
 			}
