@@ -58,16 +58,11 @@ func FuzzHandler(f *testing.F) {
 		// NUL and other control characters (and bytes that are not UTF-8)
 		// in every path parameter, query parameter, the connection header
 		// and the body's strings.
-		for _, bad := range []string{"%00", "x%00", "%01%1F", "%7F", "%C2%80", "%FF", "%0A"} {
-			p := pathParam.ReplaceAllString(rt.path, bad) + "?cursor=" + bad + "&limit=" + bad + "&endpoint_id=" + bad + "&" + bad + "=1"
-			f.Add(rt.method, p, uint8(1), rest.HeaderConnectionID, "a", []byte(body))
-			f.Add(rt.method, p, uint8(3), "X-Anything", bad, []byte(body))
-		}
-		for _, ctl := range []string{`\u0000`, `\u0001`, `\u007f`, `\u0085`, "\x00"} { // JSON escapes, and a raw NUL
-			f.Add(rt.method, path, uint8(1), rest.HeaderConnectionID, "a", []byte(strings.Replace(body, `":"`, `":"`+ctl, 1)))
-		}
-		f.Add(rt.method, path, uint8(1), rest.HeaderConnectionID, "a\x00", []byte(body))
-		f.Add(rt.method, path, uint8(4), rest.HeaderConnectionID, "\x01\x7f", []byte(body))
+		f.Add(rt.method, pathParam.ReplaceAllString(rt.path, "%00")+"?cursor=%01&endpoint_id=x%00&%7F=1",
+			uint8(1), rest.HeaderConnectionID, "a", []byte(body))
+		f.Add(rt.method, pathParam.ReplaceAllString(rt.path, "%C2%80%FF")+"?limit=%0A",
+			uint8(1), rest.HeaderConnectionID, "a", []byte(strings.Replace(body, `":"`, `":"\u0000`, 1)))
+		f.Add(rt.method, path, uint8(1), rest.HeaderConnectionID, "a\x00\x7f", []byte(body))
 	}
 	for _, s := range []struct{ method, path, body string }{
 		{"GET", "/v1/accounts/%2e%2e", ""},
