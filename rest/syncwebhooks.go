@@ -185,10 +185,9 @@ func (in *endpointRequest) check() error {
 	return nil
 }
 
-// apply overlays the request on req, in the WhatsApp Use format.
+// apply overlays the request on req.
 func (in *endpointRequest) apply(req *wauser.WebhookRequest) error {
 	req.URL = in.URL
-	req.Format = wauser.WebhookFormatWhatsAppUse
 	if in.Description != nil {
 		req.Description = *in.Description
 	}
@@ -288,7 +287,7 @@ func syncCreateEndpoint() operation {
 		if err := in.check(); err != nil {
 			return nil, err
 		}
-		var req wauser.WebhookRequest
+		req := wauser.WebhookRequest{Format: wauser.WebhookFormatWhatsAppUse}
 		if err := in.apply(&req); err != nil {
 			return nil, err
 		}
@@ -350,7 +349,7 @@ func syncUpdateEndpoint() operation {
 		req := wauser.WebhookRequest{
 			URL: w.URL, Headers: w.Headers, EventTypes: w.EventTypes, ChatIDs: w.ChatIDs, ChatTypes: w.ChatTypes,
 			Mentions: w.Mentions, MessageTypes: w.MessageTypes, SettingsTypes: w.SettingsTypes, Disabled: !w.Enabled,
-			Description: w.Description, AllAccounts: w.AllAccounts,
+			Description: w.Description, AllAccounts: w.AllAccounts, Format: w.Format, // an update keeps the format
 		}
 		if in.ConnectionIDs != nil && len(*in.ConnectionIDs) == 1 {
 			req.AllAccounts = false // named its one connection
