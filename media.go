@@ -283,7 +283,7 @@ func (c *Client) readMedia(ctx context.Context, req UploadMediaRequest, limit in
 		res, err := fetch.Get(ctx, c.core.cfg.httpClient, req.URL, fetch.Options{MaxBytes: limit, AllowPrivate: c.core.cfg.privateURL})
 		switch {
 		case err == nil:
-		case ctx.Err() != nil:
+		case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 			return nil, "", "", fmt.Errorf("wauser: upload media: %w", ctx.Err())
 		case errors.Is(err, fetch.ErrUnguardable):
 			return nil, "", "", fmt.Errorf("wauser: upload media: %w", err)
