@@ -223,11 +223,18 @@ func TestBusinessCloudAPIMedia(t *testing.T) {
 		r = e.checked(e.do("GET", strings.TrimPrefix(fileURL, e.srv.URL), nil, bearer(e.key([]wauser.Scope{wauser.ScopeRead}, "b"))))
 		require.Equal(t, http.StatusNotFound, r.status, "another account's media is not found")
 		failure(t, r)
+		// A file WhatsApp's servers dropped cannot come back: 404.
+		conn := e.fake.Conn("a")
+		e.fake.ExpireMedia(conn.Uploads()[0].Response.DirectPath)
+		r = e.checked(e.do("GET", strings.TrimPrefix(fileURL, e.srv.URL), nil, key))
+		require.Equal(t, http.StatusNotFound, r.status, "%s", r.body)
+		require.Contains(t, failure(t, r), "upload it again")
 		r = e.checked(e.do("GET", "/v1/media/media_nope", nil, key))
 		require.Equal(t, http.StatusNotFound, r.status)
 		require.Equal(t, float64(100), r.json(t)["error"].(map[string]any)["code"])
 
-		// Mounted under a prefix, the url names the prefix.
+		// Mounted under a prefix, the url names the prefix (a fresh upload).
+		id = cloudUpload(t, e, key, "image/png", pngFile)
 		mux := http.NewServeMux()
 		mux.Handle("/wa/", http.StripPrefix("/wa", e.h))
 		srv := httptest.NewServer(mux)

@@ -172,6 +172,17 @@ func TestSyncWebhookEndpoints(t *testing.T) {
 		r = e.checked(e.do("POST", "/v1/webhooks/endpoints/"+id+"/test", nil, onA))
 		require.Equal(t, http.StatusNotFound, r.status)
 
+		// An update through this dialect keeps a webhook's format: one
+		// registered in wauser's format stays in it.
+		own, err := e.c.WithAccount("a").CreateWebhook(e.ctx(), wauser.WebhookRequest{URL: rc.URL + "/own"})
+		require.NoError(t, err)
+		r = e.checked(e.do("PATCH", "/v1/webhooks/endpoints/"+string(own.ID), `{"url":"`+rc.URL+`/own2"}`, onA))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		own, err = e.c.WithAccount("a").GetWebhook(e.ctx(), own.ID)
+		require.NoError(t, err)
+		require.Equal(t, wauser.WebhookFormatWauser, own.Format)
+		require.Equal(t, rc.URL+"/own2", own.URL)
+
 		// The scope is required.
 		r = e.checked(e.do("GET", "/v1/webhooks/endpoints", nil, bearer(e.key([]wauser.Scope{wauser.ScopeRead, wauser.ScopeWrite}, "a"))))
 		require.Equal(t, http.StatusUnauthorized, r.status)
