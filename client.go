@@ -176,10 +176,16 @@ func WithDailyMessageLimit(n int) Option {
 
 // WithPrivateMediaURLs lets UploadMedia (and SendMessage, for media URLs
 // and link previews) fetch URLs on loopback, private, link-local and other
-// non-public addresses, and through the HTTP client's proxy. By default such addresses are refused when the connection is
-// dialed (so a public name resolving to a private address is refused too),
-// and media is fetched without a proxy, whose address would be the only one
-// that could be checked. Tests with servers on localhost turn it on.
+// non-public addresses, and through the HTTP client's proxy. By default
+// such addresses are refused before anything is connected to: the host is
+// resolved (or read as an IP address, in any spelling: 127.1, 2130706433,
+// 0x7f.1, ...), every address is checked, and only checked addresses are
+// dialled, so a public name resolving to a private address is refused too,
+// and every refused URL gets the same ErrInvalidArgument. The HTTP
+// client's transport (WithHTTPClient) then dials through that guard: its
+// proxy and its own dial functions are not used, since through them the
+// address could not be checked before connecting. Tests with servers on
+// localhost turn it on.
 func WithPrivateMediaURLs() Option {
 	return func(c *config) error {
 		c.privateURL = true
@@ -188,9 +194,9 @@ func WithPrivateMediaURLs() Option {
 }
 
 // WithPrivateWebhookTargets lets webhooks target loopback, private,
-// link-local and unspecified addresses, which are refused by default (at
-// registration and again when each delivery dials, so DNS rebinding cannot
-// get around it). Tests with an httptest receiver need it; production
+// link-local, unspecified and reserved addresses, which are refused by
+// default (at registration, in any spelling of the address, and again
+// before each delivery connects, so DNS rebinding cannot get around it). Tests with an httptest receiver need it; production
 // servers rarely should.
 func WithPrivateWebhookTargets() Option {
 	return func(c *config) error {

@@ -294,7 +294,12 @@
 //     default, see [WithWebhookDelivery]) makes it dead. Other answers are
 //     final. [Client.ListWebhookDeliveries] is the delivery log,
 //     [Client.ReplayWebhookDeliveries] sends failed and dead deliveries again,
-//     and [Client.PingWebhook] tests one endpoint.
+//     and [Client.PingWebhook] tests one endpoint. A webhook's
+//     [WebhookFormat], stored with it, shapes its deliveries when they are
+//     made from the one outbox: wauser's envelope, or the WhatsApp Use API's
+//     events ({"id", "type", "connection_id", "payload", "occurred_at"},
+//     whatsapp.message.received, ...). A webhook made with
+//     WebhookRequest.AllAccounts receives every account's events.
 //
 // Deliveries are signed per the Standard Webhooks specification
 // (webhook-id = the event id, webhook-timestamp, webhook-signature
@@ -302,11 +307,17 @@
 // of the "whsec_" secret) and with X-Hub-Signature-256 ("sha256=" and the
 // hex HMAC-SHA256 of the body keyed by the whole secret string). The secret
 // is shown once, by CreateWebhook; [Client.RotateWebhookSecret] replaces it
-// and signs with both secrets during an overlap. [VerifyWebhook] checks a
-// delivery in a Go receiver. Targets that are or resolve to loopback,
-// private, link-local or unspecified addresses are refused when a webhook is
-// registered and again when each delivery dials (DNS rebinding does not get
-// through), unless the Client is built with [WithPrivateWebhookTargets].
+// and, during an overlap, webhook-signature carries both secrets'
+// signatures (X-Hub-Signature-256, which holds one, the new secret's).
+// [VerifyWebhook] checks a delivery in a Go receiver. Targets that are,
+// spell (127.1, 2130706433, 0x7f.1, 127.0.0.1., [::ffff:127.0.0.1]) or
+// resolve to loopback, private, link-local, unspecified or reserved
+// addresses are refused when a webhook is registered and again before each
+// delivery connects: the host is resolved, every address checked, and only
+// checked addresses are dialled, so DNS rebinding does not get through and
+// a refused target sees no connection at all. The same guard keeps media
+// fetched from URLs and link previews off such addresses. The Client
+// allows them with [WithPrivateWebhookTargets] and [WithPrivateMediaURLs].
 // Redirects are not followed.
 //
 // # Several processes

@@ -2,10 +2,13 @@ package wauser_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -292,4 +295,40 @@ func ExampleClient_RecordCommand() {
 	fmt.Println(got.Kind, got.Status, string(got.Payload), string(got.Result))
 	// Output:
 	// create_group completed {"name":"Launch"} {"group_jid":"120363000000000001@g.us"}
+}
+
+// Register a webhook in the WhatsApp Use API's format: its deliveries are
+// {id, type, connection_id, payload, occurred_at} with that API's event
+// names; the test event is a sample whatsapp.message.received.
+func ExampleWebhookFormat() {
+	ctx := context.Background()
+	got := make(chan map[string]any, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		got <- ev
+	}))
+	defer srv.Close()
+
+	c, err := wauser.Open(ctx, ":memory:", wauser.WithPrivateWebhookTargets())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	hook, err := c.CreateWebhook(ctx, wauser.WebhookRequest{URL: srv.URL, Format: wauser.WebhookFormatWhatsAppUse})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := c.PingWebhook(ctx, hook.ID); err != nil {
+		panic(err)
+	}
+	ev := <-got
+	fmt.Println(ev["type"], ev["connection_id"], slices.Sorted(maps.Keys(ev)))
+	// Output: whatsapp.message.received sales [connection_id id occurred_at payload type]
 }

@@ -282,10 +282,19 @@ func (c *Client) readMedia(ctx context.Context, req UploadMediaRequest, limit in
 	default:
 		res, err := fetch.Get(ctx, c.core.cfg.httpClient, req.URL, fetch.Options{MaxBytes: limit, AllowPrivate: c.core.cfg.privateURL})
 		switch {
-		case errors.Is(err, fetch.ErrBlocked), errors.Is(err, fetch.ErrTooLarge), errors.Is(err, fetch.ErrStatus), errors.Is(err, fetch.ErrURL):
-			return nil, "", "", invalidArg("url", "%q: %v", req.URL, err)
-		case err != nil:
+		case err == nil:
+		case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+			return nil, "", "", fmt.Errorf("wauser: upload media: %w", ctx.Err())
+		case errors.Is(err, fetch.ErrUnguardable):
 			return nil, "", "", fmt.Errorf("wauser: upload media: %w", err)
+		case errors.Is(err, fetch.ErrBlocked):
+			// One answer for every refused target, whatever its port does:
+			// nothing was connected to.
+			return nil, "", "", invalidArg("url", "%q: the host is not a public address", req.URL)
+		default:
+			// The caller's URL failed (refused, unreachable, not found, too
+			// large): a bad argument, not a fault of this server.
+			return nil, "", "", invalidArg("url", "%q could not be fetched: %v", req.URL, err)
 		}
 		data, contentType, fileName = res.Data, res.ContentType, res.FileName
 	}

@@ -2,6 +2,7 @@ package wauser
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,6 +80,66 @@ func (c *Client) DownloadMedia(ctx context.Context, message MessageID) (*MediaFi
 	}
 	file.Data = data
 	return file, nil
+}
+
+// DownloadUploadedMedia downloads and decrypts a file uploaded with
+// UploadMedia (by its media id), from WhatsApp's media servers, with the
+// keys stored with it. It returns ErrNotFound for an unknown id, and for a
+// file WhatsApp's servers no longer keep (uploads expire after some weeks;
+// unlike a message's file, nothing can upload it again). It needs a
+// connection.
+func (c *Client) DownloadUploadedMedia(ctx context.Context, id MediaID) (*MediaFile, error) {
+	if id == "" {
+		return nil, invalidArg("id", "empty")
+	}
+	account, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := store.GetMedia(ctx, c.core.st.DB(), string(account), string(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: media %q", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: download uploaded media: %w", err)
+	}
+	b64 := base64.StdEncoding.DecodeString
+	key, err1 := b64(row.MediaKey)
+	encSum, err2 := b64(row.EncSHA256)
+	sum, err3 := b64(row.SHA256)
+	if err := errors.Join(err1, err2, err3); err != nil || len(key) == 0 {
+		return nil, fmt.Errorf("%w: media %q has no usable keys", ErrNotFound, id)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := &store.MediaKeys{URL: row.URL, DirectPath: row.DirectPath, MediaKey: key, FileEncSHA256: encSum,
+		FileSHA256: sum, FileLength: uint64(max(row.Size, 0)), MimeType: row.MIMEType}
+	data, err := s.conn.Client.Download(ctx, downloadable(uploadedContentType(MediaType(row.MediaType)), keys))
+	switch {
+	case errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith403), errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404),
+		errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410):
+		return nil, fmt.Errorf("%w: WhatsApp's servers no longer keep media %q; upload it again", ErrNotFound, id)
+	case err != nil:
+		return nil, waError("download uploaded media", err)
+	}
+	return &MediaFile{Data: data, MIMEType: row.MIMEType, FileName: row.FileName}, nil
+}
+
+// uploadedContentType is the message content type a file uploaded as t is
+// downloaded as.
+func uploadedContentType(t MediaType) string {
+	switch t {
+	case MediaImage:
+		return ingest.TypeImage
+	case MediaVideo:
+		return ingest.TypeVideo
+	case MediaAudio:
+		return ingest.TypeAudio
+	case MediaSticker:
+		return ingest.TypeSticker
+	}
+	return ingest.TypeDocument
 }
 
 // downloadable is the proto whatsmeow downloads a file of content type typ

@@ -81,6 +81,10 @@ type Contact struct {
 	// Num is the contact's stable integer id in this account (document
 	// 003's contact id).
 	Num int64 `json:"-"`
+	// BusinessName is the verified name of a business account, as
+	// WhatsApp told it (DisplayName shows it when the address book has no
+	// name). Not part of the change feed's record.
+	BusinessName string `json:"-"`
 	// LastMessageAt is the time of the latest message of the direct
 	// conversation with this person, filled by ListContacts and GetContact.
 	LastMessageAt time.Time `json:"-"`
@@ -161,6 +165,7 @@ func contactFromRow(r *store.Contact) Contact {
 		MergedInto:       PersonID(r.MergedInto),
 		Seq:              r.Seq,
 		Num:              r.Num,
+		BusinessName:     r.BusinessName,
 	}
 }
 

@@ -14,10 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/deliver"
+	"github.com/wauser/wauser/internal/netguard"
 	"github.com/wauser/wauser/store"
 )
 
@@ -32,9 +34,11 @@ type DeliveryID string
 // validate it the same way.
 type WebhookRequest struct {
 	// URL receives the events; an absolute http or https URL, unique per
-	// account. Hosts that are or resolve to loopback, private, link-local or
-	// unspecified addresses are refused (ErrPrivateTarget) unless the Client
-	// was built with WithPrivateWebhookTargets.
+	// account. Hosts that are, spell (127.1, 2130706433, 0x7f.1, ...) or
+	// resolve to loopback, private, link-local, unspecified or reserved
+	// addresses are refused (ErrPrivateTarget) unless the Client was built
+	// with WithPrivateWebhookTargets; deliveries check the address again
+	// before connecting.
 	URL string `json:"url"`
 	// Headers are sent with every delivery. They cannot replace the
 	// signature headers or Content-Type.
@@ -61,7 +65,47 @@ type WebhookRequest struct {
 	// Disabled registers the endpoint without sending it anything: events
 	// written while it is disabled are not delivered to it, ever.
 	Disabled bool `json:"disabled,omitempty"`
+	// Format is the shape of the deliveries: WebhookFormatWauser (the
+	// default) or WebhookFormatWhatsAppUse.
+	Format WebhookFormat `json:"format,omitempty"`
+	// Description is kept with the webhook, for people (at most 1024
+	// bytes).
+	Description string `json:"description,omitempty"`
+	// AllAccounts makes the webhook receive the events of every account of
+	// the store, now and later, not only those of the account it is
+	// registered for (filters apply to each). It still belongs to that
+	// account: it is listed, changed and deleted there, and is removed with
+	// it.
+	AllAccounts bool `json:"all_accounts,omitempty"`
 }
+
+// WebhookFormat is the shape of a webhook's deliveries. It is stored with
+// the webhook and applied when each delivery is made, so one outbox serves
+// every format.
+type WebhookFormat string
+
+// Webhook formats.
+const (
+	// WebhookFormatWauser: the envelope {"id", "type", "account_id",
+	// "seq", "occurred_at", "data"} with wauser's event names (see Event).
+	WebhookFormatWauser WebhookFormat = deliver.FormatWauser
+	// WebhookFormatWhatsAppUse: the WhatsApp Use API's webhook events,
+	// {"id", "type", "connection_id", "payload", "occurred_at"}, named as
+	// that API names them: whatsapp.message.received, .sent,
+	// .reaction_received (reactions of others), .edited, .deleted and
+	// .receipt_updated, with payload {"message"} (and "reaction"); and
+	// whatsapp.connection.status_changed (account.paired, .connected,
+	// .disconnected, .logged_out) with payload {"status": paired,
+	// connected, jid, last_connected_at, connector_ready,
+	// connector_error, state}. Events that API has no name for
+	// (conversation, contact, group, history and QR code events) are not
+	// delivered. The test event of PingWebhook is a sample
+	// whatsapp.message.received. Deliveries also carry the headers
+	// X-Whatsapp-Use-Event-Id, X-Whatsapp-Use-Event-Type and
+	// X-Whatsapp-Use-Timestamp, and are signed like every delivery
+	// (webhook-signature, X-Hub-Signature-256).
+	WebhookFormatWhatsAppUse WebhookFormat = deliver.FormatWhatsAppUse
+)
 
 var (
 	webhookChatTypes    = []string{"contact", "group", "channel", "broadcast"}
@@ -135,6 +179,16 @@ func (r WebhookRequest) row(account AccountID, now time.Time) (*store.Webhook, e
 			return nil, invalidArg("settings_types", "%q is not one of %v", t, deliver.SettingsTypes)
 		}
 	}
+	format := r.Format
+	if format == "" {
+		format = WebhookFormatWauser
+	}
+	if !slices.Contains(deliver.Formats, string(format)) {
+		return nil, invalidArg("format", "%q is not one of %v", r.Format, deliver.Formats)
+	}
+	if len(r.Description) > 1024 || !utf8.ValidString(r.Description) || strings.ContainsRune(r.Description, 0) {
+		return nil, invalidArg("description", "at most 1024 bytes of text")
+	}
 	events := r.EventTypes
 	if len(events) == 0 {
 		events = []string{"*"}
@@ -152,6 +206,9 @@ func (r WebhookRequest) row(account AccountID, now time.Time) (*store.Webhook, e
 		SettingsTypes: orEmpty(r.SettingsTypes),
 		Secret:        newWebhookSecret(),
 		Enabled:       !r.Disabled,
+		Format:        string(format),
+		Description:   r.Description,
+		AllAccounts:   r.AllAccounts,
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}, nil
@@ -168,7 +225,7 @@ func (co *core) webhookRow(ctx context.Context, account AccountID, r WebhookRequ
 		return h, nil
 	}
 	u, _ := url.Parse(h.URL)
-	if err := deliver.CheckHost(ctx, u.Hostname()); err != nil {
+	if err := netguard.CheckHost(ctx, u.Hostname()); err != nil {
 		return nil, &ArgumentError{
 			Field:  "url",
 			Reason: fmt.Sprintf("%v; webhooks may not target it unless the Client is built with WithPrivateWebhookTargets", err),
@@ -227,7 +284,12 @@ type Webhook struct {
 	SettingsTypes []string          `json:"settings_types"`
 	// Enabled is false for an endpoint registered or updated with
 	// WebhookRequest.Disabled.
-	Enabled bool `json:"enabled"`
+	Enabled     bool          `json:"enabled"`
+	Format      WebhookFormat `json:"format"`
+	Description string        `json:"description,omitempty"`
+	// AllAccounts: the webhook receives the events of every account (see
+	// WebhookRequest.AllAccounts).
+	AllAccounts bool `json:"all_accounts,omitempty"`
 	// Secret signs the deliveries ("whsec_" and base64). It is returned
 	// only by CreateWebhook, CreateAccount's webhooks and
 	// RotateWebhookSecret: store it then.
@@ -252,6 +314,9 @@ func (co *core) webhookFromRow(h *store.Webhook, withSecret bool) *Webhook {
 		MessageTypes:  orEmpty(h.MessageTypes),
 		SettingsTypes: orEmpty(h.SettingsTypes),
 		Enabled:       h.Enabled,
+		Format:        WebhookFormat(h.Format),
+		Description:   h.Description,
+		AllAccounts:   h.AllAccounts,
 		CreatedAt:     h.CreatedAt.UTC(),
 		UpdatedAt:     h.UpdatedAt.UTC(),
 	}
@@ -372,7 +437,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, id WebhookID, req WebhookReq
 	h.ID, h.Secret, h.PreviousSecret, h.PreviousSecretUntil = old.ID, old.Secret, old.PreviousSecret, old.PreviousSecretUntil
 	h.StartSeq, h.CreatedAt = old.StartSeq, old.CreatedAt
 	err = c.core.st.UpdateWebhook(ctx, h, "url", "headers", "event_types", "chat_ids", "chat_types",
-		"mentions", "message_types", "settings_types", "enabled", "updated_at")
+		"mentions", "message_types", "settings_types", "enabled", "format", "description", "all_accounts", "updated_at")
 	if err != nil {
 		return nil, webhookStoreError("update webhook", h.URL, err)
 	}
@@ -408,10 +473,12 @@ func (c *Client) DeleteAllWebhooks(ctx context.Context) (int, error) {
 
 // RotateWebhookSecret gives webhook id a new signing secret and returns the
 // webhook with it (shown only here). For overlap after the rotation,
-// deliveries carry signatures by both the new and the old secret (two
-// "v1," entries in webhook-signature, two X-Hub-Signature-256 values), so
-// receivers can switch without dropping deliveries; overlap 0 retires the
-// old secret at once.
+// deliveries carry signatures by both the new and the old secret in
+// webhook-signature (two space-separated "v1," entries, as the Standard
+// Webhooks specification provides), so receivers can switch without
+// dropping deliveries; X-Hub-Signature-256, which holds one signature, is
+// by the new secret from the rotation on. Overlap 0 retires the old secret
+// at once.
 func (c *Client) RotateWebhookSecret(ctx context.Context, id WebhookID, overlap time.Duration) (*Webhook, error) {
 	if overlap < 0 {
 		return nil, invalidArg("overlap", "negative duration %s", overlap)
@@ -573,13 +640,14 @@ func (c *Client) ReplayWebhookDeliveries(ctx context.Context, id WebhookID, ids 
 
 // EventWebhookPing is the type of the test event PingWebhook sends. It is
 // never written to the outbox.
-const EventWebhookPing EventType = "webhook.ping"
+const EventWebhookPing EventType = deliver.EventPing
 
 // PingWebhook sends a test event (type webhook.ping, data
-// {"webhook_id": id}) to webhook id only, now, signed like every delivery
-// and without retries, and returns its entry in the delivery log: State
-// delivered or failed, with the status code or error. It works before
-// Start too.
+// {"webhook_id": id}; in the WhatsApp Use format a sample
+// whatsapp.message.received) to webhook id only, now, signed like every
+// delivery and without retries, and returns its entry in the delivery log:
+// State delivered or failed, with the status code or error. It works
+// before Start too.
 func (c *Client) PingWebhook(ctx context.Context, id WebhookID) (*WebhookDelivery, error) {
 	h, err := c.webhook(ctx, id)
 	if err != nil {
@@ -589,7 +657,7 @@ func (c *Client) PingWebhook(ctx context.Context, id WebhookID) (*WebhookDeliver
 	if err != nil {
 		return nil, err
 	}
-	d, err := c.core.engine.Ping(ctx, h, ev.ID, ev.Type, deliver.Envelope(ev))
+	d, err := c.core.engine.Ping(ctx, h, ev)
 	if err != nil {
 		return nil, fmt.Errorf("wauser: ping webhook: %w", err)
 	}

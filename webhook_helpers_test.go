@@ -1,6 +1,7 @@
 package wauser_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,6 +56,7 @@ func newReceiver(t *testing.T) *receiver {
 	rc := &receiver{changed: make(chan struct{})}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body)) // for answer
 		var env envelope
 		_ = json.Unmarshal(body, &env)
 		rc.mu.Lock()

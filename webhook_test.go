@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,16 +131,17 @@ func TestWebhookPrivateTargets(t *testing.T) {
 		_, err = strict.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "a"})
 		require.NoError(t, err, "the refused create wrote nothing")
 
-		for host, class := range map[string]string{
-			"127.0.0.1": "loopback", "localhost": "loopback", "[::1]": "loopback", "[::ffff:127.0.0.1]": "loopback",
-			"10.1.2.3": "private", "172.16.0.1": "private", "192.168.1.1": "private", "[fd00::1]": "private", "100.64.0.1": "private",
-			"169.254.169.254": "link-local", "[fe80::1]": "link-local",
-			"0.0.0.0": "unspecified", "[::]": "unspecified",
+		for _, host := range []string{
+			"127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]",
+			// Other spellings of 127.0.0.1 that resolvers and browsers accept.
+			"127.1", "2130706433", "0177.0.0.1", "127.0.0.1.", "0x7f.1", "0x7f000001",
+			"10.1.2.3", "172.16.0.1", "192.168.1.1", "[fd00::1]", "100.64.0.1", "012.1",
+			"169.254.169.254", "[fe80::1]", "0.0.0.0", "[::]", "0",
 		} {
 			_, err := strict.CreateWebhook(ctx, wauser.WebhookRequest{URL: "http://" + host + ":8080/hook"})
 			require.ErrorIs(t, err, wauser.ErrPrivateTarget, host)
 			require.ErrorIs(t, err, wauser.ErrInvalidArgument, host)
-			require.ErrorContains(t, err, class, host)
+			require.ErrorContains(t, err, "is not a public address", host)
 			require.ErrorContains(t, err, "WithPrivateWebhookTargets", "the error says how to allow it")
 		}
 		_, err = strict.CreateWebhook(ctx, wauser.WebhookRequest{URL: "https://93.184.215.14/hook"})
@@ -160,7 +163,7 @@ func TestWebhookPrivateTargets(t *testing.T) {
 			ds, err = strict.WithAccount("a").ListWebhookDeliveries(ctx, hook.ID, wauser.ListWebhookDeliveriesOptions{})
 			return err == nil && len(ds) == 1 && ds[0].State == wauser.DeliveryFailed
 		}, 10*time.Second, 5*time.Millisecond)
-		require.Contains(t, ds[0].Error, "127.0.0.1 is a loopback address")
+		require.Contains(t, ds[0].Error, `"localhost" is not a public address`)
 		require.Equal(t, 1, ds[0].Attempts)
 		require.Empty(t, rc.requests(), "nothing reached the private address")
 	})
@@ -221,7 +224,8 @@ func TestWebhookSignedDeliveries(t *testing.T) {
 	require.NoError(t, verify(r, rotated.Secret), "the new secret verifies")
 	require.NoError(t, verify(r, hook.Secret), "the old secret still verifies during the overlap")
 	require.Len(t, strings.Fields(r.Header.Get("webhook-signature")), 2)
-	require.Equal(t, []string{hub(rotated.Secret, r.Body), hub(hook.Secret, r.Body)}, r.Header.Values("X-Hub-Signature-256"))
+	require.Equal(t, []string{hub(rotated.Secret, r.Body)}, r.Header.Values("X-Hub-Signature-256"),
+		"one X-Hub-Signature-256, by the new secret")
 
 	// Rotation without overlap: only the new secret signs.
 	again, err := c.RotateWebhookSecret(ctx, hook.ID, 0)
@@ -231,6 +235,61 @@ func TestWebhookSignedDeliveries(t *testing.T) {
 	require.NoError(t, verify(r, again.Secret))
 	require.Error(t, verify(r, rotated.Secret))
 	require.Len(t, strings.Fields(r.Header.Get("webhook-signature")), 1)
+}
+
+// A receiver built the GitHub way reads one X-Hub-Signature-256 and checks
+// one HMAC, by the secret it knows. During a rotation's overlap it accepts
+// every delivery once it has the new secret, while receivers of the
+// Standard Webhooks headers accept them with either secret.
+func TestWebhookRotationGitHubStyleReceiver(t *testing.T) {
+	t.Parallel()
+	db := testdb.SQLite(t)
+	ctx := ctxTimeout(t)
+	var secret atomic.Value // what the receiver checks with
+	rc := newReceiver(t)
+	rc.setAnswer(func(_ int, r *http.Request) (int, map[string]string) {
+		body, _ := io.ReadAll(r.Body)
+		sigs := r.Header.Values("X-Hub-Signature-256")
+		if len(sigs) != 1 {
+			return http.StatusBadRequest, nil // "one header" receivers refuse several
+		}
+		m := hmac.New(sha256.New, []byte(secret.Load().(string)))
+		m.Write(body)
+		if !hmac.Equal([]byte(sigs[0]), []byte("sha256="+hex.EncodeToString(m.Sum(nil)))) {
+			return http.StatusUnauthorized, nil
+		}
+		return http.StatusOK, nil
+	})
+	c := webhookClient(t, db, nil)
+	_, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "a"})
+	require.NoError(t, err)
+	hook, err := c.CreateWebhook(ctx, wauser.WebhookRequest{URL: rc.URL})
+	require.NoError(t, err)
+	secret.Store(hook.Secret)
+	insertEvents(t, c, messageEvent("a", "message.received", "15550001111@s.whatsapp.net", "text", 1, nil))
+	rc.waitUntil(t, func(r []received) bool { return len(r) == 1 })
+
+	rotated, err := c.RotateWebhookSecret(ctx, hook.ID, time.Hour)
+	require.NoError(t, err)
+	secret.Store(rotated.Secret) // the receiver switches to the new secret at once
+	for seq := 2; seq <= 4; seq++ {
+		insertEvents(t, c, messageEvent("a", "message.received", "15550001111@s.whatsapp.net", "text", seq, nil))
+	}
+	reqs := rc.waitUntil(t, func(r []received) bool { return len(r) == 4 })
+	for _, r := range reqs {
+		require.Equal(t, http.StatusOK, r.Status, "the GitHub-style receiver accepts delivery %d", r.N)
+	}
+	for _, r := range reqs[1:] {
+		for _, s := range []string{hook.Secret, rotated.Secret} {
+			wh, err := standardwebhooks.NewWebhook(s)
+			require.NoError(t, err)
+			require.NoError(t, wh.Verify(r.Body, r.Header), "during the overlap either secret verifies webhook-signature")
+		}
+	}
+	require.Eventually(t, func() bool {
+		ds, err := c.ListWebhookDeliveries(ctx, hook.ID, wauser.ListWebhookDeliveriesOptions{State: wauser.DeliveryDelivered})
+		return err == nil && len(ds) == 4
+	}, 10*time.Second, 5*time.Millisecond, "every delivery is recorded delivered")
 }
 
 // The overlap window ends on the Client's clock.

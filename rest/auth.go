@@ -88,12 +88,19 @@ func HashAdminPassword(password string) string {
 // X-WhatsApp-Use-Connection-Id header, else the key's only account. It
 // returns "" for a key that reaches every account and no header: the
 // Client then acts on the store's only account, or answers
-// ErrAccountRequired.
-func pickAccount(k *wauser.APIKey, header string) (wauser.AccountID, error) {
-	if header != "" {
+// ErrAccountRequired. A connection the key cannot reach and one that does
+// not exist are refused alike (ErrForbidden: 401 in the sync dialect, as
+// its specification documents, 403 in the others), so that a key cannot
+// tell which connections exist.
+func (x *call) pickAccount() (wauser.AccountID, error) {
+	k := x.key
+	if header := x.r.Header.Get(HeaderConnectionID); header != "" {
 		id := wauser.AccountID(header)
 		if !k.CanAccess(id) {
 			return "", forbidden("the API key cannot access connection %q", header)
+		}
+		if err := x.connectionExists(id); err != nil {
+			return "", err
 		}
 		return id, nil
 	}
@@ -108,6 +115,19 @@ func pickAccount(k *wauser.APIKey, header string) (wauser.AccountID, error) {
 		return "", badRequest("connection_required", "the API key reaches %d connections: name one in the %s header",
 			len(k.Accounts), HeaderConnectionID)
 	}
+}
+
+// connectionExists refuses a connection the store does not have as one
+// the key cannot access.
+func (x *call) connectionExists(id wauser.AccountID) error {
+	_, err := x.root.WithAccount(id).GetAccount(x.ctx)
+	switch {
+	case errors.Is(err, wauser.ErrNotFound), errors.Is(err, wauser.ErrInvalidArgument):
+		return forbidden("the API key cannot access connection %q", id)
+	case err != nil:
+		return err
+	}
+	return nil
 }
 
 // clientIP is the address rate limits count unauthenticated requests

@@ -178,6 +178,13 @@ func withImage(t testing.TB, e *env, account wauser.AccountID) map[string]string
 	return map[string]string{"message_id": string(m.MessageID)}
 }
 
+// withUpload has the account upload an image; {media_id} names it.
+func withUpload(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	m, err := e.c.WithAccount(account).UploadMedia(e.ctx(), wauser.UploadMediaRequest{Data: pngFile})
+	require.NoError(t, err)
+	return map[string]string{"media_id": string(m.ID)}
+}
+
 // withWebhook registers a webhook to a receiver answering 200.
 func withWebhook(t testing.TB, e *env, account wauser.AccountID) map[string]string {
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
@@ -239,39 +246,41 @@ var samples = map[string]sample{
 	"listWebhookDeliveries":       {setup: withWebhook},
 
 	// business dialect
-	"getWebhooks":          {setup: withWebhook},
-	"createWebhook":        {body: `{"url":"https://example.com/hook","chat_types":["group"]}`},
-	"deleteWebhook":        {body: `{"url":"{url}"}`, setup: withWebhook},
-	"deleteAllWebhooks":    {setup: withWebhook},
-	"archiveChat":          {setup: withMessage},
-	"unarchiveChat":        {setup: withMessage},
-	"getGroups":            {setup: withGroup},
-	"createNewGroup":       {body: `{"id":"","name":"Team","members":["+15553330003"],"topic":"plans"}`},
-	"getGroupInfo":         {setup: withGroup},
-	"updateGroupInfo":      {body: `{"name":"Team 2"}`, setup: withGroup},
-	"deleteGroup":          {setup: withGroup},
-	"addGroupMembers":      {body: `[{"id":"+15556660006"}]`, setup: withGroup},
-	"deleteGroupMembers":   {body: `[{"id":"+15553330003"}]`, setup: withGroup},
-	"promoteGroupAdmins":   {body: `[{"id":"+15553330003"}]`, setup: withGroup},
-	"demoteGroupAdmins":    {body: `[{"id":"+15555550005"}]`, setup: withGroup},
-	"getGroupRequests":     {setup: withGroup},
-	"approveGroupRequests": {body: `[{"id":"+15554440004"}]`, setup: withGroup},
-	"rejectGroupRequests":  {body: `[{"id":"+15554440004"}]`, setup: withGroup},
-	"setGroupAnnounce":     {setup: withGroup},
-	"unsetGroupAnnounce":   {setup: withGroup},
-	"lockGroup":            {setup: withGroup},
-	"unlockGroup":          {setup: withGroup},
-	"pinGroup":             {setup: withGroup},
-	"unpinGroup":           {setup: withGroup},
-	"clearGroup":           {setup: withGroup},
-	"getGroupInvite":       {query: "?reset=true", setup: withGroup},
-	"checkContacts":        {body: `[{"id":"+15553330003"}]`},
-	"getContacts":          {setup: withMessage},
-	"uploadMedia":          {body: "hello, world", contentType: "text/plain"},
-	"getNewsletters":       {setup: withNewsletter(true)},
-	"followNewsletter":     {body: `{"id":"{id}"}`, setup: withNewsletter(false)},
-	"getNewsletter":        {setup: withNewsletter(false)},
-	"unfollowNewsletter":   {setup: withNewsletter(true)},
+	"getWebhooks":           {setup: withWebhook},
+	"createWebhook":         {body: `{"url":"https://example.com/hook","chat_types":["group"]}`},
+	"deleteWebhook":         {body: `{"url":"{url}"}`, setup: withWebhook},
+	"deleteAllWebhooks":     {setup: withWebhook},
+	"archiveChat":           {setup: withMessage},
+	"unarchiveChat":         {setup: withMessage},
+	"getGroups":             {setup: withGroup},
+	"createNewGroup":        {body: `{"id":"","name":"Team","members":["+15553330003"],"topic":"plans"}`},
+	"getGroupInfo":          {setup: withGroup},
+	"updateGroupInfo":       {body: `{"name":"Team 2"}`, setup: withGroup},
+	"deleteGroup":           {setup: withGroup},
+	"addGroupMembers":       {body: `[{"id":"+15556660006"}]`, setup: withGroup},
+	"deleteGroupMembers":    {body: `[{"id":"+15553330003"}]`, setup: withGroup},
+	"promoteGroupAdmins":    {body: `[{"id":"+15553330003"}]`, setup: withGroup},
+	"demoteGroupAdmins":     {body: `[{"id":"+15555550005"}]`, setup: withGroup},
+	"getGroupRequests":      {setup: withGroup},
+	"approveGroupRequests":  {body: `[{"id":"+15554440004"}]`, setup: withGroup},
+	"rejectGroupRequests":   {body: `[{"id":"+15554440004"}]`, setup: withGroup},
+	"setGroupAnnounce":      {setup: withGroup},
+	"unsetGroupAnnounce":    {setup: withGroup},
+	"lockGroup":             {setup: withGroup},
+	"unlockGroup":           {setup: withGroup},
+	"pinGroup":              {setup: withGroup},
+	"unpinGroup":            {setup: withGroup},
+	"clearGroup":            {setup: withGroup},
+	"getGroupInvite":        {query: "?reset=true", setup: withGroup},
+	"checkContacts":         {body: `[{"id":"+15553330003"}]`},
+	"getContacts":           {setup: withMessage},
+	"uploadMedia":           {body: "hello, world", contentType: "text/plain"},
+	"getMedia":              {setup: withUpload},
+	"downloadUploadedMedia": {setup: withUpload},
+	"getNewsletters":        {setup: withNewsletter(true)},
+	"followNewsletter":      {body: `{"id":"{id}"}`, setup: withNewsletter(false)},
+	"getNewsletter":         {setup: withNewsletter(false)},
+	"unfollowNewsletter":    {setup: withNewsletter(true)},
 
 	// chat dialect
 	"sendChatMessage":         {body: `{"to":"+15550000001","type":"text","text":"Hello from WhatsSync!"}`},

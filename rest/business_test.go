@@ -19,23 +19,41 @@ import (
 	"github.com/wauser/wauser/watest"
 )
 
-// envelope asserts document 003's success envelope and returns its data.
+// cloudKeys are the WhatsApp Cloud API's fields some answers carry beside
+// the envelope's.
+var cloudKeys = []string{"messaging_product", "contacts", "messages", "media", "id", "url", "mime_type", "sha256", "file_size"}
+
+// envelope asserts the Business Server API's success envelope (with Cloud
+// API fields beside it, if any) and returns its data.
 func envelope(t *testing.T, r *response) any {
 	t.Helper()
 	got := r.json(t)
-	require.Equal(t, []string{"data", "message", "success", "timestamp"}, sortedKeys(got), "%s", r.body)
+	var keys []string
+	for _, k := range sortedKeys(got) {
+		if !slices.Contains(cloudKeys, k) {
+			keys = append(keys, k)
+		}
+	}
+	require.Equal(t, []string{"data", "message", "success", "timestamp"}, keys, "%s", r.body)
 	require.Equal(t, true, got["success"], "%s", r.body)
 	require.Equal(t, "2026-11-21T12:00:00Z", got["timestamp"])
 	return got["data"]
 }
 
-// failure asserts document 003's error envelope and returns its message.
+// failure asserts the Business Server API's error envelope, with the
+// WhatsApp Cloud API's error object beside its fields, and returns its
+// message.
 func failure(t *testing.T, r *response) string {
 	t.Helper()
 	got := r.json(t)
-	require.Equal(t, []string{"data", "message", "success", "timestamp"}, sortedKeys(got), "%s", r.body)
+	require.Equal(t, []string{"data", "error", "message", "success", "timestamp"}, sortedKeys(got), "%s", r.body)
 	require.Equal(t, false, got["success"])
 	require.Nil(t, got["data"])
+	cloud := got["error"].(map[string]any)
+	require.Equal(t, got["message"], cloud["message"], "the Cloud API error says the same")
+	require.NotZero(t, cloud["code"])
+	require.NotEmpty(t, cloud["type"])
+	require.Equal(t, "whatsapp", cloud["error_data"].(map[string]any)["messaging_product"])
 	return got["message"].(string)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
@@ -14,9 +15,41 @@ import (
 // a group JID (…@g.us) or its bare id. Create, get and update answer
 // {groups, message, success}, as the document shows.
 
+// businessGroup is a group with the Business Server API's fields always
+// present: owner ("" when WhatsApp does not tell) and created (RFC 3339,
+// "" when unknown), beside the Client's Group fields (id, name, topic,
+// admins, members, ephemeral, locked, ...).
+type businessGroup struct {
+	*wauser.Group
+	Owner   string `json:"owner"`
+	Created string `json:"created"`
+}
+
+func businessGroupOf(g *wauser.Group, err error) (*businessGroup, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := &businessGroup{Group: g}
+	if !g.Owner.IsEmpty() {
+		out.Owner = g.Owner.String()
+	}
+	if !g.Created.IsZero() {
+		out.Created = g.Created.UTC().Format(time.RFC3339Nano)
+	}
+	return out, nil
+}
+
 func businessListGroups() operation {
-	return do(func(x *call) ([]*wauser.Group, error) {
-		return x.c.ListGroups(x.ctx)
+	return do(func(x *call) ([]*businessGroup, error) {
+		list, err := x.c.ListGroups(x.ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*businessGroup, len(list))
+		for i, g := range list {
+			out[i], _ = businessGroupOf(g, nil)
+		}
+		return out, nil
 	})
 }
 
@@ -48,44 +81,48 @@ type groupBody struct {
 // archived. Those are checked first, and the group is answered as
 // WhatsApp reports it at the end.
 func businessCreateGroup() operation {
-	return doBody(func(x *call, in *groupBody) (*wauser.Group, error) {
-		if in.Muted {
-			return nil, badRequest("invalid_argument", "muted: wauser cannot mute chats; leave it false")
+	return doBody(func(x *call, in *groupBody) (*businessGroup, error) {
+		return businessGroupOf(createGroup(x, in))
+	})
+}
+
+func createGroup(x *call, in *groupBody) (*wauser.Group, error) {
+	if in.Muted {
+		return nil, badRequest("invalid_argument", "muted: wauser cannot mute chats; leave it false")
+	}
+	for i, a := range in.Admins {
+		if !slices.Contains(in.Members, a) {
+			return nil, badRequest("invalid_argument", "admins[%d]: %q is not one of the members", i, a)
 		}
-		for i, a := range in.Admins {
-			if !slices.Contains(in.Members, a) {
-				return nil, badRequest("invalid_argument", "admins[%d]: %q is not one of the members", i, a)
-			}
-		}
-		g, err := x.c.CreateGroup(x.ctx, wauser.CreateGroupRequest{
-			Name: in.Name, Members: in.Members, Topic: in.Topic, Announce: in.Announce, Locked: in.Locked,
-			Ephemeral: in.Ephemeral, EphemeralSeconds: in.EphemeralSeconds,
-			JoinApprovalRequired: in.JoinApprovalRequired, CommunityID: in.CommunityID,
-		})
-		if err != nil {
+	}
+	g, err := x.c.CreateGroup(x.ctx, wauser.CreateGroupRequest{
+		Name: in.Name, Members: in.Members, Topic: in.Topic, Announce: in.Announce, Locked: in.Locked,
+		Ephemeral: in.Ephemeral, EphemeralSeconds: in.EphemeralSeconds,
+		JoinApprovalRequired: in.JoinApprovalRequired, CommunityID: in.CommunityID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	jid := g.ID.String()
+	if len(in.Admins) > 0 {
+		if _, err := x.c.PromoteGroupAdmins(x.ctx, jid, in.Admins); err != nil {
 			return nil, err
 		}
-		jid := g.ID.String()
-		if len(in.Admins) > 0 {
-			if _, err := x.c.PromoteGroupAdmins(x.ctx, jid, in.Admins); err != nil {
-				return nil, err
-			}
+	}
+	if in.Photo != nil {
+		if g, err = x.c.UpdateGroup(x.ctx, jid, wauser.UpdateGroupRequest{Photo: in.Photo}); err != nil {
+			return nil, err
 		}
-		if in.Photo != nil {
-			if g, err = x.c.UpdateGroup(x.ctx, jid, wauser.UpdateGroupRequest{Photo: in.Photo}); err != nil {
-				return nil, err
-			}
+	}
+	if in.Archived {
+		if err := x.c.ArchiveChat(x.ctx, jid); err != nil {
+			return nil, err
 		}
-		if in.Archived {
-			if err := x.c.ArchiveChat(x.ctx, jid); err != nil {
-				return nil, err
-			}
-		}
-		if len(in.Admins) > 0 || in.Archived {
-			return x.c.GetGroup(x.ctx, jid)
-		}
-		return g, nil
-	})
+	}
+	if len(in.Admins) > 0 || in.Archived {
+		return x.c.GetGroup(x.ctx, jid)
+	}
+	return g, nil
 }
 
 // groupChat is the chat JID of a group id given bare or as a JID, for the
@@ -98,14 +135,14 @@ func groupChat(id string) string {
 }
 
 func businessGetGroup() operation {
-	return do(func(x *call) (*wauser.Group, error) {
-		return x.c.GetGroup(x.ctx, x.r.PathValue("groupId"))
+	return do(func(x *call) (*businessGroup, error) {
+		return businessGroupOf(x.c.GetGroup(x.ctx, x.r.PathValue("groupId")))
 	})
 }
 
 func businessUpdateGroup() operation {
-	return doBody(func(x *call, in *wauser.UpdateGroupRequest) (*wauser.Group, error) {
-		return x.c.UpdateGroup(x.ctx, x.r.PathValue("groupId"), *in)
+	return doBody(func(x *call, in *wauser.UpdateGroupRequest) (*businessGroup, error) {
+		return businessGroupOf(x.c.UpdateGroup(x.ctx, x.r.PathValue("groupId"), *in))
 	})
 }
 
@@ -119,10 +156,44 @@ func businessDeleteGroup() operation {
 // result per person.
 type memberFunc = func(ctx context.Context, group string, members []string) ([]wauser.GroupParticipant, error)
 
-// businessGroupMembers applies change to the people of a body [{"id"}].
+// businessGroupMembers applies change to the people of a body [{"id"}]
+// and answers one result per person.
 func businessGroupMembers(change func(c *wauser.Client) memberFunc) operation {
 	return doBody(func(x *call, in *[]idRef) ([]wauser.GroupParticipant, error) {
 		return change(x.c)(x.ctx, x.r.PathValue("groupId"), ids(*in))
+	})
+}
+
+// businessMemberChange applies change to the people of a body [{"id"}]
+// and answers data as an object, as the Business Server API shows for
+// member and admin changes: each id as given maps to its result (its
+// participant, with WhatsApp's error code for that person, 0 when it
+// succeeded).
+func businessMemberChange(change func(c *wauser.Client) memberFunc) operation {
+	return doBody(func(x *call, in *[]idRef) (map[string]wauser.GroupParticipant, error) {
+		want := ids(*in)
+		got, err := change(x.c)(x.ctx, x.r.PathValue("groupId"), want)
+		if err != nil {
+			return nil, err
+		}
+		given := map[types.JID]string{} // the ids as given, by their JID
+		for _, id := range want {
+			if j, err := wauser.ParseRecipient(id, wauser.RecipientIndividual); err == nil {
+				given[j.ToNonAD()] = id
+			}
+		}
+		out := make(map[string]wauser.GroupParticipant, len(got))
+		for _, p := range got {
+			key := p.JID.String()
+			for _, j := range []types.JID{p.JID, p.Phone, p.LID} {
+				if id, ok := given[j.ToNonAD()]; ok && !j.IsEmpty() {
+					key = id
+					break
+				}
+			}
+			out[key] = p
+		}
+		return out, nil
 	})
 }
 

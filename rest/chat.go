@@ -254,13 +254,13 @@ type chatSendRequest struct {
 	To   string          `json:"to"`
 	Type chatMessageType `json:"type,omitempty"`
 	Text string          `json:"text,omitempty"`
-	// Image and Document take the file's url (or the id of a file
-	// uploaded with POST /v1/media), a caption, and for documents a
-	// filename.
-	Image    *wauser.MediaMessage `json:"image,omitempty"`
-	Document *wauser.MediaMessage `json:"document,omitempty"`
-	Location *wauser.Location     `json:"location,omitempty"`
-	Template *chatTemplate        `json:"template,omitempty"`
+	// Image and Document take the file's url (or link, as the WhatsApp
+	// Cloud API names it, or the id of a file uploaded with POST
+	// /v1/media), a caption, and for documents a filename.
+	Image    *mediaObject     `json:"image,omitempty"`
+	Document *mediaObject     `json:"document,omitempty"`
+	Location *wauser.Location `json:"location,omitempty"`
+	Template *chatTemplate    `json:"template,omitempty"`
 }
 
 // chatTemplate is document 002's template message: a template registered
@@ -284,9 +284,13 @@ func chatSendMessage() operation {
 		if in.Type != "" && !slices.Contains(chatMessageTypes, in.Type) {
 			return nil, badRequest("invalid_message_type", "type %q is not one of %v", in.Type, chatMessageTypes)
 		}
-		req := wauser.SendMessageRequest{
-			To: in.To, Type: wauser.MessageType(in.Type), Text: in.Text,
-			Image: in.Image, Document: in.Document, Location: in.Location,
+		req := wauser.SendMessageRequest{To: in.To, Type: wauser.MessageType(in.Type), Text: in.Text, Location: in.Location}
+		var err error
+		if req.Image, err = in.Image.media("image"); err != nil {
+			return nil, err
+		}
+		if req.Document, err = in.Document.media("document"); err != nil {
+			return nil, err
 		}
 		if in.Template != nil {
 			req.Template = &wauser.TemplateMessage{Name: in.Template.Name, Language: in.Template.Language.Code, Components: in.Template.Components}

@@ -56,13 +56,68 @@
 //     .../announce, .../lock and .../pin; POST .../clear;
 //     GET .../invite?reset=. Contacts: GET and PUT /v1/contacts, POST
 //     /v1/contacts/check ([{"id": phone}]), GET /v1/contacts/status-audience.
-//     Media: POST /v1/media. Messages: POST /v1/messages,
+//     Media: POST /v1/media, GET /v1/media/{media_id} and its file,
+//     GET /v1/media/{media_id}/file. Messages: POST /v1/messages,
 //     DELETE /v1/messages/{message_id}/{chat_id}. Newsletters: GET and PUT
 //     (follow {"id"}) /v1/newsletters, GET and DELETE (unfollow)
 //     /v1/newsletters/{id}.
 //
 // Requests outside any route get 404 (or 405 with Allow) in the error shape
 // of the dialect their path belongs to.
+//
+// # The WhatsApp Cloud API shapes of the business dialect
+//
+// The Business Server API follows Meta's WhatsApp Cloud API for messages
+// and media, and its clients send and parse those shapes; the business
+// dialect takes them next to the ones it documents:
+//
+//   - POST /v1/messages takes messaging_product ("whatsapp"), text as
+//     {"body", "preview_url"}, media objects {"id" | "link" | "url",
+//     "caption", "filename"} (id: a file uploaded with POST /v1/media;
+//     link and url: a URL to fetch), replies as "context": {"message_id"},
+//     read marks as {"messaging_product", "status": "read", "message_id"}
+//     with no to, and interactive as the Cloud API object: type button
+//     (action.buttons of {"type": "reply", "reply": {"id", "title"}}), list
+//     (action.button and action.sections) or cta_url (action.parameters
+//     {"display_text", "url"}), with header, body and footer as
+//     {"type": "text", "text"} objects (or strings). A cta_url message is
+//     sent as a text reading header, body, "display_text: url" and footer,
+//     since a linked device cannot send link buttons; media headers are
+//     refused. participants must name every member of the group (in any
+//     form): WhatsApp sends a group message to all of them and cannot send
+//     it to some, so a partial list is refused rather than sent to
+//     everyone.
+//   - Its answer carries, beside the envelope, the Cloud API's
+//     {"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}],
+//     "messages": [{"id"}]} (id: the stored message's id; none for status
+//     messages).
+//   - Every error of the dialect carries, beside the envelope's fields, the
+//     Cloud API's error object {"message", "type", "code", "error_subcode",
+//     "error_data": {"messaging_product", "details"}}; code is 100 for bad
+//     input (and 404, with error_subcode 33), 190 for a refused key, 10 for
+//     a missing right, 133010 for an account not paired, 130429 for rate
+//     limits, 2 when unavailable and 131000 for server errors.
+//   - POST /v1/media answers media [{"id"}] and id beside data, and takes
+//     the Cloud API's upload (multipart with messaging_product, type as the
+//     file's MIME type, and file). GET /v1/media/{media_id} answers the
+//     Cloud API's media object {"messaging_product", "url", "mime_type",
+//     "sha256", "file_size", "id"} beside data; url is
+//     GET /v1/media/{media_id}/file on this handler (with the prefix it is
+//     mounted under), which downloads the file with the same API key
+//     (Client.DownloadUploadedMedia).
+//   - GET /v1/status answers "id", "status" (init, connected or error),
+//     "whatsapp_name" and "whatsapp_id" beside wauser.Status's fields.
+//     Newsletters carry creation_time, profile (the picture's URL), invite
+//     (the link's code), subscribers and role beside wauser.Newsletter's
+//     fields; groups always carry owner and created; GET /v1/contacts
+//     carries "info": {"Found", "FirstName", "FullName", "PushName",
+//     "BusinessName"}. GET /v1/profile/privacy?default=true answers the
+//     default setting alone, as an object {"type", "list", "is_default"}.
+//   - POST /v1/accounts takes webhook_url (a webhook for the new account)
+//     and only_status_updates; PUT /v1/newsletters takes id as a form too
+//     (application/x-www-form-urlencoded or multipart/form-data). Member
+//     and admin changes and POST /v1/contacts/check answer data as an
+//     object: each id as given maps to its result.
 //
 // # Authentication
 //
@@ -177,10 +232,23 @@
 // (the error's RetryAfter method), nothing sent. GET /v1/usage reports
 // both. Bodies are
 // limited to Options.MaxBodyBytes (Options.MaxMediaBytes for POST
-// /v1/media) (413), decoded strictly (one JSON value, no unknown
-// fields: 400; not JSON: 415), and at most Options.MaxInFlight requests run
-// at once (beyond: 503 with Retry-After, at once). Each request runs under
-// Options.Timeout.
+// /v1/media) (413) and decoded as one JSON value (not JSON: 415). In every
+// dialect, fields a route does not know are ignored (and logged at debug
+// level through Options.Logger), while the fields it knows are checked
+// strictly: a wrong type, a malformed value or a string holding NUL is 400.
+// Path parameters, query parameters and X-WhatsApp-Use-Connection-Id
+// holding control characters (NUL included) or bytes that are not UTF-8
+// are 400 in the route's dialect before anything else reads them. At most
+// Options.MaxInFlight requests run at once (beyond: 503 with Retry-After,
+// at once). Each request runs under Options.Timeout.
+//
+// URLs the handler is given to fetch (media to upload or send, link
+// previews) and webhook URLs are refused when their host is, spells
+// (127.1, 2130706433, 0x7f.1, ...) or resolves to a loopback, private or
+// otherwise non-public address, before any connection is made, with one
+// answer for every refused target (400 "... is not a public address"),
+// unless the Client allows them (wauser.WithPrivateMediaURLs,
+// wauser.WithPrivateWebhookTargets).
 //
 // # Errors
 //
@@ -222,26 +290,42 @@
 //   - GET /v1/whatsapp/conversations and /contacts, which the specification
 //     does not page, answer up to 500 records and next_cursor (continue
 //     with ?cursor=); limit, and for conversations kind and archived, filter.
-//   - Webhook endpoints are the Client's webhooks, which belong to one
-//     account: an endpoint names exactly one connection in connection_ids
-//     (without it, the connection the request acts on: the key's only
-//     account or X-WhatsApp-Use-Connection-Id), all_accounts is refused,
-//     and description is accepted but not kept. The endpoint routes reach
-//     the endpoints of every account the key can (or of the one the header
-//     names); another account's endpoint is 404. Event types map to
-//     wauser's: whatsapp.message.received, .sent, .reaction_received,
-//     .edited, .deleted and .receipt_updated are message.received, .sent,
-//     .reaction, .edited, .deleted and .status; whatsapp.connection.
-//     status_changed is account.* (qr, paired, connected, disconnected,
-//     logged_out); whatsapp.command.completed and .failed are accepted and
-//     select nothing (commands finish before their answer), and alone they
-//     are refused. An endpoint shows only the types the specification
-//     names: one registered through the Client or the business dialect for
-//     conversation, contact, group or history events lists those as
-//     nothing. rotate-secret keeps the old secret signing next to the new
-//     one for DefaultSecretOverlap (?overlap= in seconds; 0 ends it at
-//     once). test sends a webhook.ping event, not a sample message.
-//     Deliveries show status queued, pending, delivered, failed or dead.
+//   - Webhook endpoints are the Client's webhooks in the WhatsApp Use
+//     format (wauser.WebhookFormatWhatsAppUse): their deliveries are that
+//     API's events, {"id", "type", "connection_id", "payload",
+//     "occurred_at"}, named whatsapp.message.received, .sent,
+//     .reaction_received (reactions of others), .edited, .deleted and
+//     .receipt_updated (payload {"message"}, and "reaction") and
+//     whatsapp.connection.status_changed (paired, connected, disconnected,
+//     logged out; payload {"status"} in the shape of WhatsAppStatus), with
+//     the headers X-Whatsapp-Use-Event-Id, X-Whatsapp-Use-Event-Type and
+//     X-Whatsapp-Use-Timestamp. They are signed like every delivery
+//     (webhook-signature, X-Hub-Signature-256); X-Whatsapp-Use-Signature,
+//     whose computation that API does not publish, is not sent. Events the
+//     specification has no name for (conversations, contacts, groups,
+//     history, QR codes) are not sent to these endpoints. An endpoint
+//     belongs to one connection: the one connection_ids names (exactly
+//     one), else the one the request acts on; all_accounts: true, for keys
+//     that reach every account, makes it receive every connection's events,
+//     later ones too (it belongs to the connection the header names, or
+//     else the first by id, and goes with it; keys that reach some
+//     connections only neither see nor change it). description is kept.
+//     The endpoint routes reach the endpoints of every account the key can
+//     (or of the one the header names); another account's endpoint is 404.
+//     Event types are stored under wauser's names: message.received,
+//     .sent, .reaction, .edited, .deleted and .status, and account.* for
+//     whatsapp.connection.status_changed; whatsapp.command.completed and
+//     .failed are accepted and select nothing (commands finish before their
+//     answer), and alone they are refused. rotate-secret keeps the old
+//     secret signing webhook-signature next to the new one for
+//     DefaultSecretOverlap (?overlap= in seconds; 0 ends it at once);
+//     X-Hub-Signature-256 is by the new secret only. test sends a sample
+//     whatsapp.message.received event, signed, and answers it with its
+//     delivery. Deliveries show the type sent and status queued, pending,
+//     delivered, failed or dead.
+//   - A connection named in X-WhatsApp-Use-Connection-Id that does not
+//     exist is refused like one the key cannot reach: 401 in the sync
+//     dialect, as its specification documents, 403 in the others.
 //   - POST /v1/refresh takes an optional force=true: also re-fetch the app
 //     state (contacts, chat settings).
 //   - Contacts of the business dialect carry document 003's integer id (a
@@ -255,10 +339,12 @@
 //     ids. DELETE /v1/groups/{groupId} removes the others (when admin),
 //     leaves and deletes the chat, WhatsApp having no group deletion.
 //   - POST /v1/media takes the file as multipart/form-data (its first file
-//     part; form fields type and file_name before it), as the raw body with
-//     its Content-Type (application/octet-stream is sniffed), or as JSON
-//     {url, mime_type, type, file_name} to fetch. Options.MaxMediaBytes
-//     bounds the body; the answer is the uploaded wauser.Media.
+//     part; form fields type and file_name before it, type being a kind,
+//     image, video, audio, document or sticker, or a MIME type as the Cloud
+//     API sends it), as the raw body with its Content-Type
+//     (application/octet-stream is sniffed), or as JSON {url, mime_type,
+//     type, file_name} to fetch. Options.MaxMediaBytes bounds the body; the
+//     data of the answer is the uploaded wauser.Media.
 //   - The chat dialect's contact id is the person id; {phone} takes a phone
 //     number, and also any form Client.GetContact takes. profileImage is
 //     asked from WhatsApp at each request (its URL expires), best effort:
@@ -272,8 +358,9 @@
 //     timestamp, status}; a template shows as the text it rendered to),
 //     sent by then (document 002 shows no answer). type may be left out
 //     (it follows from the content); other types than the document's five
-//     are 400 invalid_message_type. image and document also take the id
-//     of a file uploaded with POST /v1/media instead of url, and to also
+//     are 400 invalid_message_type. image and document also take link (the
+//     Cloud API's name for url) or the id of a file uploaded with POST
+//     /v1/media instead of url, and to also
 //     takes a JID (a group, a LID). Templates are the ones registered with
 //     Client.CreateTemplate, by name and language.code; a missing one, or
 //     a missing parameter, is 400.
@@ -284,14 +371,13 @@
 //     phone is asked to go back from). Without any stored message to go
 //     back from it answers 404. The history itself arrives later, when the
 //     phone answers (history.sync and history.sync_complete events).
-//   - POST /v1/messages takes document 003's request; text is the object
-//     {"body": "..."} (a plain string is taken too). type may be left out;
-//     sticker, contacts and template messages, which document 003 does not
-//     list, are sent with the Client. data is the stored message (for a
-//     reaction, the message reacted to, with its reactions; null for a
-//     status message). A non-empty participants is refused (400): whatsmeow
-//     encrypts a group message for every member. id makes a send
-//     idempotent.
+//   - POST /v1/messages takes the Business Server API's request and the
+//     Cloud API's shapes (see above); text is the object {"body",
+//     "preview_url"} (a plain string is taken too). type may be left out;
+//     sticker, contacts and template messages, which the Business Server
+//     API does not list, are sent with the Client. data is the stored
+//     message (for a reaction, the message reacted to, with its reactions;
+//     null for a status message). id makes a send idempotent.
 //   - DELETE /v1/messages/{message_id}/{chat_id} deletes for everyone
 //     (Client.RevokeMessage); message_id is a stored id (msg_…) or a
 //     WhatsApp id in the chat; others' messages only in groups where the
@@ -313,11 +399,12 @@
 //     POST /v1/whatsapp/conversations/{conversation_id}/read without
 //     message_ids (or without a body) marks the conversation's incoming
 //     messages not yet read among its newest 100.
-//   - GET /v1/whatsapp/media/{message_id} answers the file with its own
-//     media type, as an attachment (Content-Disposition with the file name
-//     when known, Content-Security-Policy: sandbox); a client whose Accept
-//     admits application/octet-stream but not the file's type (one
-//     generated from the specification) gets application/octet-stream.
+//   - GET /v1/whatsapp/media/{message_id} answers the file as an
+//     attachment (Content-Disposition with the file name when known,
+//     Content-Security-Policy: sandbox), as application/octet-stream (the
+//     specification's only type) without an Accept header or when Accept
+//     admits that but not the file's own type, and with its own media type
+//     when Accept asks for it or any type.
 //     Files WhatsApp's servers dropped are asked from the phone again
 //     (Client.DownloadMedia). Errors are JSON.
 //   - GET /v1/usage answers what wauser counts; it keeps no log of

@@ -320,3 +320,75 @@ func ExampleOptions_health() {
 	// /readyz 200 {"status":"ready","store":"ok","accounts":[{"id":"sales","state":"unpaired"}]}
 	// /docs 200 text/html; charset=utf-8
 }
+
+// Send a message the way WhatsApp Cloud API clients do, through the
+// Business Server API's POST /v1/messages: the answer carries the Cloud
+// API's messaging_product, contacts and messages beside the envelope.
+func ExampleNewHandler_cloudAPI() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	fake := watest.New()
+	c, err := wauser.New(st, fake.Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "sales"}); err != nil {
+		panic(err)
+	}
+	if _, err := c.PairQR(ctx); err != nil {
+		panic(err)
+	}
+	conn, err := fake.WaitConn(ctx, "sales")
+	if err != nil {
+		panic(err)
+	}
+	if err := conn.Scan(watest.Phone{JID: types.NewJID("15551234567", types.DefaultUserServer)}); err != nil {
+		panic(err)
+	}
+	if _, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == wauser.StateConnected }); err != nil {
+		panic(err)
+	}
+	key, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeWrite}, Accounts: []wauser.AccountID{"sales"}})
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(rest.NewHandler(c, rest.Options{}))
+	defer srv.Close()
+
+	body := `{"messaging_product":"whatsapp","recipient_type":"individual","to":"15550000001",
+		"type":"text","text":{"preview_url":false,"body":"Your order has shipped."}}`
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/v1/messages", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key.Key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		Success          bool   `json:"success"`
+		MessagingProduct string `json:"messaging_product"`
+		Contacts         []struct {
+			Input string `json:"input"`
+			WAID  string `json:"wa_id"`
+		} `json:"contacts"`
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		panic(err)
+	}
+	fmt.Println(resp.StatusCode, answer.Success, answer.MessagingProduct, answer.Contacts[0].Input, answer.Contacts[0].WAID,
+		strings.HasPrefix(answer.Messages[0].ID, "msg_"))
+	// Output: 200 true whatsapp 15550000001 15550000001 true
+}

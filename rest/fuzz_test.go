@@ -55,6 +55,14 @@ func FuzzHandler(f *testing.F) {
 		}
 		f.Add(rt.method, path, uint8(1), "Content-Type", "text/plain", []byte(`{"id":"q"}`))
 		f.Add(rt.method, path, uint8(3), rest.HeaderConnectionID, "b", []byte(`{"id":"x","webhooks":[{"url":"http://h"}]}`))
+		// NUL and other control characters (and bytes that are not UTF-8)
+		// in every path parameter, query parameter, the connection header
+		// and the body's strings.
+		f.Add(rt.method, pathParam.ReplaceAllString(rt.path, "%00")+"?cursor=%01&endpoint_id=x%00&%7F=1",
+			uint8(1), rest.HeaderConnectionID, "a", []byte(body))
+		f.Add(rt.method, pathParam.ReplaceAllString(rt.path, "%C2%80%FF")+"?limit=%0A",
+			uint8(1), rest.HeaderConnectionID, "a", []byte(strings.Replace(body, `":"`, `":"\u0000`, 1)))
+		f.Add(rt.method, path, uint8(1), rest.HeaderConnectionID, "a\x00\x7f", []byte(body))
 	}
 	for _, s := range []struct{ method, path, body string }{
 		{"GET", "/v1/accounts/%2e%2e", ""},
@@ -62,6 +70,11 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "/v1/accounts", `{"id":"` + strings.Repeat("x", 2<<20) + `"}`},
 		{"POST", "/v1/whatsapp/pair", `{"phone_number":"+0"}`},
 		{"GET", "/v1/accounts/code?phone=%00", ""},
+		{"DELETE", "/v1/webhooks/endpoints/%00", ""},
+		{"PATCH", "/v1/webhooks/endpoints/%00", `{"url":"https://example.com/x"}`},
+		{"POST", "/v1/webhooks/endpoints/%00/rotate-secret", ""},
+		{"POST", "/v1/webhooks/endpoints/%00/test", ""},
+		{"GET", "/v1/webhooks/deliveries?endpoint_id=%00", ""},
 		{"PATCH", "/v1/status", ""},
 		{"OPTIONS", "/", ""},
 		{"GET", "//v1//status", ""},
@@ -94,7 +107,8 @@ func FuzzHandler(f *testing.F) {
 			return // ServeMux cleaning the path
 		}
 		require.NotEmpty(t, rec.Header().Get("X-RateLimit-Limit"), "%s %s", method, path)
-		if rec.Code != http.StatusOK || !strings.HasPrefix(req.URL.Path, "/v1/whatsapp/media/") { // a file has its own type
+		isFile := strings.HasPrefix(req.URL.Path, "/v1/whatsapp/media/") || (strings.HasPrefix(req.URL.Path, "/v1/media/") && strings.HasSuffix(req.URL.Path, "/file"))
+		if rec.Code != http.StatusOK || !isFile { // a file has its own type
 			require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 		}
 		if rec.Code >= 400 {

@@ -287,13 +287,15 @@ func (h *handler) routeTable() []*route {
 			query:  []param{{name: "phone", required: true, description: "Phone number of the phone to link, in international format (+15551234567)"}},
 			errors: []int{http.StatusConflict, http.StatusBadGateway}, op: businessPairCode()},
 		{method: "GET", path: "/v1/profile/privacy", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
-			id: "getStatusPrivacy", summary: "Get Status Privacy", errors: []int{http.StatusConflict}, op: businessStatusPrivacy()},
+			id: "getStatusPrivacy", summary: "Get Status Privacy",
+			query:  []param{{name: "default", typ: "boolean", description: "Answer the default setting alone, as an object {type, list, is_default}"}},
+			errors: []int{http.StatusConflict}, op: businessStatusPrivacy()},
 		{method: "POST", path: "/v1/refresh", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "refreshAccount", summary: "Reconnect the account; with force=true also re-fetch its app state",
 			query:  []param{{name: "force", typ: "boolean", description: "Also re-fetch contacts and chat settings from WhatsApp"}},
 			errors: []int{http.StatusConflict}, op: businessRefresh()},
 		{method: "GET", path: "/v1/status", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
-			id: "getAccountStatus", summary: "Get Account Status", op: businessStatus()},
+			id: "getAccountStatus", summary: "Get Account Status", op: businessStatusRoute()},
 		{method: "GET", path: "/v1/contacts/status-audience", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getStatusAudience", summary: "Get the contacts that can see the status", errors: []int{http.StatusConflict},
 			op: businessStatusAudience()},
@@ -325,16 +327,16 @@ func (h *handler) routeTable() []*route {
 			message: "group deleted", errors: waErrors, op: businessDeleteGroup()},
 		{method: "POST", path: "/v1/groups/{groupId}/members", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "addGroupMembers", summary: "Add group members", errors: waErrors,
-			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.AddGroupMembers })},
+			op: businessMemberChange(func(c *wauser.Client) memberFunc { return c.AddGroupMembers })},
 		{method: "DELETE", path: "/v1/groups/{groupId}/members", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "deleteGroupMembers", summary: "Delete group members", errors: waErrors,
-			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.RemoveGroupMembers })},
+			op: businessMemberChange(func(c *wauser.Client) memberFunc { return c.RemoveGroupMembers })},
 		{method: "POST", path: "/v1/groups/{groupId}/admins", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "promoteGroupAdmins", summary: "Promote group admins", errors: waErrors,
-			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.PromoteGroupAdmins })},
+			op: businessMemberChange(func(c *wauser.Client) memberFunc { return c.PromoteGroupAdmins })},
 		{method: "DELETE", path: "/v1/groups/{groupId}/admins", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "demoteGroupAdmins", summary: "Demote group admins", errors: waErrors,
-			op: businessGroupMembers(func(c *wauser.Client) memberFunc { return c.DemoteGroupAdmins })},
+			op: businessMemberChange(func(c *wauser.Client) memberFunc { return c.DemoteGroupAdmins })},
 		{method: "GET", path: "/v1/groups/{groupId}/requests", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getGroupRequests", summary: "Get group members requests", errors: waErrors, op: businessJoinRequests()},
 		{method: "POST", path: "/v1/groups/{groupId}/requests", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
@@ -381,6 +383,11 @@ func (h *handler) routeTable() []*route {
 				{name: "file_name", description: "The file name shown for documents"},
 			}, errors: append([]int{http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}, waErrors...),
 			op: businessUploadMedia()},
+		{method: "GET", path: "/v1/media/{media_id}", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "getMedia", summary: "Get uploaded media (the WhatsApp Cloud API's media object; its url downloads the file with the same key)",
+			op: businessGetMedia()},
+		{method: "GET", path: "/v1/media/{media_id}/file", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
+			id: "downloadUploadedMedia", summary: "Download uploaded media", errors: waErrors, op: businessDownloadMedia()},
 		{method: "POST", path: "/v1/messages", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "sendMessageToChat", summary: "Send message to Chat", message: "message sent", errors: waErrors, op: businessSendMessage()},
 		{method: "DELETE", path: "/v1/messages/{message_id}/{chat_id}", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
@@ -573,6 +580,8 @@ type call struct {
 	ctx   context.Context
 	key   *wauser.APIKey // the caller; nil on public routes
 	c     *wauser.Client // bound to the account the request acts on (see accountMode)
+	root  *wauser.Client // the handler's Client, unbound
+	log   *slog.Logger
 	now   time.Time
 	rate  *rateState // the rate limit bucket after this request; nil when off
 }
@@ -582,7 +591,7 @@ type call struct {
 // route's dialect.
 func (h *handler) serve(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x := &call{route: rt, w: w, r: r, now: h.clock.Now()}
+		x := &call{route: rt, w: w, r: r, now: h.clock.Now(), root: h.c, log: h.log}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -673,6 +682,9 @@ func (h *handler) admit(x *call) error {
 			return forbidden("cross-origin request refused: %v", err)
 		}
 	}
+	if err := checkInputs(x); err != nil {
+		return err
+	}
 	if rt.auth != authKey {
 		return nil
 	}
@@ -681,7 +693,7 @@ func (h *handler) admit(x *call) error {
 	}
 	switch rt.account {
 	case accountFromKey:
-		id, err := pickAccount(key, x.r.Header.Get(HeaderConnectionID))
+		id, err := x.pickAccount()
 		if err != nil {
 			return err
 		}

@@ -59,8 +59,15 @@ type env struct {
 // options.
 func newEnv(t testing.TB, db *testdb.DB, opts rest.Options, clientOpts ...wauser.Option) *env {
 	t.Helper()
+	return newEnvGuarded(t, db, opts, append([]wauser.Option{wauser.WithPrivateWebhookTargets()}, clientOpts...)...)
+}
+
+// newEnvGuarded is newEnv without WithPrivateWebhookTargets: webhooks may
+// not target private addresses (nor media URLs, unless clientOpts say).
+func newEnvGuarded(t testing.TB, db *testdb.DB, opts rest.Options, clientOpts ...wauser.Option) *env {
+	t.Helper()
 	e := &env{t: t, fake: watest.New(), clock: watest.NewClock(epoch)}
-	all := append([]wauser.Option{e.fake.Option(), wauser.WithClock(e.clock), wauser.WithPrivateWebhookTargets()}, clientOpts...)
+	all := append([]wauser.Option{e.fake.Option(), wauser.WithClock(e.clock)}, clientOpts...)
 	c, err := wauser.New(db.Open(t), all...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))

@@ -1,14 +1,8 @@
 package rest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -95,40 +89,4 @@ func ceilUnix(t time.Time) int64 {
 		s++
 	}
 	return s
-}
-
-// decode reads the request body strictly into v: JSON only, unknown fields
-// rejected, exactly one value. An empty body is an error unless optional.
-// The body is already limited by http.MaxBytesReader.
-func (x *call) decode(v any, optional bool) error {
-	body, err := io.ReadAll(x.r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return badRequest("invalid_body", "reading the request body failed")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		if optional {
-			return nil
-		}
-		return badRequest("invalid_body", "a JSON body is required")
-	}
-	if ct := x.r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
-				message: "send the body as application/json"}
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest("invalid_body", "invalid JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("invalid_body", "the body must hold exactly one JSON value")
-	}
-	return nil
 }

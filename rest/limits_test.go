@@ -113,7 +113,8 @@ func TestStrictBodies(t *testing.T) {
 			says                    string
 		}{
 			{"empty", "", "", http.StatusBadRequest, "body is required"},
-			{"unknown field", `{"id":"x","colour":"red"}`, "", http.StatusBadRequest, `unknown field "colour"`},
+			{"NUL", `{"id":"x\u0000"}`, "", http.StatusBadRequest, "NUL"},
+			{"NUL in an unknown field's neighbour", `{"id":"x","webhooks":[{"url":"https://example.com/\u0000"}]}`, "", http.StatusBadRequest, "NUL"},
 			{"wrong type", `{"id":7}`, "", http.StatusBadRequest, "invalid JSON"},
 			{"two values", `{"id":"x"} {"id":"y"}`, "", http.StatusBadRequest, "exactly one JSON value"},
 			{"trailing garbage", `{"id":"x"}]`, "", http.StatusBadRequest, "exactly one JSON value"},
@@ -143,6 +144,45 @@ func TestStrictBodies(t *testing.T) {
 		keys, err := e.c.ListAPIKeys(e.ctx())
 		require.NoError(t, err)
 		require.Empty(t, keys)
+	})
+}
+
+// TestUnknownFieldsIgnored: in every dialect a request with fields the
+// route does not know (at the top and nested) is served as if they were
+// not there, and each is logged at debug level; the known fields stay
+// strictly typed.
+func TestUnknownFieldsIgnored(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		e := newEnv(t, db, rest.Options{Logger: logger})
+		e.pair("a", phone)
+		key := bearer(e.key(wauser.AllScopes(), "a"))
+		for _, c := range []struct {
+			method, path, body string
+			headers            map[string]string
+			status             int
+			field              string
+		}{
+			{"POST", "/v1/accounts", `{"id":"b","colour":"red"}`, basic(adminUser, adminPassword), http.StatusOK, "colour"},
+			{"POST", "/v1/webhooks", `{"url":"https://example.com/h","retries":3}`, key, http.StatusOK, "retries"},
+			{"POST", "/v1/messages", `{"to":"+15550000001","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"x"}`, key, http.StatusOK, "biz_opaque_callback_data"},
+			{"POST", "/api/v1/messages", `{"to":"+15550000001","type":"text","text":"hi","priority":"high"}`, key, http.StatusCreated, "priority"},
+			{"POST", "/api/v1/messages", `{"to":"+15550000001","type":"location","location":{"latitude":52.5,"longitude":13.4,"altitude":30}}`, key, http.StatusCreated, "altitude"},
+			{"POST", "/history/sync", `{"count":5,"since":"yesterday"}`, key, http.StatusOK, "since"},
+			{"POST", "/v1/webhooks/endpoints", `{"url":"https://example.com/e","event_types":["*"],"secret_length":64}`, key, http.StatusCreated, "secret_length"},
+			{"POST", "/v1/whatsapp/messages/send", `{"contact_id":"+15550000001","text":"hi","silent":true}`, key, http.StatusAccepted, "silent"},
+		} {
+			r := e.checked(e.do(c.method, c.path, c.body, c.headers))
+			require.Equal(t, c.status, r.status, "%s %s: %s", c.method, c.path, r.body)
+			require.Contains(t, logs.String(), `msg="rest: ignored an unknown request field"`)
+			require.Contains(t, logs.String(), c.field, "%s %s logs the ignored field", c.method, c.path)
+		}
+		// Known fields keep their types.
+		r := e.checked(e.do("POST", "/history/sync", `{"count":"5","since":"yesterday"}`, key))
+		require.Equal(t, http.StatusBadRequest, r.status)
 	})
 }
 

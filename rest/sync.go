@@ -349,6 +349,9 @@ type createGroupRequest struct {
 
 func syncCreateGroup() operation {
 	return doBody(func(x *call, in *createGroupRequest) (*commandAccepted, error) {
+		if in.Participants == nil {
+			return nil, badRequest("invalid_argument", "participants is required (the people to add; [] for none)")
+		}
 		g, err := x.c.CreateGroup(x.ctx, wauser.CreateGroupRequest{Name: in.Name, Members: in.Participants, Announce: in.Announce, Locked: in.Locked})
 		if err != nil {
 			return nil, err

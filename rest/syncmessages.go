@@ -289,31 +289,46 @@ func syncDownloadMedia() operation {
 		if _, _, err := mime.ParseMediaType(ct); err != nil {
 			ct = octetStream
 		}
-		if accept := x.r.Header.Get("Accept"); !accepts(accept, ct) && accepts(accept, octetStream) {
+		// The specification's only type is application/octet-stream: that
+		// is the answer unless the Accept header asks for the file's own
+		// type (or any type) and not for octet-stream first.
+		if accept := x.r.Header.Get("Accept"); strings.TrimSpace(accept) == "" || (!accepts(accept, ct) && accepts(accept, octetStream)) {
 			ct = octetStream
 		}
-		disposition := "attachment"
-		if f.FileName != "" {
-			if d := mime.FormatMediaType("attachment", map[string]string{"filename": f.FileName}); d != "" {
-				disposition = d
-			}
-		}
-		hdr := x.w.Header()
-		hdr.Set("Content-Type", ct)
-		hdr.Set("Content-Length", strconv.Itoa(len(f.Data)))
-		hdr.Set("Content-Disposition", disposition)
-		hdr.Set("X-Content-Type-Options", "nosniff")
-		hdr.Set("Content-Security-Policy", "sandbox")
-		hdr.Set("Cache-Control", "no-store")
-		x.w.WriteHeader(http.StatusOK)
-		_, _ = x.w.Write(f.Data)
+		writeFile(x, f, ct)
 		return nil
 	})
 	op.outDoc = func(*docGen) map[string]any {
 		return map[string]any{"*/*": map[string]any{"schema": &schema{Type: "string", Format: "binary",
-			Description: "The file, with its media type (application/octet-stream when the Accept header asks for that and not the file's type)."}}}
+			Description: "The file: as application/octet-stream without an Accept header, or when Accept asks for that and not the file's type; with its own media type otherwise."}}}
 	}
 	return op
+}
+
+// writeFile answers a file as an attachment of type ct ("" for its own
+// type, or application/octet-stream when that is not a media type).
+func writeFile(x *call, f *wauser.MediaFile, ct string) {
+	if ct == "" {
+		ct = f.MIMEType
+		if _, _, err := mime.ParseMediaType(ct); err != nil {
+			ct = octetStream
+		}
+	}
+	disposition := "attachment"
+	if f.FileName != "" {
+		if d := mime.FormatMediaType("attachment", map[string]string{"filename": f.FileName}); d != "" {
+			disposition = d
+		}
+	}
+	hdr := x.w.Header()
+	hdr.Set("Content-Type", ct)
+	hdr.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	hdr.Set("Content-Disposition", disposition)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Content-Security-Policy", "sandbox")
+	hdr.Set("Cache-Control", "no-store")
+	x.w.WriteHeader(http.StatusOK)
+	_, _ = x.w.Write(f.Data)
 }
 
 // accepts reports whether an Accept header admits media type mt; no

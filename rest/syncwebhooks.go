@@ -14,11 +14,15 @@ import (
 )
 
 // The sync dialect's webhook endpoints (/v1/webhooks/endpoints) are the
-// Client's webhooks, shown in the WebhookEndpoint shape of
-// whatsapp-use.openapi.yaml. wauser registers a webhook for one account
-// (connection): an endpoint names exactly one in connection_ids, and
-// all_accounts is always false. The routes reach the endpoints of every
-// account the API key can (or the one X-WhatsApp-Use-Connection-Id names).
+// Client's webhooks, shown in the WebhookEndpoint shape of the WhatsApp Use
+// API, and created in its format (wauser.WebhookFormatWhatsAppUse): they
+// receive that API's event names and payloads. An endpoint belongs to one
+// connection (connection_ids names exactly one), or receives every
+// connection's events (all_accounts: true, for keys that reach every
+// account; it belongs to the connection named, or else the first by id). The
+// routes reach the endpoints of every account the API key can (or the one
+// X-WhatsApp-Use-Connection-Id names); endpoints for all accounts only
+// with keys that reach every account.
 
 // eventMapping is one of the specification's event types and wauser's
 // types it stands for (nil: wauser never sends it).
@@ -115,8 +119,11 @@ type webhookEndpoint struct {
 	URL string           `json:"url"`
 	// EventTypes are shown with the specification's names; wauser's types
 	// it has no name for are left out (see the package documentation).
-	EventTypes    []string           `json:"event_types"`
-	AllAccounts   bool               `json:"all_accounts"`
+	EventTypes  []string `json:"event_types"`
+	Description string   `json:"description,omitempty"`
+	AllAccounts bool     `json:"all_accounts"`
+	// ConnectionIDs names the endpoint's connection; empty for an
+	// endpoint for all accounts.
 	ConnectionIDs []wauser.AccountID `json:"connection_ids"`
 	// Secret is shown only when the endpoint is created and when its
 	// secret is rotated.
@@ -128,11 +135,15 @@ type webhookEndpoint struct {
 }
 
 func endpointOf(w *wauser.Webhook) *webhookEndpoint {
-	return &webhookEndpoint{
-		ID: w.ID, URL: w.URL, EventTypes: specEvents(w.EventTypes),
+	ep := &webhookEndpoint{
+		ID: w.ID, URL: w.URL, EventTypes: specEvents(w.EventTypes), Description: w.Description, AllAccounts: w.AllAccounts,
 		ConnectionIDs: []wauser.AccountID{w.AccountID}, Secret: w.Secret, Enabled: w.Enabled,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
+	if w.AllAccounts {
+		ep.ConnectionIDs = []wauser.AccountID{}
+	}
+	return ep
 }
 
 // endpointAnswer is {"endpoint": ...}.
@@ -148,8 +159,7 @@ type endpointItems struct {
 // endpointRequest is the specification's WebhookEndpointRequest. Fields
 // left out of an update keep their value.
 type endpointRequest struct {
-	URL string `json:"url"`
-	// Description is accepted and not kept: wauser webhooks have none.
+	URL           string              `json:"url"`
 	Description   *string             `json:"description,omitempty"`
 	EventTypes    *[]string           `json:"event_types,omitempty"`
 	AllAccounts   *bool               `json:"all_accounts,omitempty"`
@@ -163,8 +173,10 @@ func (in *endpointRequest) check() error {
 		return badRequest("invalid_argument", "url is required")
 	}
 	if in.AllAccounts != nil && *in.AllAccounts {
-		return badRequest("invalid_argument",
-			"all_accounts is not supported: wauser registers a webhook for one connection; name it in connection_ids")
+		if in.ConnectionIDs != nil && len(*in.ConnectionIDs) > 0 {
+			return badRequest("invalid_argument", "give all_accounts or connection_ids, not both")
+		}
+		return nil
 	}
 	if in.ConnectionIDs != nil && len(*in.ConnectionIDs) != 1 {
 		return badRequest("invalid_argument",
@@ -176,6 +188,12 @@ func (in *endpointRequest) check() error {
 // apply overlays the request on req.
 func (in *endpointRequest) apply(req *wauser.WebhookRequest) error {
 	req.URL = in.URL
+	if in.Description != nil {
+		req.Description = *in.Description
+	}
+	if in.AllAccounts != nil {
+		req.AllAccounts = *in.AllAccounts
+	}
 	if in.EventTypes != nil {
 		types, err := ourEventTypes(*in.EventTypes)
 		if err != nil {
@@ -192,10 +210,10 @@ func (in *endpointRequest) apply(req *wauser.WebhookRequest) error {
 // reachable returns the accounts the caller's key reaches, or the one the
 // X-WhatsApp-Use-Connection-Id header names.
 func (x *call) reachable() ([]wauser.AccountID, error) {
-	if hdr := x.r.Header.Get(HeaderConnectionID); hdr != "" {
-		id := wauser.AccountID(hdr)
-		if !x.key.CanAccess(id) {
-			return nil, forbidden("the API key cannot access connection %q", hdr)
+	if x.r.Header.Get(HeaderConnectionID) != "" {
+		id, err := x.pickAccount()
+		if err != nil {
+			return nil, err
 		}
 		return []wauser.AccountID{id}, nil
 	}
@@ -212,6 +230,10 @@ func (x *call) reachable() ([]wauser.AccountID, error) {
 	return out, nil
 }
 
+// canManage reports whether the caller's key may see and change webhook
+// w: a webhook for all accounts only with a key that reaches every account.
+func (x *call) canManage(w *wauser.Webhook) bool { return !w.AllAccounts || x.key.AllAccounts }
+
 // findWebhook returns the webhook id among the reachable accounts', with
 // the Client bound to its account.
 func (x *call) findWebhook(id wauser.WebhookID) (*wauser.Client, *wauser.Webhook, error) {
@@ -227,6 +249,8 @@ func (x *call) findWebhook(id wauser.WebhookID) (*wauser.Client, *wauser.Webhook
 			continue
 		case err != nil:
 			return nil, nil, err
+		case !x.canManage(w):
+			continue
 		}
 		return c, w, nil
 	}
@@ -246,7 +270,9 @@ func syncListEndpoints() operation {
 				return nil, err
 			}
 			for _, w := range hooks {
-				out.Items = append(out.Items, endpointOf(w))
+				if x.canManage(w) {
+					out.Items = append(out.Items, endpointOf(w))
+				}
 			}
 		}
 		return out, nil
@@ -261,18 +287,31 @@ func syncCreateEndpoint() operation {
 		if err := in.check(); err != nil {
 			return nil, err
 		}
-		var req wauser.WebhookRequest
+		req := wauser.WebhookRequest{Format: wauser.WebhookFormatWhatsAppUse}
 		if err := in.apply(&req); err != nil {
 			return nil, err
 		}
 		var account wauser.AccountID
-		if in.ConnectionIDs != nil {
+		switch {
+		case req.AllAccounts:
+			if !x.key.AllAccounts {
+				return nil, forbidden("all_accounts needs an API key that reaches every connection")
+			}
+			id, err := x.homeAccount()
+			if err != nil {
+				return nil, err
+			}
+			account = id
+		case in.ConnectionIDs != nil:
 			account = (*in.ConnectionIDs)[0]
 			if !x.key.CanAccess(account) {
 				return nil, forbidden("the API key cannot access connection %q", account)
 			}
-		} else {
-			id, err := pickAccount(x.key, x.r.Header.Get(HeaderConnectionID))
+			if err := x.connectionExists(account); err != nil {
+				return nil, err
+			}
+		default:
+			id, err := x.pickAccount()
 			if err != nil {
 				return nil, err
 			}
@@ -304,15 +343,22 @@ func syncUpdateEndpoint() operation {
 		if err != nil {
 			return nil, err
 		}
-		if in.ConnectionIDs != nil && (*in.ConnectionIDs)[0] != w.AccountID {
+		if in.ConnectionIDs != nil && len(*in.ConnectionIDs) == 1 && (*in.ConnectionIDs)[0] != w.AccountID {
 			return nil, badRequest("invalid_argument", "connection_ids: an endpoint cannot move to another connection; create one there")
 		}
 		req := wauser.WebhookRequest{
 			URL: w.URL, Headers: w.Headers, EventTypes: w.EventTypes, ChatIDs: w.ChatIDs, ChatTypes: w.ChatTypes,
 			Mentions: w.Mentions, MessageTypes: w.MessageTypes, SettingsTypes: w.SettingsTypes, Disabled: !w.Enabled,
+			Description: w.Description, AllAccounts: w.AllAccounts, Format: w.Format, // an update keeps the format
+		}
+		if in.ConnectionIDs != nil && len(*in.ConnectionIDs) == 1 {
+			req.AllAccounts = false // named its one connection
 		}
 		if err := in.apply(&req); err != nil {
 			return nil, err
+		}
+		if req.AllAccounts && !x.key.AllAccounts {
+			return nil, forbidden("all_accounts needs an API key that reaches every connection")
 		}
 		got, err := c.UpdateWebhook(x.ctx, w.ID, req)
 		if err != nil {
@@ -368,8 +414,10 @@ type endpointTest struct {
 	Delivery *webhookDelivery `json:"delivery"`
 }
 
-// syncTestEndpoint sends the endpoint a webhook.ping event now (not a
-// sample message: wauser sends only real events) and answers how it went.
+// syncTestEndpoint sends the endpoint a test event now, signed like every
+// delivery (Client.PingWebhook; in the WhatsApp Use format a sample
+// whatsapp.message.received, as that API's test endpoint sends) and
+// answers the event and how its delivery went.
 func syncTestEndpoint() operation {
 	return do(func(x *call) (*endpointTest, error) {
 		c, w, err := x.findWebhook(wauser.WebhookID(x.r.PathValue("endpoint_id")))
@@ -389,8 +437,9 @@ type webhookDelivery struct {
 	ID         wauser.DeliveryID `json:"id"`
 	EndpointID wauser.WebhookID  `json:"endpoint_id"`
 	EventID    string            `json:"event_id"`
-	// EventType is the specification's name when it has one, else
-	// wauser's (conversation.updated, webhook.ping, ...).
+	// EventType is the type of the event sent: the specification's name
+	// for the endpoints of this dialect, wauser's for webhooks registered
+	// otherwise (conversation.updated, webhook.ping, ...).
 	EventType string `json:"event_type"`
 	// Status is queued, pending, delivered, failed or dead.
 	Status      wauser.DeliveryState `json:"status"`
@@ -402,14 +451,14 @@ type webhookDelivery struct {
 }
 
 func deliveryOf(d *wauser.WebhookDelivery) *webhookDelivery {
-	typ := string(d.EventType)
-	for _, m := range specEventTypes {
-		if len(m.ours) == 1 && m.ours[0] == typ {
-			typ = m.spec
-		}
+	// The type the body sent says: the specification's name for an
+	// endpoint in its format, wauser's for the others.
+	var sent struct {
+		Type string `json:"type"`
 	}
-	if strings.HasPrefix(typ, "account.") {
-		typ = "whatsapp.connection.status_changed"
+	typ := string(d.EventType)
+	if json.Unmarshal(d.Payload, &sent) == nil && sent.Type != "" {
+		typ = sent.Type
 	}
 	return &webhookDelivery{
 		ID: d.ID, EndpointID: d.WebhookID, EventID: d.EventID, EventType: typ, Status: d.State,
@@ -454,7 +503,9 @@ func syncListDeliveries() operation {
 					return nil, err
 				}
 				for _, w := range list {
-					hooks = append(hooks, hook{c, w.ID})
+					if x.canManage(w) {
+						hooks = append(hooks, hook{c, w.ID})
+					}
 				}
 			}
 		}
@@ -480,4 +531,21 @@ func syncListDeliveries() operation {
 		}
 		return out, nil
 	})
+}
+
+// homeAccount is the connection an endpoint for all accounts belongs to:
+// the one X-WhatsApp-Use-Connection-Id names, or else the first by id.
+func (x *call) homeAccount() (wauser.AccountID, error) {
+	if x.r.Header.Get(HeaderConnectionID) != "" {
+		return x.pickAccount()
+	}
+	all, err := x.c.ListAccounts(x.ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(all) == 0 {
+		return "", &apiError{status: http.StatusConflict, code: "no_connection",
+			message: "there is no connection yet; an endpoint for all accounts belongs to one: create a connection first"}
+	}
+	return all[0].ID, nil
 }

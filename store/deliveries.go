@@ -423,11 +423,14 @@ type ListDeliveriesOptions struct {
 	Offset int
 }
 
-// ListDeliveries returns the deliveries of webhook hook of account, newest
-// first.
+// ListDeliveries returns the deliveries of webhook hook of account (of
+// every account's events, for a webhook for all accounts), newest first.
 func (s *Store) ListDeliveries(ctx context.Context, account, hook string, opts ListDeliveriesOptions) ([]*WebhookDelivery, error) {
 	ds := []*WebhookDelivery{}
-	q := s.db.NewSelect().Model(&ds).Where("account_id = ? AND webhook_id = ?", account, hook)
+	// By webhook: a webhook for all accounts has deliveries of every
+	// account. The webhook's own account is checked.
+	q := s.db.NewSelect().Model(&ds).Where("webhook_id = (?)",
+		s.db.NewSelect().Model((*Webhook)(nil)).Column("id").Where("account_id = ? AND id = ?", account, hook))
 	if opts.State != "" {
 		q = q.Where("state = ?", opts.State)
 	}
@@ -460,7 +463,7 @@ func (s *Store) ReplayDeliveries(ctx context.Context, account, hook string, ids 
 			Set("next_attempt_at = ?", now).
 			Set("created_at = ?", now).
 			Set("claimed_until = NULL").
-			Where("account_id = ? AND webhook_id = ?", account, hook).
+			Where("webhook_id = (?)", tx.NewSelect().Model((*Webhook)(nil)).Column("id").Where("account_id = ? AND id = ?", account, hook)).
 			Where("state IN (?)", bun.In([]string{DeliveryFailed, DeliveryDead})).
 			Returning("ordering_key")
 		if len(ids) > 0 {

@@ -183,8 +183,15 @@ type Webhook struct {
 	PreviousSecretUntil time.Time         `bun:"previous_secret_until,nullzero"`
 	Enabled             bool              `bun:"enabled,notnull"`
 	StartSeq            int64             `bun:"start_seq,notnull"` // receives events with seq > StartSeq
-	CreatedAt           time.Time         `bun:"created_at,notnull"`
-	UpdatedAt           time.Time         `bun:"updated_at,notnull"`
+	// Format is the shape of the deliveries: "wauser" or "whatsapp-use".
+	Format      string `bun:"format,notnull"`
+	Description string `bun:"description,notnull"`
+	// AllAccounts: the webhook receives the events of every account (those
+	// of other accounts that occurred since CreatedAt), not only those of
+	// AccountID, which it belongs to.
+	AllAccounts bool      `bun:"all_accounts,notnull"`
+	CreatedAt   time.Time `bun:"created_at,notnull"`
+	UpdatedAt   time.Time `bun:"updated_at,notnull"`
 }
 
 // Delivery states. Of the deliveries of one webhook and ordering key, only

@@ -58,16 +58,21 @@ func (s *Store) ListWebhooks(ctx context.Context, account string) ([]*Webhook, e
 	return listWebhooks(ctx, s.db, account, false)
 }
 
-// EnabledWebhooks returns the enabled webhooks of account, oldest first.
+// EnabledWebhooks returns the enabled webhooks that receive the events of
+// account: its own and those for all accounts, oldest first.
 func EnabledWebhooks(ctx context.Context, db bun.IDB, account string) ([]*Webhook, error) {
 	return listWebhooks(ctx, db, account, true)
 }
 
 func listWebhooks(ctx context.Context, db bun.IDB, account string, enabledOnly bool) ([]*Webhook, error) {
 	hooks := []*Webhook{}
-	q := db.NewSelect().Model(&hooks).Where("account_id = ?", account)
+	q := db.NewSelect().Model(&hooks)
 	if enabledOnly {
-		q = q.Where("enabled = ?", true)
+		q = q.Where("enabled = ?", true).WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("account_id = ?", account).WhereOr("all_accounts = ?", true)
+		})
+	} else {
+		q = q.Where("account_id = ?", account)
 	}
 	if err := q.Order("created_at", "id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: list webhooks: %w", err)

@@ -247,17 +247,31 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 	return to < b.Last, nil
 }
 
-// Fanout returns the deliveries of evs to the webhooks that want them.
+// Fanout returns the deliveries of evs to the webhooks that want them,
+// each rendered in its webhook's format (Render). A webhook receives the
+// events written after it was registered: of its own account those past
+// its StartSeq, of the others (a webhook for all accounts) those that
+// occurred since it was created.
 func Fanout(hooks []*store.Webhook, evs []*store.Event, acct Account, now time.Time) []*store.WebhookDelivery {
 	var ds []*store.WebhookDelivery
 	for _, ev := range evs {
-		var payload string
+		payloads := map[string]string{} // by format; "" when it has no such event
 		for _, h := range hooks {
-			if ev.Seq <= h.StartSeq || !Match(h, ev, acct) {
+			switch {
+			case ev.AccountID == h.AccountID && ev.Seq <= h.StartSeq,
+				ev.AccountID != h.AccountID && (!h.AllAccounts || ev.OccurredAt.Before(h.CreatedAt)),
+				!Match(h, ev, acct):
 				continue
 			}
+			payload, done := payloads[h.Format]
+			if !done {
+				if b, ok := Render(h.Format, ev, acct); ok {
+					payload = string(b)
+				}
+				payloads[h.Format] = payload
+			}
 			if payload == "" {
-				payload = string(Envelope(ev))
+				continue
 			}
 			ds = append(ds, &store.WebhookDelivery{
 				ID:            NewDeliveryID(now),
@@ -535,7 +549,7 @@ func (e *Engine) attempt(ctx context.Context, d *store.WebhookDelivery, hook *st
 		return store.DeliveryResult{Delivery: d, Released: true, At: e.cfg.Now().UTC()}
 	}
 	start := time.Now()
-	status, retryAfter, err := e.send(ctx, hook, d.EventID, []byte(d.Payload))
+	status, retryAfter, err := e.send(ctx, hook, d.EventID, d.EventType, []byte(d.Payload))
 	now := e.cfg.Now().UTC()
 	r := store.DeliveryResult{Delivery: d, Status: status, At: now}
 	defer func() {
@@ -595,7 +609,7 @@ var errBadSecret = errors.New("the webhook's signing secret is unusable")
 
 // send POSTs body to the webhook, signed, and returns the status and the
 // Retry-After delay the endpoint asked for.
-func (e *Engine) send(ctx context.Context, hook *store.Webhook, id string, body []byte) (int, time.Duration, error) {
+func (e *Engine) send(ctx context.Context, hook *store.Webhook, id, typ string, body []byte) (int, time.Duration, error) {
 	now := e.cfg.Now()
 	keys := make([][]byte, 0, 2)
 	key, err := SecretKey(hook.Secret)
@@ -623,10 +637,17 @@ func (e *Engine) send(ctx context.Context, hook *store.Webhook, id string, body 
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, SignatureHeader(keys, id, ts, body))
-	req.Header.Set(HeaderHub, HubSignature(hook.Secret, body))
-	if len(keys) > 1 {
-		req.Header.Add(HeaderHub, HubSignature(hook.PreviousSecret, body))
+	if hook.Format == FormatWhatsAppUse {
+		// The WhatsApp Use API's event headers (its signature header is not
+		// sent: webhook-signature and X-Hub-Signature-256 sign the body).
+		req.Header.Set("X-Whatsapp-Use-Event-Id", id)
+		req.Header.Set("X-Whatsapp-Use-Event-Type", UseType(typ))
+		req.Header.Set("X-Whatsapp-Use-Timestamp", strconv.FormatInt(ts, 10))
 	}
+	// One X-Hub-Signature-256, by the current secret: receivers built for
+	// it (GitHub's scheme) read one header and check one HMAC. Several
+	// signatures have a place only in webhook-signature.
+	req.Header.Set(HeaderHub, HubSignature(hook.Secret, body))
 	resp, err := e.cfg.HTTP.Do(req)
 	if err != nil {
 		return 0, 0, err
@@ -637,11 +658,16 @@ func (e *Engine) send(ctx context.Context, hook *store.Webhook, id string, body 
 	return resp.StatusCode, retryAfter, nil
 }
 
-// Ping sends one delivery of payload (an envelope with event id id) to hook
-// now, outside the queue and without retries, records it in the delivery
-// log and returns it.
-func (e *Engine) Ping(ctx context.Context, hook *store.Webhook, id, typ string, payload []byte) (*store.WebhookDelivery, error) {
+// Ping sends one delivery of ev (a test event) to hook now, rendered in
+// the hook's format, outside the queue and without retries, records it in
+// the delivery log and returns it.
+func (e *Engine) Ping(ctx context.Context, hook *store.Webhook, ev *store.Event) (*store.WebhookDelivery, error) {
 	now := e.cfg.Now().UTC()
+	id, typ := ev.ID, ev.Type
+	payload, ok := Render(hook.Format, ev, Account{})
+	if !ok {
+		return nil, fmt.Errorf("deliver: format %q has no %s event", hook.Format, ev.Type)
+	}
 	d := &store.WebhookDelivery{
 		ID:            NewDeliveryID(now),
 		WebhookID:     hook.ID,
@@ -654,7 +680,7 @@ func (e *Engine) Ping(ctx context.Context, hook *store.Webhook, id, typ string, 
 		CreatedAt:     now,
 		Attempts:      1,
 	}
-	status, _, err := e.send(ctx, hook, id, payload)
+	status, _, err := e.send(ctx, hook, id, typ, payload)
 	end := e.cfg.Now().UTC()
 	d.LastStatus, d.LastAttemptAt = status, end
 	switch {

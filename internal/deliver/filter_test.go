@@ -2,7 +2,10 @@ package deliver
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -130,7 +133,7 @@ func TestAccountOfStripsDevice(t *testing.T) {
 
 func TestFanoutSkipsOlderEventsAndRenders(t *testing.T) {
 	t.Parallel()
-	hooks := []*store.Webhook{{ID: "wh_1", StartSeq: 1}, {ID: "wh_2", ChatTypes: []string{"group"}}}
+	hooks := []*store.Webhook{{ID: "wh_1", AccountID: "a", StartSeq: 1}, {ID: "wh_2", AccountID: "a", ChatTypes: []string{"group"}}}
 	e1, e2 := msg("message.received", alice, "text"), msg("message.received", alice, "text")
 	e1.Seq, e2.Seq, e2.ID = 1, 2, "evt2"
 	ds := Fanout(hooks, []*store.Event{e1, e2}, Account{}, e1.OccurredAt)
@@ -146,3 +149,80 @@ func TestFanoutSkipsOlderEventsAndRenders(t *testing.T) {
 	require.Contains(t, env, "occurred_at")
 	require.Equal(t, "text", env["data"].(map[string]any)["content_type"])
 }
+
+// A webhook of another account receives an account's events only when it
+// is for all accounts, and then those that occurred since it was created.
+func TestFanoutAllAccounts(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	hooks := []*store.Webhook{
+		{ID: "wh_own", AccountID: "a", Format: FormatWauser},
+		{ID: "wh_other", AccountID: "b", Format: FormatWauser},
+		{ID: "wh_all", AccountID: "b", AllAccounts: true, StartSeq: 99, CreatedAt: created, Format: FormatWhatsAppUse},
+	}
+	before, after := msg("message.received", alice, "text"), msg("message.received", alice, "text")
+	before.OccurredAt, after.OccurredAt = created.Add(-time.Second), created
+	before.ID, after.ID, after.Seq = "evt1", "evt2", 2
+	ds := Fanout(hooks, []*store.Event{before, after}, Account{}, created)
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.WebhookID+"/"+d.EventID)
+	}
+	require.Equal(t, []string{"wh_own/evt1", "wh_own/evt2", "wh_all/evt2"}, got,
+		"the all-accounts webhook's StartSeq is of its own account; another account's events count from its creation")
+	var env map[string]any
+	require.NoError(t, json.Unmarshal([]byte(ds[2].Payload), &env))
+	require.Equal(t, "whatsapp.message.received", env["type"], "rendered in the webhook's own format")
+	require.Equal(t, "a", env["connection_id"])
+}
+
+// TestRenderWhatsAppUse: the WhatsApp Use format names events as that API
+// does, leaves out those it has no name for and the account's own
+// reactions, and shows connection changes as a status.
+func TestRenderWhatsAppUse(t *testing.T) {
+	t.Parallel()
+	acct := Account{JID: me, LID: meLID}
+	render := func(e *store.Event) map[string]any {
+		t.Helper()
+		b, ok := Render(FormatWhatsAppUse, e, acct)
+		if !ok {
+			return nil
+		}
+		var v map[string]any
+		require.NoError(t, json.Unmarshal(b, &v))
+		return v
+	}
+	got := render(msg("message.received", alice, "text"))
+	require.Equal(t, []string{"connection_id", "id", "occurred_at", "payload", "type"}, sortedKeys(got))
+	require.Equal(t, "text", got["payload"].(map[string]any)["message"].(map[string]any)["content_type"])
+	for ours, spec := range map[string]string{
+		"message.sent": UseMessageSent, "message.edited": UseMessageEdited, "message.deleted": UseMessageDeleted,
+		"message.status": UseReceiptUpdated,
+	} {
+		require.Equal(t, spec, render(msg(ours, alice, "text"))["type"], ours)
+	}
+	theirs := ev("message.reaction", alice, map[string]any{"reaction": map[string]any{"sender_jid": alice, "emoji": "👍"}})
+	got = render(theirs)
+	require.Equal(t, UseReactionReceived, got["type"])
+	require.Equal(t, "👍", got["payload"].(map[string]any)["reaction"].(map[string]any)["emoji"])
+	require.NotContains(t, got["payload"].(map[string]any)["message"], "reaction")
+	mine := ev("message.reaction", alice, map[string]any{"reaction": map[string]any{"sender_jid": meLID, "emoji": "👍"}})
+	require.Nil(t, render(mine), "the account's own reaction is not received")
+	for _, typ := range []string{"conversation.updated", "contact.updated", "group.updated", "group.joined", "history.sync", "account.qr"} {
+		require.Nil(t, render(ev(typ, "", nil)), typ)
+	}
+	got = render(ev("account.connected", "", map[string]any{"jid": me}))
+	require.Equal(t, UseConnectionStatus, got["type"])
+	st := got["payload"].(map[string]any)["status"].(map[string]any)
+	require.Equal(t, true, st["connected"])
+	require.Equal(t, me, st["jid"])
+	st = render(ev("account.disconnected", "", map[string]any{"state": "reconnecting", "error": "socket closed"}))["payload"].(map[string]any)["status"].(map[string]any)
+	require.Equal(t, false, st["connected"])
+	require.Equal(t, true, st["connector_ready"])
+	require.Equal(t, "socket closed", st["connector_error"])
+	b, ok := Render(FormatWauser, ev("account.qr", "", nil), acct)
+	require.True(t, ok, "the wauser format has every event")
+	require.Contains(t, string(b), `"type":"account.qr"`)
+}
+
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }

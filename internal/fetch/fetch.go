@@ -1,8 +1,8 @@
 // Package fetch downloads media from URLs for wauser: the size is bounded,
 // the content type is sniffed when the server does not say, and addresses
 // on loopback, private, link-local and other non-public networks are
-// refused when the connection is dialed, so a name that resolves (or
-// re-resolves, or redirects) to one is caught too.
+// refused before anything is connected to (see internal/netguard), for the
+// URL and for every redirect, however the host is spelled or resolves.
 package fetch
 
 import (
@@ -11,20 +11,19 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"path"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/wauser/wauser/internal/netguard"
 )
 
 // Errors returned by Get. Callers match them with errors.Is.
 var (
-	// ErrBlocked: the URL led to an address that is not public.
-	ErrBlocked = errors.New("fetch: address is not public")
+	// ErrBlocked: the URL led to an address that is not public (the
+	// same error whatever the reason; see netguard.AddressError).
+	ErrBlocked = netguard.ErrForbidden
 	// ErrTooLarge: the response body is larger than Options.MaxBytes.
 	ErrTooLarge = errors.New("fetch: response too large")
 	// ErrStatus: the server answered with a status other than 2xx.
@@ -61,9 +60,9 @@ type Result struct {
 }
 
 // Get fetches rawURL with a copy of hc made safe by opts (see the package
-// documentation). Without AllowPrivate the copy dials directly, ignoring the
-// transport's proxy: through a proxy, the address dialed would be the
-// proxy's and nothing could be checked.
+// documentation). Without AllowPrivate the copy dials through the guard,
+// ignoring the transport's proxy and dial functions: through them, the
+// address dialed could not be checked before connecting.
 func Get(ctx context.Context, hc *http.Client, rawURL string, opts Options) (*Result, error) {
 	if opts.MaxBytes <= 0 {
 		return nil, fmt.Errorf("fetch: MaxBytes must be positive, got %d", opts.MaxBytes)
@@ -136,118 +135,19 @@ func guard(hc *http.Client, opts Options) (*http.Client, error) {
 	if opts.AllowPrivate {
 		return &c, nil
 	}
-	var base *http.Transport
 	switch t := hc.Transport.(type) {
 	case nil:
 		dt, ok := http.DefaultTransport.(*http.Transport)
 		if !ok {
 			return nil, fmt.Errorf("%w: http.DefaultTransport is a %T", ErrUnguardable, http.DefaultTransport)
 		}
-		base = dt
+		c.Transport = netguard.Transport(dt)
 	case *http.Transport:
-		base = t
+		c.Transport = netguard.Transport(t)
 	default:
 		return nil, fmt.Errorf("%w: the client's Transport is a %T", ErrUnguardable, hc.Transport)
 	}
-	tr := base.Clone()
-	tr.Proxy = nil
-	if tr.DialContext == nil {
-		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: control}
-		tr.DialContext = d.DialContext
-	} else {
-		tr.DialContext = checkConn(tr.DialContext)
-	}
-	if tr.DialTLSContext != nil {
-		tr.DialTLSContext = checkConn(tr.DialTLSContext)
-	}
-	c.Transport = tr
 	return &c, nil
-}
-
-type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
-
-// checkConn wraps a dial function the host supplied: the connection is
-// checked once made, and closed before a byte is sent when the peer is not
-// public.
-func checkConn(dial dialFunc) dialFunc {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err != nil || Blocked(ap.Addr()) {
-			_ = conn.Close()
-			return nil, &BlockedError{Addr: conn.RemoteAddr().String()}
-		}
-		return conn, nil
-	}
-}
-
-// control runs before each connection attempt with the resolved address.
-func control(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil || Blocked(ap.Addr()) {
-		return &BlockedError{Addr: address}
-	}
-	return nil
-}
-
-// BlockedError is a refused connection; it matches ErrBlocked.
-type BlockedError struct {
-	Addr string // the address that was refused, host:port
-}
-
-func (e *BlockedError) Error() string {
-	return fmt.Sprintf("fetch: %s is not a public address", e.Addr)
-}
-
-// Is reports whether target is ErrBlocked.
-func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
-
-// Blocked reports whether a is not a public unicast address: loopback,
-// private (RFC 1918, fc00::/7), link-local, multicast, unspecified, shared
-// (100.64.0.0/10), benchmarking or reserved, or an IPv6 address that embeds
-// such an IPv4 address (IPv4-mapped, NAT64, 6to4).
-func Blocked(a netip.Addr) bool {
-	a = a.Unmap()
-	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
-		return true
-	}
-	if v4, ok := embeddedIPv4(a); ok {
-		return Blocked(v4)
-	}
-	for _, p := range [...]string{
-		"0.0.0.0/8",      // "this network"
-		"100.64.0.0/10",  // shared address space (carrier-grade NAT)
-		"192.0.0.0/24",   // IETF protocol assignments
-		"198.18.0.0/15",  // benchmarking
-		"240.0.0.0/4",    // reserved, and the broadcast address
-		"64:ff9b:1::/48", // local-use NAT64
-		"fec0::/10",      // deprecated site-local
-		"100::/64",       // discard-only
-	} {
-		if netip.MustParsePrefix(p).Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// embeddedIPv4 returns the IPv4 address that a NAT64 (64:ff9b::/96) or 6to4
-// (2002::/16) IPv6 address routes to.
-func embeddedIPv4(a netip.Addr) (netip.Addr, bool) {
-	if !a.Is6() {
-		return netip.Addr{}, false
-	}
-	b := a.As16()
-	switch {
-	case netip.MustParsePrefix("64:ff9b::/96").Contains(a):
-		return netip.AddrFrom4([4]byte(b[12:16])), true
-	case netip.MustParsePrefix("2002::/16").Contains(a):
-		return netip.AddrFrom4([4]byte(b[2:6])), true
-	}
-	return netip.Addr{}, false
 }
 
 // contentType returns the header's media type, or the sniffed one when the
