@@ -664,8 +664,14 @@ func (t *Tx) receipt(evt *events.Receipt) error {
 			return err
 		}
 		if m == nil && author != nil && validWAID(id) {
-			if m, err = t.messageRow(author, id); err != nil {
+			// Not when the chat holds the id from the other side: a receipt
+			// naming it is not about it.
+			if other, err := t.findMessage(conv, id, nil, ""); err != nil {
 				return err
+			} else if other == nil {
+				if m, err = t.messageRow(author, id); err != nil {
+					return err
+				}
 			}
 		}
 		if m == nil || m.IsFromMe != wantFromMe || !m.DeletedAt.IsZero() {
