@@ -71,6 +71,13 @@ func (h *mockHarness) expectSession() {
 	})
 	h.m.EXPECT().RemoveEventHandler(uint32(42)).Return(true).MaxTimes(1)
 	h.m.EXPECT().IsLoggedIn().DoAndReturn(h.loggedIn.Load).AnyTimes()
+	// The version lookup before the first connection finds whatsmeow's
+	// own; a device about to pair is named.
+	h.m.EXPECT().Version().Return(store.GetWAVersion()).AnyTimes()
+	h.m.EXPECT().LatestVersion(gomock.Any()).Return(store.GetWAVersion(), nil).AnyTimes()
+	h.m.EXPECT().SetDeviceProps(gomock.Any(), gomock.Any()).AnyTimes()
+	// Once connected with a push name, the account announces its presence.
+	h.m.EXPECT().SendPresence(gomock.Any(), types.PresenceUnavailable).Return(nil).AnyTimes()
 }
 
 func (h *mockHarness) emit(evt any) bool {

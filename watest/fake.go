@@ -65,6 +65,7 @@ import (
 
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	waLog "go.mau.fi/whatsmeow/util/log"
 
 	"github.com/wauser/wauser"
@@ -98,6 +99,11 @@ type Fake struct {
 	following   map[string]map[types.JID]bool // account -> channels it follows
 	media       map[string]*mediaFile         // uploaded files by direct path
 	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
+
+	webVersion    store.WAVersionContainer // the WhatsApp Web version WhatsApp serves (SetWebVersion)
+	clientVersion store.WAVersionContainer // the version the Client announces (wa.Client.SetVersion)
+	versionErr    error                    // what fetching the web version fails with
+	refusal       *events.ConnectFailure   // what every connection attempt is refused with (RefuseConnections)
 }
 
 // New returns a Fake that is online, answers phone pairing with the code
@@ -116,6 +122,8 @@ func New() *Fake {
 		following:     map[string]map[types.JID]bool{},
 		media:         map[string]*mediaFile{},
 		pictures:      map[types.JID]string{},
+		webVersion:    store.GetWAVersion(),
+		clientVersion: store.GetWAVersion(),
 	}
 }
 
@@ -267,6 +275,47 @@ func (f *Fake) SetOffline(offline bool) {
 	} else {
 		f.offline = nil
 	}
+}
+
+// SetWebVersion sets the version of WhatsApp Web that WhatsApp serves
+// (what whatsmeow.GetLatestVersion would find on web.whatsapp.com). Like
+// WhatsApp, the Fake then refuses connections of a client announcing an
+// older version with 405 "client outdated" (*events.ClientOutdated). A
+// new Fake serves the version built into whatsmeow, which is also what
+// its clients announce until they set another. With err set, fetching the
+// version fails with err instead.
+func (f *Fake) SetWebVersion(v store.WAVersionContainer, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !v.IsZero() {
+		f.webVersion = v
+	}
+	f.versionErr = err
+}
+
+// ClientVersion returns the WhatsApp Web version the Client announces
+// when it connects.
+func (f *Fake) ClientVersion() store.WAVersionContainer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clientVersion
+}
+
+// RefuseConnections makes WhatsApp refuse every connection attempt of a
+// paired account from now on with a <failure> of reason and message, as
+// it does for a client it will not serve: the socket opens, then whatsmeow
+// gets the failure. Reasons whatsmeow retries (500, 503) close the socket
+// with *events.Disconnected; reasons it treats as final (400, 409, 415,
+// 418, 501 and any other it has no event for) give *events.ConnectFailure
+// and no reconnect. A reason of 0 lets connections through again.
+func (f *Fake) RefuseConnections(reason events.ConnectFailureReason, message string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if reason == 0 {
+		f.refusal = nil
+		return
+	}
+	f.refusal = &events.ConnectFailure{Reason: reason, Message: message}
 }
 
 // SetPhoneCode sets the code PairPhone answers with.
