@@ -119,9 +119,16 @@ func (c *Conn) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnWha
 // SendAppState records the patch (see AppStatePatches) and, as whatsmeow
 // does once WhatsApp accepted it, updates the device's chat settings and
 // emits the events of archive, pin, mute, clear-chat and delete-chat
-// mutations.
+// mutations. Like WhatsApp, it refuses clear-chat and delete-chat
+// mutations that are not in the form of the current protocol (collection
+// regular_high; index [clearChat, jid, "0"|"1", "0"] and [deleteChat, jid,
+// "0"|"1"]), with whatsmeow's ErrAppStateUpdate (the error code, 400, is
+// plausible, not verified against WhatsApp).
 func (c *Conn) SendAppState(ctx context.Context, patch appstate.PatchInfo) error {
 	if err := c.online("SendAppState"); err != nil {
+		return err
+	}
+	if err := checkPatch(patch); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -181,4 +188,28 @@ func applyMutation(ctx context.Context, dev *store.Device, m appstate.MutationIn
 		return nil, fmt.Errorf("watest: apply %s: %w", m.Index[0], err)
 	}
 	return evt, nil
+}
+
+// checkPatch refuses mutations whose index or collection does not follow
+// the current protocol.
+func checkPatch(patch appstate.PatchInfo) error {
+	for _, m := range patch.Mutations {
+		if len(m.Index) == 0 {
+			continue
+		}
+		var ok bool
+		switch m.Index[0] {
+		case appstate.IndexDeleteChat:
+			ok = patch.Type == appstate.WAPatchRegularHigh && len(m.Index) == 3 && (m.Index[2] == "0" || m.Index[2] == "1")
+		case appstate.IndexClearChat:
+			ok = patch.Type == appstate.WAPatchRegularHigh && len(m.Index) == 4 && (m.Index[2] == "0" || m.Index[2] == "1") && m.Index[3] == "0"
+		default:
+			ok = true
+		}
+		if !ok {
+			return fmt.Errorf("%w (%s): <error code=\"400\" text=\"bad-request\"/> (watest: index %q is not the current protocol's)",
+				whatsmeow.ErrAppStateUpdate, patch.Type, m.Index)
+		}
+	}
+	return nil
 }
