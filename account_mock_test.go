@@ -34,7 +34,8 @@ type mockHarness struct {
 	handler  whatsmeow.EventHandlerWithSuccessStatus
 	dev      *store.Device
 	made     int
-	loggedIn atomic.Bool // what IsLoggedIn answers
+	loggedIn atomic.Bool       // what IsLoggedIn answers
+	wireIDs  map[string]string // caller's id -> the id whatsmeow made for it (genID)
 }
 
 func newMockHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *mockHarness {
@@ -48,7 +49,9 @@ func newMockHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *mockHar
 		h.made++
 		return h.m
 	}
-	c, err := wauser.New(db.Open(t), append([]wauser.Option{wauser.WithWhatsApp(factory), wauser.WithClock(h.clock)}, opts...)...)
+	// Sends are not paced (the clock stands still); tests of pacing turn
+	// it on in opts.
+	c, err := wauser.New(db.Open(t), append([]wauser.Option{wauser.WithWhatsApp(factory), wauser.WithClock(h.clock), wauser.WithSendPacing(wauser.Pacing{})}, opts...)...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() {

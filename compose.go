@@ -506,11 +506,14 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 			return nil, err
 		}
 		ci.StanzaID = proto.String(waID)
+		_, wireAuthor := wireTarget(target, p.chat, author)
 		switch {
+		case target != nil && target.IsFromMe && target.WireSenderJID != "":
+			ci.Participant = proto.String(target.WireSenderJID) // the account, as WhatsApp addressed it
 		case target != nil && target.IsFromMe && target.SenderJID != "":
-			ci.Participant = proto.String(target.SenderJID) // the account itself
-		case !author.IsEmpty():
-			ci.Participant = proto.String(author.ToNonAD().String())
+			ci.Participant = proto.String(target.SenderJID)
+		case !wireAuthor.IsEmpty():
+			ci.Participant = proto.String(wireAuthor.ToNonAD().String())
 		}
 		ci.QuotedMessage = quotedProto(target)
 		set = true
@@ -654,7 +657,10 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 		return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
 	}
 	if conv != nil {
-		rows, err := store.MessagesWhere(ctx, db, string(account), "conversation_id = ? AND wa_message_id = ? AND merged_into = ''", conv.ConversationID, id)
+		// The account's own messages are also found by the id the caller
+		// sent them with.
+		rows, err := store.MessagesWhere(ctx, db, string(account),
+			"conversation_id = ? AND (wa_message_id = ? OR (client_id = ? AND is_from_me = ?)) AND merged_into = ''", conv.ConversationID, id, id, true)
 		if err != nil {
 			return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
 		}
@@ -667,7 +673,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 			}
 		}
 		if match != nil {
-			return match, id, rowAuthor(match), nil
+			return match, match.WAMessageID, rowAuthor(match), nil
 		}
 	}
 	switch {
@@ -680,6 +686,28 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 		return nil, id, chat, nil // a message of the peer
 	}
 	return nil, id, types.EmptyJID, nil
+}
+
+// wireTarget returns how WhatsApp addresses a message of chat by author
+// (EmptyJID for the account's own): for a stored message r, the chat and
+// sender forms it was seen under on the wire (a LID chat or participant
+// where the record shows the phone number); otherwise chat and author as
+// given. The account's own messages keep EmptyJID as author.
+func wireTarget(r *store.Message, chat, author types.JID) (types.JID, types.JID) {
+	if r == nil {
+		return chat, author
+	}
+	if r.WireChatJID != "" {
+		if j, err := types.ParseJID(r.WireChatJID); err == nil {
+			chat = j
+		}
+	}
+	if !r.IsFromMe && r.WireSenderJID != "" {
+		if j, err := types.ParseJID(r.WireSenderJID); err == nil {
+			author = j
+		}
+	}
+	return chat, author
 }
 
 // rowAuthor returns the author of a stored message: EmptyJID for the

@@ -638,8 +638,10 @@ func (s *session) lastMessage(ctx context.Context, chat types.JID) (lastMessage,
 	if err != nil || m == nil {
 		return out, err
 	}
-	out.at = m.SentAt
-	out.key = s.conn.Local.BuildMessageKey(chat, rowAuthor(m), m.WAMessageID)
+	// Indexed and keyed as WhatsApp addressed the chat's last message.
+	wireChat, author := wireTarget(m, chat, rowAuthor(m))
+	out.chat, out.at = wireChat, m.SentAt
+	out.key = s.conn.Local.BuildMessageKey(wireChat, author, m.WAMessageID)
 	return out, nil
 }
 

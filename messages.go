@@ -64,10 +64,15 @@ type SendMessageRequest struct {
 	// number, the default) or "group" (a group id).
 	RecipientType RecipientType `json:"recipient_type,omitempty"`
 	Type          MessageType   `json:"type,omitempty"`
-	// ID is the WhatsApp id to send the message under: 1 to 64 ASCII
-	// letters and digits. Sending again with the same ID (to the same chat)
-	// sends nothing and returns the stored message, unless the first
-	// attempt failed: then it is sent again. Empty means a fresh id.
+	// ID is the caller's id of the message, an idempotency key: 1 to 64
+	// ASCII letters and digits. Sending again with the same ID (to the same
+	// chat) sends nothing and returns the stored message, unless the first
+	// attempt failed: then it is sent again, under the same WhatsApp id.
+	// The message goes to WhatsApp under an id whatsmeow makes (official
+	// clients never send ids of their own making); the record keeps both,
+	// as ClientID and WAMessageID, and ID finds the message wherever a
+	// WhatsApp id of the chat is accepted (replies, reactions, edits,
+	// deletions). Empty means no key.
 	ID string `json:"id,omitempty"`
 
 	// Text is the text of a text message. With PreviewURL, the first link
@@ -274,16 +279,20 @@ func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Mes
 	if p.previewURL != "" {
 		c.addPreview(ctx, p)
 	}
-	id := p.id
-	if id == "" {
-		id = s.conn.Local.GenerateMessageID()
+	// Wait for the account's turn (WithSendPacing) before the message is
+	// stored as pending: a send that never went leaves no record.
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
 	}
+	// The message goes under an id whatsmeow makes, as official clients'
+	// ids look; a caller's id is kept as the record's client id.
+	id := s.conn.Local.GenerateMessageID()
 	var (
 		row  *store.Message
 		send bool
 	)
 	err := c.core.ingest.Apply(ctx, s.ingestAccount(), func(t *ingest.Tx) error {
-		m, state, err := t.Outgoing(p.chat, id, p.msg)
+		m, state, err := t.Outgoing(p.chat, id, p.id, p.msg)
 		if err != nil {
 			return err
 		}
@@ -302,7 +311,8 @@ func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Mes
 		m := messageFromRow(row)
 		return &m, nil
 	}
-	resp, sendErr := s.conn.Client.SendMessage(ctx, p.chat, p.msg, whatsmeow.SendRequestExtra{ID: id})
+	// A retry goes under the id of the first attempt.
+	resp, sendErr := s.conn.Client.SendMessage(ctx, p.chat, p.msg, whatsmeow.SendRequestExtra{ID: row.WAMessageID})
 	// The outcome is stored even when ctx ended meanwhile.
 	wctx := context.WithoutCancel(ctx)
 	err = c.core.ingest.Apply(wctx, s.ingestAccount(), func(t *ingest.Tx) error {
@@ -312,7 +322,7 @@ func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Mes
 		}
 		if sendErr != nil {
 			t.MarkFailed(m, sendErr.Error())
-		} else if err := t.MarkSent(m, resp.ID, resp.Timestamp); err != nil {
+		} else if err := t.MarkSent(m, resp.ID, resp.Timestamp, resp.Sender); err != nil {
 			return err
 		}
 		row = m
@@ -338,9 +348,11 @@ func (c *Client) storeError(op string, err error) error {
 	return fmt.Errorf("wauser: %s: %w", op, err)
 }
 
-// sentBefore returns the account's own message id in chat when it is
-// stored and was sent (or is being sent): sending it again is then a
-// no-op. A failed message, or one pending for too long, is sent again.
+// sentBefore returns the account's own message sent with the caller's id
+// in chat when it is stored and was sent (or is being sent): sending it
+// again is then a no-op. A failed message, or one pending for too long, is
+// sent again. Messages stored before caller ids were kept apart were sent
+// under the caller's id itself, and are found by it too.
 func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.JID, id string) (*Message, error) {
 	conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(account), chat.String())
 	if errors.Is(err, store.ErrNotFound) {
@@ -349,7 +361,8 @@ func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.J
 		return nil, fmt.Errorf("wauser: send message: %w", err)
 	}
 	rows, err := store.MessagesWhere(ctx, c.core.st.DB(), string(account),
-		"conversation_id = ? AND wa_message_id = ? AND is_from_me = ? AND merged_into = ''", conv.ConversationID, id, true)
+		"conversation_id = ? AND (client_id = ? OR (client_id = '' AND wa_message_id = ?)) AND is_from_me = ? AND merged_into = ''",
+		conv.ConversationID, id, id, true)
 	if err != nil {
 		return nil, fmt.Errorf("wauser: send message: %w", err)
 	}

@@ -55,12 +55,12 @@ type env struct {
 }
 
 // newEnv starts the env. The Client may deliver webhooks to private
-// addresses (the tests' receivers are on loopback); clientOpts add to its
-// options.
+// addresses (the tests' receivers are on loopback), and does not pace
+// sends (its clock stands still); clientOpts add to its options.
 func newEnv(t testing.TB, db *testdb.DB, opts rest.Options, clientOpts ...wauser.Option) *env {
 	t.Helper()
 	e := &env{t: t, fake: watest.New(), clock: watest.NewClock(epoch)}
-	all := append([]wauser.Option{e.fake.Option(), wauser.WithClock(e.clock), wauser.WithPrivateWebhookTargets()}, clientOpts...)
+	all := append([]wauser.Option{e.fake.Option(), wauser.WithClock(e.clock), wauser.WithPrivateWebhookTargets(), wauser.WithSendPacing(wauser.Pacing{})}, clientOpts...)
 	c, err := wauser.New(db.Open(t), all...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))

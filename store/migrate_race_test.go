@@ -10,37 +10,27 @@ import (
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/store"
 	"github.com/wauser/wauser/store/postgres"
-	"github.com/wauser/wauser/store/sqlite"
 )
 
 // TestConcurrentFirstStart starts several processes at once on a fresh
-// database, as a deployment of several replicas does: every one of them
-// must migrate (or find migrated) both wauser's tables and whatsmeow's
-// device store. whatsmeow's upgrade takes no lock of its own, so it must
-// run under wauser's migration lock, or two processes create its tables at
-// once and one of them fails.
+// PostgreSQL database, as a deployment of several replicas sharing one
+// does: every one of them must migrate (or find migrated) both wauser's
+// tables and whatsmeow's device store. Neither bun's migration tables nor
+// whatsmeow's upgrade take a lock of their own, so all of it runs under
+// one: otherwise two processes create the same tables at once and one of
+// them fails.
 func TestConcurrentFirstStart(t *testing.T) {
 	t.Parallel()
 	const processes, rounds = 4, 4
-	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		t.Parallel()
-		for round := range rounds {
-			fresh := db
-			if round > 0 {
-				fresh = freshDB(t, db)
-			}
+	for round := range rounds {
+		fresh := testdb.Postgres(t)
+		{
 			var wg sync.WaitGroup
 			errs := make([]error, processes)
 			stores := make([]*store.Store, processes)
 			for i := range processes {
 				wg.Go(func() {
-					var err error
-					if fresh.Dialect == "sqlite" {
-						stores[i], err = sqlite.Open(context.Background(), fresh.DSN())
-					} else {
-						stores[i], err = postgres.Open(context.Background(), fresh.DSN())
-					}
-					errs[i] = err
+					stores[i], errs[i] = postgres.Open(context.Background(), fresh.DSN())
 				})
 			}
 			wg.Wait()
@@ -54,13 +44,5 @@ func TestConcurrentFirstStart(t *testing.T) {
 			require.NoError(t, stores[0].DB().QueryRowContext(t.Context(), "SELECT version FROM whatsmeow_version").Scan(&version))
 			require.Positive(t, version, "whatsmeow's device store is upgraded")
 		}
-	})
-}
-
-// freshDB returns another fresh database of db's dialect.
-func freshDB(t *testing.T, db *testdb.DB) *testdb.DB {
-	if db.Dialect == "sqlite" {
-		return testdb.SQLite(t)
 	}
-	return testdb.Postgres(t)
 }

@@ -44,6 +44,7 @@ type Conn struct {
 	history   map[types.JID][]*waWeb.WebMessageInfo // the phone's older messages, by chat
 	updates   []types.Presence                      // SendPresence calls (PresenceUpdates)
 	stalled   bool                                  // WhatsApp stopped answering on this connection
+	retries   []types.MessageInfo                   // SendMediaRetryReceipt calls (MediaRetries)
 	props     DeviceProps
 }
 

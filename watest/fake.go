@@ -99,6 +99,7 @@ type Fake struct {
 	following   map[string]map[types.JID]bool // account -> channels it follows
 	media       map[string]*mediaFile         // uploaded files by direct path
 	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
+	lids        map[types.JID]types.JID       // phone number -> LID of people who are not accounts (SetLID)
 
 	webVersion    store.WAVersionContainer // the WhatsApp Web version WhatsApp serves (SetWebVersion)
 	clientVersion store.WAVersionContainer // the version the Client announces (wa.Client.SetVersion)

@@ -598,6 +598,12 @@ func mergeMessages(keep, gone *store.Message) {
 	if statusRank(gone.Status) > statusRank(keep.Status) {
 		keep.Status = gone.Status
 	}
+	if keep.WireChatJID == "" {
+		keep.WireChatJID, keep.WireSenderJID = gone.WireChatJID, gone.WireSenderJID
+	}
+	if keep.ClientID == "" {
+		keep.ClientID = gone.ClientID
+	}
 	gone.MergedInto = keep.MessageID
 }
 

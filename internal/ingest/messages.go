@@ -300,6 +300,7 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 	if !info.Timestamp.IsZero() && m.SentAt.IsZero() {
 		m.SentAt = info.Timestamp.UTC()
 	}
+	setWire(m, info)
 	if m.ReceivedAt.IsZero() {
 		if live {
 			m.ReceivedAt = t.now
@@ -333,6 +334,18 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 		t.emit(typ, "message", m.MessageID, nil)
 	}
 	return m, nil
+}
+
+// setWire records the JID forms WhatsApp addressed the message by (a LID
+// chat or participant where the record shows the phone number): outgoing
+// references to the message use them. The latest seen wins.
+func setWire(m *store.Message, info *types.MessageInfo) {
+	if chat := info.Chat; !chat.IsEmpty() {
+		m.WireChatJID = chat.ToNonAD().String()
+	}
+	if sender := info.Sender; isUser(sender) {
+		m.WireSenderJID = userJID(sender).String()
+	}
 }
 
 // setContent copies parsed content into a row.
