@@ -491,8 +491,8 @@ func (in *Interactive) validate() error {
 	return nil
 }
 
-// contextInfo builds the reply and mention part of a content message; nil
-// when there is neither.
+// contextInfo builds the reply, mention and disappearing-timer part of a
+// content message; nil when there is none.
 func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageRequest) (*waE2E.ContextInfo, error) {
 	var ci waE2E.ContextInfo
 	set := false
@@ -528,10 +528,39 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 		ci.MentionedJID = mentions
 		set = true
 	}
+	// In a chat with disappearing messages on, every message carries the
+	// timer, as official clients send it; without it recipients see "this
+	// message will not disappear".
+	if secs, err := c.ephemeralTimer(ctx, p.account, p.chat); err != nil {
+		return nil, err
+	} else if secs > 0 {
+		ci.Expiration = proto.Uint32(secs)
+		set = true
+	}
 	if !set {
 		return nil, nil
 	}
 	return &ci, nil
+}
+
+// ephemeralTimer returns the disappearing-messages timer of chat, in
+// seconds; 0 when it is off or the chat is not stored.
+func (c *Client) ephemeralTimer(ctx context.Context, account AccountID, chat types.JID) (uint32, error) {
+	switch chat.Server {
+	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
+	default:
+		return 0, nil
+	}
+	conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(account), chat.String())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("wauser: send message: %w", err)
+	case conv.EphemeralSecs <= 0:
+		return 0, nil
+	}
+	return uint32(conv.EphemeralSecs), nil
 }
 
 // mentionText is the text of a request in which "@" mentions are written.
@@ -731,7 +760,8 @@ func optString(s string) *string {
 }
 
 // textMessage is a text: a plain Conversation, or an ExtendedTextMessage
-// when it replies, mentions or previews a link.
+// when it replies, mentions, previews a link or disappears (Conversation
+// has no ContextInfo).
 func textMessage(text string, ci *waE2E.ContextInfo, preview bool) *waE2E.Message {
 	if ci == nil && !preview {
 		return &waE2E.Message{Conversation: proto.String(text)}

@@ -5,8 +5,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
@@ -160,5 +162,43 @@ func TestLIDAddressedDirectChat(t *testing.T) {
 		_, ok := feed(t, bot).msgs["OLD1"]
 		require.True(t, ok, "the phone's answer was stored")
 
+	})
+}
+
+// TestDisappearingTimerSent: in a chat with disappearing messages on, sent
+// messages carry the timer (texts then go as ExtendedTextMessage, which
+// has a ContextInfo), or recipients see "this message will not
+// disappear"; in other chats they carry none.
+func TestDisappearingTimerSent(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		_, bot, conn := paired(t, db)
+		ctx := ctxTimeout(t)
+		_, err := bot.SendText(ctx, alice.String(), "before")
+		require.NoError(t, err)
+		require.Equal(t, "before", lastSent(t, conn).Message.GetConversation(), "no timer: a plain text")
+
+		// Alice turns on a one-day timer.
+		require.True(t, conn.Emit(watest.Message(alice, alice, "T0", at(1), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(), EphemeralExpiration: proto.Uint32(86400),
+		}})))
+		_, err = bot.SendText(ctx, alice.String(), "after")
+		require.NoError(t, err)
+		ext := lastSent(t, conn).Message.GetExtendedTextMessage()
+		require.Equal(t, "after", ext.GetText())
+		require.Equal(t, uint32(86400), ext.GetContextInfo().GetExpiration())
+
+		_, err = bot.SendMessage(ctx, wauser.SendMessageRequest{To: alice.String(), Location: &wauser.Location{Latitude: 1, Longitude: 2}})
+		require.NoError(t, err)
+		require.Equal(t, uint32(86400), lastSent(t, conn).Message.GetLocationMessage().GetContextInfo().GetExpiration())
+
+		// Turned off again: plain texts again.
+		require.True(t, conn.Emit(watest.Message(alice, alice, "T1", at(2), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(), EphemeralExpiration: proto.Uint32(0),
+		}})))
+		_, err = bot.SendText(ctx, alice.String(), "later")
+		require.NoError(t, err)
+		require.Equal(t, "later", lastSent(t, conn).Message.GetConversation())
 	})
 }
