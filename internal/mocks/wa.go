@@ -916,6 +916,21 @@ func (mr *MockLocalMockRecorder) DecryptReaction(ctx, reaction any) *gomock.Call
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DecryptReaction", reflect.TypeOf((*MockLocal)(nil).DecryptReaction), ctx, reaction)
 }
 
+// DecryptSecretEncryptedMessage mocks base method.
+func (m *MockLocal) DecryptSecretEncryptedMessage(ctx context.Context, evt *events.Message) (*waE2E.Message, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DecryptSecretEncryptedMessage", ctx, evt)
+	ret0, _ := ret[0].(*waE2E.Message)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DecryptSecretEncryptedMessage indicates an expected call of DecryptSecretEncryptedMessage.
+func (mr *MockLocalMockRecorder) DecryptSecretEncryptedMessage(ctx, evt any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DecryptSecretEncryptedMessage", reflect.TypeOf((*MockLocal)(nil).DecryptSecretEncryptedMessage), ctx, evt)
+}
+
 // GenerateMessageID mocks base method.
 func (m *MockLocal) GenerateMessageID() types.MessageID {
 	m.ctrl.T.Helper()

@@ -117,6 +117,7 @@ type Local interface {
 	ParseWebMessage(chatJID types.JID, webMsg *waWeb.WebMessageInfo) (*events.Message, error)
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
 	DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error)
+	DecryptSecretEncryptedMessage(ctx context.Context, evt *events.Message) (*waE2E.Message, error)
 }
 
 var (
