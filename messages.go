@@ -2,6 +2,7 @@ package wauser
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/store"
@@ -133,9 +135,29 @@ type MediaMessage struct {
 	// FileName is shown for documents; empty means the uploaded file's name.
 	FileName string `json:"filename,omitempty"`
 	Caption  string `json:"caption,omitempty"`
-	// Voice sends audio as a voice note (push-to-talk); WhatsApp expects
-	// "audio/ogg; codecs=opus" for those.
+	// Voice sends audio as a voice note (push-to-talk). WhatsApp plays
+	// only Ogg Opus as voice notes: the file must be audio/ogg, and is
+	// sent as "audio/ogg; codecs=opus".
 	Voice bool `json:"voice,omitempty"`
+
+	// What official clients show before a file is downloaded. wauser
+	// measures images itself (dimensions and a thumbnail) and reads the
+	// playing time of Ogg Opus audio; what it cannot read from the file is
+	// taken from these fields, and left out of the message when they are
+	// not given, never made up.
+
+	// Seconds is the playing time of a video, or of audio other than Ogg
+	// Opus: 0 to 86400.
+	Seconds int `json:"seconds,omitempty"`
+	// Width and Height are a video's dimensions in pixels, 0 to 16384.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// Thumbnail is a small JPEG (at most 64 KiB) shown for a video or
+	// document until it is downloaded; base64 in JSON.
+	Thumbnail []byte `json:"thumbnail,omitempty"`
+	// Waveform is a voice note's waveform: up to 64 samples, 0 to 100;
+	// base64 in JSON.
+	Waveform []byte `json:"waveform,omitempty"`
 }
 
 // Location is a location message.
@@ -473,11 +495,57 @@ func (c *Client) ListMessageCounts(ctx context.Context, limit int) ([]DailyMessa
 	return out, nil
 }
 
-// waMessage is the proto of a stored message to quote in a reply: its text
-// (or caption), which is all WhatsApp needs to show the quote.
+// quotedProto is the proto of a stored message to quote in a reply, as
+// official clients quote it: a text as its text; an image, video, audio,
+// document or sticker as that media message (the file's keys, type,
+// dimensions, duration and caption, without the thumbnail, which is not
+// kept), so the quote shows what kind of message it was; a location as
+// its coordinates. Anything else is quoted by its text, if it has one.
 func quotedProto(r *store.Message) *waE2E.Message {
-	if r == nil || r.Body == "" {
+	if r == nil || !r.DeletedAt.IsZero() {
 		return nil
 	}
-	return &waE2E.Message{Conversation: &r.Body}
+	var info store.MediaInfo
+	var keys store.MediaKeys
+	hasMedia := r.Media != "" && r.MediaKeys != "" &&
+		json.Unmarshal([]byte(r.Media), &info) == nil && json.Unmarshal([]byte(r.MediaKeys), &keys) == nil
+	if hasMedia {
+		caption := optString(info.Caption)
+		switch m := downloadable(r.ContentType, &keys).(type) {
+		case *waE2E.ImageMessage:
+			m.Caption, m.Width, m.Height = caption, optUint32(int(info.Width)), optUint32(int(info.Height))
+			return &waE2E.Message{ImageMessage: m}
+		case *waE2E.StickerMessage:
+			m.Width, m.Height = optUint32(int(info.Width)), optUint32(int(info.Height))
+			return &waE2E.Message{StickerMessage: m}
+		case *waE2E.VideoMessage:
+			m.Caption, m.Seconds = caption, optUint32(int(info.Seconds))
+			m.Width, m.Height = optUint32(int(info.Width)), optUint32(int(info.Height))
+			return &waE2E.Message{VideoMessage: m}
+		case *waE2E.AudioMessage:
+			m.Seconds, m.PTT = optUint32(int(info.Seconds)), proto.Bool(r.ContentType == ingest.TypeVoice)
+			return &waE2E.Message{AudioMessage: m}
+		case *waE2E.DocumentMessage:
+			m.Caption, m.FileName = caption, optString(info.FileName)
+			return &waE2E.Message{DocumentMessage: m}
+		}
+	}
+	if r.ContentType == ingest.TypeLocation && r.Extra != "" {
+		var loc struct {
+			Latitude  float64 `json:"latitude"`
+			Longitude float64 `json:"longitude"`
+			Name      string  `json:"name"`
+			Address   string  `json:"address"`
+		}
+		if json.Unmarshal([]byte(r.Extra), &loc) == nil {
+			return &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
+				DegreesLatitude: proto.Float64(loc.Latitude), DegreesLongitude: proto.Float64(loc.Longitude),
+				Name: optString(loc.Name), Address: optString(loc.Address),
+			}}
+		}
+	}
+	if r.Body == "" {
+		return nil
+	}
+	return &waE2E.Message{Conversation: proto.String(r.Body)}
 }

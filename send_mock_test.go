@@ -173,7 +173,8 @@ func TestMockSendOperations(t *testing.T) {
 				h.m.EXPECT().Upload(gomock.Any(), pdf, whatsmeow.MediaDocument).Return(uploadResponse(pdf), nil),
 				h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("D1")).DoAndReturn(
 					func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
-						doc := msg.GetDocumentMessage()
+						require.Nil(t, msg.GetDocumentMessage(), "a captioned document is wrapped, as official clients send it")
+						doc := msg.GetDocumentWithCaptionMessage().GetMessage().GetDocumentMessage()
 						require.Equal(t, "report.pdf", doc.GetFileName())
 						require.Equal(t, "application/pdf", doc.GetMimetype())
 						require.Equal(t, uint64(len(pdf)), doc.GetFileLength())

@@ -652,15 +652,18 @@ func (s *session) handle(evt any) bool {
 		// connection. wauser reconnects itself, so a failure is retried
 		// with backoff instead of leaving the account connecting.
 		s.send(sigRefresh)
+	// The end states: the supervisor is told to halt before the state
+	// changes, so that a Refresh made once the state shows is not undone
+	// by the halt.
 	case *events.LoggedOut:
+		s.send(sigHalt)
 		s.transition(StateLoggedOut, fmt.Sprintf("logged out by WhatsApp: %s", e.Reason))
-		s.send(sigHalt)
 	case *events.StreamReplaced:
+		s.send(sigHalt)
 		s.transition(StateStreamReplaced, "another client connected with this session; not reconnecting (use Refresh to take it back)")
-		s.send(sigHalt)
 	case *events.TemporaryBan:
-		s.transition(StateBanned, e.String())
 		s.send(sigHalt)
+		s.transition(StateBanned, e.String())
 	case *events.ClientOutdated:
 		s.send(sigOutdated)
 	case *events.ConnectFailure:
@@ -675,8 +678,8 @@ func (s *session) handle(evt any) bool {
 			s.pairingFailed(errors.New(reason))
 			break
 		}
-		s.transition(StateFailed, reason)
 		s.send(sigHalt)
+		s.transition(StateFailed, reason)
 	case *events.CATRefreshError:
 		if s.transition(StateReconnecting, fmt.Sprintf("CAT refresh failed: %v", e.Error)) {
 			s.send(sigReconnect)

@@ -106,7 +106,8 @@ func TestChatSendMessage(t *testing.T) {
 }`, key))
 		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 		require.Equal(t, "document", r.json(t)["type"])
-		doc := conn.Sent()[2].Message.GetDocumentMessage()
+		// Captioned, so wrapped as official clients send it.
+		doc := conn.Sent()[2].Message.GetDocumentWithCaptionMessage().GetMessage().GetDocumentMessage()
 		require.Equal(t, "report.pdf", doc.GetFileName())
 		require.Equal(t, "Monthly report", doc.GetCaption())
 		require.Equal(t, "application/pdf", doc.GetMimetype())
