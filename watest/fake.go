@@ -36,6 +36,17 @@
 // Conn.EditLabel and Conn.LabelChat play WhatsApp Business labels, and
 // Fake.SetProfilePicture sets what GetProfilePictureInfo answers.
 //
+// The connection as WhatsApp serves it: Conn.StallKeepAlives plays a socket
+// that stays open while the server stops answering; Fake.SetWebVersion
+// makes the server refuse clients announcing an older WhatsApp Web version
+// (405); Fake.RefuseConnections answers connection attempts with a
+// <failure>; Conn.SetPushName plays the phone syncing the profile name.
+// Groups may be LID-addressed (GroupSpec.LIDAddressed, Fake.SetLID), as
+// WhatsApp addresses more and more of them; SendPresence, media retries and
+// the device props set before pairing are recorded (Conn.PresenceUpdates,
+// Conn.MediaRetries, Conn.DeviceProps). VoiceNote makes Ogg Opus voice
+// notes.
+//
 // Conn.Emit delivers any whatsmeow event as WhatsApp would. Builders make
 // the common ones from real protos (Text, Edit, Revoke, Reaction, Receipt,
 // History, ...), and SyntheticHistory makes a history sync of any size for

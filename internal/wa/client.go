@@ -14,6 +14,7 @@ package wa
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -143,7 +144,7 @@ func (c whatsmeowClient) ConnectContext(ctx context.Context) error {
 
 // LatestVersion fetches the WhatsApp Web version from web.whatsapp.com.
 func (c whatsmeowClient) LatestVersion(ctx context.Context) (store.WAVersionContainer, error) {
-	v, err := whatsmeow.GetLatestVersion(ctx, versionHTTP)
+	v, err := whatsmeow.GetLatestVersion(ctx, &http.Client{Timeout: versionTimeout})
 	if err != nil {
 		return store.WAVersionContainer{}, err
 	}

@@ -1,7 +1,6 @@
 package wa
 
 import (
-	"net/http"
 	"sync"
 	"time"
 
@@ -23,10 +22,10 @@ import (
 // Like warmLibsignal, payloadMu guards third-party state, not ours.
 var payloadMu sync.RWMutex
 
-// versionHTTP fetches web.whatsapp.com for LatestVersion: short timeouts,
-// as mautrix-whatsapp uses, so a start-up or a reconnect is not held up
+// versionTimeout bounds a fetch of web.whatsapp.com for LatestVersion, as
+// mautrix-whatsapp bounds it, so a start-up or a reconnect is not held up
 // for long when the site is slow.
-var versionHTTP = &http.Client{Timeout: 10 * time.Second}
+const versionTimeout = 10 * time.Second
 
 func currentVersion() store.WAVersionContainer {
 	payloadMu.RLock()
