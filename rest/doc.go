@@ -247,7 +247,8 @@
 //     reaction, the message reacted to, with its reactions; null for a
 //     status message). A non-empty participants is refused (400): whatsmeow
 //     encrypts a group message for every member. id makes a send
-//     idempotent.
+//     idempotent; it is kept as the message's client_id, and WhatsApp gets
+//     an id whatsmeow makes.
 //   - DELETE /v1/messages/{message_id}/{chat_id} deletes for everyone
 //     (Client.RevokeMessage); message_id is a stored id (msg_…) or a
 //     WhatsApp id in the chat; others' messages only in groups where the
