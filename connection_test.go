@@ -292,11 +292,12 @@ func TestDeviceProps(t *testing.T) {
 			require.Equal(t, tc.want, conn.DeviceProps())
 		})
 	}
+	st := testdb.Memory(t).Open(t)
 	for _, bad := range []struct {
 		name     string
 		platform wauser.DevicePlatform
 	}{{"", wauser.PlatformChrome}, {"Linux (x86)", wauser.PlatformChrome}, {"Linux", "netscape"}} {
-		_, err := wauser.New(testdb.Memory(t).Open(t), wauser.WithDevice(bad.name, bad.platform))
+		_, err := wauser.New(st, wauser.WithDevice(bad.name, bad.platform))
 		require.ErrorIs(t, err, wauser.ErrInvalidArgument, "%+v", bad)
 	}
 }

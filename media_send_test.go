@@ -53,21 +53,21 @@ func TestMediaAsOfficialClientsSendIt(t *testing.T) {
 		to := friendPhone.JID.String()
 
 		// An image: dimensions and a thumbnail decoded from the bytes.
-		img, err := bot.SendMessage(ctx, wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{Data: photo(t, 640, 480), Caption: "view"}})
+		img, err := bot.SendMessage(ctx, wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{Data: photo(t, 160, 120), Caption: "view"}})
 		require.NoError(t, err)
 		im := lastSent(t, conn).Message.GetImageMessage()
-		require.Equal(t, uint32(640), im.GetWidth())
-		require.Equal(t, uint32(480), im.GetHeight())
+		require.Equal(t, uint32(160), im.GetWidth())
+		require.Equal(t, uint32(120), im.GetHeight())
 		thumb, format, err := image.Decode(bytes.NewReader(im.GetJPEGThumbnail()))
 		require.NoError(t, err)
 		require.Equal(t, "jpeg", format)
 		require.Equal(t, image.Rect(0, 0, 72, 54), thumb.Bounds())
-		require.Equal(t, uint32(640), img.Media.Width, "stored as sent")
+		require.Equal(t, uint32(160), img.Media.Width, "stored as sent")
 
 		// Uploaded first, sent later by id: the same.
-		media, err := bot.UploadMedia(ctx, wauser.UploadMediaRequest{Data: photo(t, 100, 300)})
+		media, err := bot.UploadMedia(ctx, wauser.UploadMediaRequest{Data: photo(t, 30, 90)})
 		require.NoError(t, err)
-		require.Equal(t, [2]int{100, 300}, [2]int{media.Width, media.Height})
+		require.Equal(t, [2]int{30, 90}, [2]int{media.Width, media.Height})
 		_, err = bot.SendMessage(ctx, wauser.SendMessageRequest{To: to, Image: &wauser.MediaMessage{ID: media.ID}})
 		require.NoError(t, err)
 		require.NotEmpty(t, lastSent(t, conn).Message.GetImageMessage().GetJPEGThumbnail())
@@ -122,7 +122,7 @@ func TestMediaAsOfficialClientsSendIt(t *testing.T) {
 		require.Equal(t, im.GetDirectPath(), q.GetDirectPath())
 		require.Equal(t, im.GetMediaKey(), q.GetMediaKey())
 		require.Equal(t, "view", q.GetCaption())
-		require.Equal(t, uint32(640), q.GetWidth())
+		require.Equal(t, uint32(160), q.GetWidth())
 	})
 }
 

@@ -92,10 +92,11 @@ func TestContactCheckThrottle(t *testing.T) {
 
 func TestPacingOptionsValidated(t *testing.T) {
 	t.Parallel()
+	st := testdb.Memory(t).Open(t) // New does no I/O: one store serves every attempt
 	for _, p := range []wauser.Pacing{{Burst: -1, Interval: time.Second}, {Burst: 1}, {Interval: time.Second}, {Burst: 1, Interval: -time.Second}} {
-		_, err := wauser.New(testdb.Memory(t).Open(t), wauser.WithSendPacing(p))
+		_, err := wauser.New(st, wauser.WithSendPacing(p))
 		require.ErrorIs(t, err, wauser.ErrInvalidArgument, "%+v", p)
-		_, err = wauser.New(testdb.Memory(t).Open(t), wauser.WithContactCheckPacing(p))
+		_, err = wauser.New(st, wauser.WithContactCheckPacing(p))
 		require.ErrorIs(t, err, wauser.ErrInvalidArgument, "%+v", p)
 	}
 }

@@ -799,3 +799,34 @@ func TestMockIdempotentSend(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first, second)
 }
+
+// TestMockLIDMigratedDirectSend: once the account uses LIDs, whatsmeow
+// sends a direct message to the peer's LID as the account's LID. The
+// message then keeps the LID chat, and a reaction to it names the chat so.
+func TestMockLIDMigratedDirectSend(t *testing.T) {
+	t.Parallel()
+	h := pairedMock(t, testdb.SQLite(t))
+	ctx := ctxTimeout(t)
+	aliceLID := types.NewJID("200000000000009", types.HiddenUserServer)
+	selfLID := types.NewJID("100000000000001", types.HiddenUserServer)
+	// Alice writes by phone number, with her LID alongside: the mapping.
+	in := watest.Text(gAlice, gAlice, "IN1", epoch, "hi")
+	in.Info.SenderAlt = aliceLID
+	require.True(t, h.emit(in))
+
+	h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("hello")), gomock.Any()).DoAndReturn(
+		func(_ context.Context, _ types.JID, _ *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			return whatsmeow.SendResponse{ID: extra[0].ID, Timestamp: serverTS, Sender: selfLID}, nil
+		})
+	own, err := h.c.SendText(ctx, gAlice.String(), "hello")
+	require.NoError(t, err)
+	require.Equal(t, gAlice.String(), own.ChatJID, "the record stays under the phone number")
+
+	want := &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{
+		Key:  &waCommon.MessageKey{RemoteJID: proto.String(aliceLID.String()), FromMe: proto.Bool(true), ID: proto.String(own.WAMessageID)},
+		Text: proto.String("👍"), SenderTimestampMS: proto.Int64(epoch.UnixMilli()),
+	}}
+	h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want)).Return(sent("X"), nil)
+	_, err = h.c.SendReaction(ctx, "", string(own.MessageID), "👍")
+	require.NoError(t, err)
+}
