@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/types"
 
@@ -232,7 +231,8 @@ func (c *Client) PairPhone(ctx context.Context, phone string) (*Pairing, error) 
 	if _, err := s.waitPairing(ctx, func(p *Pairing) bool { return p.Status != PairingRequested }); err != nil {
 		return nil, err
 	}
-	code, err := s.conn.Client.PairPhone(ctx, "+"+digits, true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+	cfg := &c.core.cfg
+	code, err := s.conn.Client.PairPhone(ctx, "+"+digits, true, platforms[cfg.devicePlatform].pair, cfg.pairDisplayName())
 	if err != nil {
 		return nil, waError("pair phone", err)
 	}

@@ -34,7 +34,8 @@ type mockHarness struct {
 	handler  whatsmeow.EventHandlerWithSuccessStatus
 	dev      *store.Device
 	made     int
-	loggedIn atomic.Bool // what IsLoggedIn answers
+	loggedIn atomic.Bool       // what IsLoggedIn answers
+	wireIDs  map[string]string // caller's id -> the id whatsmeow made for it (genID)
 }
 
 func newMockHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *mockHarness {
@@ -48,7 +49,9 @@ func newMockHarness(t *testing.T, db *testdb.DB, opts ...wauser.Option) *mockHar
 		h.made++
 		return h.m
 	}
-	c, err := wauser.New(db.Open(t), append([]wauser.Option{wauser.WithWhatsApp(factory), wauser.WithClock(h.clock)}, opts...)...)
+	// Sends are not paced (the clock stands still); tests of pacing turn
+	// it on in opts.
+	c, err := wauser.New(db.Open(t), append([]wauser.Option{wauser.WithWhatsApp(factory), wauser.WithClock(h.clock), wauser.WithSendPacing(wauser.Pacing{})}, opts...)...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() {
@@ -71,6 +74,13 @@ func (h *mockHarness) expectSession() {
 	})
 	h.m.EXPECT().RemoveEventHandler(uint32(42)).Return(true).MaxTimes(1)
 	h.m.EXPECT().IsLoggedIn().DoAndReturn(h.loggedIn.Load).AnyTimes()
+	// The version lookup before the first connection finds whatsmeow's
+	// own; a device about to pair is named.
+	h.m.EXPECT().Version().Return(store.GetWAVersion()).AnyTimes()
+	h.m.EXPECT().LatestVersion(gomock.Any()).Return(store.GetWAVersion(), nil).AnyTimes()
+	h.m.EXPECT().SetDeviceProps(gomock.Any(), gomock.Any()).AnyTimes()
+	// Once connected with a push name, the account announces its presence.
+	h.m.EXPECT().SendPresence(gomock.Any(), types.PresenceUnavailable).Return(nil).AnyTimes()
 }
 
 func (h *mockHarness) emit(evt any) bool {

@@ -40,6 +40,10 @@ func pairWith(t testing.TB, h *harness, id wauser.AccountID, p watest.Phone) (*w
 	require.NoError(t, err)
 	require.NoError(t, conn.Scan(p))
 	waitState(t, bot, wauser.StateConnected)
+	if p.PushName != "" {
+		// Once connected, the account announces its presence.
+		require.NoError(t, conn.WaitCalls(ctx, "SendPresence", 1))
+	}
 	// The supervisor stopped rotating QR codes and has nothing scheduled.
 	require.NoError(t, h.clock.Wait(ctx, func(p []time.Duration) bool { return len(p) == 0 }))
 	return bot, conn
@@ -231,12 +235,13 @@ func TestLoggedOutByPhone(t *testing.T) {
 		ctx := ctxTimeout(t)
 		bot, conn := pair(t, h, "lo")
 		calls := len(conn.Calls())
+		disconnects := count(conn.Calls(), "Disconnect")
 		require.NoError(t, conn.LogOut())
 		st := waitState(t, bot, wauser.StateLoggedOut)
 		require.False(t, st.Paired)
 		require.Contains(t, st.LastError, "logged out")
 		// The supervisor halts: it disconnects and schedules nothing.
-		require.NoError(t, conn.WaitCalls(ctx, "Disconnect", 1))
+		require.NoError(t, conn.WaitCalls(ctx, "Disconnect", disconnects+1))
 		require.Empty(t, h.clock.Pending(), "no reconnect is scheduled")
 		require.Equal(t, []string{"Disconnect"}, conn.Calls()[calls:])
 

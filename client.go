@@ -63,6 +63,9 @@ type core struct {
 
 	leases *store.Leases // the accounts this process may connect (lease.go)
 	lease  leaseState
+
+	pacers  pacers // send pacing and contact-check throttling, per account
+	version versionCheck
 }
 
 type config struct {
@@ -84,6 +87,11 @@ type config struct {
 	leases              LeaseOptions
 	retention           time.Duration
 	metrics             prometheus.Registerer // WithMetrics; nil: off
+
+	deviceName     string
+	devicePlatform DevicePlatform
+	sendPacing     Pacing
+	checkPacing    Pacing
 }
 
 // Option configures a Client. Options validate their input; New returns the
@@ -292,6 +300,11 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 		mediaLimit: 100 << 20,
 		dailyLimit: DefaultDailyMessageLimit,
 		retention:  DefaultRetention,
+
+		deviceName:     DefaultDeviceName,
+		devicePlatform: DefaultDevicePlatform,
+		sendPacing:     DefaultSendPacing,
+		checkPacing:    DefaultContactCheckPacing,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -506,3 +519,7 @@ func (c *Client) accountID(ctx context.Context) (AccountID, error) {
 		return "", fmt.Errorf("%w: the store has %d accounts; bind one with WithAccount", ErrAccountRequired, len(accounts))
 	}
 }
+
+// versionCheck makes the first connection of a Client look up the current
+// WhatsApp Web version (see session.beforeConnect).
+type versionCheck struct{ once sync.Once }

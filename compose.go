@@ -1,10 +1,13 @@
 package wauser
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg" // thumbnails given by callers are checked to be JPEG
 	"math"
 	"slices"
 	"strings"
@@ -63,6 +66,10 @@ type pendingMedia struct {
 	caption  string
 	voice    bool
 	fileName string
+
+	// given by the caller (see MediaMessage)
+	seconds, width, height int
+	thumbnail, waveform    []byte
 }
 
 // contentType returns the message type of r, checking that exactly one
@@ -289,6 +296,9 @@ func (m *MediaMessage) validate(field string, typ MediaType, limit int64) error 
 	if m.Voice && typ != MediaAudio {
 		return invalidArg(field+".voice", "only audio can be a voice note")
 	}
+	if err := m.validateDetails(field, typ); err != nil {
+		return err
+	}
 	if typ == MediaSticker && m.Caption != "" {
 		return invalidArg(field+".caption", "stickers have no caption")
 	}
@@ -311,6 +321,50 @@ func (m *MediaMessage) validate(field string, typ MediaType, limit int64) error 
 			ae.Field = field + "." + ae.Field
 		}
 		return err
+	}
+	return nil
+}
+
+// Limits of the details a caller gives for a media message.
+const (
+	maxMediaSeconds   = 24 * 60 * 60
+	maxMediaPixels    = 16384
+	maxThumbnailBytes = 64 << 10
+	maxWaveform       = 64
+	maxWaveformValue  = 100
+)
+
+// validateDetails checks the caller's seconds, dimensions, thumbnail and
+// waveform, each allowed only where WhatsApp has the field and wauser
+// cannot read it from the file.
+func (m *MediaMessage) validateDetails(field string, typ MediaType) error {
+	switch {
+	case m.Seconds != 0 && typ != MediaVideo && typ != MediaAudio:
+		return invalidArg(field+".seconds", "only videos and audio have a playing time")
+	case m.Seconds < 0 || m.Seconds > maxMediaSeconds:
+		return invalidArg(field+".seconds", "%d; give 0 to %d", m.Seconds, maxMediaSeconds)
+	case (m.Width != 0 || m.Height != 0) && typ != MediaVideo:
+		return invalidArg(field+".width", "only videos take dimensions (images are measured from the file)")
+	case m.Width < 0 || m.Width > maxMediaPixels || m.Height < 0 || m.Height > maxMediaPixels:
+		return invalidArg(field+".width", "%dx%d; give 0 to %d pixels", m.Width, m.Height, maxMediaPixels)
+	case m.Thumbnail != nil && typ != MediaVideo && typ != MediaDocument:
+		return invalidArg(field+".thumbnail", "only videos and documents take a thumbnail (images get one made from the file)")
+	case len(m.Thumbnail) > maxThumbnailBytes:
+		return invalidArg(field+".thumbnail", "%d bytes; at most %d", len(m.Thumbnail), maxThumbnailBytes)
+	case m.Waveform != nil && !m.Voice:
+		return invalidArg(field+".waveform", "only voice notes have a waveform")
+	case len(m.Waveform) > maxWaveform:
+		return invalidArg(field+".waveform", "%d samples; at most %d", len(m.Waveform), maxWaveform)
+	}
+	if m.Thumbnail != nil {
+		if cfg, format, err := image.DecodeConfig(bytes.NewReader(m.Thumbnail)); err != nil || format != "jpeg" || cfg.Width <= 0 {
+			return invalidArg(field+".thumbnail", "not a JPEG image")
+		}
+	}
+	for i, v := range m.Waveform {
+		if v > maxWaveformValue {
+			return invalidArg(fmt.Sprintf("%s.waveform[%d]", field, i), "%d; samples are 0 to %d", v, maxWaveformValue)
+		}
 	}
 	return nil
 }
@@ -491,8 +545,8 @@ func (in *Interactive) validate() error {
 	return nil
 }
 
-// contextInfo builds the reply and mention part of a content message; nil
-// when there is neither.
+// contextInfo builds the reply, mention and disappearing-timer part of a
+// content message; nil when there is none.
 func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageRequest) (*waE2E.ContextInfo, error) {
 	var ci waE2E.ContextInfo
 	set := false
@@ -506,11 +560,14 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 			return nil, err
 		}
 		ci.StanzaID = proto.String(waID)
+		_, wireAuthor := wireTarget(target, p.chat, author)
 		switch {
+		case target != nil && target.IsFromMe && target.WireSenderJID != "":
+			ci.Participant = proto.String(target.WireSenderJID) // the account, as WhatsApp addressed it
 		case target != nil && target.IsFromMe && target.SenderJID != "":
-			ci.Participant = proto.String(target.SenderJID) // the account itself
-		case !author.IsEmpty():
-			ci.Participant = proto.String(author.ToNonAD().String())
+			ci.Participant = proto.String(target.SenderJID)
+		case !wireAuthor.IsEmpty():
+			ci.Participant = proto.String(wireAuthor.ToNonAD().String())
 		}
 		ci.QuotedMessage = quotedProto(target)
 		set = true
@@ -525,10 +582,39 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 		ci.MentionedJID = mentions
 		set = true
 	}
+	// In a chat with disappearing messages on, every message carries the
+	// timer, as official clients send it; without it recipients see "this
+	// message will not disappear".
+	if secs, err := c.ephemeralTimer(ctx, p.account, p.chat); err != nil {
+		return nil, err
+	} else if secs > 0 {
+		ci.Expiration = proto.Uint32(secs)
+		set = true
+	}
 	if !set {
 		return nil, nil
 	}
 	return &ci, nil
+}
+
+// ephemeralTimer returns the disappearing-messages timer of chat, in
+// seconds; 0 when it is off or the chat is not stored.
+func (c *Client) ephemeralTimer(ctx context.Context, account AccountID, chat types.JID) (uint32, error) {
+	switch chat.Server {
+	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
+	default:
+		return 0, nil
+	}
+	conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(account), chat.String())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("wauser: send message: %w", err)
+	case conv.EphemeralSecs <= 0:
+		return 0, nil
+	}
+	return uint32(conv.EphemeralSecs), nil
 }
 
 // mentionText is the text of a request in which "@" mentions are written.
@@ -654,7 +740,10 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 		return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
 	}
 	if conv != nil {
-		rows, err := store.MessagesWhere(ctx, db, string(account), "conversation_id = ? AND wa_message_id = ? AND merged_into = ''", conv.ConversationID, id)
+		// The account's own messages are also found by the id the caller
+		// sent them with.
+		rows, err := store.MessagesWhere(ctx, db, string(account),
+			"conversation_id = ? AND (wa_message_id = ? OR (client_id = ? AND is_from_me = ?)) AND merged_into = ''", conv.ConversationID, id, id, true)
 		if err != nil {
 			return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
 		}
@@ -667,7 +756,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 			}
 		}
 		if match != nil {
-			return match, id, rowAuthor(match), nil
+			return match, match.WAMessageID, rowAuthor(match), nil
 		}
 	}
 	switch {
@@ -680,6 +769,28 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 		return nil, id, chat, nil // a message of the peer
 	}
 	return nil, id, types.EmptyJID, nil
+}
+
+// wireTarget returns how WhatsApp addresses a message of chat by author
+// (EmptyJID for the account's own): for a stored message r, the chat and
+// sender forms it was seen under on the wire (a LID chat or participant
+// where the record shows the phone number); otherwise chat and author as
+// given. The account's own messages keep EmptyJID as author.
+func wireTarget(r *store.Message, chat, author types.JID) (types.JID, types.JID) {
+	if r == nil {
+		return chat, author
+	}
+	if r.WireChatJID != "" {
+		if j, err := types.ParseJID(r.WireChatJID); err == nil {
+			chat = j
+		}
+	}
+	if !r.IsFromMe && r.WireSenderJID != "" {
+		if j, err := types.ParseJID(r.WireSenderJID); err == nil {
+			author = j
+		}
+	}
+	return chat, author
 }
 
 // rowAuthor returns the author of a stored message: EmptyJID for the
@@ -703,7 +814,8 @@ func optString(s string) *string {
 }
 
 // textMessage is a text: a plain Conversation, or an ExtendedTextMessage
-// when it replies, mentions or previews a link.
+// when it replies, mentions, previews a link or disappears (Conversation
+// has no ContextInfo).
 func textMessage(text string, ci *waE2E.ContextInfo, preview bool) *waE2E.Message {
 	if ci == nil && !preview {
 		return &waE2E.Message{Conversation: proto.String(text)}
@@ -817,7 +929,8 @@ func (c *Client) prepareMedia(ctx context.Context, p *prepared, req *SendMessage
 	default:
 		m, typ, field = req.Sticker, MediaSticker, "sticker"
 	}
-	pm := &pendingMedia{typ: typ, caption: m.Caption, voice: m.Voice, fileName: m.FileName}
+	pm := &pendingMedia{typ: typ, caption: m.Caption, voice: m.Voice, fileName: m.FileName,
+		seconds: m.Seconds, width: m.Width, height: m.Height, thumbnail: m.Thumbnail, waveform: m.Waveform}
 	if m.ID == "" {
 		pm.upload = &UploadMediaRequest{Data: m.Data, URL: m.URL, MIMEType: m.MIMEType, Type: typ, FileName: m.FileName}
 		p.media = pm
@@ -869,14 +982,19 @@ func (c *Client) resolveMedia(ctx context.Context, s *session, p *prepared) erro
 	return nil
 }
 
-// mediaProto builds the message of a stored upload.
+// mediaProto builds the message of a stored upload as official clients
+// send it: images with their dimensions and a JPEG thumbnail, audio with
+// its playing time, voice notes as Ogg Opus push-to-talk, captioned
+// documents wrapped in DocumentWithCaptionMessage; details wauser could
+// not read from the file come from the caller, or are left out.
 func mediaProto(pm *pendingMedia, ci *waE2E.ContextInfo, now time.Time) (*waE2E.Message, error) {
 	r := pm.row
 	dec := base64.StdEncoding.DecodeString
 	key, err1 := dec(r.MediaKey)
 	enc, err2 := dec(r.EncSHA256)
 	sum, err3 := dec(r.SHA256)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	thumb, err4 := dec(r.Thumbnail)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return nil, fmt.Errorf("wauser: media %s: stored keys are corrupt: %w", r.MediaID, err)
 	}
 	size, ts := uint64(r.Size), proto.Int64(now.Unix())
@@ -886,21 +1004,35 @@ func mediaProto(pm *pendingMedia, ci *waE2E.ContextInfo, now time.Time) (*waE2E.
 		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
 			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
 			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
+			Width: optUint32(r.Width), Height: optUint32(r.Height), JPEGThumbnail: nonEmpty(thumb),
 		}}, nil
 	case MediaVideo:
 		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
 			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
 			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
+			Seconds: optUint32(pm.seconds), Width: optUint32(pm.width), Height: optUint32(pm.height), JPEGThumbnail: nonEmpty(pm.thumbnail),
 		}}, nil
 	case MediaAudio:
+		mimeType, seconds := r.MIMEType, r.Seconds
+		if seconds == 0 {
+			seconds = pm.seconds
+		}
+		if pm.voice {
+			if baseMIME(mimeType) != "audio/ogg" {
+				return nil, invalidArg("audio.voice", "a voice note must be Ogg Opus audio (audio/ogg; codecs=opus); this file is %s", mimeType)
+			}
+			mimeType = voiceMIME
+		}
 		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
 			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(r.MIMEType), PTT: proto.Bool(pm.voice), MediaKeyTimestamp: ts, ContextInfo: ci,
+			FileLength: &size, Mimetype: proto.String(mimeType), PTT: proto.Bool(pm.voice), MediaKeyTimestamp: ts, ContextInfo: ci,
+			Seconds: optUint32(seconds), Waveform: nonEmpty(pm.waveform),
 		}}, nil
 	case MediaSticker:
 		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
 			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
 			FileLength: &size, Mimetype: proto.String(r.MIMEType), MediaKeyTimestamp: ts, ContextInfo: ci,
+			Width: optUint32(r.Width), Height: optUint32(r.Height),
 		}}, nil
 	}
 	name := pm.fileName
@@ -910,11 +1042,33 @@ func mediaProto(pm *pendingMedia, ci *waE2E.ContextInfo, now time.Time) (*waE2E.
 	if name == "" {
 		name = "file"
 	}
-	return &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+	doc := &waE2E.DocumentMessage{
 		URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
 		FileLength: &size, Mimetype: proto.String(r.MIMEType), FileName: proto.String(name), Title: proto.String(name),
-		Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
-	}}, nil
+		Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci, JPEGThumbnail: nonEmpty(pm.thumbnail),
+	}
+	if caption != nil {
+		// Official clients wrap a captioned document; some show the
+		// caption of an unwrapped one not at all.
+		return &waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{DocumentMessage: doc}}}, nil
+	}
+	return &waE2E.Message{DocumentMessage: doc}, nil
+}
+
+// optUint32 is n for a proto field, nil when 0 (not known).
+func optUint32(n int) *uint32 {
+	if n <= 0 {
+		return nil
+	}
+	return proto.Uint32(uint32(n))
+}
+
+// nonEmpty is b, or nil when empty.
+func nonEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // prepareInvite builds a group invite message; the group's name comes from

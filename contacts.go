@@ -30,7 +30,9 @@ type ContactCheck struct {
 // CheckContacts asks WhatsApp which of up to 100 phone numbers (E.164, with
 // or without "+") have an account. The results follow the input order, one
 // per number; a number given twice is asked once. A malformed number
-// returns ErrInvalidArgument before anything is asked.
+// returns ErrInvalidArgument before anything is asked. Lookups are
+// throttled per account (WithContactCheckPacing): past the budget it
+// returns a *RateLimitError saying when to try again.
 func (c *Client) CheckContacts(ctx context.Context, phones []string) ([]ContactCheck, error) {
 	switch {
 	case len(phones) == 0:
@@ -54,6 +56,9 @@ func (c *Client) CheckContacts(ctx context.Context, phones []string) ([]ContactC
 	}
 	s, err := c.online(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.core.paceCheck(s.id, len(query)); err != nil {
 		return nil, err
 	}
 	got, err := s.conn.Client.IsOnWhatsApp(ctx, query)

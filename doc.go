@@ -29,7 +29,7 @@
 // account's [AccountState] is an explicit state machine; after a lost
 // connection the Client reconnects with exponential backoff, and it never
 // reconnects by itself from the end states logged_out, stream_replaced,
-// banned and outdated ([Client.Refresh] resumes the last three).
+// banned, outdated and failed ([Client.Refresh] resumes the last four).
 // [Client.Logout] unlinks the device and deletes the account and its data;
 // it works offline too.
 //
@@ -154,7 +154,9 @@
 // When whatsmeow later shows the same message again (from the phone), the
 // same row is found. A request with an ID is idempotent: the same ID again
 // returns the stored message and sends nothing, unless the first attempt
-// failed, which it then retries. Each account may send
+// failed, which it then retries. The ID is the caller's key, kept as
+// Message.ClientID: WhatsApp gets an id whatsmeow makes (Message.WAMessageID),
+// as from any official client. Each account may send
 // [DefaultDailyMessageLimit] messages per UTC day unless
 // [WithDailyMessageLimit] says otherwise; the count is kept in the store,
 // and past it sends return a *[RateLimitError] ([ErrRateLimited]) whose
@@ -211,11 +213,61 @@
 // collection from WhatsApp, retried the same way until it succeeds, which
 // delivers every action of the collection again.
 //
-// [Client.RequestHistory] asks the phone for up to 100 messages older than
-// the oldest stored one of a chat (or of each recently active chat). The
-// answer comes later, only while the phone is online, as an on-demand
-// history blob that is stored like any other and ends in a
-// history.sync_complete event with the number of messages.
+// [Client.RequestHistory] asks the phone for messages older than the oldest
+// stored one of a chat (or of each recently active chat): it accepts up to
+// 100, and asks for at most [HistoryBatch] (50) per chat and request, as
+// official clients do. The answer comes later, only while the phone is
+// online, as an on-demand history sync that is stored like any other and
+// ends in a history.sync_complete event with the number of messages; asking
+// again then continues from the new oldest message.
+//
+// # How wauser behaves on WhatsApp
+//
+// WhatsApp sees a wauser account as one more linked device, and wauser
+// does what official clients (and mautrix-whatsapp, the bridge by
+// whatsmeow's author) do, where whatsmeow leaves it to the program:
+//
+//   - The phone lists the device as a browser on a desktop, "Chrome
+//     (Linux)" by default, not as whatsmeow: [WithDevice].
+//   - Before its first connection the Client looks up the current WhatsApp
+//     Web version and announces it. When WhatsApp refuses the client as
+//     outdated (405), it looks the version up again and connects once more;
+//     only if that does not help does the account stop in outdated, with
+//     the reason in Status.LastError.
+//   - A connection that stays open while WhatsApp stops answering its
+//     keepalives is dropped and made again once they have failed for longer
+//     than whatsmeow.KeepAliveMaxFailTime (3 minutes); the reconnect backoff
+//     is [WithReconnectBackoff]. After pairing, when the connection that
+//     logs the new device in fails, it is retried with the same backoff.
+//   - Connection failures WhatsApp gives no retry for (400, 409, 415, 418,
+//     501, ...) stop the account in the failed state, with the code and
+//     WhatsApp's message in Status.LastError, instead of being retried
+//     forever; [Client.Refresh] tries again.
+//   - After connecting, and when the profile name arrives, the account
+//     announces itself "unavailable", so that others see its name (not
+//     "-") while the phone keeps its notifications; [Client.SetOnline]
+//     shows it online instead.
+//   - Messages go under ids whatsmeow makes; a caller's id is an
+//     idempotency key only (SendMessageRequest.ID).
+//   - In a chat with disappearing messages, every message carries the
+//     chat's timer.
+//   - Images go with their dimensions and a small JPEG thumbnail, Ogg Opus
+//     audio with its playing time, voice notes as "audio/ogg; codecs=opus"
+//     push-to-talk, captioned documents wrapped as official clients wrap
+//     them, replies to media quoting the media. What wauser cannot read
+//     from a file (a video's duration, dimensions and thumbnail, a voice
+//     note's waveform) comes from [MediaMessage], or is left out.
+//   - Each message keeps the form WhatsApp addressed it by (a LID chat or
+//     participant where the record shows a phone number), and replies,
+//     reactions, edits, deletions, read receipts, media retries, history
+//     requests and chat changes name it that way.
+//   - Sends of an account are paced: a burst, then one per interval
+//     ([WithSendPacing], [DefaultSendPacing]); all of them, peer messages
+//     to the account's own phone included, go one at a time. Contact
+//     lookups are throttled ([WithContactCheckPacing]).
+//   - A message that cannot be decrypted is asked again from the phone.
+//   - An album announcement, an image's HD version and a secret-encrypted
+//     edit fold into the message they belong to: one message, one record.
 //
 // # Contacts
 //
@@ -248,8 +300,10 @@
 // connection) or [github.com/wauser/wauser/store/postgres.Open] (pgx), or
 // wrap a database you already own with store.New and call Migrate. whatsmeow's
 // device store lives in the same database, through exactly one container per
-// store. On PostgreSQL keep one wauser store per database: whatsmeow's
-// upgrade code does not tell schemas apart.
+// store, and is upgraded by Migrate under the same lock as wauser's tables,
+// so that processes starting together on a fresh database take turns. On
+// PostgreSQL keep one wauser store per database: whatsmeow's upgrade code
+// does not tell schemas apart.
 //
 // The root package imports no SQL driver itself; [Open] links both drivers
 // through store/sqlite and store/postgres. Programs that want only one open
@@ -362,7 +416,8 @@
 //
 // Package [github.com/wauser/wauser/watest] is a fake WhatsApp: plug it in
 // with its Option, and play the phone (scan a QR code, log out, drop the
-// connection) without a network. Messages sent by one of its accounts reach
+// connection) and the server (stop answering keepalives, refuse a client
+// version or a connection, address a group by LID) without a network. Messages sent by one of its accounts reach
 // the others; it records what was sent, answers receipts, downloads, media
 // retries and history requests. History arrives as from WhatsApp, as a
 // blob announced by a message and downloaded by the Client. Simulated

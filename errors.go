@@ -139,15 +139,20 @@ func invalidArg(field, format string, args ...any) error {
 }
 
 // RateLimitError is the error of a send refused because the account
-// reached its daily message limit (WithDailyMessageLimit). It matches
+// reached its daily message limit (WithDailyMessageLimit), or of a
+// CheckContacts call throttled by WithContactCheckPacing. It matches
 // ErrRateLimited.
 type RateLimitError struct {
-	Limit   int       // messages per UTC day
-	ResetAt time.Time // the next UTC midnight, when sending resumes
+	Limit   int       // messages per UTC day; for contact lookups, numbers at once
+	ResetAt time.Time // when sending (or looking up) resumes: the next UTC midnight for the daily limit
 	wait    time.Duration
+	reason  string // what was limited, when not the daily message limit
 }
 
 func (e *RateLimitError) Error() string {
+	if e.reason != "" {
+		return "wauser: " + e.reason
+	}
 	return fmt.Sprintf("wauser: daily message limit of %d reached; it resets at %s", e.Limit, e.ResetAt.Format(time.RFC3339))
 }
 

@@ -67,7 +67,7 @@ func ExampleClient_SendMessage() {
 
 	req := wauser.SendMessageRequest{
 		To:      "+15550002000",
-		ID:      "ORDER1001", // makes the send idempotent
+		ID:      "ORDER1001", // makes the send idempotent; kept as ClientID, never sent to WhatsApp
 		Text:    "Tracking: https://example.com/t/1001",
 		Context: &wauser.MessageContext{MessageID: string(hi.MessageID)}, // a reply
 	}
@@ -76,7 +76,7 @@ func ExampleClient_SendMessage() {
 		panic(err)
 	}
 	again, _ := shop.SendMessage(ctx, req)
-	fmt.Println(first.WAMessageID, first.ReplyToWAID == hi.WAMessageID, again.MessageID == first.MessageID)
+	fmt.Println(first.ClientID, first.ReplyToWAID == hi.WAMessageID, again.MessageID == first.MessageID)
 
 	// The customer's account received both, the second as a reply.
 	got, err := c.WithAccount("customer").ListMessages(ctx, wauser.ListMessagesOptions{})

@@ -370,7 +370,7 @@ func (c *Client) DeleteGroup(ctx context.Context, group string) error {
 	if err != nil {
 		return fmt.Errorf("wauser: delete group: left the group, but deleting the chat failed: %w", err)
 	}
-	patch := appstate.BuildDeleteChat(jid, last.at, last.key)
+	patch := buildDeleteChat(last.chat, last.at, last.key, true)
 	patch.Timestamp = c.core.cfg.clock.Now()
 	if err := cli.SendAppState(ctx, patch); err != nil {
 		return waError("delete group: left the group, but deleting the chat failed", err)
@@ -566,6 +566,31 @@ func buildClearChat(jid types.JID, until time.Time, deleteStarred bool) appstate
 	}
 }
 
+// buildDeleteChat builds the app state patch that deletes a chat from the
+// chat list. The pinned whatsmeow's appstate.BuildDeleteChat puts it in
+// the regular collection with a two-element index, which WhatsApp's
+// current protocol (and later whatsmeow versions) no longer uses: it is
+// regular_high, indexed [deleteChat, jid, "1" to delete the chat's media
+// too, or "0"].
+func buildDeleteChat(jid types.JID, lastAt time.Time, lastKey *waCommon.MessageKey, deleteMedia bool) appstate.PatchInfo {
+	media := "0"
+	if deleteMedia {
+		media = "1"
+	}
+	rng := &waSyncAction.SyncActionMessageRange{LastMessageTimestamp: proto.Int64(lastAt.Unix())}
+	if lastKey != nil {
+		rng.Messages = []*waSyncAction.SyncActionMessage{{Key: lastKey, Timestamp: proto.Int64(lastAt.Unix())}}
+	}
+	return appstate.PatchInfo{
+		Type: appstate.WAPatchRegularHigh,
+		Mutations: []appstate.MutationInfo{{
+			Index:   []string{appstate.IndexDeleteChat, jid.String(), media},
+			Version: 6,
+			Value:   &waSyncAction.SyncActionValue{DeleteChatAction: &waSyncAction.DeleteChatAction{MessageRange: rng}},
+		}},
+	}
+}
+
 // sendChatPatch validates chat, builds an app state patch for it with its
 // last stored message, stamps it with the Client's time, and sends it.
 func (c *Client) sendChatPatch(ctx context.Context, chat, op string, build func(types.JID, lastMessage) appstate.PatchInfo) error {
@@ -581,7 +606,7 @@ func (c *Client) sendChatPatch(ctx context.Context, chat, op string, build func(
 	if err != nil {
 		return fmt.Errorf("wauser: %s: %w", op, err)
 	}
-	patch := build(jid, last)
+	patch := build(last.chat, last)
 	patch.Timestamp = c.core.cfg.clock.Now()
 	if err := s.conn.Client.SendAppState(ctx, patch); err != nil {
 		return waError(op, err)
@@ -592,15 +617,16 @@ func (c *Client) sendChatPatch(ctx context.Context, chat, op string, build func(
 // lastMessage is the range of a chat's messages an app state patch covers:
 // up to the last message WhatsApp knows.
 type lastMessage struct {
-	at  time.Time
-	key *waCommon.MessageKey // nil when the store has no message of the chat
+	chat types.JID // the chat as WhatsApp addresses it in the patch's index
+	at   time.Time
+	key  *waCommon.MessageKey // nil when the store has no message of the chat
 }
 
 // lastMessage returns the chat's last stored message that WhatsApp knows
 // (not pending or failed), as app state patches name it; without one, the
 // range ends now.
 func (s *session) lastMessage(ctx context.Context, chat types.JID) (lastMessage, error) {
-	out := lastMessage{at: s.co.cfg.clock.Now()}
+	out := lastMessage{chat: chat, at: s.co.cfg.clock.Now()}
 	db := s.co.st.DB()
 	conv, err := store.ConversationByJID(ctx, db, string(s.id), chat.String())
 	if errors.Is(err, store.ErrNotFound) {
@@ -612,8 +638,10 @@ func (s *session) lastMessage(ctx context.Context, chat types.JID) (lastMessage,
 	if err != nil || m == nil {
 		return out, err
 	}
-	out.at = m.SentAt
-	out.key = s.conn.Local.BuildMessageKey(chat, rowAuthor(m), m.WAMessageID)
+	// Indexed and keyed as WhatsApp addressed the chat's last message.
+	wireChat, author := wireTarget(m, chat, rowAuthor(m))
+	out.chat, out.at = wireChat, m.SentAt
+	out.key = s.conn.Local.BuildMessageKey(wireChat, author, m.WAMessageID)
 	return out, nil
 }
 

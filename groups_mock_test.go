@@ -168,7 +168,7 @@ func TestMockGroupOperations(t *testing.T) {
 				h.m.EXPECT().UpdateGroupParticipants(gomock.Any(), groupID, []types.JID{gAlice, gBob}, whatsmeow.ParticipantChangeRemove).
 					Return([]types.GroupParticipant{{JID: gAlice, Error: 403}, {JID: gBob}}, nil),
 				h.m.EXPECT().LeaveGroup(gomock.Any(), groupID).Return(nil),
-				h.m.EXPECT().SendAppState(gomock.Any(), patchEq(withPatchTime(appstate.BuildDeleteChat(groupID, epoch, nil), epoch))).Return(nil),
+				h.m.EXPECT().SendAppState(gomock.Any(), patchEq(withPatchTime(deleteChatPatch(groupID, epoch), epoch))).Return(nil),
 			)
 			require.NoError(t, h.c.DeleteGroup(ctx, groupID.String()))
 		}},
@@ -176,14 +176,14 @@ func TestMockGroupOperations(t *testing.T) {
 			gomock.InOrder(
 				h.m.EXPECT().GetGroupInfo(gomock.Any(), groupID).Return(groupInfo(member(gAlice, true, true), member(selfPN, false, false)), nil),
 				h.m.EXPECT().LeaveGroup(gomock.Any(), groupID).Return(nil),
-				h.m.EXPECT().SendAppState(gomock.Any(), patchEq(withPatchTime(appstate.BuildDeleteChat(groupID, epoch, nil), epoch))).Return(nil),
+				h.m.EXPECT().SendAppState(gomock.Any(), patchEq(withPatchTime(deleteChatPatch(groupID, epoch), epoch))).Return(nil),
 			)
 			require.NoError(t, h.c.DeleteGroup(ctx, groupID.String()))
 		}},
 		{"DeleteGroup already left", func(ctx context.Context, t *testing.T, h *mockHarness) {
 			gomock.InOrder(
 				h.m.EXPECT().GetGroupInfo(gomock.Any(), groupID).Return(nil, fmt.Errorf("%w: %w", whatsmeow.ErrNotInGroup, whatsmeow.ErrIQForbidden)),
-				h.m.EXPECT().SendAppState(gomock.Any(), patchEq(withPatchTime(appstate.BuildDeleteChat(groupID, epoch, nil), epoch))).Return(nil),
+				h.m.EXPECT().SendAppState(gomock.Any(), patchEq(withPatchTime(deleteChatPatch(groupID, epoch), epoch))).Return(nil),
 			)
 			require.NoError(t, h.c.DeleteGroup(ctx, groupID.String()))
 		}},
@@ -304,5 +304,22 @@ func TestMockGroupOperations(t *testing.T) {
 			t.Parallel()
 			tc.run(ctxTimeout(t), t, pairedMock(t, testdb.SQLite(t)))
 		})
+	}
+}
+
+// deleteChatPatch is the delete-chat patch of WhatsApp's current protocol
+// (collection regular_high, index [deleteChat, jid, "1"]: media deleted
+// too), which the pinned whatsmeow's appstate.BuildDeleteChat does not
+// build.
+func deleteChatPatch(jid types.JID, last time.Time) appstate.PatchInfo {
+	return appstate.PatchInfo{
+		Type: appstate.WAPatchRegularHigh,
+		Mutations: []appstate.MutationInfo{{
+			Index:   []string{appstate.IndexDeleteChat, jid.String(), "1"},
+			Version: 6,
+			Value: &waSyncAction.SyncActionValue{DeleteChatAction: &waSyncAction.DeleteChatAction{
+				MessageRange: &waSyncAction.SyncActionMessageRange{LastMessageTimestamp: proto.Int64(last.Unix())},
+			}},
+		}},
 	}
 }

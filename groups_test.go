@@ -201,8 +201,8 @@ func TestGroupLifecycleWithFake(t *testing.T) {
 		require.Empty(t, info.Participants)
 		patches := botConn.AppStatePatches()
 		last := patches[len(patches)-1]
-		require.Equal(t, appstate.IndexDeleteChat, last.Mutations[0].Index[0])
-		require.Equal(t, g.ID.String(), last.Mutations[0].Index[1])
+		require.Equal(t, appstate.WAPatchRegularHigh, last.Type, "the current protocol's collection")
+		require.Equal(t, []string{appstate.IndexDeleteChat, g.ID.String(), "1"}, last.Mutations[0].Index, "media go with the chat")
 		leaves := only[*events.GroupInfo](friendEvents.take())
 		require.True(t, slices.ContainsFunc(leaves, func(e *events.GroupInfo) bool { return slices.Contains(e.Leave, friendPhone.JID) }),
 			"the friend was told it was removed")

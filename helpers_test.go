@@ -40,7 +40,9 @@ func (h *harness) open(t testing.TB) *wauser.Client {
 	st := h.db.Open(t)
 	// Errors are logged to stderr: a failing test then shows why.
 	logger := wauser.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	c, err := wauser.New(st, append([]wauser.Option{h.fake.Option(), wauser.WithClock(h.clock), logger}, h.opts...)...)
+	// Sends are not paced (the clock stands still); tests of pacing turn
+	// it on in h.opts.
+	c, err := wauser.New(st, append([]wauser.Option{h.fake.Option(), wauser.WithClock(h.clock), logger, wauser.WithSendPacing(wauser.Pacing{})}, h.opts...)...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() {

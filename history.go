@@ -15,8 +15,12 @@ import (
 // History request sizes (document 001).
 const (
 	DefaultHistoryCount = 25  // what REST callers get when they give no count
-	MaxHistoryCount     = 100 // messages per chat and request
-	maxHistoryChats     = 50  // chats asked at once when no chat is named
+	MaxHistoryCount     = 100 // messages per chat and request that RequestHistory accepts
+	// HistoryBatch is the most messages one request asks the phone for, as
+	// whatsmeow recommends and mautrix-whatsapp does: larger counts are
+	// clamped to it.
+	HistoryBatch    = 50
+	maxHistoryChats = 50 // chats asked at once when no chat is named
 )
 
 // HistoryRequest says what RequestHistory asked the phone for.
@@ -38,7 +42,12 @@ type HistoryAnchor struct {
 
 // RequestHistory asks the account's phone for up to count (1 to 100)
 // messages older than the oldest stored message of chat, or, with chat "",
-// of each of the 50 most recently active chats with stored messages.
+// of each of the 50 most recently active chats with stored messages. One
+// request asks for at most HistoryBatch (50) messages per chat, as
+// official clients do: a larger count is clamped (HistoryRequest.Count says
+// what was asked), and once the answer is stored, asking again continues
+// from the new oldest message. Requests cannot be split ahead of time,
+// since each is anchored on a message the phone has not sent yet.
 // The request goes to the phone as a peer message; the phone answers later,
 // and only while it is online, with an on-demand history sync that is
 // stored like any other (history.sync, then history.sync_complete with
@@ -73,11 +82,15 @@ func (c *Client) RequestHistory(ctx context.Context, count int, chat string) (*H
 	if own.IsEmpty() {
 		return nil, fmt.Errorf("%w: account %q has no device JID", ErrNotLoggedIn, account)
 	}
+	count = min(count, HistoryBatch)
 	out := &HistoryRequest{Count: count, Chats: []HistoryAnchor{}}
 	for _, a := range anchors {
 		chatJID, err := types.ParseJID(a.ChatJID)
 		if err != nil {
 			return nil, fmt.Errorf("wauser: request history: stored chat %q: %w", a.ChatJID, err)
+		}
+		if wire, err := types.ParseJID(a.wireChat); a.wireChat != "" && err == nil {
+			chatJID = wire // the phone knows the chat as WhatsApp addressed it
 		}
 		msg := s.conn.Local.BuildHistorySyncRequest(&types.MessageInfo{
 			MessageSource: types.MessageSource{Chat: chatJID, IsFromMe: a.fromMe, IsGroup: chatJID.Server == types.GroupServer},
@@ -88,6 +101,9 @@ func (c *Client) RequestHistory(ctx context.Context, count int, chat string) (*H
 		// phone reads seconds (whatsmeow-mapping section 7).
 		msg.GetProtocolMessage().GetPeerDataOperationRequestMessage().GetHistorySyncOnDemandRequest().
 			OldestMsgTimestampMS = proto.Int64(a.OldestAt.Unix())
+		if err := c.core.paceSend(ctx, s.id); err != nil {
+			return out, err
+		}
 		if _, err := s.conn.Client.SendPeerMessage(ctx, own, msg); err != nil {
 			return out, waError("request history", err)
 		}
@@ -98,7 +114,8 @@ func (c *Client) RequestHistory(ctx context.Context, count int, chat string) (*H
 
 type historyAnchor struct {
 	HistoryAnchor
-	fromMe bool
+	fromMe   bool
+	wireChat string // the chat as WhatsApp addressed the anchor message; "" when unknown
 }
 
 // historyAnchors finds the oldest stored message of chat, or of the most
@@ -137,7 +154,7 @@ func (c *Client) historyAnchors(ctx context.Context, account AccountID, chat typ
 		out = append(out, historyAnchor{HistoryAnchor: HistoryAnchor{
 			ConversationID: ConversationID(conv.ConversationID), ChatJID: conv.ChatJID,
 			OldestMessageID: m.WAMessageID, OldestAt: m.SentAt.UTC(),
-		}, fromMe: m.IsFromMe})
+		}, fromMe: m.IsFromMe, wireChat: m.WireChatJID})
 		if len(out) == maxHistoryChats {
 			break
 		}

@@ -17,6 +17,7 @@ import (
 	"go.mau.fi/whatsmeow"
 
 	"github.com/wauser/wauser/internal/fetch"
+	"github.com/wauser/wauser/internal/mediainfo"
 	"github.com/wauser/wauser/store"
 )
 
@@ -113,6 +114,12 @@ type Media struct {
 	Size      int64     `json:"size"`
 	SHA256    string    `json:"sha256"` // hex SHA-256 of the file
 	SourceURL string    `json:"source_url,omitempty"`
+	// Width and Height are an image's or sticker's pixels, and Seconds the
+	// playing time of Ogg Opus audio, as read from the file when it was
+	// uploaded; 0 when not known.
+	Width     int       `json:"width,omitempty"`
+	Height    int       `json:"height,omitempty"`
+	Seconds   int       `json:"seconds,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -160,6 +167,10 @@ func (c *Client) upload(ctx context.Context, s *session, req UploadMediaRequest)
 	if req.FileName != "" {
 		fileName = req.FileName
 	}
+	info := readMediaInfo(typ, data)
+	if info.opus && baseMIME(mt) == "audio/ogg" {
+		mt = voiceMIME
+	}
 
 	up, err := s.conn.Client.Upload(ctx, data, typ.whatsmeow())
 	if err != nil {
@@ -179,12 +190,52 @@ func (c *Client) upload(ctx context.Context, s *session, req UploadMediaRequest)
 		URL:        up.URL,
 		DirectPath: up.DirectPath,
 		SourceURL:  req.URL,
+		Width:      info.width,
+		Height:     info.height,
+		Seconds:    info.seconds,
+		Thumbnail:  b64(info.thumbnail),
 		CreatedAt:  c.core.cfg.clock.Now().UTC(),
 	}
 	if err := store.InsertMedia(ctx, c.core.st.DB(), row); err != nil {
 		return nil, fmt.Errorf("wauser: upload media: %w", err)
 	}
 	return row, nil
+}
+
+// voiceMIME is the MIME type of voice notes: WhatsApp plays them only as
+// Opus in an Ogg container, and official clients send them labeled so.
+const voiceMIME = "audio/ogg; codecs=opus"
+
+// mediaInfo is what wauser reads from a file for its message, as
+// official clients send it.
+type mediaInfo struct {
+	width, height int
+	seconds       int
+	thumbnail     []byte // JPEG
+	opus          bool   // Ogg Opus audio
+}
+
+// readMediaInfo reads a file about to be uploaded as typ: an image's (or
+// sticker's) dimensions and an image's thumbnail, and the playing time of
+// Ogg Opus audio. What cannot be read stays unknown: never made up.
+func readMediaInfo(typ MediaType, data []byte) mediaInfo {
+	var out mediaInfo
+	switch typ {
+	case MediaImage, MediaSticker:
+		img, err := mediainfo.Image(data)
+		if err != nil {
+			return out
+		}
+		out.width, out.height = img.Width, img.Height
+		if typ == MediaImage {
+			out.thumbnail = img.Thumbnail
+		}
+	case MediaAudio:
+		if o, err := mediainfo.OggOpus(data); err == nil {
+			out.seconds, out.opus = o.Seconds, true
+		}
+	}
+	return out
 }
 
 // GetMedia returns media uploaded with UploadMedia, or ErrNotFound.
@@ -215,6 +266,9 @@ func mediaFromRow(r *store.Media) *Media {
 		Size:      r.Size,
 		SHA256:    hex.EncodeToString(sum),
 		SourceURL: r.SourceURL,
+		Width:     r.Width,
+		Height:    r.Height,
+		Seconds:   r.Seconds,
 		CreatedAt: r.CreatedAt.UTC(),
 	}
 }

@@ -166,14 +166,20 @@ func (c *Client) retryMedia(ctx context.Context, s *session, row *store.Message,
 	if err != nil {
 		return nil, fmt.Errorf("wauser: download media: stored chat %q: %w", row.ChatJID, err)
 	}
-	info := &types.MessageInfo{
-		MessageSource: types.MessageSource{Chat: chat, IsFromMe: row.IsFromMe, IsGroup: chat.Server == types.GroupServer},
-		ID:            row.WAMessageID,
-	}
-	if info.IsGroup && !row.IsFromMe {
-		if info.Sender, err = types.ParseJID(row.SenderJID); err != nil {
+	var sender types.JID
+	if chat.Server == types.GroupServer && !row.IsFromMe {
+		if sender, err = types.ParseJID(row.SenderJID); err != nil {
 			return nil, fmt.Errorf("wauser: download media: stored sender %q: %w", row.SenderJID, err)
 		}
+	}
+	// The receipt names the message as WhatsApp addressed it.
+	chat, sender = wireTarget(row, chat, sender)
+	info := &types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: chat, Sender: sender, IsFromMe: row.IsFromMe, IsGroup: chat.Server == types.GroupServer},
+		ID:            row.WAMessageID,
+	}
+	if !info.IsGroup || row.IsFromMe {
+		info.Sender = types.EmptyJID
 	}
 	answer, cancel := s.awaitMediaRetry(row.WAMessageID)
 	defer cancel()

@@ -51,8 +51,12 @@ func (c *Client) prepareReaction(ctx context.Context, p *prepared, req *SendMess
 // sendReaction sends a prepared reaction and stores it on the message.
 func (c *Client) sendReaction(ctx context.Context, s *session, p *prepared) (*Message, error) {
 	now := c.core.cfg.clock.Now()
-	msg := s.conn.Local.BuildReaction(p.chat, p.targetSender, p.targetWAID, p.emoji)
+	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	msg := s.conn.Local.BuildReaction(wireChat, wireAuthor, p.targetWAID, p.emoji)
 	msg.ReactionMessage.SenderTimestampMS = proto.Int64(now.UnixMilli())
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
+	}
 	if _, err := s.conn.Client.SendMessage(ctx, p.chat, msg); err != nil {
 		return nil, waError("send reaction", err)
 	}
@@ -125,8 +129,12 @@ func (c *Client) EditMessage(ctx context.Context, chat, message, text string) (*
 	}
 	now := c.core.cfg.clock.Now()
 	content := &waE2E.Message{Conversation: proto.String(text)}
-	msg := s.conn.Local.BuildEdit(p.chat, p.targetWAID, content)
+	wireChat, _ := wireTarget(p.target, p.chat, p.targetSender)
+	msg := s.conn.Local.BuildEdit(wireChat, p.targetWAID, content)
 	msg.GetEditedMessage().GetMessage().GetProtocolMessage().TimestampMS = proto.Int64(now.UnixMilli())
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
+	}
 	resp, err := s.conn.Client.SendMessage(ctx, p.chat, msg)
 	if err != nil {
 		return nil, waError("edit message", err)
@@ -167,7 +175,11 @@ func (c *Client) RevokeMessage(ctx context.Context, chat, message string) (*Mess
 	if err != nil {
 		return nil, err
 	}
-	msg := s.conn.Local.BuildRevoke(p.chat, p.targetSender, p.targetWAID)
+	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	msg := s.conn.Local.BuildRevoke(wireChat, wireAuthor, p.targetWAID)
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
+	}
 	resp, err := s.conn.Client.SendMessage(ctx, p.chat, msg)
 	if err != nil {
 		return nil, waError("revoke message", err)
@@ -302,20 +314,24 @@ func (c *Client) markRead(ctx context.Context, s *session, p *prepared, targets 
 	if p.status == StatusPlayed {
 		extra = append(extra, types.ReceiptTypePlayed)
 	}
-	var authors []types.JID
+	// One receipt per author, addressed as WhatsApp addressed the
+	// messages (a LID chat or participant where the records show phone
+	// numbers).
+	type addressed struct{ chat, author types.JID }
+	var order []addressed
+	ids := map[addressed][]types.MessageID{}
 	for _, t := range targets {
-		if !slices.Contains(authors, t.author) {
-			authors = append(authors, t.author)
+		chat, author := wireTarget(t.row, p.chat, t.author)
+		a := addressed{chat, author}
+		if _, ok := ids[a]; !ok {
+			order = append(order, a)
+		}
+		if !slices.Contains(ids[a], t.waID) {
+			ids[a] = append(ids[a], t.waID)
 		}
 	}
-	for _, author := range authors {
-		var ids []types.MessageID
-		for _, t := range targets {
-			if t.author == author && !slices.Contains(ids, t.waID) {
-				ids = append(ids, t.waID)
-			}
-		}
-		if err := s.conn.Client.MarkRead(ctx, ids, now, p.chat, author, extra...); err != nil {
+	for _, a := range order {
+		if err := s.conn.Client.MarkRead(ctx, ids[a], now, a.chat, a.author, extra...); err != nil {
 			return waError("mark read", err)
 		}
 	}

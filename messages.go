@@ -2,6 +2,7 @@ package wauser
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/store"
@@ -64,10 +66,15 @@ type SendMessageRequest struct {
 	// number, the default) or "group" (a group id).
 	RecipientType RecipientType `json:"recipient_type,omitempty"`
 	Type          MessageType   `json:"type,omitempty"`
-	// ID is the WhatsApp id to send the message under: 1 to 64 ASCII
-	// letters and digits. Sending again with the same ID (to the same chat)
-	// sends nothing and returns the stored message, unless the first
-	// attempt failed: then it is sent again. Empty means a fresh id.
+	// ID is the caller's id of the message, an idempotency key: 1 to 64
+	// ASCII letters and digits. Sending again with the same ID (to the same
+	// chat) sends nothing and returns the stored message, unless the first
+	// attempt failed: then it is sent again, under the same WhatsApp id.
+	// The message goes to WhatsApp under an id whatsmeow makes (official
+	// clients never send ids of their own making); the record keeps both,
+	// as ClientID and WAMessageID, and ID finds the message wherever a
+	// WhatsApp id of the chat is accepted (replies, reactions, edits,
+	// deletions). Empty means no key.
 	ID string `json:"id,omitempty"`
 
 	// Text is the text of a text message. With PreviewURL, the first link
@@ -128,9 +135,29 @@ type MediaMessage struct {
 	// FileName is shown for documents; empty means the uploaded file's name.
 	FileName string `json:"filename,omitempty"`
 	Caption  string `json:"caption,omitempty"`
-	// Voice sends audio as a voice note (push-to-talk); WhatsApp expects
-	// "audio/ogg; codecs=opus" for those.
+	// Voice sends audio as a voice note (push-to-talk). WhatsApp plays
+	// only Ogg Opus as voice notes: the file must be audio/ogg, and is
+	// sent as "audio/ogg; codecs=opus".
 	Voice bool `json:"voice,omitempty"`
+
+	// What official clients show before a file is downloaded. wauser
+	// measures images itself (dimensions and a thumbnail) and reads the
+	// playing time of Ogg Opus audio; what it cannot read from the file is
+	// taken from these fields, and left out of the message when they are
+	// not given, never made up.
+
+	// Seconds is the playing time of a video, or of audio other than Ogg
+	// Opus: 0 to 86400.
+	Seconds int `json:"seconds,omitempty"`
+	// Width and Height are a video's dimensions in pixels, 0 to 16384.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// Thumbnail is a small JPEG (at most 64 KiB) shown for a video or
+	// document until it is downloaded; base64 in JSON.
+	Thumbnail []byte `json:"thumbnail,omitempty"`
+	// Waveform is a voice note's waveform: up to 64 samples, 0 to 100;
+	// base64 in JSON.
+	Waveform []byte `json:"waveform,omitempty"`
 }
 
 // Location is a location message.
@@ -277,16 +304,20 @@ func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Mes
 	if p.previewURL != "" {
 		c.addPreview(ctx, p)
 	}
-	id := p.id
-	if id == "" {
-		id = s.conn.Local.GenerateMessageID()
+	// Wait for the account's turn (WithSendPacing) before the message is
+	// stored as pending: a send that never went leaves no record.
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
 	}
+	// The message goes under an id whatsmeow makes, as official clients'
+	// ids look; a caller's id is kept as the record's client id.
+	id := s.conn.Local.GenerateMessageID()
 	var (
 		row  *store.Message
 		send bool
 	)
 	err := c.core.ingest.Apply(ctx, s.ingestAccount(), func(t *ingest.Tx) error {
-		m, state, err := t.Outgoing(p.chat, id, p.msg)
+		m, state, err := t.Outgoing(p.chat, id, p.id, p.msg)
 		if err != nil {
 			return err
 		}
@@ -305,7 +336,8 @@ func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Mes
 		m := messageFromRow(row)
 		return &m, nil
 	}
-	resp, sendErr := s.conn.Client.SendMessage(ctx, p.chat, p.msg, whatsmeow.SendRequestExtra{ID: id})
+	// A retry goes under the id of the first attempt.
+	resp, sendErr := s.conn.Client.SendMessage(ctx, p.chat, p.msg, whatsmeow.SendRequestExtra{ID: row.WAMessageID})
 	// The outcome is stored even when ctx ended meanwhile.
 	wctx := context.WithoutCancel(ctx)
 	err = c.core.ingest.Apply(wctx, s.ingestAccount(), func(t *ingest.Tx) error {
@@ -315,7 +347,7 @@ func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Mes
 		}
 		if sendErr != nil {
 			t.MarkFailed(m, sendErr.Error())
-		} else if err := t.MarkSent(m, resp.ID, resp.Timestamp); err != nil {
+		} else if err := t.MarkSent(m, resp.ID, resp.Timestamp, resp.Sender); err != nil {
 			return err
 		}
 		row = m
@@ -341,9 +373,11 @@ func (c *Client) storeError(op string, err error) error {
 	return fmt.Errorf("wauser: %s: %w", op, err)
 }
 
-// sentBefore returns the account's own message id in chat when it is
-// stored and was sent (or is being sent): sending it again is then a
-// no-op. A failed message, or one pending for too long, is sent again.
+// sentBefore returns the account's own message sent with the caller's id
+// in chat when it is stored and was sent (or is being sent): sending it
+// again is then a no-op. A failed message, or one pending for too long, is
+// sent again. Messages stored before caller ids were kept apart were sent
+// under the caller's id itself, and are found by it too.
 func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.JID, id string) (*Message, error) {
 	conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(account), chat.String())
 	if errors.Is(err, store.ErrNotFound) {
@@ -352,7 +386,8 @@ func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.J
 		return nil, fmt.Errorf("wauser: send message: %w", err)
 	}
 	rows, err := store.MessagesWhere(ctx, c.core.st.DB(), string(account),
-		"conversation_id = ? AND wa_message_id = ? AND is_from_me = ? AND merged_into = ''", conv.ConversationID, id, true)
+		"conversation_id = ? AND (client_id = ? OR (client_id = '' AND wa_message_id = ?)) AND is_from_me = ? AND merged_into = ''",
+		conv.ConversationID, id, id, true)
 	if err != nil {
 		return nil, fmt.Errorf("wauser: send message: %w", err)
 	}
@@ -463,11 +498,57 @@ func (c *Client) ListMessageCounts(ctx context.Context, limit int) ([]DailyMessa
 	return out, nil
 }
 
-// waMessage is the proto of a stored message to quote in a reply: its text
-// (or caption), which is all WhatsApp needs to show the quote.
+// quotedProto is the proto of a stored message to quote in a reply, as
+// official clients quote it: a text as its text; an image, video, audio,
+// document or sticker as that media message (the file's keys, type,
+// dimensions, duration and caption, without the thumbnail, which is not
+// kept), so the quote shows what kind of message it was; a location as
+// its coordinates. Anything else is quoted by its text, if it has one.
 func quotedProto(r *store.Message) *waE2E.Message {
-	if r == nil || r.Body == "" {
+	if r == nil || !r.DeletedAt.IsZero() {
 		return nil
 	}
-	return &waE2E.Message{Conversation: &r.Body}
+	var info store.MediaInfo
+	var keys store.MediaKeys
+	hasMedia := r.Media != "" && r.MediaKeys != "" &&
+		json.Unmarshal([]byte(r.Media), &info) == nil && json.Unmarshal([]byte(r.MediaKeys), &keys) == nil
+	if hasMedia {
+		caption := optString(info.Caption)
+		switch m := downloadable(r.ContentType, &keys).(type) {
+		case *waE2E.ImageMessage:
+			m.Caption, m.Width, m.Height = caption, optUint32(int(info.Width)), optUint32(int(info.Height))
+			return &waE2E.Message{ImageMessage: m}
+		case *waE2E.StickerMessage:
+			m.Width, m.Height = optUint32(int(info.Width)), optUint32(int(info.Height))
+			return &waE2E.Message{StickerMessage: m}
+		case *waE2E.VideoMessage:
+			m.Caption, m.Seconds = caption, optUint32(int(info.Seconds))
+			m.Width, m.Height = optUint32(int(info.Width)), optUint32(int(info.Height))
+			return &waE2E.Message{VideoMessage: m}
+		case *waE2E.AudioMessage:
+			m.Seconds, m.PTT = optUint32(int(info.Seconds)), proto.Bool(r.ContentType == ingest.TypeVoice)
+			return &waE2E.Message{AudioMessage: m}
+		case *waE2E.DocumentMessage:
+			m.Caption, m.FileName = caption, optString(info.FileName)
+			return &waE2E.Message{DocumentMessage: m}
+		}
+	}
+	if r.ContentType == ingest.TypeLocation && r.Extra != "" {
+		var loc struct {
+			Latitude  float64 `json:"latitude"`
+			Longitude float64 `json:"longitude"`
+			Name      string  `json:"name"`
+			Address   string  `json:"address"`
+		}
+		if json.Unmarshal([]byte(r.Extra), &loc) == nil {
+			return &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
+				DegreesLatitude: proto.Float64(loc.Latitude), DegreesLongitude: proto.Float64(loc.Longitude),
+				Name: optString(loc.Name), Address: optString(loc.Address),
+			}}
+		}
+	}
+	if r.Body == "" {
+		return nil
+	}
+	return &waE2E.Message{Conversation: proto.String(r.Body)}
 }

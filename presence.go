@@ -59,3 +59,31 @@ func (s *session) sendChatPresence(ctx context.Context, jid types.JID, presence 
 	}
 	return nil
 }
+
+// SetOnline sets whether others see the account as online. By default it
+// is not (presence "unavailable", announced on every connection, as
+// official linked devices do while nobody uses them): the phone keeps
+// getting notifications, and the account's name shows to others instead
+// of "-". Online ("available") shows "online" in its chats, stops the
+// phone's notifications while it lasts, and lets the account receive
+// others' typing indicators (events are not emitted for those yet). The
+// choice lasts for the Client's session of the account and is announced
+// again after every reconnect. It needs a connection and the account's
+// profile name, which the phone syncs shortly after pairing.
+func (c *Client) SetOnline(ctx context.Context, online bool) error {
+	s, err := c.online(ctx)
+	if err != nil {
+		return err
+	}
+	presence := types.PresenceUnavailable
+	if online {
+		presence = types.PresenceAvailable
+	}
+	if err := s.conn.Client.SendPresence(ctx, presence); err != nil {
+		return waError("set online", err)
+	}
+	s.mu.Lock()
+	s.available = online
+	s.mu.Unlock()
+	return nil
+}

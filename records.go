@@ -96,10 +96,14 @@ type MessageMedia = store.MediaInfo
 
 // Message is one message (document 000).
 type Message struct {
-	MessageID      MessageID         `json:"message_id"`
-	ConversationID ConversationID    `json:"conversation_id"`
-	ChatJID        string            `json:"chat_jid"`
-	WAMessageID    string            `json:"wa_message_id"`
+	MessageID      MessageID      `json:"message_id"`
+	ConversationID ConversationID `json:"conversation_id"`
+	ChatJID        string         `json:"chat_jid"`
+	WAMessageID    string         `json:"wa_message_id"`
+	// ClientID is the id the caller chose when sending the message
+	// (SendMessageRequest.ID): it finds the message where a WhatsApp id
+	// is expected, while WAMessageID is the id WhatsApp knows it by.
+	ClientID       string            `json:"client_id,omitempty"`
 	SenderJID      string            `json:"sender_jid"`
 	SenderPushName string            `json:"sender_push_name"`
 	Direction      string            `json:"direction"`    // incoming or outgoing
@@ -175,6 +179,7 @@ func messageFromRow(r *store.Message) Message {
 		ConversationID: ConversationID(r.ConversationID),
 		ChatJID:        r.ChatJID,
 		WAMessageID:    r.WAMessageID,
+		ClientID:       r.ClientID,
 		SenderJID:      r.SenderJID,
 		SenderPushName: r.SenderPushName,
 		Direction:      r.Direction,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,8 +44,50 @@ func (m msgMatcher) Matches(x any) bool {
 
 func (m msgMatcher) String() string { return fmt.Sprintf("is the message %v", m.want) }
 
-// withID is the SendRequestExtra of a send under a caller-chosen id.
-func withID(id string) whatsmeow.SendRequestExtra { return whatsmeow.SendRequestExtra{ID: id} }
+// genID matches the SendRequestExtra of a send under an id whatsmeow
+// made (the caller's id, key, is only the record's client id, never sent),
+// and remembers it as the wire id of key: a retry of key must go under the
+// same one.
+func (h *mockHarness) genID(key string) gomock.Matcher { return genIDMatcher{h, key} }
+
+type genIDMatcher struct {
+	h   *mockHarness
+	key string
+}
+
+func (m genIDMatcher) Matches(x any) bool {
+	extra, ok := x.(whatsmeow.SendRequestExtra)
+	if !ok || extra.ID == m.key || !strings.HasPrefix(extra.ID, whatsmeow.WebMessageIDPrefix) || len(extra.ID) != 22 {
+		return false
+	}
+	m.h.mu.Lock()
+	defer m.h.mu.Unlock()
+	if m.h.wireIDs == nil {
+		m.h.wireIDs = map[string]string{}
+	}
+	if prev, ok := m.h.wireIDs[m.key]; ok {
+		return prev == extra.ID
+	}
+	m.h.wireIDs[m.key] = extra.ID
+	return true
+}
+
+func (m genIDMatcher) String() string {
+	return fmt.Sprintf("is sent under a whatsmeow-made id (for the caller's %q)", m.key)
+}
+
+// wire returns the id the message the caller sent as key went under.
+func (h *mockHarness) wire(key string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.wireIDs[key]
+}
+
+// answer answers a send like WhatsApp: with the id it went under and the
+// server's time.
+func answer(_ context.Context, _ types.JID, _ *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	return sent(extra[0].ID), nil
+}
 
 // sent answers a send under id like WhatsApp.
 func sent(id string) whatsmeow.SendResponse {
@@ -64,7 +107,7 @@ func (h *mockHarness) message(t *testing.T, id string) wauser.Message {
 	p, err := h.c.SyncPage(ctxTimeout(t), 0, wauser.MaxSyncLimit)
 	require.NoError(t, err)
 	for _, m := range p.Messages {
-		if m.WAMessageID == id && m.MergedInto == "" {
+		if (m.WAMessageID == id || m.ClientID == id) && m.MergedInto == "" {
 			return m
 		}
 	}
@@ -94,10 +137,11 @@ func TestMockSendOperations(t *testing.T) {
 		run  func(ctx context.Context, t *testing.T, h *mockHarness)
 	}{
 		{"text", func(ctx context.Context, t *testing.T, h *mockHarness) {
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("hello")), withID("T1")).Return(sent("T1"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("hello")), h.genID("T1")).DoAndReturn(answer)
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: "+15551230001", Text: "hello", ID: "T1"})
 			require.NoError(t, err)
-			require.Equal(t, "T1", m.WAMessageID)
+			require.Equal(t, h.wire("T1"), m.WAMessageID, "sent under a whatsmeow-made id")
+			require.Equal(t, "T1", m.ClientID, "the caller's id is kept")
 			require.Equal(t, "sent", m.Status)
 			require.Equal(t, serverTS, m.SentAt, "the server's timestamp")
 			require.Equal(t, gAlice.String(), m.ChatJID)
@@ -108,13 +152,13 @@ func TestMockSendOperations(t *testing.T) {
 			h.m.EXPECT().Upload(gomock.Any(), png, whatsmeow.MediaImage).Return(upload, nil)
 			media, err := h.c.UploadMedia(ctx, wauser.UploadMediaRequest{Data: png})
 			require.NoError(t, err)
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("I1")).DoAndReturn(
-				func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("I1")).DoAndReturn(
+				func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 					img := msg.GetImageMessage()
 					mediaFields(t, img.GetURL(), img.GetDirectPath(), img.GetMediaKey(), img.GetFileEncSHA256(), img.GetFileSHA256(), img.GetFileLength(), img.GetMimetype())
 					require.Equal(t, "look", img.GetCaption())
 					require.Equal(t, epoch.Unix(), img.GetMediaKeyTimestamp())
-					return sent("I1"), nil
+					return sent(extra[0].ID), nil
 				})
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "I1", Image: &wauser.MediaMessage{ID: media.ID, Caption: "look"}})
 			require.NoError(t, err)
@@ -127,16 +171,17 @@ func TestMockSendOperations(t *testing.T) {
 			pdf := []byte("%PDF-1.7\n1 0 obj\n")
 			gomock.InOrder(
 				h.m.EXPECT().Upload(gomock.Any(), pdf, whatsmeow.MediaDocument).Return(uploadResponse(pdf), nil),
-				h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("D1")).DoAndReturn(
-					func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
-						doc := msg.GetDocumentMessage()
+				h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("D1")).DoAndReturn(
+					func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+						require.Nil(t, msg.GetDocumentMessage(), "a captioned document is wrapped, as official clients send it")
+						doc := msg.GetDocumentWithCaptionMessage().GetMessage().GetDocumentMessage()
 						require.Equal(t, "report.pdf", doc.GetFileName())
 						require.Equal(t, "application/pdf", doc.GetMimetype())
 						require.Equal(t, uint64(len(pdf)), doc.GetFileLength())
 						require.Equal(t, uploadResponse(pdf).MediaKey, doc.GetMediaKey())
 						require.Equal(t, uploadResponse(pdf).DirectPath, doc.GetDirectPath())
 						require.Equal(t, "Monthly report", doc.GetCaption())
-						return sent("D1"), nil
+						return sent(extra[0].ID), nil
 					}),
 			)
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "D1", Type: wauser.MessageDocument,
@@ -154,11 +199,11 @@ func TestMockSendOperations(t *testing.T) {
 			h := pairedMock(t, testdb.SQLite(t), wauser.WithPrivateMediaURLs(), wauser.WithHTTPClient(srv.Client()))
 			gomock.InOrder(
 				h.m.EXPECT().Upload(gomock.Any(), png, whatsmeow.MediaImage).Return(upload, nil),
-				h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("U1")).DoAndReturn(
-					func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+				h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("U1")).DoAndReturn(
+					func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 						img := msg.GetImageMessage()
 						mediaFields(t, img.GetURL(), img.GetDirectPath(), img.GetMediaKey(), img.GetFileEncSHA256(), img.GetFileSHA256(), img.GetFileLength(), img.GetMimetype())
-						return sent("U1"), nil
+						return sent(extra[0].ID), nil
 					}),
 			)
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "U1", Image: &wauser.MediaMessage{URL: srv.URL + "/cat.png"}})
@@ -172,25 +217,25 @@ func TestMockSendOperations(t *testing.T) {
 			h.m.EXPECT().Upload(gomock.Any(), ogg, whatsmeow.MediaAudio).Return(uploadResponse(ogg), nil)
 			h.m.EXPECT().Upload(gomock.Any(), webp, whatsmeow.MediaImage).Return(uploadResponse(webp), nil)
 			h.m.EXPECT().Upload(gomock.Any(), mp4, whatsmeow.MediaVideo).Return(uploadResponse(mp4), nil)
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("A1")).DoAndReturn(
-				func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("A1")).DoAndReturn(
+				func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 					a := msg.GetAudioMessage()
 					require.True(t, a.GetPTT(), "a voice note")
 					require.Equal(t, "audio/ogg; codecs=opus", a.GetMimetype())
 					require.Equal(t, uploadResponse(ogg).FileSHA256, a.GetFileSHA256())
-					return sent("A1"), nil
+					return sent(extra[0].ID), nil
 				})
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("S1")).DoAndReturn(
-				func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("S1")).DoAndReturn(
+				func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 					require.Equal(t, "image/webp", msg.GetStickerMessage().GetMimetype())
 					require.Equal(t, uploadResponse(webp).FileEncSHA256, msg.GetStickerMessage().GetFileEncSHA256())
-					return sent("S1"), nil
+					return sent(extra[0].ID), nil
 				})
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("V1")).DoAndReturn(
-				func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("V1")).DoAndReturn(
+				func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 					require.Equal(t, "video/mp4", msg.GetVideoMessage().GetMimetype())
 					require.Equal(t, "clip", msg.GetVideoMessage().GetCaption())
-					return sent("V1"), nil
+					return sent(extra[0].ID), nil
 				})
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "A1",
 				Audio: &wauser.MediaMessage{Data: ogg, MIMEType: "audio/ogg; codecs=opus", Voice: true}})
@@ -214,7 +259,7 @@ func TestMockSendOperations(t *testing.T) {
 					MentionedJID:  []string{gCarol.String(), gAlice.String()},
 				},
 			}}
-			h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(want), withID("R1")).Return(sent("R1"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(want), h.genID("R1")).DoAndReturn(answer)
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: groupID.String(), ID: "R1", Text: "@15551230001 see @987654321098765",
 				Context: &wauser.MessageContext{MessageID: string(q.MessageID), Mentions: []string{gCarol.String()}}})
 			require.NoError(t, err)
@@ -222,20 +267,20 @@ func TestMockSendOperations(t *testing.T) {
 			require.Equal(t, []string{gCarol.String(), gAlice.String()}, m.Mentions)
 		}},
 		{"reply to an own message by WhatsApp id", func(ctx context.Context, t *testing.T, h *mockHarness) {
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("first")), withID("O1")).Return(sent("O1"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("first")), h.genID("O1")).DoAndReturn(answer)
 			_, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "O1", Text: "first"})
 			require.NoError(t, err)
 			want := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("second"), ContextInfo: &waE2E.ContextInfo{
-				StanzaID: proto.String("O1"), Participant: proto.String(selfPN.String()), QuotedMessage: text("first"),
+				StanzaID: proto.String(h.wire("O1")), Participant: proto.String(selfPN.String()), QuotedMessage: text("first"),
 			}}}
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), withID("O2")).Return(sent("O2"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), h.genID("O2")).DoAndReturn(answer)
 			_, err = h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "O2", Text: "second", Context: &wauser.MessageContext{MessageID: "O1"}})
 			require.NoError(t, err)
 			// A WhatsApp id that is not stored: in a direct chat, the peer's.
 			want = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("third"), ContextInfo: &waE2E.ContextInfo{
 				StanzaID: proto.String("UNSEEN"), Participant: proto.String(gAlice.String()),
 			}}}
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), withID("O3")).Return(sent("O3"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), h.genID("O3")).DoAndReturn(answer)
 			_, err = h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "O3", Text: "third", Context: &wauser.MessageContext{MessageID: "UNSEEN"}})
 			require.NoError(t, err)
 		}},
@@ -252,7 +297,7 @@ func TestMockSendOperations(t *testing.T) {
 				Title: proto.String("Big & Bold"), Description: proto.String("All about it"),
 				PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(),
 			}}
-			h2.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), withID("L1")).Return(sent("L1"), nil)
+			h2.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), h2.genID("L1")).DoAndReturn(answer)
 			_, err := h2.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "L1", Text: "read " + link + ".", PreviewURL: true})
 			require.NoError(t, err)
 		}},
@@ -260,7 +305,7 @@ func TestMockSendOperations(t *testing.T) {
 			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(&waE2E.Message{LocationMessage: &waE2E.LocationMessage{
 				DegreesLatitude: proto.Float64(37.7749), DegreesLongitude: proto.Float64(-122.4194),
 				Name: proto.String("San Francisco"), Address: proto.String("San Francisco, CA"),
-			}}), withID("LOC1")).Return(sent("LOC1"), nil)
+			}}), h.genID("LOC1")).DoAndReturn(answer)
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "LOC1", Location: &wauser.Location{
 				Latitude: 37.7749, Longitude: -122.4194, Name: "San Francisco", Address: "San Francisco, CA"}})
 			require.NoError(t, err)
@@ -269,7 +314,7 @@ func TestMockSendOperations(t *testing.T) {
 			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(&waE2E.Message{ContactMessage: &waE2E.ContactMessage{
 				DisplayName: proto.String("Bob, Jr."),
 				Vcard:       proto.String("BEGIN:VCARD\nVERSION:3.0\nFN:Bob\\, Jr.\nTEL;type=CELL;waid=15551230002:+15551230002\nEND:VCARD"),
-			}}), withID("C1")).Return(sent("C1"), nil)
+			}}), h.genID("C1")).DoAndReturn(answer)
 			m, err = h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "C1", Contacts: []wauser.ContactCard{{Name: "Bob, Jr.", Phones: []string{"+1 555 123 0002"}}}})
 			require.NoError(t, err)
 			require.Equal(t, "contact", m.ContentType)
@@ -278,7 +323,7 @@ func TestMockSendOperations(t *testing.T) {
 			h.m.EXPECT().SendMessage(gomock.Any(), gBob, msgEq(&waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{
 				GroupJID: proto.String(groupID.String()), InviteCode: proto.String("AbC123"), InviteExpiration: proto.Int64(exp.Unix()),
 				GroupName: proto.String("Team"), Caption: proto.String("join us"),
-			}}), withID("INV1")).Return(sent("INV1"), nil)
+			}}), h.genID("INV1")).DoAndReturn(answer)
 			_, err = h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gBob.String(), ID: "INV1", Invite: &wauser.GroupInvite{
 				Group: groupID.String(), Code: "AbC123", GroupName: "Team", Caption: "join us"}})
 			require.NoError(t, err)
@@ -292,20 +337,20 @@ func TestMockSendOperations(t *testing.T) {
 					{ButtonID: proto.String("n"), ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String("No")}, Type: waE2E.ButtonsMessage_Button_RESPONSE.Enum()},
 				},
 			}}
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), withID("B1")).Return(sent("B1"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want), h.genID("B1")).DoAndReturn(answer)
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "B1", Interactive: &wauser.Interactive{
 				Type: "button", Header: "Order 7", Body: "Confirm?", Footer: "Shop",
 				Buttons: []wauser.InteractiveButton{{ID: "y", Title: "Yes"}, {ID: "n", Title: "No"}}}})
 			require.NoError(t, err)
 			require.Equal(t, "Confirm?\n\n1. Yes\n2. No", m.Body, "the text fallback is what is stored")
 
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), withID("LS1")).DoAndReturn(
-				func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, gomock.Any(), h.genID("LS1")).DoAndReturn(
+				func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 					l := msg.GetListMessage()
 					require.Equal(t, "Menu", l.GetButtonText())
 					require.Equal(t, "Pick\n\nMains\n1. Soup (hot)", l.GetDescription())
 					require.Equal(t, "s", l.GetSections()[0].GetRows()[0].GetRowID())
-					return sent("LS1"), nil
+					return sent(extra[0].ID), nil
 				})
 			_, err = h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "LS1", Interactive: &wauser.Interactive{
 				Type: "list", Body: "Pick", Button: "Menu",
@@ -313,14 +358,14 @@ func TestMockSendOperations(t *testing.T) {
 			require.NoError(t, err)
 		}},
 		{"poll", func(ctx context.Context, t *testing.T, h *mockHarness) {
-			h.m.EXPECT().SendMessage(gomock.Any(), groupID, gomock.Any(), withID("P1")).DoAndReturn(
-				func(_ context.Context, _ types.JID, msg *waE2E.Message, _ ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			h.m.EXPECT().SendMessage(gomock.Any(), groupID, gomock.Any(), h.genID("P1")).DoAndReturn(
+				func(_ context.Context, _ types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 					p := msg.GetPollCreationMessage()
 					require.Equal(t, "Lunch?", p.GetName())
 					require.Equal(t, "Sushi", p.GetOptions()[1].GetOptionName())
 					require.Equal(t, uint32(1), p.GetSelectableOptionsCount())
 					require.Len(t, msg.GetMessageContextInfo().GetMessageSecret(), 32, "whatsmeow's builder adds the vote secret")
-					return sent("P1"), nil
+					return sent(extra[0].ID), nil
 				})
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: groupID.String(), ID: "P1", Poll: &wauser.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}, SelectableCount: 1}})
 			require.NoError(t, err)
@@ -347,7 +392,7 @@ func TestMockSendOperations(t *testing.T) {
 			require.Empty(t, m.Reactions, "an empty emoji removes the reaction")
 		}},
 		{"revoke own and as admin", func(ctx context.Context, t *testing.T, h *mockHarness) {
-			h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(text("oops")), withID("M1")).Return(sent("M1"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(text("oops")), h.genID("M1")).DoAndReturn(answer)
 			own, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: groupID.String(), ID: "M1", Text: "oops"})
 			require.NoError(t, err)
 			other := h.incoming(t, groupID, gBob, "M2", epoch, text("spam"))
@@ -356,7 +401,7 @@ func TestMockSendOperations(t *testing.T) {
 			}
 			gomock.InOrder(
 				h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(revoke(&waCommon.MessageKey{
-					RemoteJID: proto.String(groupID.String()), FromMe: proto.Bool(true), ID: proto.String("M1")}))).Return(sent("Y1"), nil),
+					RemoteJID: proto.String(groupID.String()), FromMe: proto.Bool(true), ID: proto.String(h.wire("M1"))}))).Return(sent("Y1"), nil),
 				h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(revoke(&waCommon.MessageKey{
 					RemoteJID: proto.String(groupID.String()), FromMe: proto.Bool(false), ID: proto.String("M2"), Participant: proto.String(gBob.String())}))).Return(sent("Y2"), nil),
 			)
@@ -370,12 +415,12 @@ func TestMockSendOperations(t *testing.T) {
 			require.Empty(t, h.message(t, "M2").Body)
 		}},
 		{"edit", func(ctx context.Context, t *testing.T, h *mockHarness) {
-			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("helo")), withID("E1")).Return(sent("E1"), nil)
+			h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("helo")), h.genID("E1")).DoAndReturn(answer)
 			m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), ID: "E1", Text: "helo"})
 			require.NoError(t, err)
 			want := &waE2E.Message{EditedMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
 				Type:          waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(),
-				Key:           &waCommon.MessageKey{RemoteJID: proto.String(gAlice.String()), FromMe: proto.Bool(true), ID: proto.String("E1")},
+				Key:           &waCommon.MessageKey{RemoteJID: proto.String(gAlice.String()), FromMe: proto.Bool(true), ID: proto.String(h.wire("E1"))},
 				EditedMessage: text("hello"),
 				TimestampMS:   proto.Int64(epoch.UnixMilli()),
 			}}}}
@@ -708,7 +753,7 @@ func TestMockSendErrors(t *testing.T) {
 			{whatsmeow.ErrRecipientADJID, wauser.ErrInvalidArgument},
 		} {
 			id := fmt.Sprintf("F%d", i)
-			h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(text("x")), withID(id)).Return(whatsmeow.SendResponse{}, tc.cause)
+			h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(text("x")), h.genID(id)).Return(whatsmeow.SendResponse{}, tc.cause)
 			_, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: groupID.String(), Text: "x", ID: id})
 			require.ErrorIs(t, err, tc.want, "%v", tc.cause)
 			require.ErrorIs(t, err, tc.cause, "the whatsmeow cause is kept")
@@ -717,7 +762,7 @@ func TestMockSendErrors(t *testing.T) {
 			require.Equal(t, tc.cause.Error(), m.Error, "the reason is stored")
 		}
 		// Sent again under its id: retried, and now sent.
-		h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(text("x")), withID("F0")).Return(sent("F0"), nil)
+		h.m.EXPECT().SendMessage(gomock.Any(), groupID, msgEq(text("x")), h.genID("F0")).DoAndReturn(answer)
 		m, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: groupID.String(), Text: "x", ID: "F0"})
 		require.NoError(t, err)
 		require.Equal(t, "sent", m.Status)
@@ -747,10 +792,41 @@ func TestMockIdempotentSend(t *testing.T) {
 	t.Parallel()
 	h := pairedMock(t, testdb.SQLite(t))
 	ctx := ctxTimeout(t)
-	h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("once")), withID("ONCE1")).Return(sent("ONCE1"), nil).Times(1)
+	h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("once")), h.genID("ONCE1")).DoAndReturn(answer).Times(1)
 	first, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: gAlice.String(), Text: "once", ID: "ONCE1"})
 	require.NoError(t, err)
 	second, err := h.c.SendMessage(ctx, wauser.SendMessageRequest{To: "+15551230001", Text: "once", ID: "ONCE1"})
 	require.NoError(t, err)
 	require.Equal(t, first, second)
+}
+
+// TestMockLIDMigratedDirectSend: once the account uses LIDs, whatsmeow
+// sends a direct message to the peer's LID as the account's LID. The
+// message then keeps the LID chat, and a reaction to it names the chat so.
+func TestMockLIDMigratedDirectSend(t *testing.T) {
+	t.Parallel()
+	h := pairedMock(t, testdb.SQLite(t))
+	ctx := ctxTimeout(t)
+	aliceLID := types.NewJID("200000000000009", types.HiddenUserServer)
+	selfLID := types.NewJID("100000000000001", types.HiddenUserServer)
+	// Alice writes by phone number, with her LID alongside: the mapping.
+	in := watest.Text(gAlice, gAlice, "IN1", epoch, "hi")
+	in.Info.SenderAlt = aliceLID
+	require.True(t, h.emit(in))
+
+	h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(text("hello")), gomock.Any()).DoAndReturn(
+		func(_ context.Context, _ types.JID, _ *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+			return whatsmeow.SendResponse{ID: extra[0].ID, Timestamp: serverTS, Sender: selfLID}, nil
+		})
+	own, err := h.c.SendText(ctx, gAlice.String(), "hello")
+	require.NoError(t, err)
+	require.Equal(t, gAlice.String(), own.ChatJID, "the record stays under the phone number")
+
+	want := &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{
+		Key:  &waCommon.MessageKey{RemoteJID: proto.String(aliceLID.String()), FromMe: proto.Bool(true), ID: proto.String(own.WAMessageID)},
+		Text: proto.String("👍"), SenderTimestampMS: proto.Int64(epoch.UnixMilli()),
+	}}
+	h.m.EXPECT().SendMessage(gomock.Any(), gAlice, msgEq(want)).Return(sent("X"), nil)
+	_, err = h.c.SendReaction(ctx, "", string(own.MessageID), "👍")
+	require.NoError(t, err)
 }

@@ -122,7 +122,9 @@ func TestSendIdempotent(t *testing.T) {
 		req := wauser.SendMessageRequest{To: friendPhone.JID.String(), Text: "once", ID: "ORDER42"}
 		first, err := bot.SendMessage(ctx, req)
 		require.NoError(t, err)
-		require.Equal(t, "ORDER42", first.WAMessageID)
+		require.Equal(t, "ORDER42", first.ClientID, "the caller's id is the record's client id")
+		require.NotEqual(t, "ORDER42", first.WAMessageID, "WhatsApp never sees the caller's id")
+		require.Equal(t, conn.Sent()[0].ID, first.WAMessageID, "sent under the id whatsmeow made")
 		again, err := bot.SendMessage(ctx, req)
 		require.NoError(t, err)
 		require.Equal(t, first, again)
@@ -132,17 +134,25 @@ func TestSendIdempotent(t *testing.T) {
 		require.Equal(t, 1, quota.Sent, "counted once")
 		n := 0
 		for _, m := range feed(t, bot).page.Messages {
-			if m.WAMessageID == "ORDER42" {
+			if m.ClientID == "ORDER42" {
 				n++
 			}
 		}
 		require.Equal(t, 1, n, "one message")
 
+		// The caller's id finds the message where a WhatsApp id of the chat
+		// is expected; WhatsApp gets the id it knows.
+		reacted, err := bot.SendReaction(ctx, friendPhone.JID.String(), "ORDER42", "👍")
+		require.NoError(t, err)
+		require.Equal(t, first.MessageID, reacted.MessageID)
+		sent := conn.Sent()
+		require.Equal(t, first.WAMessageID, sent[len(sent)-1].Message.GetReactionMessage().GetKey().GetID())
+
 		// The same id with another text is still the stored message.
 		again, err = bot.SendMessage(ctx, wauser.SendMessageRequest{To: friendPhone.JID.String(), Text: "other text", ID: "ORDER42"})
 		require.NoError(t, err)
 		require.Equal(t, "once", again.Body, "the stored message, not a new one")
-		require.Len(t, conn.Sent(), 1)
+		require.Len(t, conn.Sent(), 2, "the message once, the reaction")
 	})
 }
 
@@ -369,6 +379,13 @@ func TestRequestHistoryWithFake(t *testing.T) {
 
 		_, err = bot.RequestHistory(ctx, 25, bob.String())
 		require.ErrorIs(t, err, wauser.ErrNotFound, "nothing stored to anchor on")
+
+		// More than 50 is accepted, and the phone is asked for 50.
+		req, err = bot.RequestHistory(ctx, wauser.MaxHistoryCount, alice.String())
+		require.NoError(t, err)
+		require.Equal(t, wauser.HistoryBatch, req.Count)
+		sent := conn.Sent()
+		require.Equal(t, int32(50), sent[len(sent)-1].Message.GetProtocolMessage().GetPeerDataOperationRequestMessage().GetHistorySyncOnDemandRequest().GetOnDemandMsgCount())
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
@@ -30,13 +31,17 @@ const (
 type signal int
 
 const (
-	sigConnect   signal = iota // connect now (Start, pairing)
-	sigRefresh                 // disconnect, then connect now (Refresh)
-	sigReconnect               // the connection was lost: reconnect after backoff
-	sigHalt                    // stop connecting and disconnect (end states, pairing over)
-	sigQR                      // new QR codes arrived: restart their rotation
-	sigPaired                  // pairing succeeded: stop rotating QR codes
-	sigConnected               // logged in: the backoff starts over
+	sigConnect     signal = iota // connect now (Start, pairing)
+	sigRefresh                   // disconnect, then connect now (Refresh)
+	sigReconnect                 // the connection was lost: reconnect after backoff
+	sigHalt                      // stop connecting and disconnect (end states, pairing over)
+	sigQR                        // new QR codes arrived: restart their rotation
+	sigPaired                    // pairing succeeded: stop rotating QR codes
+	sigConnected                 // logged in: the backoff starts over
+	sigKeepAlive                 // keepalives are failing (see keepAliveSince)
+	sigKeepAliveOK               // keepalives are answered again
+	sigOutdated                  // WhatsApp refused the client version (405)
+	sigPresence                  // (re)announce the account's presence
 )
 
 // session is the live connection of one account: the whatsmeow client (or a
@@ -63,9 +68,15 @@ type session struct {
 	connectGen  int // completed ConnectContext calls
 	loginGen    int // Connected events
 
+	keepAliveSince time.Time // last answered keepalive while they fail; zero when they do not
+	available      bool      // SetOnline(true): announce PresenceAvailable instead of unavailable
+	pushName       string    // the account's profile name, as the event handler last saw it on the device
+
 	mediaRetries map[string][]chan *events.MediaRetry // DownloadMedia waiting for the phone, by WhatsApp message id
 
 	queue *syncQueue // the account's sync jobs (syncqueue.go)
+
+	reason string // why an end state is entered, while the supervisor decides (outdated)
 }
 
 // newSession makes the session for account a over conn and starts its
@@ -237,20 +248,30 @@ func (s *session) run() {
 	defer close(s.done)
 	clock := s.co.cfg.clock
 	var (
-		retry, qr      Timer
-		connectPending bool
-		attempt        int
+		retry, qr, keepAlive Timer
+		connectPending       bool
+		attempt              int
+		versionRetried       bool // a 405 made us fetch the current version since the last login
 	)
 	defer func() {
 		stopTimer(retry)
 		stopTimer(qr)
+		stopTimer(keepAlive)
 	}()
+	// reconnectNow drops the connection and connects again at once.
+	reconnectNow := func() {
+		retry = stopTimer(retry)
+		keepAlive = stopTimer(keepAlive)
+		s.conn.Client.Disconnect()
+		connectPending, attempt = true, 0
+	}
 	for {
 		if connectPending && retry == nil {
 			connectPending = false
 			if !s.isPairing() {
 				s.transition(StateConnecting, "")
 			}
+			s.beforeConnect()
 			err := s.conn.Client.ConnectContext(s.ctx)
 			if errors.Is(err, whatsmeow.ErrAlreadyConnected) {
 				err = nil
@@ -284,10 +305,9 @@ func (s *session) run() {
 					retry = stopTimer(retry)
 					connectPending, attempt = true, 0
 				case sigRefresh:
-					retry = stopTimer(retry)
-					s.conn.Client.Disconnect()
-					connectPending, attempt = true, 0
+					reconnectNow()
 				case sigReconnect:
+					keepAlive = stopTimer(keepAlive)
 					if !connectPending {
 						retry = clock.NewTimer(s.co.backoff(attempt))
 						attempt++
@@ -296,6 +316,7 @@ func (s *session) run() {
 				case sigHalt:
 					retry = stopTimer(retry)
 					qr = stopTimer(qr)
+					keepAlive = stopTimer(keepAlive)
 					connectPending = false
 					s.conn.Client.Disconnect()
 				case sigQR:
@@ -309,11 +330,46 @@ func (s *session) run() {
 					qr = stopTimer(qr)
 				case sigConnected:
 					retry = stopTimer(retry)
-					attempt = 0
+					keepAlive = stopTimer(keepAlive)
+					attempt, versionRetried = 0, false
+					s.sendPresence()
+				case sigKeepAlive:
+					since := s.keepAliveFailingSince()
+					if since.IsZero() || connectPending {
+						break // restored, or reconnecting already
+					}
+					switch wait := since.Add(whatsmeow.KeepAliveMaxFailTime).Sub(clock.Now()); {
+					case wait <= 0:
+						s.keepAliveDead(since)
+						reconnectNow()
+					case keepAlive == nil:
+						keepAlive = clock.NewTimer(wait)
+					}
+				case sigKeepAliveOK:
+					keepAlive = stopTimer(keepAlive)
+				case sigOutdated:
+					if !versionRetried && s.refreshVersionAfter405() {
+						versionRetried = true
+						reconnectNow()
+						break
+					}
+					s.outdated()
+					retry = stopTimer(retry)
+					keepAlive = stopTimer(keepAlive)
+					connectPending = false
+					s.conn.Client.Disconnect()
+				case sigPresence:
+					s.sendPresence()
 				}
 			}
 		case <-timerC(retry):
 			retry = nil
+		case <-timerC(keepAlive):
+			keepAlive = nil
+			if since := s.keepAliveFailingSince(); !since.IsZero() && !connectPending {
+				s.keepAliveDead(since)
+				reconnectNow()
+			}
 		case <-timerC(qr):
 			qr = nil
 			switch {
@@ -326,6 +382,139 @@ func (s *session) run() {
 				s.pairingFailed(errors.New("the QR codes expired before a phone scanned one"))
 			}
 		}
+	}
+}
+
+// beforeConnect sets what a connection announces: the current WhatsApp Web
+// version (looked up once per Client, before its first connection) and,
+// for a device about to be linked, how the phone will list it.
+func (s *session) beforeConnect() {
+	s.co.version.once.Do(func() {
+		if from, to, err := s.refreshVersion(); err != nil {
+			s.co.cfg.logger.Warn("wauser: look up the current WhatsApp Web version; keeping whatsmeow's",
+				slog.String("version", from.String()), slog.Any("error", err))
+		} else if from != to {
+			s.co.cfg.logger.Info("wauser: WhatsApp Web version", slog.String("from", from.String()), slog.String("to", to.String()))
+		}
+	})
+	if s.conn.Device.ID == nil {
+		cfg := &s.co.cfg
+		s.conn.Client.SetDeviceProps(cfg.deviceName, platforms[cfg.devicePlatform].props)
+	}
+}
+
+// versionTimeout bounds a lookup of the current WhatsApp Web version.
+const versionTimeout = 15 * time.Second
+
+// refreshVersion looks up the WhatsApp Web version WhatsApp serves and, if
+// it is newer than the one announced, announces it from the next
+// connection on.
+func (s *session) refreshVersion() (from, to wastore.WAVersionContainer, err error) {
+	cli := s.conn.Client
+	from = cli.Version()
+	ctx, cancel := context.WithTimeout(s.ctx, versionTimeout)
+	defer cancel()
+	latest, err := cli.LatestVersion(ctx)
+	if err != nil {
+		return from, from, err
+	}
+	if from.LessThan(latest) {
+		cli.SetVersion(latest)
+		return from, latest, nil
+	}
+	return from, from, nil
+}
+
+// refreshVersionAfter405 handles WhatsApp refusing the client version: it
+// looks up the current one and reports whether it is newer (and now
+// announced), so that connecting once more may succeed.
+func (s *session) refreshVersionAfter405() bool {
+	from, to, err := s.refreshVersion()
+	if err != nil {
+		s.setReason(fmt.Sprintf("%s; looking up the current WhatsApp Web version failed: %v", errOutdated, err))
+		return false
+	}
+	if from == to {
+		s.setReason(fmt.Sprintf("%s; %s is already the current WhatsApp Web version", errOutdated, from))
+		return false
+	}
+	s.co.cfg.logger.Info("wauser: client outdated; retrying with the current WhatsApp Web version",
+		slog.String("account", string(s.id)), slog.String("from", from.String()), slog.String("to", to.String()))
+	s.setLastError(fmt.Sprintf("%s; retrying with WhatsApp Web %s (was %s)", errOutdated, to, from))
+	return true
+}
+
+const errOutdated = "WhatsApp rejected this client version (405 client outdated)"
+
+// outdated ends the connection attempts after a 405 that a version refresh
+// did not cure: the account stops in outdated (a pairing fails).
+func (s *session) outdated() {
+	s.mu.Lock()
+	reason := s.reason
+	s.reason = ""
+	s.mu.Unlock()
+	if reason == "" {
+		reason = errOutdated
+	}
+	if s.isPairing() {
+		s.pairingFailed(errors.New(reason))
+		return
+	}
+	s.transition(StateOutdated, reason)
+}
+
+// setReason keeps the reason of an end state being decided.
+func (s *session) setReason(reason string) {
+	s.mu.Lock()
+	s.reason = reason
+	s.mu.Unlock()
+}
+
+// keepAliveFailingSince returns when WhatsApp last answered a keepalive,
+// while keepalives fail; zero when they do not.
+func (s *session) keepAliveFailingSince() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keepAliveSince
+}
+
+// keepAliveDead records that WhatsApp stopped answering keepalives for
+// longer than whatsmeow tolerates (whatsmeow.KeepAliveMaxFailTime): the
+// socket is open but dead, and the supervisor connects again.
+func (s *session) keepAliveDead(since time.Time) {
+	s.mu.Lock()
+	s.keepAliveSince = time.Time{}
+	s.mu.Unlock()
+	s.co.cfg.logger.Warn("wauser: keepalives failing; reconnecting", slog.String("account", string(s.id)),
+		slog.Time("last_answered", since))
+	s.transition(StateReconnecting, fmt.Sprintf("WhatsApp did not answer keepalives for over %s; reconnecting", whatsmeow.KeepAliveMaxFailTime))
+}
+
+// presenceTimeout bounds announcing the account's presence.
+const presenceTimeout = 10 * time.Second
+
+// sendPresence announces the account's presence, as official clients do
+// once connected and whenever the profile name changes: without it others
+// see "-" as its name. It is "unavailable" (no "online" shown, and the
+// phone keeps getting notifications) unless SetOnline asked otherwise.
+// whatsmeow cannot send it before the account's push name is known.
+func (s *session) sendPresence() {
+	s.mu.Lock()
+	name := s.pushName
+	s.mu.Unlock()
+	if name == "" || !s.conn.Client.IsLoggedIn() {
+		return
+	}
+	s.mu.Lock()
+	presence := types.PresenceUnavailable
+	if s.available {
+		presence = types.PresenceAvailable
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(s.ctx, presenceTimeout)
+	defer cancel()
+	if err := s.conn.Client.SendPresence(ctx, presence); err != nil {
+		s.co.cfg.logger.Warn("wauser: send presence", slog.String("account", string(s.id)), slog.Any("error", err))
 	}
 }
 
@@ -454,6 +643,7 @@ func (s *session) handle(evt any) bool {
 	case *events.Connected:
 		s.mu.Lock()
 		s.loginGen++
+		s.keepAliveSince = time.Time{}
 		s.mu.Unlock()
 		s.onConnected()
 		s.send(sigConnected)
@@ -463,23 +653,38 @@ func (s *session) handle(evt any) bool {
 			s.send(sigReconnect)
 		}
 	case *events.ManualLoginReconnect:
-		s.send(sigConnect)
+		// WhatsApp ended the pairing stream (515): log in on a new
+		// connection. wauser reconnects itself, so a failure is retried
+		// with backoff instead of leaving the account connecting.
+		s.send(sigRefresh)
+	// The end states: the supervisor is told to halt before the state
+	// changes, so that a Refresh made once the state shows is not undone
+	// by the halt.
 	case *events.LoggedOut:
+		s.send(sigHalt)
 		s.transition(StateLoggedOut, fmt.Sprintf("logged out by WhatsApp: %s", e.Reason))
-		s.send(sigHalt)
 	case *events.StreamReplaced:
+		s.send(sigHalt)
 		s.transition(StateStreamReplaced, "another client connected with this session; not reconnecting (use Refresh to take it back)")
-		s.send(sigHalt)
 	case *events.TemporaryBan:
+		s.send(sigHalt)
 		s.transition(StateBanned, e.String())
-		s.send(sigHalt)
 	case *events.ClientOutdated:
-		s.transition(StateOutdated, "WhatsApp rejected this client version (405 client outdated)")
-		s.send(sigHalt)
+		s.send(sigOutdated)
 	case *events.ConnectFailure:
-		if s.transition(StateReconnecting, fmt.Sprintf("connect failure %d: %s", int(e.Reason), e.Message)) {
-			s.send(sigReconnect)
+		// whatsmeow dispatches this for the failures it does not retry.
+		reason := fmt.Sprintf("WhatsApp refused the connection (%s", e.Reason)
+		if e.Message != "" {
+			reason += ", " + e.Message
 		}
+		reason += "); not reconnecting: use Refresh to try again"
+		if s.isPairing() {
+			s.send(sigHalt)
+			s.pairingFailed(errors.New(reason))
+			break
+		}
+		s.send(sigHalt)
+		s.transition(StateFailed, reason)
 	case *events.CATRefreshError:
 		if s.transition(StateReconnecting, fmt.Sprintf("CAT refresh failed: %v", e.Error)) {
 			s.send(sigReconnect)
@@ -487,9 +692,22 @@ func (s *session) handle(evt any) bool {
 	case *events.StreamError:
 		s.setLastError(fmt.Sprintf("stream error %s", e.Code))
 	case *events.KeepAliveTimeout:
+		s.mu.Lock()
+		if s.keepAliveSince.IsZero() || e.LastSuccess.Before(s.keepAliveSince) {
+			s.keepAliveSince = e.LastSuccess
+		}
+		s.mu.Unlock()
 		s.setLastError(fmt.Sprintf("keepalive timeout (%d errors)", e.ErrorCount))
+		s.send(sigKeepAlive)
 	case *events.KeepAliveRestored:
+		s.mu.Lock()
+		s.keepAliveSince = time.Time{}
+		s.mu.Unlock()
 		s.setLastError("")
+		s.send(sigKeepAliveOK)
+	case *events.PushNameSetting:
+		s.savePushName(e.Action.GetName())
+		s.send(sigPresence)
 	case *events.MediaRetry:
 		s.onMediaRetry(e)
 	default:
@@ -579,13 +797,23 @@ func (s *session) onPairSuccess(e *events.PairSuccess) {
 }
 
 func (s *session) onConnected() {
-	if s.conn.Device.PushName != "" {
-		row := &store.Account{ID: string(s.id), PushName: s.conn.Device.PushName}
+	s.savePushName(s.conn.Device.PushName)
+	s.transition(StateConnected, "")
+}
+
+// savePushName keeps the account's profile name, which whatsmeow has just
+// stored on the device (the event handler reads it there, after whatsmeow
+// wrote it; other goroutines use the session's copy), and stores it.
+func (s *session) savePushName(name string) {
+	s.mu.Lock()
+	s.pushName = name
+	s.mu.Unlock()
+	if name != "" {
+		row := &store.Account{ID: string(s.id), PushName: name}
 		if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "push_name"); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.co.cfg.logger.Warn("wauser: persist push name", slog.String("account", string(s.id)), slog.Any("error", err))
 		}
 	}
-	s.transition(StateConnected, "")
 }
 
 // snapshot returns the session's live status fields.

@@ -11,10 +11,11 @@ package wauser
 //	connected       -> connecting (Refresh), reconnecting, and the end states
 //	reconnecting    -> connecting, connected, and the end states
 //	logged_out      -> pairing
-//	stream_replaced, banned, outdated -> connecting (Start or Refresh), logged_out
+//	stream_replaced, banned, outdated, failed -> connecting (Start or Refresh), logged_out
 //
-// The end states are logged_out, stream_replaced, banned and outdated: the
-// Client does not reconnect from them by itself.
+// The end states are logged_out, stream_replaced, banned, outdated and
+// failed: the Client does not reconnect from them by itself, and
+// Status.LastError says why it stopped.
 //
 // When several processes share a PostgreSQL store, only the process that
 // holds an account's lease (see WithLeases) drives its state machine and
@@ -34,13 +35,18 @@ const (
 	StateLoggedOut      AccountState = "logged_out"      // the phone unlinked this device; pair again
 	StateStreamReplaced AccountState = "stream_replaced" // another client connected with this session; not retried
 	StateBanned         AccountState = "banned"          // temporarily banned by WhatsApp
-	StateOutdated       AccountState = "outdated"        // WhatsApp rejected this client version
+	StateOutdated       AccountState = "outdated"        // WhatsApp rejected this client version, also after a version refresh
+	// StateFailed: WhatsApp refused the connection with a failure it gives
+	// no retry for (400 generic, 409 bad user agent, 415, 418, 501 and
+	// other codes whatsmeow does not retry); LastError has the code and
+	// WhatsApp's message. Refresh tries again.
+	StateFailed AccountState = "failed"
 )
 
 // terminal reports whether the Client stops reconnecting in state s.
 func (s AccountState) terminal() bool {
 	switch s {
-	case StateLoggedOut, StateStreamReplaced, StateBanned, StateOutdated:
+	case StateLoggedOut, StateStreamReplaced, StateBanned, StateOutdated, StateFailed:
 		return true
 	}
 	return false
@@ -64,7 +70,7 @@ func canTransition(from, to AccountState) bool {
 		return to == StateConnecting || to == StateConnected || to.terminal()
 	case StateLoggedOut:
 		return to == StatePairing
-	case StateStreamReplaced, StateBanned, StateOutdated:
+	case StateStreamReplaced, StateBanned, StateOutdated, StateFailed:
 		return to == StateConnecting || to == StateLoggedOut
 	}
 	return false

@@ -62,9 +62,10 @@ type businessSendRequest struct {
 	To            string               `json:"to"`
 	RecipientType wauser.RecipientType `json:"recipient_type,omitempty"`
 	Type          businessMessageType  `json:"type,omitempty"`
-	// ID is the WhatsApp id to send under (1 to 64 letters and digits):
-	// sending the same id again sends nothing and answers the stored
-	// message.
+	// ID is the caller's id of the message (1 to 64 letters and digits),
+	// an idempotency key: sending the same id again sends nothing and
+	// answers the stored message, whose client_id it is. WhatsApp gets an
+	// id whatsmeow makes (wa_message_id).
 	ID          string                 `json:"id,omitempty"`
 	Text        *businessText          `json:"text,omitempty"`
 	PreviewURL  bool                   `json:"preview_url,omitempty"`

@@ -377,7 +377,8 @@
 //     sticker, contacts and template messages, which the Business Server
 //     API does not list, are sent with the Client. data is the stored
 //     message (for a reaction, the message reacted to, with its reactions;
-//     null for a status message). id makes a send idempotent.
+//     null for a status message). id makes a send idempotent; it is kept as
+//     the message's client_id, and WhatsApp gets an id whatsmeow makes.
 //   - DELETE /v1/messages/{message_id}/{chat_id} deletes for everyone
 //     (Client.RevokeMessage); message_id is a stored id (msg_…) or a
 //     WhatsApp id in the chat; others' messages only in groups where the

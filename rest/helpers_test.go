@@ -55,8 +55,8 @@ type env struct {
 }
 
 // newEnv starts the env. The Client may deliver webhooks to private
-// addresses (the tests' receivers are on loopback); clientOpts add to its
-// options.
+// addresses (the tests' receivers are on loopback), and does not pace
+// sends (its clock stands still); clientOpts add to its options.
 func newEnv(t testing.TB, db *testdb.DB, opts rest.Options, clientOpts ...wauser.Option) *env {
 	t.Helper()
 	return newEnvGuarded(t, db, opts, append([]wauser.Option{wauser.WithPrivateWebhookTargets()}, clientOpts...)...)
@@ -67,7 +67,7 @@ func newEnv(t testing.TB, db *testdb.DB, opts rest.Options, clientOpts ...wauser
 func newEnvGuarded(t testing.TB, db *testdb.DB, opts rest.Options, clientOpts ...wauser.Option) *env {
 	t.Helper()
 	e := &env{t: t, fake: watest.New(), clock: watest.NewClock(epoch)}
-	all := append([]wauser.Option{e.fake.Option(), wauser.WithClock(e.clock)}, clientOpts...)
+	all := append([]wauser.Option{e.fake.Option(), wauser.WithClock(e.clock), wauser.WithSendPacing(wauser.Pacing{})}, clientOpts...)
 	c, err := wauser.New(db.Open(t), all...)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context()))

@@ -64,7 +64,9 @@ type historyError struct {
 // historySyncRequest is document 001's body of POST /history/sync.
 type historySyncRequest struct {
 	// Count is how many older messages to ask for, per chat: 1 to 100,
-	// default 25.
+	// default 25. The phone is asked for at most 50 per chat and request
+	// (wauser.HistoryBatch), as official clients ask: a larger count is
+	// clamped, and the answer's count says what was asked.
 	Count *int `json:"count,omitempty"`
 	// Chat, beyond document 001, asks for one chat's history (a phone
 	// number or JID); without it, the 50 most recently active chats'.

@@ -106,7 +106,8 @@ func TestChatSendMessage(t *testing.T) {
 }`, key))
 		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 		require.Equal(t, "document", r.json(t)["type"])
-		doc := conn.Sent()[2].Message.GetDocumentMessage()
+		// Captioned, so wrapped as official clients send it.
+		doc := conn.Sent()[2].Message.GetDocumentWithCaptionMessage().GetMessage().GetDocumentMessage()
 		require.Equal(t, "report.pdf", doc.GetFileName())
 		require.Equal(t, "Monthly report", doc.GetCaption())
 		require.Equal(t, "application/pdf", doc.GetMimetype())
@@ -286,8 +287,9 @@ func TestHistorySync(t *testing.T) {
 		require.Equal(t, float64(25), r.json(t)["data"].(map[string]any)["count"])
 		r = e.checked(e.do("POST", "/history/sync", `{"count":100,"chat":"+`+alice.User+`"}`, key))
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-		require.Equal(t, float64(100), r.json(t)["data"].(map[string]any)["count"])
+		require.Equal(t, float64(50), r.json(t)["data"].(map[string]any)["count"], "100 is accepted; the phone is asked for 50")
 		require.Len(t, conn.Sent(), 3)
+		require.Equal(t, int32(50), conn.Sent()[2].Message.GetProtocolMessage().GetPeerDataOperationRequestMessage().GetHistorySyncOnDemandRequest().GetOnDemandMsgCount())
 
 		// Outside 1..100, malformed, unauthorized: document 001's error envelope.
 		for _, body := range []string{`{"count":0}`, `{"count":101}`, `{"count":-5}`, `{"count":"25"}`, `{"count":2.5}`, `{"count":25,"chat":7}`} {
@@ -391,7 +393,9 @@ func TestBusinessSendMessage(t *testing.T) {
 		again := send(`{"to":"+15550000001","id":"ORDER42","text":{"body":"once"}}`)
 		require.Equal(t, first, again)
 		require.Len(t, conn.Sent(), n+1)
-		require.Equal(t, "ORDER42", last().ID)
+		require.Equal(t, "ORDER42", first.(map[string]any)["client_id"], "the id is kept as the client id")
+		require.Equal(t, first.(map[string]any)["wa_message_id"], last().ID, "WhatsApp gets an id whatsmeow made")
+		require.NotEqual(t, "ORDER42", last().ID)
 
 		// A reaction answers the message reacted to.
 		m = send(`{"to":"+15550000001","type":"reaction","reaction":{"message_id":"3EB0A1","emoji":"👍"}}`).(map[string]any)

@@ -81,7 +81,7 @@ type docType struct {
 func newDocGen() *docGen {
 	states := []wauser.AccountState{
 		wauser.StateUnpaired, wauser.StatePairing, wauser.StateConnecting, wauser.StateConnected,
-		wauser.StateReconnecting, wauser.StateLoggedOut, wauser.StateStreamReplaced, wauser.StateBanned, wauser.StateOutdated,
+		wauser.StateReconnecting, wauser.StateLoggedOut, wauser.StateStreamReplaced, wauser.StateBanned, wauser.StateOutdated, wauser.StateFailed,
 	}
 	pairings := []wauser.PairingStatus{
 		wauser.PairingRequested, wauser.PairingQR, wauser.PairingCode, wauser.PairingPaired, wauser.PairingFailed,

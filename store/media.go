@@ -26,6 +26,10 @@ type Media struct {
 	URL        string    `bun:"url,notnull"`         // where the encrypted file was uploaded
 	DirectPath string    `bun:"direct_path,notnull"` // URL path on WhatsApp's media hosts
 	SourceURL  string    `bun:"source_url,notnull"`  // the URL it was fetched from, if any
+	Width      int       `bun:"width,notnull"`       // image pixels, 0 when not known
+	Height     int       `bun:"height,notnull"`
+	Seconds    int       `bun:"seconds,notnull"`   // playing time of Ogg Opus audio, 0 when not known
+	Thumbnail  string    `bun:"thumbnail,notnull"` // JPEG thumbnail of an image, "" when none
 	CreatedAt  time.Time `bun:"created_at,notnull"`
 }
 

@@ -131,6 +131,9 @@ type Message struct {
 	MediaKeys      string            `bun:"media_keys,notnull"`               // JSON of keys and paths for download; never in API output
 	Extra          string            `bun:"extra,notnull"`                    // JSON of type-specific data (poll, location, contact card)
 	MergedInto     string            `bun:"merged_into,notnull"`
+	WireChatJID    string            `bun:"wire_chat_jid,notnull"`   // the chat as WhatsApp addressed the message ("" when unknown)
+	WireSenderJID  string            `bun:"wire_sender_jid,notnull"` // its sender as WhatsApp addressed it ("" when unknown)
+	ClientID       string            `bun:"client_id,notnull"`       // the id the caller chose when sending, "" otherwise
 	SentAt         time.Time         `bun:"sent_at,nullzero"`
 	ReceivedAt     time.Time         `bun:"received_at,nullzero"`
 	EditedAt       time.Time         `bun:"edited_at,nullzero"`

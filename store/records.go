@@ -316,7 +316,7 @@ func (s *Store) ChangesAfter(ctx context.Context, account string, after, upto in
 	}
 	if err == nil && top[2] > 0 {
 		// Not read: what the feed never shows.
-		cols := s.columns((*Message)(nil), "media_keys", "reaction_times", "created_at", "updated_at")
+		cols := s.columns((*Message)(nil), "media_keys", "reaction_times", "wire_chat_jid", "wire_sender_jid", "created_at", "updated_at")
 		err = s.scanRange(ctx, &p.Messages, "wauser_messages", cols, account, after, top[2])
 	}
 	if err != nil {

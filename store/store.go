@@ -157,6 +157,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := migrations.Discover(migrationFiles); err != nil {
 		return fmt.Errorf("store: load migrations: %w", err)
 	}
+	if s.Postgres() {
+		// bun creates its migration and lock tables before any lock
+		// exists; processes starting together on a fresh database would
+		// create them at once, and all but one fail.
+		unlock, err := s.lockMigrationsPostgres(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	m := migrate.NewMigrator(s.db, migrations,
 		migrate.WithTableName("wauser_migrations"),
 		migrate.WithLocksTableName("wauser_migration_locks"),
@@ -169,6 +179,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	_, err := m.Migrate(ctx)
+	if err == nil {
+		// Under the same lock: whatsmeow's upgrade takes none of its own,
+		// so two processes upgrading a fresh device store at once would
+		// both create its tables.
+		if err = s.container.Upgrade(ctx); err != nil {
+			err = fmt.Errorf("upgrade whatsmeow device store: %w", err)
+		}
+	}
 	// Unlock even when ctx is done, or the lock row stays behind.
 	unlockErr := m.Unlock(context.WithoutCancel(ctx))
 	if err != nil {
@@ -177,10 +195,29 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if unlockErr != nil {
 		return fmt.Errorf("store: unlock migrations: %w", unlockErr)
 	}
-	if err := s.container.Upgrade(ctx); err != nil {
-		return fmt.Errorf("store: upgrade whatsmeow device store: %w", err)
-	}
 	return nil
+}
+
+// migrationNamespace is the first key of the PostgreSQL advisory lock
+// that serializes migrations ("wamg"; leases use another namespace).
+const migrationNamespace = 0x77616d67
+
+// lockMigrationsPostgres takes a session advisory lock on a connection of
+// its own, waiting while another process migrates; the returned function
+// releases it. PostgreSQL releases it too if this process dies.
+func (s *Store) lockMigrationsPostgres(ctx context.Context) (func(), error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration lock: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, 0)", migrationNamespace); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: migration lock: %w", err)
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?, 0)", migrationNamespace)
+		_ = conn.Close()
+	}, nil
 }
 
 // lockMigrations takes bun's migration lock, waiting while another process

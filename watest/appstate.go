@@ -81,9 +81,16 @@ func (c *Conn) applyAppState(ctx context.Context, patch appstate.PatchInfo, ts t
 // SendAppState records the patch (see AppStatePatches), keeps it as the
 // account's app state on WhatsApp (see FetchAppState) and, as whatsmeow
 // does once WhatsApp accepted it, updates the device's chat settings and
-// emits the events of its mutations.
+// emits the events of its mutations. Like WhatsApp, it refuses clear-chat
+// and delete-chat mutations that are not in the form of the current
+// protocol (collection regular_high; index [clearChat, jid, "0"|"1", "0"]
+// and [deleteChat, jid, "0"|"1"]), with whatsmeow's ErrAppStateUpdate (the
+// error code, 400, is plausible, not verified against WhatsApp).
 func (c *Conn) SendAppState(ctx context.Context, patch appstate.PatchInfo) error {
 	if err := c.online("SendAppState"); err != nil {
+		return err
+	}
+	if err := checkPatch(patch); err != nil {
 		return err
 	}
 	c.mu.Lock()

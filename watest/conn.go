@@ -9,10 +9,13 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/proto/waCompanionReg"
+	"go.mau.fi/whatsmeow/proto/waSyncAction"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser/internal/wa"
 )
@@ -39,6 +42,16 @@ type Conn struct {
 	sent      []SentMessage
 	reads     []SentRead
 	history   map[types.JID][]*waWeb.WebMessageInfo // the phone's older messages, by chat
+	updates   []types.Presence                      // SendPresence calls (PresenceUpdates)
+	stalled   bool                                  // WhatsApp stopped answering on this connection
+	retries   []types.MessageInfo                   // SendMediaRetryReceipt calls (MediaRetries)
+	props     DeviceProps
+}
+
+// DeviceProps is how the phone lists a device linked through the Fake.
+type DeviceProps struct {
+	Name     string
+	Platform waCompanionReg.DeviceProps_PlatformType
 }
 
 type handler struct {
@@ -146,8 +159,13 @@ func (c *Conn) ShowQR(codes ...string) {
 }
 
 // Scan plays the phone scanning the QR code (or entering the phone code):
-// the device is saved as paired to p.JID, then PairSuccess and, after
-// whatsmeow's reconnect, Connected are emitted.
+// the device is saved as paired to p.JID and PairSuccess is emitted. Then
+// WhatsApp ends the pairing stream (stream error 515) and waits for the
+// device to log in on a new connection: whatsmeow, configured by wauser
+// not to reconnect by itself, emits ManualLoginReconnect, and Connected
+// follows once the Client has connected again. While the Fake is offline
+// (SetOffline) that connection fails, as a real reconnect after pairing
+// can.
 func (c *Conn) Scan(p Phone) error {
 	c.mu.Lock()
 	connected := c.connected
@@ -163,11 +181,79 @@ func (c *Conn) Scan(p Phone) error {
 		return err
 	}
 	c.Emit(&events.PairSuccess{ID: id, LID: p.LID, BusinessName: p.BusinessName, Platform: p.Platform})
-	c.mu.Lock()
-	c.loggedIn = true
-	c.mu.Unlock()
-	c.Emit(&events.Connected{})
+	// The socket stays open until the client closes it: connecting again
+	// without closing it first fails with ErrAlreadyConnected.
+	c.Emit(&events.ManualLoginReconnect{})
 	return nil
+}
+
+// DeviceProps returns the name and platform the phone lists the device
+// under: what the Client set before pairing.
+func (c *Conn) DeviceProps() DeviceProps {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.props
+}
+
+// StallKeepAlives plays a connection that stays open while WhatsApp stops
+// answering on it: whatsmeow's keepalive pings time out, and it emits
+// *events.KeepAliveTimeout (the first one now, with the time of the last
+// answered ping). Nothing reaches the account until it connects again; a
+// new connection is healthy. whatsmeow reconnects by itself only when its
+// own auto-reconnect is on, which wauser turns off.
+func (c *Conn) StallKeepAlives() {
+	c.fake.mu.Lock()
+	now := c.fake.now()
+	c.fake.mu.Unlock()
+	c.mu.Lock()
+	c.stalled = true
+	c.mu.Unlock()
+	c.Emit(&events.KeepAliveTimeout{ErrorCount: 1, LastSuccess: now})
+}
+
+// ResumeKeepAlives plays WhatsApp answering keepalives again on a stalled
+// connection: whatsmeow emits *events.KeepAliveRestored.
+func (c *Conn) ResumeKeepAlives() {
+	c.mu.Lock()
+	was := c.stalled
+	c.stalled = false
+	c.mu.Unlock()
+	if was {
+		c.Emit(&events.KeepAliveRestored{})
+	}
+}
+
+// Stalled reports whether WhatsApp stopped answering on the connection
+// (StallKeepAlives) and it is still open.
+func (c *Conn) Stalled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stalled && c.connected
+}
+
+// SetPushName plays the account's phone syncing its profile name (the
+// push name setting of app state): whatsmeow stores it on the device and
+// emits *events.PushNameSetting.
+func (c *Conn) SetPushName(name string) error {
+	c.dev.PushName = name
+	if c.dev.ID != nil {
+		if err := c.dev.Save(context.Background()); err != nil {
+			return err
+		}
+	}
+	c.fake.mu.Lock()
+	ts := c.fake.now()
+	c.fake.mu.Unlock()
+	c.Emit(&events.PushNameSetting{Timestamp: ts, Action: &waSyncAction.PushNameSetting{Name: proto.String(name)}})
+	return nil
+}
+
+// PresenceUpdates returns the presences (available, unavailable) sent
+// with SendPresence, in order.
+func (c *Conn) PresenceUpdates() []types.Presence {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.updates)
 }
 
 // LogOut plays the phone unlinking the device: like whatsmeow, the device
@@ -207,7 +293,7 @@ func (c *Conn) Ban(expire time.Duration) {
 func (c *Conn) hangUp() {
 	c.mu.Lock()
 	was := c.connected
-	c.connected, c.loggedIn = false, false
+	c.connected, c.loggedIn, c.stalled = false, false, false
 	c.mu.Unlock()
 	if was {
 		c.fake.connectionChanged(c.account, false)
@@ -225,34 +311,58 @@ func (c *Conn) Connected() bool {
 
 // ConnectContext connects; an unpaired device then gets QR codes, a paired
 // one logs in and gets Connected, both from a goroutine as in whatsmeow.
+// Like WhatsApp, the Fake answers a client announcing an outdated version
+// (see Fake.SetWebVersion) with 405, and applies Fake.RefuseConnections.
 func (c *Conn) ConnectContext(_ context.Context) error {
 	c.record("ConnectContext")
-	c.fake.mu.Lock()
-	offline := c.fake.offline
-	c.fake.mu.Unlock()
+	c.mu.Lock()
+	connected := c.connected
+	c.mu.Unlock()
+	if connected {
+		return whatsmeow.ErrAlreadyConnected
+	}
+	f := c.fake
+	f.mu.Lock()
+	offline, refusal := f.offline, f.refusal
+	outdated := f.clientVersion.LessThan(f.webVersion)
+	f.mu.Unlock()
 	if offline != nil {
 		return fmt.Errorf("failed to dial whatsapp web websocket: %w", offline)
 	}
 	c.mu.Lock()
-	if c.connected {
-		c.mu.Unlock()
-		return whatsmeow.ErrAlreadyConnected
-	}
 	c.connected = true
 	paired := c.dev.ID != nil
-	if paired {
+	if paired && !outdated && refusal == nil {
 		c.loggedIn = true
-	} else {
-		c.qrShown = true
+	} else if !paired {
+		c.qrShown = !outdated
 	}
 	c.mu.Unlock()
 	c.fake.connectionChanged(c.account, true)
-	if paired {
+	switch {
+	case outdated:
+		c.refuse(&events.ClientOutdated{})
+	case paired && refusal != nil:
+		evt := any(&events.ConnectFailure{Reason: refusal.Reason, Message: refusal.Message})
+		if refusal.Reason == events.ConnectFailureInternalServerError || refusal.Reason == events.ConnectFailureServiceUnavailable {
+			evt = &events.Disconnected{}
+		}
+		c.refuse(evt)
+	case paired:
 		c.emitAsync(&events.Connected{})
-	} else {
+	default:
 		c.emitAsync(&events.QR{Codes: c.fake.nextQRCodes(c.account)})
 	}
 	return nil
+}
+
+// refuse plays WhatsApp answering the handshake with a <failure>: the
+// socket closes and whatsmeow emits evt, from a goroutine.
+func (c *Conn) refuse(evt any) {
+	c.fake.wg.Go(func() {
+		c.hangUp()
+		c.Emit(evt)
+	})
 }
 
 // Disconnect closes the connection without an event.
@@ -360,9 +470,55 @@ func (c *Conn) GetStatusPrivacy(_ context.Context) ([]types.StatusPrivacy, error
 	return slices.Clone(c.fake.statusPrivacy), nil
 }
 
-// SendPresence succeeds when logged in.
-func (c *Conn) SendPresence(_ context.Context, _ types.Presence) error {
-	return c.online("SendPresence")
+// SendPresence records the presence (see PresenceUpdates) when logged in.
+// Like whatsmeow, it fails with ErrNoPushName while the device has no push
+// name.
+func (c *Conn) SendPresence(_ context.Context, state types.Presence) error {
+	if err := c.online("SendPresence"); err != nil {
+		return err
+	}
+	if c.dev.PushName == "" {
+		return whatsmeow.ErrNoPushName
+	}
+	c.mu.Lock()
+	c.updates = append(c.updates, state)
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+	return nil
+}
+
+// LatestVersion answers what Fake.SetWebVersion set.
+func (c *Conn) LatestVersion(_ context.Context) (store.WAVersionContainer, error) {
+	f := c.fake
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.versionErr != nil {
+		return store.WAVersionContainer{}, f.versionErr
+	}
+	return f.webVersion, nil
+}
+
+// Version returns the version the Client announces (Fake.ClientVersion).
+func (c *Conn) Version() store.WAVersionContainer { return c.fake.ClientVersion() }
+
+// SetVersion sets the version the Client announces, for every account of
+// the Fake (in whatsmeow it is process-wide).
+func (c *Conn) SetVersion(v store.WAVersionContainer) {
+	if v.IsZero() {
+		return
+	}
+	c.fake.mu.Lock()
+	defer c.fake.mu.Unlock()
+	c.fake.clientVersion = v
+}
+
+// SetDeviceProps records how the phone will list the device (see
+// Conn.DeviceProps).
+func (c *Conn) SetDeviceProps(name string, platform waCompanionReg.DeviceProps_PlatformType) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.props = DeviceProps{Name: name, Platform: platform}
 }
 
 // TryFetchPrivacySettings is not emulated.

@@ -56,6 +56,17 @@
 // a scripted conversation with three of them on a wauser.Clock: the one
 // examples/server -demo shows.
 //
+// The connection as WhatsApp serves it: Conn.StallKeepAlives plays a socket
+// that stays open while the server stops answering; Fake.SetWebVersion
+// makes the server refuse clients announcing an older WhatsApp Web version
+// (405); Fake.RefuseConnections answers connection attempts with a
+// <failure>; Conn.SetPushName plays the phone syncing the profile name.
+// Groups may be LID-addressed (GroupSpec.LIDAddressed, Fake.SetLID), as
+// WhatsApp addresses more and more of them; SendPresence, media retries and
+// the device props set before pairing are recorded (Conn.PresenceUpdates,
+// Conn.MediaRetries, Conn.DeviceProps). VoiceNote makes Ogg Opus voice
+// notes.
+//
 // Conn.Emit delivers any whatsmeow event as WhatsApp would. Builders make
 // the common ones from real protos (Text, Edit, Revoke, Reaction, Receipt,
 // History, ...), SyntheticHistory makes a history sync of any size for
@@ -86,6 +97,7 @@ import (
 
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	waLog "go.mau.fi/whatsmeow/util/log"
 
 	"github.com/wauser/wauser"
@@ -121,6 +133,12 @@ type Fake struct {
 	pictures    map[types.JID]string          // profile picture URLs (SetProfilePicture)
 	appState    map[string]appStateOf         // by account: app state as WhatsApp keeps it
 	peers       map[string]*Peer              // simulated users by phone digits (AddPeer)
+	lids        map[types.JID]types.JID       // phone number -> LID of people who are not accounts (SetLID)
+
+	webVersion    store.WAVersionContainer // the WhatsApp Web version WhatsApp serves (SetWebVersion)
+	clientVersion store.WAVersionContainer // the version the Client announces (wa.Client.SetVersion)
+	versionErr    error                    // what fetching the web version fails with
+	refusal       *events.ConnectFailure   // what every connection attempt is refused with (RefuseConnections)
 }
 
 // New returns a Fake that is online, answers phone pairing with the code
@@ -140,6 +158,8 @@ func New() *Fake {
 		media:         map[string]*mediaFile{},
 		pictures:      map[types.JID]string{},
 		peers:         map[string]*Peer{},
+		webVersion:    store.GetWAVersion(),
+		clientVersion: store.GetWAVersion(),
 	}
 }
 
@@ -291,6 +311,47 @@ func (f *Fake) SetOffline(offline bool) {
 	} else {
 		f.offline = nil
 	}
+}
+
+// SetWebVersion sets the version of WhatsApp Web that WhatsApp serves
+// (what whatsmeow.GetLatestVersion would find on web.whatsapp.com). Like
+// WhatsApp, the Fake then refuses connections of a client announcing an
+// older version with 405 "client outdated" (*events.ClientOutdated). A
+// new Fake serves the version built into whatsmeow, which is also what
+// its clients announce until they set another. With err set, fetching the
+// version fails with err instead.
+func (f *Fake) SetWebVersion(v store.WAVersionContainer, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !v.IsZero() {
+		f.webVersion = v
+	}
+	f.versionErr = err
+}
+
+// ClientVersion returns the WhatsApp Web version the Client announces
+// when it connects.
+func (f *Fake) ClientVersion() store.WAVersionContainer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clientVersion
+}
+
+// RefuseConnections makes WhatsApp refuse every connection attempt of a
+// paired account from now on with a <failure> of reason and message, as
+// it does for a client it will not serve: the socket opens, then whatsmeow
+// gets the failure. Reasons whatsmeow retries (500, 503) close the socket
+// with *events.Disconnected; reasons it treats as final (400, 409, 415,
+// 418, 501 and any other it has no event for) give *events.ConnectFailure
+// and no reconnect. A reason of 0 lets connections through again.
+func (f *Fake) RefuseConnections(reason events.ConnectFailureReason, message string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if reason == 0 {
+		f.refusal = nil
+		return
+	}
+	f.refusal = &events.ConnectFailure{Reason: reason, Message: message}
 }
 
 // SetPhoneCode sets the code PairPhone answers with.

@@ -71,6 +71,12 @@ type GroupSpec struct {
 	Locked   bool
 	// JoinApprovalRequired makes joining by invite link a request.
 	JoinApprovalRequired bool
+	// LIDAddressed makes a group whose participants WhatsApp addresses by
+	// LID (AddressingMode "lid"), as it does for more and more groups:
+	// members are listed by LID (with their phone number where the Fake
+	// knows both, see Fake.SetLID), and messages in it come from the
+	// sender's LID, with the phone number as SenderAlt.
+	LIDAddressed bool
 }
 
 // AddGroup makes a group that someone else created, e.g. to test what an
@@ -80,15 +86,46 @@ func (f *Fake) AddGroup(spec GroupSpec) types.JID {
 	defer f.mu.Unlock()
 	g := f.newGroup(spec.Name, spec.Owner)
 	g.info.IsAnnounce, g.info.IsLocked, g.info.IsJoinApprovalRequired = spec.Announce, spec.Locked, spec.JoinApprovalRequired
+	if spec.LIDAddressed {
+		g.info.AddressingMode = types.AddressingModeLID
+		g.members[0] = f.lidParticipant(g.members[0])
+	}
 	for _, a := range spec.Admins {
 		p := f.participant(a)
 		p.IsAdmin = true
+		if spec.LIDAddressed {
+			p = f.lidParticipant(p)
+		}
 		g.members = append(g.members, p)
 	}
 	for _, m := range spec.Members {
-		g.members = append(g.members, f.participant(m))
+		p := f.participant(m)
+		if spec.LIDAddressed {
+			p = f.lidParticipant(p)
+		}
+		g.members = append(g.members, p)
 	}
 	return g.info.JID
+}
+
+// lidParticipant lists p by LID, as in a LID-addressed group, when its LID
+// is known; f.mu is held.
+func (f *Fake) lidParticipant(p types.GroupParticipant) types.GroupParticipant {
+	if !p.LID.IsEmpty() {
+		p.JID = p.LID
+	}
+	return p
+}
+
+// SetLID tells the Fake the LID of the person with phone number pn (who
+// need not be an account): groups list them with both forms.
+func (f *Fake) SetLID(pn, lid types.JID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.lids == nil {
+		f.lids = map[types.JID]types.JID{}
+	}
+	f.lids[pn.ToNonAD()] = lid.ToNonAD()
 }
 
 // Group returns a group as the Fake holds it, participants included.
@@ -149,8 +186,16 @@ func (f *Fake) participant(jid types.JID) types.GroupParticipant {
 	switch jid.Server {
 	case types.DefaultUserServer:
 		p.PhoneNumber = jid
+		if lid, ok := f.lids[jid]; ok && p.LID.IsEmpty() {
+			p.LID = lid
+		}
 	case types.HiddenUserServer:
 		p.LID = jid
+		for pn, lid := range f.lids {
+			if lid == jid && p.PhoneNumber.IsEmpty() {
+				p.PhoneNumber = pn
+			}
+		}
 	}
 	return p
 }

@@ -115,10 +115,12 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 	case to.Device != 0 || to.RawAgent != 0:
 		return whatsmeow.SendResponse{}, whatsmeow.ErrRecipientADJID
 	}
-	pn, _ := c.self()
+	pn, lid := c.self()
+	sender := pn // the account as the message addresses it
 	f := c.fake
 	f.mu.Lock()
 	var recipients []*Conn
+	lidGroup := false
 	switch to.Server {
 	case types.DefaultUserServer, types.HiddenUserServer:
 		for _, o := range f.conns {
@@ -141,6 +143,10 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 			if o != c {
 				recipients = append(recipients, o)
 			}
+		}
+		if g.info.AddressingMode == types.AddressingModeLID && !lid.IsEmpty() {
+			// whatsmeow sends as the account's LID in LID-addressed groups.
+			lidGroup, sender = true, lid
 		}
 	case types.NewsletterServer, types.BroadcastServer:
 	default:
@@ -171,11 +177,14 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 		if to.Server != types.GroupServer {
 			chat = pn // the recipient's chat with the sender
 		}
-		evt := Message(chat, pn, id, ts, proto.CloneOf(message))
+		evt := Message(chat, sender, id, ts, proto.CloneOf(message))
 		evt.Info.PushName = c.dev.PushName
+		if lidGroup {
+			evt.Info.AddressingMode, evt.Info.SenderAlt = types.AddressingModeLID, pn
+		}
 		o.Emit(evt)
 	}
-	return whatsmeow.SendResponse{ID: id, Timestamp: ts, Sender: pn}, nil
+	return whatsmeow.SendResponse{ID: id, Timestamp: ts, Sender: sender}, nil
 }
 
 // SendPeerMessage sends a peer message to the account's own phone, which
@@ -377,6 +386,9 @@ func (c *Conn) SendMediaRetryReceipt(_ context.Context, message *types.MessageIn
 	if err := c.online("SendMediaRetryReceipt"); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	c.retries = append(c.retries, *message)
+	c.mu.Unlock()
 	f := c.fake
 	f.mu.Lock()
 	var found *mediaFile
@@ -415,6 +427,14 @@ func (c *Conn) SendMediaRetryReceipt(_ context.Context, message *types.MessageIn
 	}
 	c.emitAsync(evt)
 	return nil
+}
+
+// MediaRetries returns the messages whose media the account asked the
+// phone to upload again (SendMediaRetryReceipt), as it named them.
+func (c *Conn) MediaRetries() []types.MessageInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.retries)
 }
 
 // SetProfilePicture gives jid (a person or group) a profile picture at url;

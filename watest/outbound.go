@@ -116,3 +116,27 @@ func (c *Conn) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnWha
 	}
 	return out, nil
 }
+
+// checkPatch refuses mutations whose index or collection does not follow
+// the current protocol.
+func checkPatch(patch appstate.PatchInfo) error {
+	for _, m := range patch.Mutations {
+		if len(m.Index) == 0 {
+			continue
+		}
+		var ok bool
+		switch m.Index[0] {
+		case appstate.IndexDeleteChat:
+			ok = patch.Type == appstate.WAPatchRegularHigh && len(m.Index) == 3 && (m.Index[2] == "0" || m.Index[2] == "1")
+		case appstate.IndexClearChat:
+			ok = patch.Type == appstate.WAPatchRegularHigh && len(m.Index) == 4 && (m.Index[2] == "0" || m.Index[2] == "1") && m.Index[3] == "0"
+		default:
+			ok = true
+		}
+		if !ok {
+			return fmt.Errorf("%w (%s): <error code=\"400\" text=\"bad-request\"/> (watest: index %q is not the current protocol's)",
+				whatsmeow.ErrAppStateUpdate, patch.Type, m.Index)
+		}
+	}
+	return nil
+}

@@ -52,6 +52,10 @@ func ParseContent(m *waE2E.Message) *Content {
 	c := &Content{}
 	var ctx contextual
 	switch {
+	case m.GetDocumentWithCaptionMessage().GetMessage().GetDocumentMessage() != nil:
+		// A captioned document as official clients send it (received ones
+		// come unwrapped by whatsmeow; wauser's own are wrapped).
+		return ParseContent(&waE2E.Message{DocumentMessage: m.GetDocumentWithCaptionMessage().GetMessage().GetDocumentMessage()})
 	case m.Conversation != nil:
 		c.Type, c.Body = TypeText, m.GetConversation()
 	case m.ExtendedTextMessage != nil:
@@ -158,7 +162,10 @@ func ParseContent(m *waE2E.Message) *Content {
 			"code": x.GetInviteCode(), "expiration": x.GetInviteExpiration()}}
 	case m.ProtocolMessage != nil, m.ReactionMessage != nil, m.EncReactionMessage != nil,
 		m.PollUpdateMessage != nil, m.SenderKeyDistributionMessage != nil, m.KeepInChatMessage != nil,
-		m.PinInChatMessage != nil, m.EncCommentMessage != nil, m.EncEventResponseMessage != nil:
+		m.PinInChatMessage != nil, m.EncCommentMessage != nil, m.EncEventResponseMessage != nil,
+		// Wrappers that belong to another message (see Tx.message): never
+		// a record of their own.
+		m.AlbumMessage != nil, m.AssociatedChildMessage != nil, m.SecretEncryptedMessage != nil:
 		return nil
 	default:
 		if m.MessageContextInfo != nil && emptyBesidesContext(m) {

@@ -910,6 +910,12 @@ func mergeMessages(keep, gone *store.Message) {
 	if keep.Error == "" {
 		keep.Error = gone.Error
 	}
+	if keep.WireChatJID == "" {
+		keep.WireChatJID, keep.WireSenderJID = gone.WireChatJID, gone.WireSenderJID
+	}
+	if keep.ClientID == "" {
+		keep.ClientID = gone.ClientID
+	}
 	if !gone.DeletedAt.IsZero() {
 		tombstone(keep, earliest(keep.DeletedAt, gone.DeletedAt))
 	}

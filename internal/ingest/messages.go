@@ -235,6 +235,9 @@ func (t *Tx) message(evt *events.Message, live bool) error {
 	if msg.GetPollUpdateMessage() != nil {
 		return t.pollVote(evt)
 	}
+	if folded, err := t.fold(evt); folded || err != nil {
+		return err
+	}
 	content := ParseContent(msg)
 	if content == nil {
 		return nil
@@ -259,6 +262,76 @@ func unwrap(evt *events.Message) {
 type decrypted struct {
 	reaction *waE2E.ReactionMessage
 	vote     *waE2E.PollVoteMessage
+	secret   *waE2E.Message // the new content of a secret-encrypted edit
+}
+
+// fold applies a message that belongs to another one instead of storing
+// it as a record of its own (one message, one record), and reports whether
+// it did:
+//
+//   - an album announcement (AlbumMessage): the album's images and videos
+//     arrive as messages of their own, which are the records;
+//   - an HD version of an image or video sent after it (an
+//     AssociatedChildMessage whose association is an HD dual upload): it
+//     replaces the media of the message it belongs to, caption kept; if
+//     that message is not stored yet, it is stored under its id with the
+//     HD media, and the original replaces it when it comes;
+//   - other associated children (motion photos, status extras): nothing
+//     of them is shown, so nothing is stored;
+//   - a secret-encrypted edit (SecretEncryptedMessage, for event
+//     messages): the edit of its target, when it could be decrypted.
+func (t *Tx) fold(evt *events.Message) (bool, error) {
+	msg := evt.Message
+	switch {
+	case msg.GetAlbumMessage() != nil:
+		return true, nil
+	case msg.GetSecretEncryptedMessage() != nil:
+		target := msg.GetSecretEncryptedMessage().GetTargetMessageKey()
+		if t.decrypted.secret == nil || target.GetID() == "" {
+			return true, nil // could not be decrypted (see decrypt)
+		}
+		return true, t.edit(evt, target.GetID(), t.decrypted.secret, true)
+	case msg.GetAssociatedChildMessage() != nil:
+	default:
+		return false, nil
+	}
+	assoc := msg.GetMessageContextInfo().GetMessageAssociation()
+	switch assoc.GetAssociationType() {
+	case waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, waE2E.MessageAssociation_HD_VIDEO_DUAL_UPLOAD,
+		waE2E.MessageAssociation_HEVC_VIDEO_DUAL_UPLOAD:
+	default:
+		return true, nil
+	}
+	parentID := assoc.GetParentMessageKey().GetID()
+	c := ParseContent(msg.GetAssociatedChildMessage().GetMessage())
+	if parentID == "" || c == nil || c.Media == nil {
+		return true, nil
+	}
+	src, err := t.resolveSource(&evt.Info)
+	if err != nil {
+		return true, err
+	}
+	m, err := t.messageRow(src, parentID)
+	if err != nil || !m.DeletedAt.IsZero() {
+		return true, err
+	}
+	if m.ContentType == TypeUnknown {
+		setContent(m, c)
+		if m.SentAt.IsZero() {
+			m.SentAt = evt.Info.Timestamp.UTC()
+		}
+		setWire(m, &evt.Info)
+		return true, nil
+	}
+	// The HD file replaces the media; the caption and the rest stay.
+	if c.Media.Caption == "" {
+		var old store.MediaInfo
+		if json.Unmarshal([]byte(m.Media), &old) == nil {
+			c.Media.Caption = old.Caption
+		}
+	}
+	m.Media, m.MediaKeys = jsonString(c.Media), jsonString(c.Keys)
+	return true, nil
 }
 
 // decrypt decrypts an encrypted reaction or poll vote with the secrets in
@@ -276,6 +349,8 @@ func (in *Ingester) decrypt(ctx context.Context, acc *Account, evt *events.Messa
 		d.reaction, err = acc.Local.DecryptReaction(ctx, evt)
 	case evt.Message.GetPollUpdateMessage() != nil:
 		d.vote, err = acc.Local.DecryptPollVote(ctx, evt)
+	case evt.Message.GetSecretEncryptedMessage() != nil:
+		d.secret, err = acc.Local.DecryptSecretEncryptedMessage(ctx, evt)
 	}
 	if err != nil {
 		in.opts.Logger.Debug("ingest: cannot decrypt", "account", acc.ID, "id", evt.Info.ID, "error", err)
@@ -317,6 +392,7 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 	if !info.Timestamp.IsZero() && m.SentAt.IsZero() {
 		m.SentAt = info.Timestamp.UTC()
 	}
+	setWire(m, info)
 	if m.ReceivedAt.IsZero() {
 		if live {
 			m.ReceivedAt = t.now
@@ -351,6 +427,18 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 		t.emit(typ, "message", m.MessageID, nil)
 	}
 	return m, nil
+}
+
+// setWire records the JID forms WhatsApp addressed the message by (a LID
+// chat or participant where the record shows the phone number): outgoing
+// references to the message use them. The latest seen wins.
+func setWire(m *store.Message, info *types.MessageInfo) {
+	if chat := info.Chat; !chat.IsEmpty() {
+		m.WireChatJID = chat.ToNonAD().String()
+	}
+	if sender := info.Sender; isUser(sender) {
+		m.WireSenderJID = userJID(sender).String()
+	}
 }
 
 // setContent copies parsed content into a row.

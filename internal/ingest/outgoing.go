@@ -38,9 +38,12 @@ const (
 // the caller should send it: a new message, and one that failed before or
 // stayed pending for longer than StalePending (pending again, with msg's
 // content), are to be sent; one sent already or being sent is not, which
-// makes sending with a caller-chosen id idempotent. msg must carry content
-// (ParseContent is not nil).
-func (t *Tx) Outgoing(chat types.JID, waID string, msg *waE2E.Message) (*store.Message, OutgoingState, error) {
+// makes sending with a caller-chosen id idempotent. With clientID (the
+// caller's id) set, the message is the one stored under that id, whatever
+// WhatsApp id it was given: the returned row's WAMessageID is the id to
+// send it under, waID for a new one. msg must carry content (ParseContent
+// is not nil).
+func (t *Tx) Outgoing(chat types.JID, waID, clientID string, msg *waE2E.Message) (*store.Message, OutgoingState, error) {
 	c := ParseContent(msg)
 	if c == nil {
 		return nil, OutgoingExists, errNoContent
@@ -49,9 +52,16 @@ func (t *Tx) Outgoing(chat types.JID, waID string, msg *waE2E.Message) (*store.M
 	if err != nil {
 		return nil, OutgoingExists, err
 	}
-	m, err := t.messageRow(&source{conv: conv, fromMe: true}, waID)
-	if err != nil {
-		return nil, OutgoingExists, err
+	var m *store.Message
+	if clientID != "" {
+		if m, err = t.byClientID(conv, clientID); err != nil {
+			return nil, OutgoingExists, err
+		}
+	}
+	if m == nil {
+		if m, err = t.messageRow(&source{conv: conv, fromMe: true}, waID); err != nil {
+			return nil, OutgoingExists, err
+		}
 	}
 	state := OutgoingRetry
 	switch {
@@ -68,9 +78,27 @@ func (t *Tx) Outgoing(chat types.JID, waID string, msg *waE2E.Message) (*store.M
 	m.Direction, m.IsFromMe, m.SenderJID = DirOutgoing, true, t.acc.Own.String()
 	m.Status, m.Error = StatusPending, ""
 	m.SentAt, m.ReceivedAt = t.now, t.now
+	if clientID != "" {
+		m.ClientID = clientID
+	}
+	// Until WhatsApp says otherwise (MarkSent), it goes where it is sent.
+	m.WireChatJID, m.WireSenderJID = chat.ToNonAD().String(), t.acc.Own.String()
 	t.touch(conv, t.now)
 	t.emit("message.status", "message", m.MessageID, nil)
 	return m, state, nil
+}
+
+// byClientID returns the account's message of conv sent with the caller's
+// id clientID, or nil. Messages stored before caller ids were kept apart
+// went under the caller's id itself.
+func (t *Tx) byClientID(conv *store.Conversation, clientID string) (*store.Message, error) {
+	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID,
+		"conversation_id = ? AND (client_id = ? OR (client_id = '' AND wa_message_id = ?)) AND is_from_me = ? AND merged_into = ''",
+		conv.ConversationID, clientID, clientID, true)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return t.trackMessage(rows[0], false), nil
 }
 
 type ingestError string
@@ -152,9 +180,10 @@ func (t *Tx) Conversation(id string) (*store.Conversation, error) {
 func (t *Tx) Contact(id string) (*store.Contact, error) { return t.liveContact(id) }
 
 // MarkSent records that WhatsApp accepted the account's message m under
-// waID at the server's time ts. A receipt that already moved it further is
-// kept.
-func (t *Tx) MarkSent(m *store.Message, waID string, ts time.Time) error {
+// waID at the server's time ts, sent by the account as sender (its LID
+// where whatsmeow addressed the message by LID; empty if not known). A
+// receipt that already moved it further is kept.
+func (t *Tx) MarkSent(m *store.Message, waID string, ts time.Time, sender types.JID) error {
 	if waID != "" {
 		m.WAMessageID = waID
 	}
@@ -172,6 +201,15 @@ func (t *Tx) MarkSent(m *store.Message, waID string, ts time.Time) error {
 	}
 	if conv != nil {
 		t.touch(conv, m.SentAt)
+	}
+	if isUser(sender) {
+		m.WireSenderJID = userJID(sender).String()
+		// whatsmeow sends a direct message to the peer's LID once the
+		// account uses LIDs (it then sends as the account's LID).
+		if sender.Server == types.HiddenUserServer && conv != nil && conv.Kind == KindDirect &&
+			strings.HasSuffix(m.WireChatJID, "@"+types.DefaultUserServer) && strings.HasSuffix(conv.AltJID, "@"+types.HiddenUserServer) {
+			m.WireChatJID = conv.AltJID
+		}
 	}
 	t.emit("message.sent", "message", m.MessageID, nil)
 	return nil

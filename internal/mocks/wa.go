@@ -17,8 +17,10 @@ import (
 	whatsmeow "go.mau.fi/whatsmeow"
 	appstate "go.mau.fi/whatsmeow/appstate"
 	waCommon "go.mau.fi/whatsmeow/proto/waCommon"
+	waCompanionReg "go.mau.fi/whatsmeow/proto/waCompanionReg"
 	waE2E "go.mau.fi/whatsmeow/proto/waE2E"
 	waWeb "go.mau.fi/whatsmeow/proto/waWeb"
+	store "go.mau.fi/whatsmeow/store"
 	types "go.mau.fi/whatsmeow/types"
 	events "go.mau.fi/whatsmeow/types/events"
 	gomock "go.uber.org/mock/gomock"
@@ -369,6 +371,21 @@ func (mr *MockClientMockRecorder) JoinGroupWithLink(ctx, code any) *gomock.Call 
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "JoinGroupWithLink", reflect.TypeOf((*MockClient)(nil).JoinGroupWithLink), ctx, code)
 }
 
+// LatestVersion mocks base method.
+func (m *MockClient) LatestVersion(ctx context.Context) (store.WAVersionContainer, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LatestVersion", ctx)
+	ret0, _ := ret[0].(store.WAVersionContainer)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LatestVersion indicates an expected call of LatestVersion.
+func (mr *MockClientMockRecorder) LatestVersion(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LatestVersion", reflect.TypeOf((*MockClient)(nil).LatestVersion), ctx)
+}
+
 // LeaveGroup mocks base method.
 func (m *MockClient) LeaveGroup(ctx context.Context, jid types.JID) error {
 	m.ctrl.T.Helper()
@@ -536,6 +553,18 @@ func (mr *MockClientMockRecorder) SendPresence(ctx, state any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SendPresence", reflect.TypeOf((*MockClient)(nil).SendPresence), ctx, state)
 }
 
+// SetDeviceProps mocks base method.
+func (m *MockClient) SetDeviceProps(name string, platform waCompanionReg.DeviceProps_PlatformType) {
+	m.ctrl.T.Helper()
+	m.ctrl.Call(m, "SetDeviceProps", name, platform)
+}
+
+// SetDeviceProps indicates an expected call of SetDeviceProps.
+func (mr *MockClientMockRecorder) SetDeviceProps(name, platform any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetDeviceProps", reflect.TypeOf((*MockClient)(nil).SetDeviceProps), name, platform)
+}
+
 // SetDisappearingTimer mocks base method.
 func (m *MockClient) SetDisappearingTimer(ctx context.Context, chat types.JID, timer time.Duration, settingTS time.Time) error {
 	m.ctrl.T.Helper()
@@ -635,6 +664,18 @@ func (mr *MockClientMockRecorder) SetGroupTopic(ctx, jid, previousID, newID, top
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupTopic", reflect.TypeOf((*MockClient)(nil).SetGroupTopic), ctx, jid, previousID, newID, topic)
 }
 
+// SetVersion mocks base method.
+func (m *MockClient) SetVersion(v store.WAVersionContainer) {
+	m.ctrl.T.Helper()
+	m.ctrl.Call(m, "SetVersion", v)
+}
+
+// SetVersion indicates an expected call of SetVersion.
+func (mr *MockClientMockRecorder) SetVersion(v any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetVersion", reflect.TypeOf((*MockClient)(nil).SetVersion), v)
+}
+
 // TryFetchPrivacySettings mocks base method.
 func (m *MockClient) TryFetchPrivacySettings(ctx context.Context, ignoreCache bool) (*types.PrivacySettings, error) {
 	m.ctrl.T.Helper()
@@ -707,6 +748,20 @@ func (m *MockClient) Upload(ctx context.Context, plaintext []byte, appInfo whats
 func (mr *MockClientMockRecorder) Upload(ctx, plaintext, appInfo any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Upload", reflect.TypeOf((*MockClient)(nil).Upload), ctx, plaintext, appInfo)
+}
+
+// Version mocks base method.
+func (m *MockClient) Version() store.WAVersionContainer {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Version")
+	ret0, _ := ret[0].(store.WAVersionContainer)
+	return ret0
+}
+
+// Version indicates an expected call of Version.
+func (mr *MockClientMockRecorder) Version() *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Version", reflect.TypeOf((*MockClient)(nil).Version))
 }
 
 // MockLocal is a mock of Local interface.
@@ -859,6 +914,21 @@ func (m *MockLocal) DecryptReaction(ctx context.Context, reaction *events.Messag
 func (mr *MockLocalMockRecorder) DecryptReaction(ctx, reaction any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DecryptReaction", reflect.TypeOf((*MockLocal)(nil).DecryptReaction), ctx, reaction)
+}
+
+// DecryptSecretEncryptedMessage mocks base method.
+func (m *MockLocal) DecryptSecretEncryptedMessage(ctx context.Context, evt *events.Message) (*waE2E.Message, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DecryptSecretEncryptedMessage", ctx, evt)
+	ret0, _ := ret[0].(*waE2E.Message)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DecryptSecretEncryptedMessage indicates an expected call of DecryptSecretEncryptedMessage.
+func (mr *MockLocalMockRecorder) DecryptSecretEncryptedMessage(ctx, evt any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DecryptSecretEncryptedMessage", reflect.TypeOf((*MockLocal)(nil).DecryptSecretEncryptedMessage), ctx, evt)
 }
 
 // GenerateMessageID mocks base method.

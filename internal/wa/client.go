@@ -14,13 +14,16 @@ package wa
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waCommon"
+	"go.mau.fi/whatsmeow/proto/waCompanionReg"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 )
@@ -85,6 +88,20 @@ type Client interface {
 	UnfollowNewsletter(ctx context.Context, jid types.JID) error
 	GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error)
 	GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error)
+
+	// The client's identity on WhatsApp. whatsmeow keeps these process-wide
+	// (see process.go); fakes keep them per connection.
+
+	// LatestVersion fetches the WhatsApp Web version WhatsApp serves now.
+	LatestVersion(ctx context.Context) (store.WAVersionContainer, error)
+	// Version returns the WhatsApp Web version the client announces when
+	// it connects.
+	Version() store.WAVersionContainer
+	// SetVersion makes the next connections announce v.
+	SetVersion(v store.WAVersionContainer)
+	// SetDeviceProps sets the name and platform the phone lists the device
+	// under once it is linked; it must be set before pairing.
+	SetDeviceProps(name string, platform waCompanionReg.DeviceProps_PlatformType)
 }
 
 // Local is the part of *whatsmeow.Client that needs no network: builders,
@@ -101,6 +118,7 @@ type Local interface {
 	ParseWebMessage(chatJID types.JID, webMsg *waWeb.WebMessageInfo) (*events.Message, error)
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
 	DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error)
+	DecryptSecretEncryptedMessage(ctx context.Context, evt *events.Message) (*waE2E.Message, error)
 }
 
 var (
@@ -115,6 +133,34 @@ type whatsmeowClient struct{ *whatsmeow.Client }
 
 // Whatsmeow returns the wrapped client.
 func (c whatsmeowClient) Whatsmeow() *whatsmeow.Client { return c.Client }
+
+// ConnectContext connects, reading whatsmeow's process-wide client payload
+// (version, device props) only while no other goroutine changes it.
+func (c whatsmeowClient) ConnectContext(ctx context.Context) error {
+	payloadMu.RLock()
+	defer payloadMu.RUnlock()
+	return c.Client.ConnectContext(ctx)
+}
+
+// LatestVersion fetches the WhatsApp Web version from web.whatsapp.com.
+func (c whatsmeowClient) LatestVersion(ctx context.Context) (store.WAVersionContainer, error) {
+	v, err := whatsmeow.GetLatestVersion(ctx, &http.Client{Timeout: versionTimeout})
+	if err != nil {
+		return store.WAVersionContainer{}, err
+	}
+	return *v, nil
+}
+
+// Version returns the version whatsmeow announces.
+func (whatsmeowClient) Version() store.WAVersionContainer { return currentVersion() }
+
+// SetVersion makes whatsmeow announce v, process-wide.
+func (whatsmeowClient) SetVersion(v store.WAVersionContainer) { setVersion(v) }
+
+// SetDeviceProps sets whatsmeow's device props, process-wide.
+func (whatsmeowClient) SetDeviceProps(name string, platform waCompanionReg.DeviceProps_PlatformType) {
+	setDeviceProps(name, platform)
+}
 
 // SendPeerMessage sends message to the account's own devices at to. While
 // the store has no LID migration timestamp, SendMessage with Peer keeps the

@@ -17,8 +17,9 @@ import (
 // lets fakes tell accounts apart; the real factory ignores it.
 type Factory func(account string, dev *store.Device, log waLog.Logger) Client
 
-// Conn is one account's link to WhatsApp: the network client, the offline
-// helpers and the device store they share.
+// Conn is one account's link to WhatsApp: the network client (whose
+// sends run one at a time, see Serial), the offline helpers and the device
+// store they share.
 type Conn struct {
 	Client Client
 	Local  Local
@@ -31,8 +32,13 @@ type Conn struct {
 //   - SynchronousAck and EnableDecryptedEventBuffer: a message is acknowledged
 //     only after the event handler returned true, and a redelivered message
 //     can still be decrypted (whatsmeow-mapping section 8).
-//   - EnableAutoReconnect is off: wauser supervises reconnects itself, with
-//     backoff on its own clock and an explicit account state.
+//   - EnableAutoReconnect and login auto-reconnect are off: wauser
+//     supervises reconnects itself, with backoff on its own clock and an
+//     explicit account state: after failed keepalives, and after the
+//     stream error 515 that follows pairing (ManualLoginReconnect).
+//   - AutomaticMessageRerequestFromPhone: a message that cannot be
+//     decrypted is asked again from the account's phone, as official
+//     clients do.
 //   - EmitAppStateEventsOnFullSync: a full app-state sync dispatches the
 //     archive/pin/mute/contact events that the store is built from.
 //   - ManualHistorySyncDownload: whatsmeow dispatches the message carrying
@@ -52,6 +58,8 @@ func Configure(cli *whatsmeow.Client) {
 	cli.SynchronousAck = true
 	cli.EnableDecryptedEventBuffer = true
 	cli.EnableAutoReconnect = false
+	cli.DisableLoginAutoReconnect = true
+	cli.AutomaticMessageRerequestFromPhone = true
 	cli.EmitAppStateEventsOnFullSync = true
 	cli.ManualHistorySyncDownload = true
 }
@@ -114,7 +122,7 @@ func (d *Devices) Open(ctx context.Context, account string, jid types.JID) (conn
 		Configure(offline)
 		local = offline
 	}
-	return &Conn{Client: cli, Local: local, Device: dev}, dev.ID != nil, nil
+	return &Conn{Client: Serial(cli), Local: local, Device: dev}, dev.ID != nil, nil
 }
 
 // Delete removes the rows of the device jid (keys, sessions, contacts...).
