@@ -159,6 +159,7 @@ func TestLIDAddressedDirectChat(t *testing.T) {
 		require.Equal(t, "D1", req.Chats[0].OldestMessageID)
 		hr := lastSent(t, conn).Message.GetProtocolMessage().GetPeerDataOperationRequestMessage().GetHistorySyncOnDemandRequest()
 		require.Equal(t, aliceLID.String(), hr.GetChatJID())
+		waitHistory(t, bot)
 		_, ok := feed(t, bot).msgs["OLD1"]
 		require.True(t, ok, "the phone's answer was stored")
 

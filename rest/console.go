@@ -108,7 +108,10 @@ func consoleSimulatedScan(h *handler) operation {
 		if err := h.opts.Demo.Link(x.ctx, c.Account()); err != nil {
 			return nil, err
 		}
-		st, err = c.WaitStatus(x.ctx, func(s *wauser.Status) bool { return s.State != wauser.StatePairing })
+		// Paired, the device logs in on a new connection: wait for that too.
+		st, err = c.WaitStatus(x.ctx, func(s *wauser.Status) bool {
+			return s.State != wauser.StatePairing && s.State != wauser.StateConnecting
+		})
 		if err != nil {
 			return nil, err
 		}
