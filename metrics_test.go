@@ -119,8 +119,13 @@ func TestMetricsCountWhatTheClientDoes(t *testing.T) {
 		}, 30*time.Second, 5*time.Millisecond, "attempts are counted by outcome")
 		require.Equal(t, 2.0, val("wauser_webhook_delivery_duration_seconds", nil))
 		require.Equal(t, 0.0, val("wauser_webhook_deliveries_total", map[string]string{"outcome": "dead"}))
-		require.Equal(t, 0.0, val("wauser_webhook_queue_depth", map[string]string{"state": "pending"}))
-		require.Equal(t, 0.0, val("wauser_webhook_queue_depth", map[string]string{"state": "queued"}))
+		// The outcomes are counted when the attempts end, their results
+		// written to the store a moment later.
+		require.Eventually(t, func() bool {
+			p, _ := metricValue(t, reg, "wauser_webhook_queue_depth", map[string]string{"state": "pending"})
+			q, _ := metricValue(t, reg, "wauser_webhook_queue_depth", map[string]string{"state": "queued"})
+			return p == 0 && q == 0
+		}, 30*time.Second, 5*time.Millisecond, "the queue drains")
 	})
 }
 

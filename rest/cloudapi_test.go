@@ -74,7 +74,8 @@ func TestBusinessCloudAPISend(t *testing.T) {
 		require.Equal(t, "look", last().Message.GetImageMessage().GetCaption())
 		require.Equal(t, pngFile, conn.Uploads()[len(conn.Uploads())-1].Data)
 		cloudSend(t, e, key, `{"messaging_product":"whatsapp","to":"15550000001","type":"document","document":{"link":"`+files.URL+`/document.pdf","caption":"the report","filename":"report.pdf"}}`)
-		require.Equal(t, "report.pdf", last().Message.GetDocumentMessage().GetFileName())
+		// A captioned document goes wrapped, as official clients send it.
+		require.Equal(t, "report.pdf", last().Message.GetDocumentWithCaptionMessage().GetMessage().GetDocumentMessage().GetFileName())
 
 		// Media by the id of an upload (POST /v1/media, as the Cloud API
 		// uploads: the MIME type in the type field).

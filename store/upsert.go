@@ -448,13 +448,21 @@ func (w *upsertWriter) columnArrays(chunk []reflect.Value) ([]any, error) {
 // copy writes new rows with COPY, which PostgreSQL takes in about half the
 // time of the same rows inserted from arrays. It reports false, having
 // done nothing, when the driver is not pgx.
-func (e *Encoded) copy(ctx context.Context, conn *sql.Conn) (bool, error) {
-	done := false
+func (e *Encoded) copy(ctx context.Context, conn *sql.Conn) (done bool, err error) {
+	// A transaction whose ctx is cancelled while it runs is rolled back by
+	// database/sql from another goroutine, which may take the connection
+	// from under Conn.Raw (seen as a nil dereference inside Raw on a loaded
+	// machine): the write fails, the caller's transaction with it.
+	defer func() {
+		if r := recover(); r != nil {
+			done, err = true, fmt.Errorf("store: copy into %q: connection gone: %v (%w)", e.w.table.Name, r, context.Cause(ctx))
+		}
+	}()
 	names := make([]string, len(e.w.fields))
 	for i, f := range e.w.fields {
 		names[i] = f.Name
 	}
-	err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		pc, ok := dc.(interface{ Conn() *pgx.Conn })
 		if !ok {
 			return nil

@@ -141,6 +141,11 @@ func pair(ctx context.Context, bot *wauser.Client, phone string, out io.Writer) 
 		case st.Pairing == nil:
 			return errors.New("pairing ended")
 		case st.Pairing.Status == wauser.PairingPaired:
+			// The new device logs in on a connection of its own: its JID is
+			// known once it has.
+			if st, err = bot.WaitStatus(ctx, func(s *wauser.Status) bool { return !s.JID.IsEmpty() }); err != nil {
+				return err
+			}
 			fmt.Fprintf(out, "Linked as %s; echoing.\n", st.JID.User)
 			return nil
 		case st.Pairing.Status == wauser.PairingFailed:
