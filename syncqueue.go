@@ -408,7 +408,9 @@ func (k *historyKeeper) flush() error {
 // finish stores the rest, and what the blob's head holds.
 func (k *historyKeeper) finish(ctx context.Context, head *histsync.Head) error {
 	if head.SyncType == waHistorySync.HistorySync_PUSH_NAME {
-		k.secrets, k.tokens = nil, nil // whatsmeow keeps none of a push-name blob's
+		// whatsmeow keeps no secrets of a push-name blob (which has no
+		// conversations anyway).
+		k.secrets, k.tokens = nil, nil
 	}
 	if err := k.flush(); err != nil {
 		return err

@@ -74,10 +74,13 @@ var (
 	ErrBadItem = errors.New("undecodable item in history sync blob")
 )
 
-// unmarshal decodes items leniently: a conversation without its
+// unmarshal decodes an item leniently: a conversation without its
 // (required) id decodes, and is then skipped by its consumer as a chat it
-// cannot name.
-var unmarshal = proto.UnmarshalOptions{AllowPartial: true, DiscardUnknown: true}
+// cannot name. With merge, b is merged into m (a message field given
+// twice, as proto.Unmarshal merges it).
+func unmarshal(b []byte, m proto.Message, merge bool) error {
+	return proto.UnmarshalOptions{AllowPartial: true, DiscardUnknown: true, Merge: merge}.Unmarshal(b, m)
+}
 
 // Head holds a blob's small fields, read by Scan before any conversation.
 type Head struct {
@@ -253,13 +256,13 @@ func (h *Head) small(num protowire.Number, b []byte) error {
 	switch num {
 	case fieldPushnames:
 		p := new(waHistorySync.Pushname)
-		if err := unmarshal.Unmarshal(b, p); err != nil {
+		if err := unmarshal(b, p, false); err != nil {
 			return err
 		}
 		h.Pushnames = append(h.Pushnames, p)
 	case fieldMappings:
 		m := new(waHistorySync.PhoneNumberToLIDMapping)
-		if err := unmarshal.Unmarshal(b, m); err != nil {
+		if err := unmarshal(b, m, false); err != nil {
 			return err
 		}
 		h.Mappings = append(h.Mappings, m)
@@ -269,9 +272,7 @@ func (h *Head) small(num protowire.Number, b []byte) error {
 		if gs == nil {
 			gs = new(waHistorySync.GlobalSettings)
 		}
-		opts := unmarshal
-		opts.Merge = true
-		if err := opts.Unmarshal(b, gs); err != nil {
+		if err := unmarshal(b, gs, true); err != nil {
 			return err
 		}
 		h.GlobalSettings = gs
@@ -332,13 +333,13 @@ func (r *Reader) Next() (Item, error) {
 		}
 		if num == fieldConversations {
 			c := new(waHistorySync.Conversation)
-			if err := unmarshal.Unmarshal(b, c); err != nil {
+			if err := unmarshal(b, c, false); err != nil {
 				return Item{}, fmt.Errorf("%w: %s: %w", ErrBadItem, what, err)
 			}
 			return Item{Conversation: c}, nil
 		}
 		m := new(waWeb.WebMessageInfo)
-		if err := unmarshal.Unmarshal(b, m); err != nil {
+		if err := unmarshal(b, m, false); err != nil {
 			return Item{}, fmt.Errorf("%w: %s: %w", ErrBadItem, what, err)
 		}
 		return Item{Status: m}, nil

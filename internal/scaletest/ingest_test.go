@@ -262,7 +262,7 @@ func killWhenStored(t *testing.T, ch *child, st *store.Store, target int) bool {
 	t.Helper()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	deadline := time.NewTimer(5 * time.Minute)
+	deadline := time.NewTimer(15 * time.Minute)
 	defer deadline.Stop()
 	for {
 		select {
@@ -270,7 +270,7 @@ func killWhenStored(t *testing.T, ch *child, st *store.Store, target int) bool {
 			ch.finish(t)
 			return false
 		case <-deadline.C:
-			t.Fatalf("child %s stored fewer than %d messages in 5 minutes", ch.name, target)
+			t.Fatalf("child %s stored fewer than %d messages in 15 minutes", ch.name, target)
 		case <-tick.C:
 			n, err := progress(t.Context(), st)
 			require.NoError(t, err)
