@@ -553,12 +553,14 @@ func (s *session) rotateQR() bool {
 
 // pairingFailed ends a pairing attempt with err.
 func (s *session) pairingFailed(err error) {
+	// The state first: a reader that sees the pairing failed then sees the
+	// account unpaired too, never a failed pairing still "pairing".
+	s.transition(StateUnpaired, err.Error())
 	s.mu.Lock()
 	if s.pairing != nil {
 		s.pairing = &Pairing{Status: PairingFailed, Error: err.Error()}
 	}
 	s.mu.Unlock()
-	s.transition(StateUnpaired, err.Error())
 	s.co.notify()
 }
 

@@ -59,6 +59,7 @@ type historyCutter struct {
 	n      int // batches cut
 
 	convs, msgs int // read so far
+	bad         int // items that did not decode, skipped
 }
 
 // pull returns the blob's next item, or io.EOF. An item that does not
@@ -74,7 +75,8 @@ func (c *historyCutter) pull() (*histsync.Item, error) {
 		case err == io.EOF:
 			c.eof = true
 		case errors.Is(err, histsync.ErrBadItem):
-			c.in.opts.Logger.Warn("ingest: skip history item", "account", c.acc.ID, "error", err)
+			c.in.opts.Logger.Warn("ingest: skipped a history item that does not decode", "account", c.acc.ID, "error", err)
+			c.bad++
 		case err != nil:
 			return nil, err
 		default:
@@ -220,6 +222,10 @@ func (t *Tx) historyStep(h *historyRun, b *historyChunk) error {
 	if !b.last {
 		return nil
 	}
+	// Items of the blob that did not decode count as skipped records, once
+	// the whole blob has been read.
+	t.skipped += h.cut.bad
+	h.skipped += h.cut.bad
 	syncType := strings.ToLower(head.SyncType.String())
 	summary := map[string]any{"sync_type": syncType, "progress": head.Progress,
 		"chunk_order": head.ChunkOrder, "conversations": h.cut.convs, "messages": h.cut.msgs, "skipped": h.skipped}
