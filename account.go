@@ -15,7 +15,7 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// Account is a linked WhatsApp device and its settings (document 003
+// Account is a linked WhatsApp device and its settings (the Business Server API
 // "account").
 type Account struct {
 	ID                AccountID    `json:"id"`
@@ -180,7 +180,7 @@ const (
 	PairingFailed    PairingStatus = "failed"    // see Error; start again
 )
 
-// Pairing is the state of a pairing (document 000's PairState).
+// Pairing is the state of a pairing (the WhatsApp Use sync API's PairState).
 type Pairing struct {
 	Status    PairingStatus `json:"status"`
 	QR        string        `json:"qr,omitempty"`   // QR payload to render while Status is qr (or code)
@@ -316,8 +316,8 @@ func (co *core) changes() <-chan struct{} {
 	return co.changed
 }
 
-// Status is an account's connection status (document 000's WhatsAppStatus,
-// document 003's account status).
+// Status is an account's connection status (the WhatsApp Use sync API's WhatsAppStatus,
+// the Business Server API's account status).
 type Status struct {
 	Account         AccountID    `json:"account_id"`
 	State           AccountState `json:"state"`

@@ -14,7 +14,7 @@ import (
 // maxCheckPhones bounds CheckContacts; WhatsApp throttles large lookups.
 const maxCheckPhones = 100
 
-// ContactCheck says whether a phone number is on WhatsApp (document 003's
+// ContactCheck says whether a phone number is on WhatsApp (the Business Server API's
 // contact check).
 type ContactCheck struct {
 	// Input is the number as given; Phone is it in E.164 (+15551234567).
@@ -93,7 +93,7 @@ const (
 // changed.
 type UpdateContactRequest struct {
 	// FirstName and LastName are the account's own name for the person
-	// (document 003's contact name); the display name follows them.
+	// (the Business Server API's contact name); the display name follows them.
 	FirstName *string `json:"first_name,omitempty"`
 	LastName  *string `json:"last_name,omitempty"`
 	// Tags replaces the contact's tags (an empty list removes them all).

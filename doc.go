@@ -36,7 +36,7 @@
 // # Records and the change feed
 //
 // Everything WhatsApp sends lands in three record kinds: [Conversation],
-// [Contact] and [Message] (document 000's fields). whatsmeow's event handler
+// [Contact] and [Message] (the WhatsApp Use sync API's fields). whatsmeow's event handler
 // is registered with AddEventHandlerWithSuccessStatus, with SynchronousAck
 // and the decrypted-event buffer on: an event is acknowledged to WhatsApp
 // only after its rows and its outbox events committed in one transaction,
@@ -116,7 +116,7 @@
 // Methods that take a person, group or chat accept the same strings:
 // a phone number in E.164 with or without "+" ("+15551234567"), or a JID
 // (…@s.whatsapp.net, …@lid, …@g.us, …@newsletter, status@broadcast).
-// [ParseRecipient] is that parser, with document 003's recipient_type
+// [ParseRecipient] is that parser, with the Business Server API's recipient_type
 // deciding how a bare id is read. Malformed input returns
 // [ErrInvalidArgument] before anything is sent to WhatsApp.
 //
@@ -168,11 +168,11 @@
 // chat's unread count) store their effect the same way. Messages are named
 // by their stored id ("msg_…") or by their WhatsApp id in a chat.
 //
-// Templates (document 002) are registered per account and language with
+// Templates (the Chat API) are registered per account and language with
 // [Client.CreateTemplate]; sending one renders its header, body and footer
 // with the parameters to plain text, because WhatsApp delivers real
 // templates only from the official Business API. For the same reason
-// interactive messages (document 003's buttons and lists) rarely show on
+// interactive messages (the Business Server API's buttons and lists) rarely show on
 // phones when sent from a linked device: wauser sends them as WhatsApp's
 // buttons or list message, with the choices also written into the text.
 // Prefer polls.

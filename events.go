@@ -21,7 +21,7 @@ import (
 // names.
 type EventType string
 
-// Event types (DESIGN section 6).
+// Event types, as handlers and webhooks see them.
 const (
 	EventMessageReceived     EventType = "message.received"
 	EventMessageSent         EventType = "message.sent"
@@ -47,7 +47,7 @@ const (
 // Seq numbers the account's events in commit order.
 //
 // Data by type:
-//   - message.*: the message as the Changes feed shows it (document 000
+//   - message.*: the message as the Changes feed shows it (the WhatsApp Use sync API
 //     field names: message_id, conversation_id, chat_jid, wa_message_id,
 //     sender_jid, direction, content_type, body, status, reactions, media,
 //     sent_at, ..., seq), plus "mentions" (JIDs mentioned in it).

@@ -46,7 +46,7 @@ const (
 	RoleSuperAdmin GroupRole = "superadmin" // the creator
 )
 
-// Group is a WhatsApp group (document 003's group). Archived, Pinned and
+// Group is a WhatsApp group (the Business Server API's group). Archived, Pinned and
 // Muted come from the account's chat settings as last synced from the
 // phone.
 type Group struct {
@@ -98,7 +98,7 @@ type GroupJoinRequest struct {
 	RequestedAt time.Time `json:"requested_at"`
 }
 
-// CreateGroupRequest is the body of CreateGroup (document 003's group
+// CreateGroupRequest is the body of CreateGroup (the Business Server API's group
 // fields).
 type CreateGroupRequest struct {
 	// Name is the group's subject: 1 to 100 characters.
@@ -123,7 +123,7 @@ type CreateGroupRequest struct {
 	CommunityID string `json:"community_id,omitempty"`
 }
 
-// UpdateGroupRequest is the body of UpdateGroup (document 003's update
+// UpdateGroupRequest is the body of UpdateGroup (the Business Server API's update
 // fields). Fields left nil (or false, for RemovePhoto) are not changed.
 type UpdateGroupRequest struct {
 	Name  *string `json:"name,omitempty"`

@@ -153,7 +153,7 @@ func (c *Client) EditMessage(ctx context.Context, chat, message, text string) (*
 	return m, nil
 }
 
-// RevokeMessage deletes a message for everyone (document 003's delete
+// RevokeMessage deletes a message for everyone (the Business Server API's delete
 // message) and returns its tombstone. The account's own messages can be
 // deleted anywhere; others' only in groups where the account is an admin
 // (WhatsApp refuses otherwise). message is a stored message's id ("msg_…",

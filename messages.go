@@ -16,9 +16,9 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// MessageType is the kind of message SendMessage sends: document 003's
+// MessageType is the kind of message SendMessage sends: the Business Server API's
 // types (text, image, video, audio, document, location, poll, reaction,
-// invite, interactive, status), document 002's template, and contact cards
+// invite, interactive, status), the Chat API's template, and contact cards
 // and stickers.
 type MessageType string
 
@@ -43,7 +43,7 @@ const (
 // ChatStatus is what a status message (MessageStatus) tells the chat.
 type ChatStatus string
 
-// Chat statuses (document 003's status field).
+// Chat statuses (the Business Server API's status field).
 const (
 	StatusRead      ChatStatus = "read"      // mark the context message read
 	StatusPlayed    ChatStatus = "played"    // mark the context voice note or video played
@@ -101,13 +101,13 @@ type SendMessageRequest struct {
 	// Context makes the message a reply, and mentions people.
 	Context *MessageContext `json:"context,omitempty"`
 	// Participants would limit a group message to some of its members
-	// (document 003). whatsmeow (in the version wauser is built on) always
+	// (the Business Server API). whatsmeow (in the version wauser is built on) always
 	// encrypts a group message for every member, so a non-empty list is
 	// refused with ErrInvalidArgument rather than silently ignored.
 	Participants []string `json:"participants,omitempty"`
 }
 
-// MessageContext is what a message refers to (document 003's context).
+// MessageContext is what a message refers to (the Business Server API's context).
 type MessageContext struct {
 	// MessageID is the message replied to, reacted to or marked read: a
 	// stored message's id ("msg_…") or a WhatsApp message id in the chat.
@@ -207,7 +207,7 @@ type GroupInvite struct {
 }
 
 // Interactive is a message with reply buttons ("button") or a list of
-// choices ("list"), document 003's interactive message. WhatsApp renders
+// choices ("list"), the Business Server API's interactive message. WhatsApp renders
 // these only for messages from the official Business (Cloud) API; sent
 // from a linked device they show on few phones or none. wauser therefore
 // writes the choices into the text too (numbered lines), so that it reads

@@ -11,7 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 )
 
-// Newsletter is a WhatsApp channel (document 003's newsletter).
+// Newsletter is a WhatsApp channel (the Business Server API's newsletter).
 type Newsletter struct {
 	ID          types.JID `json:"id"`
 	Name        string    `json:"name"`

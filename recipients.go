@@ -15,7 +15,7 @@ type RecipientType string
 // Recipient types.
 const (
 	// RecipientIndividual reads a bare recipient as a phone number
-	// (document 003's default).
+	// (the Business Server API's default).
 	RecipientIndividual RecipientType = "individual"
 	// RecipientGroup reads a bare recipient as a group id.
 	RecipientGroup RecipientType = "group"

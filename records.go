@@ -37,7 +37,7 @@ type Participant struct {
 	Role           string   `json:"role"`      // member, admin or superadmin
 }
 
-// Conversation is a chat (document 000). A direct chat is one conversation
+// Conversation is a chat (the WhatsApp Use sync API). A direct chat is one conversation
 // per person, whether WhatsApp addressed it by phone number or LID; ChatJID
 // is the phone-number form when known.
 type Conversation struct {
@@ -62,7 +62,7 @@ type Conversation struct {
 	Seq        int64          `json:"seq"`
 }
 
-// Contact is a person (document 000).
+// Contact is a person (the WhatsApp Use sync API).
 type Contact struct {
 	PersonID         PersonID `json:"person_id"`
 	DisplayName      string   `json:"display_name"`
@@ -94,7 +94,7 @@ type Contact struct {
 // downloading it are stored but never part of it.
 type MessageMedia = store.MediaInfo
 
-// Message is one message (document 000).
+// Message is one message (the WhatsApp Use sync API).
 type Message struct {
 	MessageID      MessageID      `json:"message_id"`
 	ConversationID ConversationID `json:"conversation_id"`

@@ -18,7 +18,7 @@ const (
 	MaxSyncLimit     = 1000
 )
 
-// SyncPage is one page of the change feed (document 000's GET
+// SyncPage is one page of the change feed (the WhatsApp Use sync API's GET
 // /v1/whatsapp/sync): the conversations, contacts and messages that changed
 // after the cursor, each in its latest state.
 type SyncPage struct {
@@ -71,7 +71,7 @@ func (c *Client) SyncPage(ctx context.Context, cursor Cursor, limit int) (*SyncP
 	return c.core.syncPage(ctx, id, cursor, limit, bound)
 }
 
-// SyncPageJSON returns SyncPage's result encoded as document 000's JSON.
+// SyncPageJSON returns SyncPage's result encoded as the WhatsApp Use sync API's JSON.
 // Pages are remembered (see WithSyncCache): a page is fully determined by
 // the account, cursor, limit and the account's committed seq, so a page
 // asked again before any change is served from memory. The returned bytes

@@ -389,7 +389,7 @@ func (c *Client) GetWebhook(ctx context.Context, id WebhookID) (*Webhook, error)
 
 // GetWebhookByURL returns the account's webhook registered for rawURL
 // (compared after the same normalisation CreateWebhook applies), or
-// ErrNotFound. Document 003 deletes webhooks by URL; this finds the id.
+// ErrNotFound. The Business Server API deletes webhooks by URL; this finds the id.
 func (c *Client) GetWebhookByURL(ctx context.Context, rawURL string) (*Webhook, error) {
 	account, err := c.accountID(ctx)
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 	"github.com/wauser/wauser"
 )
 
-// businessDialect is document 003: every answer is the envelope
+// businessDialect is the Business Server API: every answer is the envelope
 // {data, message, success, timestamp}, errors included (data null, success
 // false).
 type businessDialect struct{}
@@ -112,7 +112,7 @@ type businessEnvelope struct {
 	Error *cloudError `json:"error,omitempty"`
 }
 
-// groupsEnvelope is document 003's answer to group create, get and
+// groupsEnvelope is the Business Server API's answer to group create, get and
 // update: the group under "groups", and no timestamp.
 type groupsEnvelope struct {
 	Groups  any    `json:"groups"`
@@ -214,7 +214,7 @@ func businessListAccounts() operation {
 	})
 }
 
-// businessGetAccount answers a one-element list, as document 003 shows.
+// businessGetAccount answers a one-element list, as the Business Server API shows.
 func businessGetAccount() operation {
 	return do(func(x *call) ([]*wauser.Account, error) {
 		a, err := x.c.GetAccount(x.ctx)
@@ -358,7 +358,7 @@ func queryBool(r *http.Request, name string) (bool, error) {
 	return b, nil
 }
 
-// Webhooks (document 003's Get, Create, Delete and Delete All Webhooks).
+// Webhooks (the Business Server API's Get, Create, Delete and Delete All Webhooks).
 
 // businessListWebhooks lists the account's webhooks; those for all
 // accounts only to keys that reach every account.
@@ -385,7 +385,7 @@ func businessCreateWebhook() operation {
 }
 
 // businessDeleteWebhook deletes the webhook with the body's url; the other
-// fields of the body, which document 003 shows as a whole webhook, are
+// fields of the body, which the Business Server API shows as a whole webhook, are
 // ignored.
 func businessDeleteWebhook() operation {
 	return doBody(func(x *call, in *wauser.WebhookRequest) (noData, error) {
@@ -454,7 +454,7 @@ func businessArchiveChat(archive bool) operation {
 
 // Contacts.
 
-// idRef is an element of document 003's arrays of {"id": ...} (group
+// idRef is an element of the Business Server API's arrays of {"id": ...} (group
 // members, phone numbers to check).
 type idRef struct {
 	ID string `json:"id"`

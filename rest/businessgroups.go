@@ -11,7 +11,7 @@ import (
 	"github.com/wauser/wauser"
 )
 
-// Groups of the business dialect (document 003). The group id in paths is
+// Groups of the business dialect (the Business Server API). The group id in paths is
 // a group JID (…@g.us) or its bare id. Create, get and update answer
 // {groups, message, success}, as the document shows.
 
@@ -53,7 +53,7 @@ func businessListGroups() operation {
 	})
 }
 
-// groupBody is document 003's group info for creating a group. The fields
+// groupBody is the Business Server API's group info for creating a group. The fields
 // WhatsApp sets itself (id, owner, created, broadcast) are accepted and
 // ignored, so that a group read from this API can be sent back.
 type groupBody struct {
@@ -72,7 +72,7 @@ type groupBody struct {
 	Owner       string   `json:"owner,omitempty"`
 	Created     string   `json:"created,omitempty"`
 	Broadcast   bool     `json:"broadcast,omitempty"`
-	// Beyond document 003: the fields of wauser.CreateGroupRequest.
+	// Beyond the Business Server API: the fields of wauser.CreateGroupRequest.
 	EphemeralSeconds     uint32 `json:"ephemeral_seconds,omitempty"`
 	JoinApprovalRequired bool   `json:"join_approval_required,omitempty"`
 }

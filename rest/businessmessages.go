@@ -12,9 +12,9 @@ import (
 	"github.com/wauser/wauser"
 )
 
-// Messages and contact names of the business dialect (document 003).
+// Messages and contact names of the business dialect (the Business Server API).
 
-// businessMessageType is a message type of document 003.
+// businessMessageType is a message type of the Business Server API.
 type businessMessageType string
 
 var businessMessageTypes = []businessMessageType{
@@ -281,7 +281,7 @@ func businessDeleteMessage() operation {
 	})
 }
 
-// businessContactUpdate is the body of PUT /v1/contacts: document 003's
+// businessContactUpdate is the body of PUT /v1/contacts: the Business Server API's
 // integer contact id and the new name (and, beyond the document, tags).
 type businessContactUpdate struct {
 	ID   int64                        `json:"id"`

@@ -12,7 +12,7 @@
 //
 // # Dialects
 //
-//   - sync: document 000 and the WhatsApp Use API (whatsapp-use.openapi.yaml).
+//   - sync: the WhatsApp Use sync API (whatsapp-use.openapi.yaml).
 //     Bare JSON; errors are {"error": "..."}. GET /v1/me,
 //     GET /v1/whatsapp/status, POST /v1/whatsapp/pair,
 //     GET /v1/whatsapp/pair/status, POST /v1/whatsapp/unlink;
@@ -31,17 +31,17 @@
 //     create, update, delete, rotate-secret, test) and
 //     GET /v1/webhooks/deliveries. Beyond the specification:
 //     GET /v1/whatsapp/groups and GET /v1/whatsapp/commands/{command_id}.
-//   - history: document 001: POST /history/sync ({count}: 1 to 100,
+//   - history: the history API: POST /history/sync ({count}: 1 to 100,
 //     default 25; Client.RequestHistory). Answers are
 //     {status, code, message, data}; errors {status, code, message, error}.
-//   - chat: document 002. Bare JSON; errors are
+//   - chat: the Chat API. Bare JSON; errors are
 //     {"error": {"code", "message", "status"}}. POST /api/v1/messages (text,
 //     image, document, location, template), GET /api/v1/contacts,
 //     GET /api/v1/contacts/{phone} and GET /api/v1/contacts/{phone}/messages
 //     (the direct chat, newest first), the lists paged by
 //     {"pagination": {"next"}} taken back as ?cursor= (absent on the last
 //     page).
-//   - business: document 003, at the paths of DESIGN section 7.1. Every
+//   - business: the Business Server API, at its own paths (/v1/...). Every
 //     answer is {data, message, success, timestamp}, errors too (data null,
 //     success false), but for group create, get and update, which answer
 //     {groups, message, success} as the document shows. Accounts:
@@ -139,7 +139,7 @@
 // replaces API keys with the host's own scheme.
 //
 // Creating an account (POST /v1/accounts) takes the admin Basic credentials
-// of Options, as document 003 says, and nothing else; without them
+// of Options, as the Business Server API says, and nothing else; without them
 // configured it always answers 401. It answers the account with a fresh API
 // key for that account only as token (every scope; shown once), and the
 // first QR code as text (code) and as a PNG data URL (image). When pairing
@@ -220,7 +220,7 @@
 // # Limits
 //
 // Every key may make Options.RequestsPerMinute requests (default 60,
-// document 002) in a window of a minute that opens with its first request;
+// the Chat API) in a window of a minute that opens with its first request;
 // requests that fail authentication count against their client IP. Every
 // answer carries X-RateLimit-Limit, X-RateLimit-Remaining and
 // X-RateLimit-Reset (Unix seconds); past the limit the answer is 429 with
@@ -268,8 +268,8 @@
 //
 // # Where the documents and the Client differ
 //
-//   - GET /v1/accounts/{id} answers a one-element list, as document 003
-//     shows. GET /v1/accounts, which document 003 shows without
+//   - GET /v1/accounts/{id} answers a one-element list, as the Business Server API
+//     shows. GET /v1/accounts, which the Business Server API shows without
 //     authorization, needs a key and lists only the key's accounts.
 //   - The 202 writes of the sync dialect (unlink, group creation,
 //     participants, the message writes) run before they are answered: the
@@ -328,10 +328,10 @@
 //     dialect, as its specification documents, 403 in the others.
 //   - POST /v1/refresh takes an optional force=true: also re-fetch the app
 //     state (contacts, chat settings).
-//   - Contacts of the business dialect carry document 003's integer id (a
+//   - Contacts of the business dialect carry the Business Server API's integer id (a
 //     stable number per account, wauser.Contact.Num) next to the fields of
 //     wauser.Contact; GET /v1/contacts lists them all.
-//   - POST /v1/groups takes document 003's whole group info: id, owner,
+//   - POST /v1/groups takes the Business Server API's whole group info: id, owner,
 //     created and broadcast are set by WhatsApp and ignored; members are
 //     added, admins (who must be among the members) promoted, photo (a
 //     base64 JPEG) set and archived applied once the group exists; muted
@@ -356,7 +356,7 @@
 //   - POST /api/v1/messages answers 201 with the message as stored, in
 //     the shape of the document's messages ({id, from, to, type, text,
 //     timestamp, status}; a template shows as the text it rendered to),
-//     sent by then (document 002 shows no answer). type may be left out
+//     sent by then (the Chat API shows no answer). type may be left out
 //     (it follows from the content); other types than the document's five
 //     are 400 invalid_message_type. image and document also take link (the
 //     Cloud API's name for url) or the id of a file uploaded with POST
@@ -382,7 +382,7 @@
 //   - DELETE /v1/messages/{message_id}/{chat_id} deletes for everyone
 //     (Client.RevokeMessage); message_id is a stored id (msg_…) or a
 //     WhatsApp id in the chat; others' messages only in groups where the
-//     account is an admin. It answers data null, as document 003 shows.
+//     account is an admin. It answers data null, as the Business Server API shows.
 //   - PUT /v1/contacts takes {"id": <the contact's integer id>, "info":
 //     {"first_name", "last_name", "tags"}} (fields left out stay as they
 //     are) and changes the contact in the store only; it answers data null.

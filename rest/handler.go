@@ -30,7 +30,7 @@ type Options struct {
 	// Timeout bounds each request, including waits for WhatsApp such as the
 	// first QR code of a pairing. Default 30 s.
 	Timeout time.Duration
-	// RequestsPerMinute is the rate limit per API key (document 002: 60).
+	// RequestsPerMinute is the rate limit per API key (the Chat API: 60).
 	// Requests that fail authentication count against their client IP with
 	// the same limit. 0 means 60; a negative value turns rate limiting off,
 	// and the X-RateLimit headers with it.
@@ -44,7 +44,7 @@ type Options struct {
 	// "X-Api-Key: <key>" (see Client.CreateAPIKey).
 	Authenticate func(r *http.Request) (*wauser.APIKey, error)
 	// AdminUser and AdminPasswordHash are the Basic credentials that
-	// document 003 requires for creating an account (POST /v1/accounts).
+	// the Business Server API requires for creating an account (POST /v1/accounts).
 	// AdminPasswordHash is HashAdminPassword of the password. There is no
 	// default: without them that route always answers 401.
 	AdminUser         string
@@ -118,9 +118,9 @@ type handler struct {
 	buffers                         sync.Pool // *bytes.Buffer for encoding answers
 }
 
-// NewHandler returns the REST handler serving c: the sync (document 000 and
-// whatsapp-use.openapi.yaml), history (001), chat (002) and business (003)
-// dialects, and GET /openapi.json. Mount it under a prefix with
+// NewHandler returns the REST handler serving c: the sync (the WhatsApp Use sync API), history
+// (POST /history/sync), chat (the Chat API) and business (the Business Server
+// API) dialects, and GET /openapi.json. Mount it under a prefix with
 // http.StripPrefix:
 //
 //	mux.Handle("/wa/", http.StripPrefix("/wa", rest.NewHandler(c, rest.Options{})))
@@ -187,7 +187,7 @@ func (h *handler) routeTable() []*route {
 		{method: "GET", path: "/openapi.json", dialect: syncDialect{}, auth: authNone,
 			id: "getOpenAPI", summary: "This OpenAPI document", op: h.getOpenAPI()},
 
-		// sync dialect: document 000 and whatsapp-use.openapi.yaml.
+		// sync dialect: the WhatsApp Use sync API.
 		{method: "GET", path: "/v1/me", dialect: syncDialect{},
 			id: "getMe", summary: "Inspect API key", op: syncMe(h)},
 		{method: "GET", path: "/v1/usage", dialect: syncDialect{}, scope: wauser.ScopeRead, header: true,
@@ -272,7 +272,7 @@ func (h *handler) routeTable() []*route {
 				{name: "endpoint_id", description: "Only the deliveries of this endpoint"},
 			}, op: syncListDeliveries()},
 
-		// business dialect: document 003, paths of DESIGN section 7.1.
+		// business dialect: the Business Server API, at its own paths.
 		{method: "POST", path: "/v1/accounts", dialect: businessDialect{}, auth: authAdmin,
 			id: "initAccount", summary: "Init Account", message: "account created; scan the QR code",
 			errors: []int{http.StatusConflict, http.StatusBadGateway}, op: businessInitAccount(h)},
@@ -404,7 +404,7 @@ func (h *handler) routeTable() []*route {
 			id: "unfollowNewsletter", summary: "Unfollow a newsletter", message: "newsletter unfollowed", errors: waErrors,
 			op: businessUnfollowNewsletter()},
 
-		// chat dialect: document 002.
+		// chat dialect: the Chat API.
 		{method: "POST", path: "/api/v1/messages", dialect: chatDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "sendChatMessage", summary: "Send a Message (text, image, document, location or template)", status: http.StatusCreated,
 			errors: waErrors, op: chatSendMessage()},
@@ -421,7 +421,7 @@ func (h *handler) routeTable() []*route {
 				{name: "limit", typ: "integer", description: "Messages per page, newest first: at least 1, default 50, at most 500"},
 			}, op: chatContactMessages()},
 
-		// history dialect: document 001.
+		// history dialect: the history API.
 		{method: "POST", path: "/history/sync", dialect: historyDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "requestHistorySync", summary: "Request message history from WhatsApp", message: "History sync requested",
 			errors: waErrors, op: historyRequestSync()},
@@ -477,7 +477,7 @@ type route struct {
 	// header: an accountNone route that still honours
 	// X-WhatsApp-Use-Connection-Id (documented as its parameter).
 	header bool
-	// groupsEnvelope: document 003's quirk for group create, get and
+	// groupsEnvelope: the Business Server API's quirk for group create, get and
 	// update, answered as {groups, message, success}.
 	groupsEnvelope bool
 	// media: the body is a file (Options.MaxMediaBytes applies).

@@ -291,8 +291,8 @@ func (h *handler) openAPIDocument() []byte {
 		"info": map[string]any{
 			"title":   "wauser REST API",
 			"version": "1",
-			"description": "A linked WhatsApp device as a REST API, in four dialects: sync (document 000 and the " +
-				"WhatsApp Use API), history (001), chat (002) and business (003). Each route's dialect is in its " +
+			"description": "A linked WhatsApp device as a REST API, in four dialects: sync (the WhatsApp Use sync API), " +
+				"history (POST /history/sync), chat (the Chat API) and business (the Business Server API). Each route's dialect is in its " +
 				"tags and x-wauser-dialect.",
 		},
 		"paths": paths,

@@ -16,7 +16,7 @@ import (
 	"github.com/wauser/wauser"
 )
 
-// syncDialect is document 000 and whatsapp-use.openapi.yaml: bare JSON
+// syncDialect is the WhatsApp Use sync API: bare JSON
 // bodies, errors as {"error": "..."}, and 401 for a missing scope ("Invalid
 // API key or missing scope").
 type syncDialect struct{}
@@ -164,7 +164,7 @@ func syncGetCommand() operation {
 	})
 }
 
-// syncChanges is document 000's GET /v1/whatsapp/sync. The page comes
+// syncChanges is the WhatsApp Use sync API's GET /v1/whatsapp/sync. The page comes
 // already encoded from the Client's page cache (SyncPageJSON); the route is
 // documented as a SyncPage.
 func syncChanges() operation {

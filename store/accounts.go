@@ -14,7 +14,7 @@ const (
 	CounterSeq = "seq"
 	// CounterEvent numbers events in the outbox.
 	CounterEvent = "event"
-	// CounterContact gives contacts their stable integer ids (document 003).
+	// CounterContact gives contacts their stable integer ids (the Business Server API).
 	CounterContact = "contact"
 )
 

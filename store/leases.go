@@ -52,7 +52,7 @@ type LeaseConfig struct {
 	OnLost func(accounts []string)
 }
 
-// Leases are the account leases of one process (DESIGN section 8): a
+// Leases are the account leases of one process: a
 // process connects an account only while it holds the account's lease.
 //
 // On PostgreSQL a lease is a session-level advisory lock held on one

@@ -86,7 +86,7 @@ type Contact struct {
 
 	AccountID        string   `bun:"account_id,pk"`
 	PersonID         string   `bun:"person_id,pk"`
-	Num              int64    `bun:"num,notnull"` // stable per-account integer id (document 003)
+	Num              int64    `bun:"num,notnull"` // stable per-account integer id (the Business Server API)
 	DisplayName      string   `bun:"display_name,notnull"`
 	FirstName        string   `bun:"first_name,notnull"`
 	LastName         string   `bun:"last_name,notnull"`

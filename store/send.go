@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Template is a named message template of an account (document 002):
+// Template is a named message template of an account (the Chat API):
 // Components is the JSON of its header, body and footer texts with {{1}},
 // {{2}}... placeholders.
 type Template struct {

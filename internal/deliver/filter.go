@@ -162,7 +162,7 @@ func sameJID(a, b string) bool {
 	return ja.User == jb.User && ja.Server == jb.Server
 }
 
-// ChatType classifies a chat JID as document 003's chat_types do: contact,
+// ChatType classifies a chat JID as the Business Server API's chat_types do: contact,
 // group, channel or broadcast ("" when unknown).
 func ChatType(chat string) string {
 	_, server, ok := strings.Cut(chat, "@")

@@ -11,7 +11,7 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// Content types of messages (document 000).
+// Content types of messages (the WhatsApp Use sync API).
 const (
 	TypeText     = "text"
 	TypeImage    = "image"

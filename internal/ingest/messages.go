@@ -13,7 +13,7 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// Message directions and statuses (document 000).
+// Message directions and statuses (the WhatsApp Use sync API).
 const (
 	DirIncoming = "incoming"
 	DirOutgoing = "outgoing"

@@ -1,4 +1,4 @@
-// Package scaletest holds wauser's multi-process tests (issue 7): several
+// Package scaletest holds wauser's multi-process tests: several
 // processes sharing one database, killed with SIGKILL at random points and
 // restarted, and the store checked afterwards.
 //
