@@ -40,6 +40,15 @@ const (
 	EventAccountConnected    EventType = "account.connected"
 	EventAccountDisconnected EventType = "account.disconnected"
 	EventAccountLoggedOut    EventType = "account.logged_out"
+
+	// Profile, presence and calls (see Event for their data).
+	EventMessageStarred   EventType = "message.starred"
+	EventPresenceUpdated  EventType = "presence.updated"
+	EventBlocklistUpdated EventType = "blocklist.updated"
+	EventCallOffer        EventType = "call.offer"
+	EventCallAccepted     EventType = "call.accepted"
+	EventCallEnded        EventType = "call.ended"
+	EventCallMissed       EventType = "call.missed"
 )
 
 // Event is one thing that happened to an account, in the envelope that
@@ -62,6 +71,20 @@ const (
 //     "phone", "platform", "business_name"}; account.connected: {"jid",
 //     "push_name"}; account.disconnected: {"state", "error"};
 //     account.logged_out: {"reason"}.
+//   - message.starred: the message (with "starred"), when the account
+//     starred or unstarred it.
+//   - presence.updated: {"jid", "online", "last_seen"} of a person whose
+//     presence the account subscribed to (SubscribePresence); last_seen
+//     is absent when their privacy hides it. Presence is not stored: the
+//     event is its only trace.
+//   - blocklist.updated: {"action", "changes": [{"jid", "action"}]},
+//     action "block" or "unblock"; a change without a list of changes
+//     (action "modify") means: read the list again (ListBlocked).
+//   - call.offer, call.accepted, call.ended, call.missed: {"call_id",
+//     "from", "creator", "group", "group_jid", "media" (audio or video, on
+//     offers), "at", "reason"}. A call that ends without being answered
+//     on any of the account's devices is call.missed; see
+//     WithCallRejection to decline calls by themselves.
 type Event struct {
 	ID         string          `json:"id"`
 	Type       EventType       `json:"type"`
@@ -255,7 +278,7 @@ func (c *Client) OnEvent(fn func(ctx context.Context, e Event), only ...EventTyp
 // OnEvent does.
 func (c *Client) OnMessage(fn func(ctx context.Context, e Event, m *MessageData)) (remove func()) {
 	return onTyped(c, Event.Message, fn, EventMessageReceived, EventMessageSent, EventMessageEdited,
-		EventMessageDeleted, EventMessageReaction, EventMessageStatus)
+		EventMessageDeleted, EventMessageReaction, EventMessageStatus, EventMessageStarred)
 }
 
 // OnConversation registers fn for conversation.updated, group.updated and

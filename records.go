@@ -123,6 +123,9 @@ type Message struct {
 	ReceivedAt time.Time      `json:"received_at,omitzero"`
 	EditedAt   time.Time      `json:"edited_at,omitzero"`
 	DeletedAt  time.Time      `json:"deleted_at,omitzero"`
+	// Starred is set while the account has the message starred
+	// (StarMessage, or on its phone).
+	Starred bool `json:"starred,omitempty"`
 	// MergedInto names the message this one was merged into.
 	MergedInto MessageID `json:"merged_into,omitempty"`
 	Seq        int64     `json:"seq"`
@@ -196,6 +199,7 @@ func messageFromRow(r *store.Message) Message {
 		EditedAt:       utc(r.EditedAt),
 		DeletedAt:      utc(r.DeletedAt),
 		MergedInto:     MessageID(r.MergedInto),
+		Starred:        r.Starred,
 		Seq:            r.Seq,
 	}
 	if m.Reactions == nil {

@@ -115,6 +115,8 @@ var (
 		EventMessageStatus, EventConversationUpdated, EventContactUpdated, EventGroupUpdated, EventGroupJoined,
 		EventHistorySync, EventHistorySyncComplete, EventAccountQR, EventAccountPaired, EventAccountConnected,
 		EventAccountDisconnected, EventAccountLoggedOut,
+		EventMessageStarred, EventPresenceUpdated, EventBlocklistUpdated,
+		EventCallOffer, EventCallAccepted, EventCallEnded, EventCallMissed,
 	}
 	// reservedHeaders are set by the delivery itself.
 	reservedHeaders = []string{"content-type", "content-length", "host", "webhook-id", "webhook-timestamp", "webhook-signature", "x-hub-signature-256"}
