@@ -285,9 +285,9 @@ type BusinessProfile struct {
 	Categories []string  `json:"categories"`
 	// Profile holds the other fields WhatsApp returns (description,
 	// websites, ...), by WhatsApp's names.
-	Profile       map[string]string      `json:"profile,omitempty"`
-	TimeZone      string                 `json:"time_zone,omitempty"`
-	BusinessHours []BusinessHoursOfDay   `json:"business_hours,omitempty"`
+	Profile       map[string]string    `json:"profile,omitempty"`
+	TimeZone      string               `json:"time_zone,omitempty"`
+	BusinessHours []BusinessHoursOfDay `json:"business_hours,omitempty"`
 }
 
 // BusinessHoursOfDay is when a business is open on one day of the week.

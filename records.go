@@ -60,6 +60,10 @@ type Conversation struct {
 	// phone number and a LID turned out to be one person.
 	MergedInto ConversationID `json:"merged_into,omitempty"`
 	Seq        int64          `json:"seq"`
+
+	// EphemeralSeconds is the chat's disappearing-messages timer in
+	// seconds (0: off; see SetDisappearingTimer).
+	EphemeralSeconds int `json:"ephemeral_seconds,omitempty"`
 }
 
 // Contact is a person (the WhatsApp Use sync API).
@@ -151,6 +155,7 @@ func conversationFromRow(r *store.Conversation) Conversation {
 		MergedInto:     ConversationID(r.MergedInto),
 		Seq:            r.Seq,
 	}
+	c.EphemeralSeconds = r.EphemeralSecs
 	for _, p := range r.Participants {
 		c.Participants = append(c.Participants, Participant{ParticipantJID: p.ParticipantJID, PersonID: PersonID(p.PersonID), Role: p.Role})
 	}

@@ -520,4 +520,3 @@ func (c *Conn) SetDeviceProps(name string, platform waCompanionReg.DeviceProps_P
 	defer c.mu.Unlock()
 	c.props = DeviceProps{Name: name, Platform: platform}
 }
-
