@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
@@ -102,6 +103,15 @@ func TestCallEventsWithFake(t *testing.T) {
 		require.Equal(t, "audio", calls[2].Media)
 		reqs := rc.waitUntil(t, func(r []received) bool { return len(r) >= 7 })
 		require.Equal(t, "call.offer", reqs[0].Env.Type)
+
+		// whatsmeow's CallAccept (a call the account's devices took part
+		// in) counts as answered too.
+		fifth := botConn.OfferCall(ann, false)
+		require.True(t, botConn.Emit(&events.CallAccept{BasicCallMeta: types.BasicCallMeta{From: ann, CallCreator: ann, CallID: fifth, Timestamp: epoch}}))
+		botConn.EndCall(fifth, "")
+		evs = got.wait(t, 10)
+		require.Equal(t, []wauser.EventType{wauser.EventCallOffer, wauser.EventCallAccepted, wauser.EventCallEnded},
+			[]wauser.EventType{evs[7].Type, evs[8].Type, evs[9].Type})
 
 		// Declining a call.
 		fourth := botConn.OfferCall(ann, false)

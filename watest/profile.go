@@ -483,14 +483,16 @@ func (c *Conn) OfferCall(from types.JID, video bool) string {
 	return meta.CallID
 }
 
-// AcceptCall plays the account's phone answering a call: the account gets
-// *events.CallAccept.
+// AcceptCall plays the account's phone answering a call: the call ends on
+// the linked device, which gets *events.CallTerminate with the reason
+// "accepted_elsewhere" (as whatsmeow users report WhatsApp doing; not
+// verified here).
 func (c *Conn) AcceptCall(callID string) {
 	c.fake.mu.Lock()
 	meta := c.fake.prof().calls[callID]
 	meta.Timestamp = c.fake.now()
 	c.fake.mu.Unlock()
-	c.Emit(&events.CallAccept{BasicCallMeta: meta, Data: callNode("accept", callID, meta.CallCreator, false)})
+	c.Emit(&events.CallTerminate{BasicCallMeta: meta, Reason: "accepted_elsewhere", Data: callNode("terminate", callID, meta.CallCreator, false)})
 }
 
 // EndCall plays a call ending (reason "" when the caller hung up,

@@ -14,7 +14,9 @@ import (
 //
 // "Missed" is decided as WhatsApp's apps show it: a call that ended
 // without being answered (on any of the account's devices) was missed,
-// whether the caller gave up, it rang out ("timeout") or it was declined. To
+// whether the caller gave up, it rang out ("timeout") or it was declined;
+// answered on the phone, it ends on linked devices with the reason
+// "accepted_elsewhere", which is call.accepted. To
 // know that, the ingester remembers the calls it saw offered until they
 // end, in memory: a call offered before a restart of the process and ended
 // after it is reported as call.ended, as nothing is known of it.
@@ -100,7 +102,13 @@ func (t *Tx) call(evt any) error {
 		if e.Reason != "" {
 			extra["reason"] = e.Reason
 		}
-		if book.end(account, meta.CallID) {
+		switch {
+		case e.Reason == "accepted_elsewhere":
+			// Another of the account's devices (the phone) answered:
+			// the call goes on there, this device is out of it.
+			typ = "call.accepted"
+			book.answer(account, meta.CallID)
+		case book.end(account, meta.CallID):
 			typ = "call.missed"
 		}
 	case *events.CallReject:
