@@ -40,6 +40,7 @@ const (
 	EventAccountConnected    EventType = "account.connected"
 	EventAccountDisconnected EventType = "account.disconnected"
 	EventAccountLoggedOut    EventType = "account.logged_out"
+	EventAccountUpdated      EventType = "account.updated"
 
 	// Profile, presence and calls (see Event for their data).
 	EventMessageStarred   EventType = "message.starred"
@@ -70,7 +71,9 @@ const (
 //   - account.qr: {"qr", "expires_at"}; account.paired: {"jid", "lid",
 //     "phone", "platform", "business_name"}; account.connected: {"jid",
 //     "push_name"}; account.disconnected: {"state", "error"};
-//     account.logged_out: {"reason"}.
+//     account.logged_out: {"reason"}; account.updated: {"jid",
+//     "push_name"} when the account's profile name changed (SetPushName,
+//     or on its phone).
 //   - message.starred: the message (with "starred"), when the account
 //     starred or unstarred it.
 //   - presence.updated: {"jid", "online", "last_seen"} of a person whose
@@ -166,7 +169,7 @@ type AccountData struct {
 	Phone        string       `json:"phone,omitempty"`     // account.paired
 	Platform     string       `json:"platform,omitempty"`  // account.paired
 	BusinessName string       `json:"business_name,omitempty"`
-	PushName     string       `json:"push_name,omitempty"` // account.connected
+	PushName     string       `json:"push_name,omitempty"` // account.connected, account.updated
 	State        AccountState `json:"state,omitempty"`     // account.disconnected
 	Error        string       `json:"error,omitempty"`     // account.disconnected
 	Reason       string       `json:"reason,omitempty"`    // account.logged_out
@@ -297,7 +300,7 @@ func (c *Client) OnContact(fn func(ctx context.Context, e Event, ct *Contact)) (
 // connection changes, logout) with their decoded data, as OnEvent does.
 func (c *Client) OnAccountEvent(fn func(ctx context.Context, e Event, a *AccountData)) (remove func()) {
 	return onTyped(c, Event.Account, fn, EventAccountQR, EventAccountPaired, EventAccountConnected,
-		EventAccountDisconnected, EventAccountLoggedOut)
+		EventAccountDisconnected, EventAccountLoggedOut, EventAccountUpdated)
 }
 
 func onTyped[T any](c *Client, decode func(Event) (*T, error), fn func(context.Context, Event, *T), only ...EventType) func() {

@@ -61,12 +61,21 @@ func TestProfileWithFake(t *testing.T) {
 		require.ErrorIs(t, err, wauser.ErrInvalidArgument)
 		require.Len(t, botConn.Calls(), calls)
 
-		// The push name is app state: the account record follows.
+		// The push name is app state: the account record follows, and an
+		// account.updated event tells handlers.
+		updated := newCollector()
+		bot.OnAccountEvent(func(_ context.Context, e wauser.Event, a *wauser.AccountData) {
+			if e.Type == wauser.EventAccountUpdated {
+				require.Equal(t, "Sales Desk", a.PushName)
+				updated.add(e)
+			}
+		})
 		require.NoError(t, bot.SetPushName(ctx, "Sales Desk"))
 		acc, err := bot.GetAccount(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "Sales Desk", acc.PushName)
 		require.Equal(t, "Sales Desk", botConn.Device().PushName)
+		updated.wait(t, 1)
 
 		// Business profile.
 		bp, err := bot.GetBusinessProfile(ctx, shop.String())

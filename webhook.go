@@ -114,7 +114,7 @@ var (
 		EventMessageReceived, EventMessageSent, EventMessageEdited, EventMessageDeleted, EventMessageReaction,
 		EventMessageStatus, EventConversationUpdated, EventContactUpdated, EventGroupUpdated, EventGroupJoined,
 		EventHistorySync, EventHistorySyncComplete, EventAccountQR, EventAccountPaired, EventAccountConnected,
-		EventAccountDisconnected, EventAccountLoggedOut,
+		EventAccountDisconnected, EventAccountLoggedOut, EventAccountUpdated,
 		EventMessageStarred, EventPresenceUpdated, EventBlocklistUpdated,
 		EventCallOffer, EventCallAccepted, EventCallEnded, EventCallMissed,
 	}
