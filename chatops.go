@@ -96,10 +96,19 @@ func (c *Client) starMessage(ctx context.Context, chat, message string, starred 
 		fromMe = p.target.IsFromMe
 	}
 	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	if fromMe && wireChat.Server == types.GroupServer {
+		// In groups the index names the author, the account too, as the
+		// message went out.
+		wireAuthor = s.conn.Device.ID.ToNonAD()
+		if p.target != nil && p.target.WireSenderJID != "" {
+			if j, err := types.ParseJID(p.target.WireSenderJID); err == nil {
+				wireAuthor = j.ToNonAD()
+			}
+		}
+	}
 	patch := appstate.BuildStar(wireChat, wireAuthor, p.targetWAID, fromMe, starred)
-	if fromMe || wireChat.Server != types.GroupServer {
-		// The index names the author only of others' messages in groups.
-		patch.Mutations[0].Index[4] = "0"
+	if wireChat.Server != types.GroupServer {
+		patch.Mutations[0].Index[4] = "0" // no author in a chat with a person
 	}
 	patch.Timestamp = c.core.cfg.clock.Now()
 	if err := s.conn.Client.SendAppState(ctx, patch); err != nil {
@@ -328,6 +337,9 @@ func forwardContent(r *store.Message, ci *waE2E.ContextInfo) (*waE2E.Message, Me
 		if addr, _ := extra["address"].(string); addr != "" {
 			loc.Address = proto.String(addr)
 		}
+		if u, _ := extra["url"].(string); u != "" {
+			loc.URL = proto.String(u)
+		}
 		return &waE2E.Message{LocationMessage: loc}, MessageLocation, nil
 	case "contact":
 		cards, _ := extra["contacts"].([]any)
@@ -347,8 +359,12 @@ func forwardContent(r *store.Message, ci *waE2E.ContextInfo) (*waE2E.Message, Me
 		for _, c := range out {
 			c.ContextInfo = nil
 		}
+		name := r.Body
+		if name == "" {
+			name = fmt.Sprintf("%d contacts", len(out))
+		}
 		return &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{
-			DisplayName: proto.String(fmt.Sprintf("%d contacts", len(out))), Contacts: out, ContextInfo: ci,
+			DisplayName: proto.String(name), Contacts: out, ContextInfo: ci,
 		}}, MessageContacts, nil
 	}
 	return nil, "", invalidArg("message", "%q is a %s message, which cannot be forwarded", r.MessageID, r.ContentType)

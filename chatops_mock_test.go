@@ -37,6 +37,23 @@ func TestMockProfileAndChatCalls(t *testing.T) {
 			require.NoError(t, err)
 			require.False(t, m.Starred)
 		}},
+		{"StarMessage of the account's own group message", func(ctx context.Context, t *testing.T, h *mockHarness) {
+			require.True(t, h.emit(watest.FromMe(watest.Text(groupID, selfPN, "3EB0BB", epoch, "mine"))))
+			want := withPatchTime(appstate.BuildStar(groupID, selfPN, "3EB0BB", true, true), epoch)
+			require.Equal(t, []string{appstate.IndexStar, groupID.String(), "3EB0BB", "1", selfPN.String()}, want.Mutations[0].Index)
+			h.m.EXPECT().SendAppState(gomock.Any(), patchEq(want)).Return(nil)
+			m, err := h.c.StarMessage(ctx, groupID.String(), "3EB0BB")
+			require.NoError(t, err)
+			require.True(t, m.Starred)
+		}},
+		{"StarMessage in a chat with a person", func(ctx context.Context, t *testing.T, h *mockHarness) {
+			require.True(t, h.emit(watest.FromMe(watest.Text(gAlice, selfPN, "3EB0CC", epoch, "mine"))))
+			want := withPatchTime(appstate.BuildStar(gAlice, gAlice, "3EB0CC", true, true), epoch)
+			require.Equal(t, []string{appstate.IndexStar, gAlice.String(), "3EB0CC", "1", "0"}, want.Mutations[0].Index)
+			h.m.EXPECT().SendAppState(gomock.Any(), patchEq(want)).Return(nil)
+			_, err := h.c.StarMessage(ctx, gAlice.String(), "3EB0CC")
+			require.NoError(t, err)
+		}},
 		{"MuteChat", func(ctx context.Context, t *testing.T, h *mockHarness) {
 			end := epoch.Add(8 * time.Hour).UnixMilli()
 			gomock.InOrder(

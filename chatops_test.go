@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
@@ -118,6 +119,23 @@ func TestChatOperationsWithFake(t *testing.T) {
 		require.NoError(t, err)
 		sent = botConn.Sent()
 		require.Equal(t, "see you at 5", sent[len(sent)-1].Message.GetExtendedTextMessage().GetText())
+		locID, err := chat.Send(&waE2E.Message{LocationMessage: &waE2E.LocationMessage{
+			DegreesLatitude: proto.Float64(52.52), DegreesLongitude: proto.Float64(13.405), Name: proto.String("Venue")}})
+		require.NoError(t, err)
+		cardID, err := chat.Send(&waE2E.Message{ContactMessage: &waE2E.ContactMessage{
+			DisplayName: proto.String("Bob"), Vcard: proto.String("BEGIN:VCARD\nFN:Bob\nEND:VCARD")}})
+		require.NoError(t, err)
+		_, err = bot.ForwardMessage(ctx, string(storedByWAID(t, bot, locID).MessageID), "+15550002222")
+		require.NoError(t, err)
+		_, err = bot.ForwardMessage(ctx, string(storedByWAID(t, bot, cardID).MessageID), "+15550002222")
+		require.NoError(t, err)
+		sent = botConn.Sent()
+		loc, card := sent[len(sent)-2].Message.GetLocationMessage(), sent[len(sent)-1].Message.GetContactMessage()
+		require.Equal(t, "Venue", loc.GetName())
+		require.InDelta(t, 52.52, loc.GetDegreesLatitude(), 1e-9)
+		require.True(t, loc.GetContextInfo().GetIsForwarded())
+		require.Equal(t, "Bob", card.GetDisplayName())
+		require.True(t, card.GetContextInfo().GetIsForwarded())
 		_, err = bot.ForwardMessage(ctx, "msg_nope", "+15550002222")
 		require.ErrorIs(t, err, wauser.ErrInvalidArgument, "no such message")
 
