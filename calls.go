@@ -44,9 +44,8 @@ func (c *Client) OnCall(fn func(ctx context.Context, e Event, call *CallData)) (
 }
 
 // RejectCall declines a call ringing on the account (from and callID as a
-// call.offer event gives them). The caller sees it declined; the account's
-// phone stops ringing; a call.missed event follows when WhatsApp ends the
-// call.
+// call.offer event gives them): the caller sees it declined. When WhatsApp
+// reports the call's end to the account, that is a call.missed event.
 func (c *Client) RejectCall(ctx context.Context, from, callID string) error {
 	jid, err := parseUser("from", from)
 	if err != nil {

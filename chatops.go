@@ -199,8 +199,8 @@ func (c *Client) SetDefaultDisappearingTimer(ctx context.Context, d time.Duratio
 	return nil
 }
 
-// ForwardMessage forwards a stored message (by its id, "msg_…") to another
-// chat, as WhatsApp's apps do: the same content marked forwarded, media
+// ForwardMessage forwards a stored message (by its id, "msg_…") to a chat
+// with a person or a group, as WhatsApp's apps do: the same content marked forwarded, media
 // sent by reference to the file already on WhatsApp's servers (nothing is
 // downloaded or uploaded again). Text, image, video, audio, voice,
 // document, sticker, location and contact messages can be forwarded;
@@ -210,6 +210,11 @@ func (c *Client) ForwardMessage(ctx context.Context, message, to string) (*Messa
 	jid, err := ParseRecipient(to, "")
 	if err != nil {
 		return nil, err
+	}
+	switch jid.Server {
+	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
+	default:
+		return nil, invalidArg("to", "%q is not a chat with a person or a group", to)
 	}
 	p, err := c.messageTarget(ctx, "", message)
 	if err != nil {

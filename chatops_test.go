@@ -136,6 +136,8 @@ func TestChatOperationsWithFake(t *testing.T) {
 		require.True(t, loc.GetContextInfo().GetIsForwarded())
 		require.Equal(t, "Bob", card.GetDisplayName())
 		require.True(t, card.GetContextInfo().GetIsForwarded())
+		_, err = bot.ForwardMessage(ctx, string(text.MessageID), "status@broadcast")
+		require.ErrorIs(t, err, wauser.ErrInvalidArgument, "not to status updates")
 		_, err = bot.ForwardMessage(ctx, "msg_nope", "+15550002222")
 		require.ErrorIs(t, err, wauser.ErrInvalidArgument, "no such message")
 
