@@ -92,6 +92,8 @@ type config struct {
 	devicePlatform DevicePlatform
 	sendPacing     Pacing
 	checkPacing    Pacing
+
+	callRejection *CallRejection // WithCallRejection; nil: calls ring
 }
 
 // Option configures a Client. Options validate their input; New returns the
@@ -339,7 +341,9 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 	}
 	co.metrics = m
 	co.engine = co.newEngine()
-	return &Client{core: co}, nil
+	c := &Client{core: co}
+	c.rejectCalls()
+	return c, nil
 }
 
 // Open opens the store named by dsn and returns a Client that owns it (Close

@@ -269,6 +269,49 @@
 //   - An album announcement, an image's HD version and a secret-encrypted
 //     edit fold into the message they belong to: one message, one record.
 //
+// # Profile, privacy, chat settings, presence and calls
+//
+// Profile: [Client.GetUserInfo] (about text, picture id, verified business
+// name, devices of up to 100 people), [Client.SetPushName],
+// [Client.SetAbout], [Client.SetProfilePhoto] (a JPEG; nil removes it),
+// [Client.GetBusinessProfile], and the share links: [Client.GetContactQRLink]
+// (https://wa.me/qr/…, revocable), [Client.ResolveContactQRLink] and
+// [Client.ResolveBusinessLink] (https://wa.me/message/…). The profile name
+// is app state: the account record shows it once WhatsApp echoes it, and
+// an account.updated event says so. Privacy: [Client.GetPrivacySettings],
+// [Client.SetPrivacySetting] (each setting takes only WhatsApp's values),
+// [Client.ListBlocked], [Client.BlockContact], [Client.UnblockContact];
+// WhatsApp announces blocklist changes, which become blocklist.updated
+// events (the blocklist itself is not stored: ask for it).
+//
+// Chat settings are WhatsApp app state patches, built as the current
+// protocol builds them, and the store follows WhatsApp's echo like a
+// change made on the phone: [Client.MuteChat] for a duration (0: until
+// unmuted) and [Client.UnmuteChat] set the conversation's muted_until;
+// [Client.MarkChatUnread] its unread_count (at least 1); [Client.DeleteChat]
+// tombstones its messages and marks it deleted until a new message comes.
+// [Client.StarMessage] and [Client.UnstarMessage] set the message's
+// "starred" field (stored with the message; a message.starred event tells
+// handlers), as does starring on the phone. [Client.SetDisappearingTimer]
+// sets a chat's timer (0, 24 hours, 7 or 90 days; the conversation's
+// ephemeral_seconds, and the timer of the account's next messages there)
+// and [Client.SetDefaultDisappearingTimer] the one new chats start with.
+// [Client.ForwardMessage] sends a stored message to another chat marked
+// forwarded, its media by reference to the file already on WhatsApp's
+// servers.
+//
+// Presence: [Client.SetPresence] (available or unavailable, as
+// [Client.SetOnline]) and [Client.SubscribePresence], after which
+// presence.updated events carry a person's online state and last seen time.
+// Presence is not a record: it is never stored, only delivered, like every
+// event, through the outbox to handlers ([Client.OnPresence]) and webhooks.
+//
+// Calls: call.offer, call.accepted, call.ended and call.missed events
+// ([Client.OnCall], [CallData]); a call that ends without being answered
+// on any of the account's devices is missed. [Client.RejectCall] declines
+// one; [WithCallRejection] declines every call by itself and answers the
+// caller with a text. wauser never answers calls.
+//
 // # Contacts
 //
 // [Client.ListContacts] and [Client.GetContact] read the store;

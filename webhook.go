@@ -114,7 +114,9 @@ var (
 		EventMessageReceived, EventMessageSent, EventMessageEdited, EventMessageDeleted, EventMessageReaction,
 		EventMessageStatus, EventConversationUpdated, EventContactUpdated, EventGroupUpdated, EventGroupJoined,
 		EventHistorySync, EventHistorySyncComplete, EventAccountQR, EventAccountPaired, EventAccountConnected,
-		EventAccountDisconnected, EventAccountLoggedOut,
+		EventAccountDisconnected, EventAccountLoggedOut, EventAccountUpdated,
+		EventMessageStarred, EventPresenceUpdated, EventBlocklistUpdated,
+		EventCallOffer, EventCallAccepted, EventCallEnded, EventCallMissed,
 	}
 	// reservedHeaders are set by the delivery itself.
 	reservedHeaders = []string{"content-type", "content-length", "host", "webhook-id", "webhook-timestamp", "webhook-signature", "x-hub-signature-256"}

@@ -199,6 +199,11 @@ func appStateEvent(ctx context.Context, dev *store.Device, index []string, v *wa
 	case appstate.IndexMarkChatAsRead:
 		evt = &events.MarkChatAsRead{JID: jid, Timestamp: ts, Action: v.GetMarkChatAsReadAction(), FromFullSync: fullSync}
 	case appstate.IndexSettingPushName:
+		// whatsmeow keeps the name on the device before dispatching.
+		dev.PushName = v.GetPushNameSetting().GetName()
+		if dev.ID != nil {
+			err = dev.Save(ctx)
+		}
 		evt = &events.PushNameSetting{Timestamp: ts, Action: v.GetPushNameSetting(), FromFullSync: fullSync}
 	case appstate.IndexSettingUnarchiveChats:
 		evt = &events.UnarchiveChatsSetting{Timestamp: ts, Action: v.GetUnarchiveChatsSetting(), FromFullSync: fullSync}

@@ -520,18 +520,3 @@ func (c *Conn) SetDeviceProps(name string, platform waCompanionReg.DeviceProps_P
 	defer c.mu.Unlock()
 	c.props = DeviceProps{Name: name, Platform: platform}
 }
-
-// TryFetchPrivacySettings is not emulated.
-func (c *Conn) TryFetchPrivacySettings(_ context.Context, _ bool) (*types.PrivacySettings, error) {
-	return nil, c.notEmulated("TryFetchPrivacySettings")
-}
-
-// SetDisappearingTimer is not emulated yet.
-func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Duration, _ time.Time) error {
-	return c.notEmulated("SetDisappearingTimer")
-}
-
-// GetUserInfo is not emulated yet.
-func (c *Conn) GetUserInfo(_ context.Context, _ []types.JID) (map[types.JID]types.UserInfo, error) {
-	return nil, c.notEmulated("GetUserInfo")
-}

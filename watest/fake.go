@@ -134,6 +134,7 @@ type Fake struct {
 	appState    map[string]appStateOf         // by account: app state as WhatsApp keeps it
 	peers       map[string]*Peer              // simulated users by phone digits (AddPeer)
 	lids        map[types.JID]types.JID       // phone number -> LID of people who are not accounts (SetLID)
+	profiles    profiles                      // about texts, privacy, blocklists, links, presences, calls (profile.go)
 
 	webVersion    store.WAVersionContainer // the WhatsApp Web version WhatsApp serves (SetWebVersion)
 	clientVersion store.WAVersionContainer // the version the Client announces (wa.Client.SetVersion)

@@ -415,8 +415,12 @@ func (c *Conn) SetGroupTopic(_ context.Context, jid types.JID, _, newID, topic s
 }
 
 // SetGroupPhoto sets a group's picture (a JPEG; nil removes it) and emits
-// *events.Picture to the accounts in the group.
+// *events.Picture to the accounts in the group. Without a group (EmptyJID)
+// it sets the account's own profile picture, as whatsmeow does.
 func (c *Conn) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) (string, error) {
+	if jid.IsEmpty() && (avatar == nil || http.DetectContentType(avatar) == "image/jpeg") {
+		return c.setOwnPhoto(avatar)
+	}
 	if avatar != nil && http.DetectContentType(avatar) != "image/jpeg" {
 		c.record("SetGroupPhoto")
 		return "", &iqError{whatsmeow.ErrInvalidImageFormat, whatsmeow.ErrIQNotAcceptable}

@@ -148,6 +148,51 @@ func (mr *MockClientMockRecorder) FollowNewsletter(ctx, jid any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "FollowNewsletter", reflect.TypeOf((*MockClient)(nil).FollowNewsletter), ctx, jid)
 }
 
+// GetBlocklist mocks base method.
+func (m *MockClient) GetBlocklist(ctx context.Context) (*types.Blocklist, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetBlocklist", ctx)
+	ret0, _ := ret[0].(*types.Blocklist)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetBlocklist indicates an expected call of GetBlocklist.
+func (mr *MockClientMockRecorder) GetBlocklist(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetBlocklist", reflect.TypeOf((*MockClient)(nil).GetBlocklist), ctx)
+}
+
+// GetBusinessProfile mocks base method.
+func (m *MockClient) GetBusinessProfile(ctx context.Context, jid types.JID) (*types.BusinessProfile, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetBusinessProfile", ctx, jid)
+	ret0, _ := ret[0].(*types.BusinessProfile)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetBusinessProfile indicates an expected call of GetBusinessProfile.
+func (mr *MockClientMockRecorder) GetBusinessProfile(ctx, jid any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetBusinessProfile", reflect.TypeOf((*MockClient)(nil).GetBusinessProfile), ctx, jid)
+}
+
+// GetContactQRLink mocks base method.
+func (m *MockClient) GetContactQRLink(ctx context.Context, revoke bool) (string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetContactQRLink", ctx, revoke)
+	ret0, _ := ret[0].(string)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetContactQRLink indicates an expected call of GetContactQRLink.
+func (mr *MockClientMockRecorder) GetContactQRLink(ctx, revoke any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetContactQRLink", reflect.TypeOf((*MockClient)(nil).GetContactQRLink), ctx, revoke)
+}
+
 // GetGroupInfo mocks base method.
 func (m *MockClient) GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error) {
 	m.ctrl.T.Helper()
@@ -448,6 +493,20 @@ func (mr *MockClientMockRecorder) PairPhone(ctx, phone, showPushNotification, cl
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PairPhone", reflect.TypeOf((*MockClient)(nil).PairPhone), ctx, phone, showPushNotification, clientType, clientDisplayName)
 }
 
+// RejectCall mocks base method.
+func (m *MockClient) RejectCall(ctx context.Context, callFrom types.JID, callID string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RejectCall", ctx, callFrom, callID)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// RejectCall indicates an expected call of RejectCall.
+func (mr *MockClientMockRecorder) RejectCall(ctx, callFrom, callID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RejectCall", reflect.TypeOf((*MockClient)(nil).RejectCall), ctx, callFrom, callID)
+}
+
 // RemoveEventHandler mocks base method.
 func (m *MockClient) RemoveEventHandler(id uint32) bool {
 	m.ctrl.T.Helper()
@@ -460,6 +519,36 @@ func (m *MockClient) RemoveEventHandler(id uint32) bool {
 func (mr *MockClientMockRecorder) RemoveEventHandler(id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RemoveEventHandler", reflect.TypeOf((*MockClient)(nil).RemoveEventHandler), id)
+}
+
+// ResolveBusinessMessageLink mocks base method.
+func (m *MockClient) ResolveBusinessMessageLink(ctx context.Context, code string) (*types.BusinessMessageLinkTarget, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ResolveBusinessMessageLink", ctx, code)
+	ret0, _ := ret[0].(*types.BusinessMessageLinkTarget)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ResolveBusinessMessageLink indicates an expected call of ResolveBusinessMessageLink.
+func (mr *MockClientMockRecorder) ResolveBusinessMessageLink(ctx, code any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ResolveBusinessMessageLink", reflect.TypeOf((*MockClient)(nil).ResolveBusinessMessageLink), ctx, code)
+}
+
+// ResolveContactQRLink mocks base method.
+func (m *MockClient) ResolveContactQRLink(ctx context.Context, code string) (*types.ContactQRLinkTarget, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ResolveContactQRLink", ctx, code)
+	ret0, _ := ret[0].(*types.ContactQRLinkTarget)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ResolveContactQRLink indicates an expected call of ResolveContactQRLink.
+func (mr *MockClientMockRecorder) ResolveContactQRLink(ctx, code any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ResolveContactQRLink", reflect.TypeOf((*MockClient)(nil).ResolveContactQRLink), ctx, code)
 }
 
 // SendAppState mocks base method.
@@ -551,6 +640,20 @@ func (m *MockClient) SendPresence(ctx context.Context, state types.Presence) err
 func (mr *MockClientMockRecorder) SendPresence(ctx, state any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SendPresence", reflect.TypeOf((*MockClient)(nil).SendPresence), ctx, state)
+}
+
+// SetDefaultDisappearingTimer mocks base method.
+func (m *MockClient) SetDefaultDisappearingTimer(ctx context.Context, timer time.Duration) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetDefaultDisappearingTimer", ctx, timer)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetDefaultDisappearingTimer indicates an expected call of SetDefaultDisappearingTimer.
+func (mr *MockClientMockRecorder) SetDefaultDisappearingTimer(ctx, timer any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetDefaultDisappearingTimer", reflect.TypeOf((*MockClient)(nil).SetDefaultDisappearingTimer), ctx, timer)
 }
 
 // SetDeviceProps mocks base method.
@@ -664,6 +767,35 @@ func (mr *MockClientMockRecorder) SetGroupTopic(ctx, jid, previousID, newID, top
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupTopic", reflect.TypeOf((*MockClient)(nil).SetGroupTopic), ctx, jid, previousID, newID, topic)
 }
 
+// SetPrivacySetting mocks base method.
+func (m *MockClient) SetPrivacySetting(ctx context.Context, name types.PrivacySettingType, value types.PrivacySetting) (types.PrivacySettings, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetPrivacySetting", ctx, name, value)
+	ret0, _ := ret[0].(types.PrivacySettings)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// SetPrivacySetting indicates an expected call of SetPrivacySetting.
+func (mr *MockClientMockRecorder) SetPrivacySetting(ctx, name, value any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetPrivacySetting", reflect.TypeOf((*MockClient)(nil).SetPrivacySetting), ctx, name, value)
+}
+
+// SetStatusMessage mocks base method.
+func (m *MockClient) SetStatusMessage(ctx context.Context, msg string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetStatusMessage", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetStatusMessage indicates an expected call of SetStatusMessage.
+func (mr *MockClientMockRecorder) SetStatusMessage(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetStatusMessage", reflect.TypeOf((*MockClient)(nil).SetStatusMessage), ctx, msg)
+}
+
 // SetVersion mocks base method.
 func (m *MockClient) SetVersion(v store.WAVersionContainer) {
 	m.ctrl.T.Helper()
@@ -674,6 +806,20 @@ func (m *MockClient) SetVersion(v store.WAVersionContainer) {
 func (mr *MockClientMockRecorder) SetVersion(v any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetVersion", reflect.TypeOf((*MockClient)(nil).SetVersion), v)
+}
+
+// SubscribePresence mocks base method.
+func (m *MockClient) SubscribePresence(ctx context.Context, jid types.JID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SubscribePresence", ctx, jid)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SubscribePresence indicates an expected call of SubscribePresence.
+func (mr *MockClientMockRecorder) SubscribePresence(ctx, jid any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SubscribePresence", reflect.TypeOf((*MockClient)(nil).SubscribePresence), ctx, jid)
 }
 
 // TryFetchPrivacySettings mocks base method.
@@ -703,6 +849,21 @@ func (m *MockClient) UnfollowNewsletter(ctx context.Context, jid types.JID) erro
 func (mr *MockClientMockRecorder) UnfollowNewsletter(ctx, jid any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UnfollowNewsletter", reflect.TypeOf((*MockClient)(nil).UnfollowNewsletter), ctx, jid)
+}
+
+// UpdateBlocklist mocks base method.
+func (m *MockClient) UpdateBlocklist(ctx context.Context, jid types.JID, action events.BlocklistChangeAction) (*types.Blocklist, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateBlocklist", ctx, jid, action)
+	ret0, _ := ret[0].(*types.Blocklist)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateBlocklist indicates an expected call of UpdateBlocklist.
+func (mr *MockClientMockRecorder) UpdateBlocklist(ctx, jid, action any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateBlocklist", reflect.TypeOf((*MockClient)(nil).UpdateBlocklist), ctx, jid, action)
 }
 
 // UpdateGroupParticipants mocks base method.

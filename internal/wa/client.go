@@ -89,6 +89,19 @@ type Client interface {
 	GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error)
 	GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error)
 
+	// Profile, privacy, presence and calls.
+	SetStatusMessage(ctx context.Context, msg string) error
+	SetPrivacySetting(ctx context.Context, name types.PrivacySettingType, value types.PrivacySetting) (types.PrivacySettings, error)
+	SetDefaultDisappearingTimer(ctx context.Context, timer time.Duration) error
+	GetBlocklist(ctx context.Context) (*types.Blocklist, error)
+	UpdateBlocklist(ctx context.Context, jid types.JID, action events.BlocklistChangeAction) (*types.Blocklist, error)
+	GetBusinessProfile(ctx context.Context, jid types.JID) (*types.BusinessProfile, error)
+	GetContactQRLink(ctx context.Context, revoke bool) (string, error)
+	ResolveContactQRLink(ctx context.Context, code string) (*types.ContactQRLinkTarget, error)
+	ResolveBusinessMessageLink(ctx context.Context, code string) (*types.BusinessMessageLinkTarget, error)
+	SubscribePresence(ctx context.Context, jid types.JID) error
+	RejectCall(ctx context.Context, callFrom types.JID, callID string) error
+
 	// The client's identity on WhatsApp. whatsmeow keeps these process-wide
 	// (see process.go); fakes keep them per connection.
 
