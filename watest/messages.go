@@ -180,6 +180,14 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 	peers := f.peerRecipients(to)
 	ts := f.now()
 	f.mu.Unlock()
+	// Like whatsmeow, the sender's and the recipients' devices keep the
+	// message's secret (polls, reactions and edits encrypted with it).
+	secret := message.GetMessageContextInfo().GetMessageSecret()
+	if len(secret) > 0 {
+		if err := c.dev.MsgSecrets.PutMessageSecret(ctx, to, sender, id, secret); err != nil {
+			return whatsmeow.SendResponse{}, err
+		}
+	}
 	c.mu.Lock()
 	c.sent = append(c.sent, SentMessage{To: to, Message: proto.CloneOf(message), ID: id, Timestamp: ts})
 	close(c.changed)
@@ -200,6 +208,9 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 		evt := Message(chat, sender, id, ts, proto.CloneOf(message))
 		if to.Server == types.NewsletterServer {
 			evt.Info.Sender, evt.Info.ServerID = to, serverID // channel posts come from the channel
+		}
+		if len(secret) > 0 {
+			_ = o.dev.MsgSecrets.PutMessageSecret(ctx, chat, evt.Info.Sender, id, secret)
 		}
 		evt.Info.PushName = c.dev.PushName
 		if lidGroup {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -43,6 +44,10 @@ func savePoll(m *store.Message, extra map[string]any) {
 // voteTimes returns the poll's vote times, by voter.
 func voteTimes(p map[string]any) map[string]int64 {
 	out := map[string]int64{}
+	if typed, ok := p["vote_times"].(map[string]int64); ok { // set by setVote, not yet saved
+		maps.Copy(out, typed)
+		return out
+	}
 	raw, _ := p["vote_times"].(map[string]any)
 	for who, v := range raw {
 		if f, ok := v.(float64); ok {
@@ -54,6 +59,10 @@ func voteTimes(p map[string]any) map[string]int64 {
 
 func votesOf(p map[string]any) map[string][]string {
 	out := map[string][]string{}
+	if typed, ok := p["votes"].(map[string][]string); ok { // set by setVote, not yet saved
+		maps.Copy(out, typed)
+		return out
+	}
 	raw, _ := p["votes"].(map[string]any)
 	for who, v := range raw {
 		list, _ := v.([]any)
