@@ -118,10 +118,16 @@ func TestChannelArgumentsAreChecked(t *testing.T) {
 	ch := "120363000000000001@newsletter"
 	empty := " "
 	for name, err := range map[string]error{
-		"create name":  func() error { _, err := bot.CreateNewsletter(ctx, wauser.CreateNewsletterRequest{}); return err }(),
-		"create photo": func() error { _, err := bot.CreateNewsletter(ctx, wauser.CreateNewsletterRequest{Name: "x", Picture: []byte("GIF89a")}); return err }(),
-		"update none":  func() error { _, err := bot.UpdateNewsletter(ctx, ch, wauser.UpdateNewsletterRequest{}); return err }(),
-		"update name":  func() error { _, err := bot.UpdateNewsletter(ctx, ch, wauser.UpdateNewsletterRequest{Name: &empty}); return err }(),
+		"create name": func() error { _, err := bot.CreateNewsletter(ctx, wauser.CreateNewsletterRequest{}); return err }(),
+		"create photo": func() error {
+			_, err := bot.CreateNewsletter(ctx, wauser.CreateNewsletterRequest{Name: "x", Picture: []byte("GIF89a")})
+			return err
+		}(),
+		"update none": func() error { _, err := bot.UpdateNewsletter(ctx, ch, wauser.UpdateNewsletterRequest{}); return err }(),
+		"update name": func() error {
+			_, err := bot.UpdateNewsletter(ctx, ch, wauser.UpdateNewsletterRequest{Name: &empty})
+			return err
+		}(),
 		"update link": func() error {
 			_, err := bot.UpdateNewsletter(ctx, "https://whatsapp.com/channel/0029Abc", wauser.UpdateNewsletterRequest{Name: &empty})
 			return err
