@@ -23,7 +23,7 @@ type NewsletterUpdate struct {
 
 // UpdateNewsletter sends WhatsApp Web's channel update mutation.
 func (c whatsmeowClient) UpdateNewsletter(ctx context.Context, jid types.JID, u NewsletterUpdate) (*types.NewsletterMetadata, error) {
-	updates := map[string]any{}
+	updates := map[string]any{"settings": nil} // as WhatsApp Web sends it
 	if u.Name != nil {
 		updates["name"] = *u.Name
 	}
