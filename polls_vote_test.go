@@ -5,10 +5,15 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/internal/wa"
+	"github.com/wauser/wauser/watest"
 )
 
 // results returns the aggregated view of a stored poll.
@@ -102,5 +107,41 @@ func TestVotePollAggregates(t *testing.T) {
 		_, err = bot.VotePoll(ctx, friendPhone.JID.String(), "3EB0UNKNOWNPOLL", []string{"Pizza"})
 		require.ErrorIs(t, err, wauser.ErrNotFound, "an unstored poll has no known options")
 		require.Len(t, conn.Sent(), before+1, "only the text went")
+	})
+}
+
+// TestPollResultsIgnoreArrivalOrder: a voter's latest vote wins in the
+// results even when an older one arrives after it (WhatsApp redelivers).
+func TestPollResultsIgnoreArrivalOrder(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		_, bot, conn := paired(t, db)
+		ctx := ctxTimeout(t)
+		secret := []byte("0123456789abcdef0123456789abcdef")
+		poll := watest.Message(group, alice, "POLL2", at(1), &waE2E.Message{
+			PollCreationMessageV3: &waE2E.PollCreationMessage{Name: proto.String("Day?"),
+				Options: []*waE2E.PollCreationMessage_Option{{OptionName: proto.String("Mon")}, {OptionName: proto.String("Tue")}}},
+			MessageContextInfo: &waE2E.MessageContextInfo{MessageSecret: secret},
+		})
+		require.NoError(t, conn.Device().MsgSecrets.PutMessageSecret(ctx, group, alice, "POLL2", secret))
+		require.True(t, conn.Emit(poll))
+
+		voterStore := testdb.SQLite(t).Open(t)
+		voterDev := voterStore.Container().NewDevice()
+		require.NoError(t, wa.SaveOfflinePairing(ctx, voterDev, types.NewADJID(bob.User, 0, 1), types.EmptyJID, "Bob", "android", ""))
+		require.NoError(t, voterDev.MsgSecrets.PutMessageSecret(ctx, group, alice, "POLL2", secret))
+		voter := whatsmeow.NewClient(voterDev, nil)
+		info := &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: alice, IsGroup: true}, ID: "POLL2"}
+		vote := func(ms int64, opts ...string) *waE2E.Message {
+			v, err := voter.BuildPollVote(ctx, info, opts)
+			require.NoError(t, err)
+			v.PollUpdateMessage.SenderTimestampMS = proto.Int64(ms)
+			return v
+		}
+		newer, older := vote(at(3).UnixMilli(), "Tue"), vote(at(2).UnixMilli(), "Mon")
+		require.True(t, conn.Emit(watest.Message(group, bob, "V2", at(3), newer)))
+		require.True(t, conn.Emit(watest.Message(group, bob, "V1", at(2), older)))
+		require.Equal(t, []any{result("Mon"), result("Tue", bob)}, results(t, feed(t, bot).msgs["POLL2"]))
 	})
 }
