@@ -24,7 +24,7 @@ type post struct {
 	serverID  types.MessageServerID
 	id        types.MessageID
 	msg       *waE2E.Message
-	at        types.NewsletterMessage
+	listing   types.NewsletterMessage // as GetNewsletterMessages lists it, but counts and message
 	viewers   map[string]bool
 	reactions map[string]string // account -> emoji
 }
@@ -55,7 +55,7 @@ func (f *Fake) NewsletterPosts(jid types.JID) []*types.NewsletterMessage {
 
 // listed returns p as GetNewsletterMessages lists it; f.mu is held.
 func (p *post) listed() *types.NewsletterMessage {
-	m := p.at
+	m := p.listing
 	m.ViewsCount = len(p.viewers)
 	m.ReactionCounts = map[string]int{}
 	for _, e := range p.reactions {
@@ -168,9 +168,9 @@ func (c *Conn) postNewsletter(jid types.JID, id types.MessageID, message *waE2E.
 		sid = n.posts[len(n.posts)-1].serverID + 1
 	}
 	p := &post{serverID: sid, id: id, msg: proto.CloneOf(message), viewers: map[string]bool{}, reactions: map[string]string{}}
-	p.at = types.NewsletterMessage{MessageServerID: sid, MessageID: id, Type: "text", Timestamp: c.fake.now()}
+	p.listing = types.NewsletterMessage{MessageServerID: sid, MessageID: id, Type: "text", Timestamp: c.fake.now()}
 	if media {
-		p.at.Type = "media"
+		p.listing.Type = "media"
 	}
 	n.posts = append(n.posts, p)
 	return sid, nil
