@@ -136,6 +136,47 @@
 // these changes from the events WhatsApp sends back, like about changes
 // made on the phone.
 //
+// One setting at a time: [Client.SetGroupName], [Client.SetGroupDescription],
+// [Client.SetGroupPhoto], [Client.SetGroupJoinApproval] and
+// [Client.SetGroupMemberAddMode]. [Client.GetGroupInviteInfo] shows where an
+// invite link (https://chat.whatsapp.com/…) leads, [Client.JoinGroupWithLink]
+// joins (or, when the group requires approval, asks to), [Client.LeaveGroup]
+// leaves. A community is a group holding groups: [Client.CreateCommunity]
+// makes one (WhatsApp adds its announcement group, where only admins
+// write), [Client.LinkGroup] and [Client.UnlinkGroup] move groups in and out,
+// [Client.ListSubgroups] and [Client.ListCommunityParticipants] list them
+// and their people.
+//
+// Channels the account runs: [Client.CreateNewsletter],
+// [Client.UpdateNewsletter] (name, description, picture) and
+// [Client.SendNewsletterMessage], which posts a text or a file; channel
+// media is uploaded unencrypted, so it takes the file itself, not an
+// [Client.UploadMedia] id. Posts are numbered by WhatsApp (their server id):
+// [Client.ListNewsletterMessages] lists them with their views and reaction
+// counts, [Client.ReactNewsletterMessage] and [Client.MarkNewsletterViewed]
+// take server ids. [Client.MuteNewsletter] and [Client.GetNewsletterByInvite]
+// serve followers too.
+//
+// # Polls and status updates
+//
+// A poll message's Extra["poll"] holds its question and options, each
+// voter's latest choice ("votes") and the tally ("results": one {option,
+// count, voters} per option, in order), recomputed whenever a vote
+// arrives, in any order. Votes are encrypted with the poll's secret, which
+// whatsmeow keeps for polls the account received or sent; [Client.VotePoll]
+// votes (or, with no options, withdraws the vote), and the account's own
+// votes count like anyone's.
+//
+// Status updates (stories) live in the one conversation of kind "status"
+// (status@broadcast): contacts' updates arrive there like messages, with
+// message.received events and in the change feed. [Client.PostStatus] posts
+// a text (background and text colour, font), an image, a video or a voice
+// note, and [Client.DeleteStatus] deletes one for everyone. They reach the
+// audience of the account's status privacy, as from WhatsApp's apps: its
+// contacts, an allow list, or its contacts but a deny list
+// ([Client.StatusPrivacy], [Client.StatusAudience]); the setting is changed
+// on the phone, and a per-post audience is not offered.
+//
 // # Sending messages
 //
 // [Client.SendMessage] takes a [SendMessageRequest] with one content: text

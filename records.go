@@ -121,7 +121,9 @@ type Message struct {
 	Reactions      map[string]string `json:"reactions"` // sender JID -> emoji
 	Media          *MessageMedia     `json:"media,omitempty"`
 	// Extra holds type-specific details: "poll" (question, options,
-	// selectable_count, votes), location fields, "contacts" (cards).
+	// selectable_count, votes: voter JID -> chosen options, results: one
+	// {option, count, voters} per option in the poll's order, the
+	// account's own vote included), location fields, "contacts" (cards).
 	Extra      map[string]any `json:"extra,omitempty"`
 	SentAt     time.Time      `json:"sent_at,omitzero"`
 	ReceivedAt time.Time      `json:"received_at,omitzero"`

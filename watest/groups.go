@@ -315,6 +315,9 @@ func (c *Conn) CreateGroup(_ context.Context, req whatsmeow.ReqCreateGroup) (*ty
 	g.info.GroupMembershipApprovalMode = req.GroupMembershipApprovalMode
 	g.info.GroupLinkedParent = req.GroupLinkedParent
 	g.info.GroupParent = req.GroupParent
+	if req.IsParent {
+		f.newAnnouncementGroup(g) // see communities.go
+	}
 	results := []types.GroupParticipant{g.members[0]}
 	var added []types.JID
 	for _, p := range req.Participants {

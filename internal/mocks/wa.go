@@ -14,6 +14,7 @@ import (
 	reflect "reflect"
 	time "time"
 
+	wa "github.com/wauser/wauser/internal/wa"
 	whatsmeow "go.mau.fi/whatsmeow"
 	appstate "go.mau.fi/whatsmeow/appstate"
 	waCommon "go.mau.fi/whatsmeow/proto/waCommon"
@@ -91,6 +92,21 @@ func (m *MockClient) CreateGroup(ctx context.Context, req whatsmeow.ReqCreateGro
 func (mr *MockClientMockRecorder) CreateGroup(ctx, req any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateGroup", reflect.TypeOf((*MockClient)(nil).CreateGroup), ctx, req)
+}
+
+// CreateNewsletter mocks base method.
+func (m *MockClient) CreateNewsletter(ctx context.Context, params whatsmeow.CreateNewsletterParams) (*types.NewsletterMetadata, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateNewsletter", ctx, params)
+	ret0, _ := ret[0].(*types.NewsletterMetadata)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CreateNewsletter indicates an expected call of CreateNewsletter.
+func (mr *MockClientMockRecorder) CreateNewsletter(ctx, params any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateNewsletter", reflect.TypeOf((*MockClient)(nil).CreateNewsletter), ctx, params)
 }
 
 // Disconnect mocks base method.
@@ -268,6 +284,21 @@ func (mr *MockClientMockRecorder) GetJoinedGroups(ctx any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetJoinedGroups", reflect.TypeOf((*MockClient)(nil).GetJoinedGroups), ctx)
 }
 
+// GetLinkedGroupsParticipants mocks base method.
+func (m *MockClient) GetLinkedGroupsParticipants(ctx context.Context, community types.JID) ([]types.JID, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetLinkedGroupsParticipants", ctx, community)
+	ret0, _ := ret[0].([]types.JID)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetLinkedGroupsParticipants indicates an expected call of GetLinkedGroupsParticipants.
+func (mr *MockClientMockRecorder) GetLinkedGroupsParticipants(ctx, community any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetLinkedGroupsParticipants", reflect.TypeOf((*MockClient)(nil).GetLinkedGroupsParticipants), ctx, community)
+}
+
 // GetNewsletterInfo mocks base method.
 func (m *MockClient) GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error) {
 	m.ctrl.T.Helper()
@@ -298,6 +329,21 @@ func (mr *MockClientMockRecorder) GetNewsletterInfoWithInvite(ctx, key any) *gom
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetNewsletterInfoWithInvite", reflect.TypeOf((*MockClient)(nil).GetNewsletterInfoWithInvite), ctx, key)
 }
 
+// GetNewsletterMessages mocks base method.
+func (m *MockClient) GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetNewsletterMessages", ctx, jid, params)
+	ret0, _ := ret[0].([]*types.NewsletterMessage)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetNewsletterMessages indicates an expected call of GetNewsletterMessages.
+func (mr *MockClientMockRecorder) GetNewsletterMessages(ctx, jid, params any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetNewsletterMessages", reflect.TypeOf((*MockClient)(nil).GetNewsletterMessages), ctx, jid, params)
+}
+
 // GetProfilePictureInfo mocks base method.
 func (m *MockClient) GetProfilePictureInfo(ctx context.Context, jid types.JID, params *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
 	m.ctrl.T.Helper()
@@ -326,6 +372,21 @@ func (m *MockClient) GetStatusPrivacy(ctx context.Context) ([]types.StatusPrivac
 func (mr *MockClientMockRecorder) GetStatusPrivacy(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetStatusPrivacy", reflect.TypeOf((*MockClient)(nil).GetStatusPrivacy), ctx)
+}
+
+// GetSubGroups mocks base method.
+func (m *MockClient) GetSubGroups(ctx context.Context, community types.JID) ([]*types.GroupLinkTarget, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetSubGroups", ctx, community)
+	ret0, _ := ret[0].([]*types.GroupLinkTarget)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetSubGroups indicates an expected call of GetSubGroups.
+func (mr *MockClientMockRecorder) GetSubGroups(ctx, community any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetSubGroups", reflect.TypeOf((*MockClient)(nil).GetSubGroups), ctx, community)
 }
 
 // GetSubscribedNewsletters mocks base method.
@@ -445,6 +506,20 @@ func (mr *MockClientMockRecorder) LeaveGroup(ctx, jid any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LeaveGroup", reflect.TypeOf((*MockClient)(nil).LeaveGroup), ctx, jid)
 }
 
+// LinkGroup mocks base method.
+func (m *MockClient) LinkGroup(ctx context.Context, parent, child types.JID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LinkGroup", ctx, parent, child)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// LinkGroup indicates an expected call of LinkGroup.
+func (mr *MockClientMockRecorder) LinkGroup(ctx, parent, child any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LinkGroup", reflect.TypeOf((*MockClient)(nil).LinkGroup), ctx, parent, child)
+}
+
 // Logout mocks base method.
 func (m *MockClient) Logout(ctx context.Context) error {
 	m.ctrl.T.Helper()
@@ -476,6 +551,48 @@ func (mr *MockClientMockRecorder) MarkRead(ctx, ids, timestamp, chat, sender any
 	mr.mock.ctrl.T.Helper()
 	varargs := append([]any{ctx, ids, timestamp, chat, sender}, receiptTypeExtra...)
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MarkRead", reflect.TypeOf((*MockClient)(nil).MarkRead), varargs...)
+}
+
+// NewsletterMarkViewed mocks base method.
+func (m *MockClient) NewsletterMarkViewed(ctx context.Context, jid types.JID, serverIDs []types.MessageServerID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NewsletterMarkViewed", ctx, jid, serverIDs)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// NewsletterMarkViewed indicates an expected call of NewsletterMarkViewed.
+func (mr *MockClientMockRecorder) NewsletterMarkViewed(ctx, jid, serverIDs any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterMarkViewed", reflect.TypeOf((*MockClient)(nil).NewsletterMarkViewed), ctx, jid, serverIDs)
+}
+
+// NewsletterSendReaction mocks base method.
+func (m *MockClient) NewsletterSendReaction(ctx context.Context, jid types.JID, serverID types.MessageServerID, reaction string, messageID types.MessageID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NewsletterSendReaction", ctx, jid, serverID, reaction, messageID)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// NewsletterSendReaction indicates an expected call of NewsletterSendReaction.
+func (mr *MockClientMockRecorder) NewsletterSendReaction(ctx, jid, serverID, reaction, messageID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterSendReaction", reflect.TypeOf((*MockClient)(nil).NewsletterSendReaction), ctx, jid, serverID, reaction, messageID)
+}
+
+// NewsletterToggleMute mocks base method.
+func (m *MockClient) NewsletterToggleMute(ctx context.Context, jid types.JID, mute bool) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NewsletterToggleMute", ctx, jid, mute)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// NewsletterToggleMute indicates an expected call of NewsletterToggleMute.
+func (mr *MockClientMockRecorder) NewsletterToggleMute(ctx, jid, mute any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterToggleMute", reflect.TypeOf((*MockClient)(nil).NewsletterToggleMute), ctx, jid, mute)
 }
 
 // PairPhone mocks base method.
@@ -696,6 +813,20 @@ func (mr *MockClientMockRecorder) SetGroupAnnounce(ctx, jid, announce any) *gomo
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupAnnounce", reflect.TypeOf((*MockClient)(nil).SetGroupAnnounce), ctx, jid, announce)
 }
 
+// SetGroupDescription mocks base method.
+func (m *MockClient) SetGroupDescription(ctx context.Context, jid types.JID, description string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetGroupDescription", ctx, jid, description)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetGroupDescription indicates an expected call of SetGroupDescription.
+func (mr *MockClientMockRecorder) SetGroupDescription(ctx, jid, description any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupDescription", reflect.TypeOf((*MockClient)(nil).SetGroupDescription), ctx, jid, description)
+}
+
 // SetGroupJoinApprovalMode mocks base method.
 func (m *MockClient) SetGroupJoinApprovalMode(ctx context.Context, jid types.JID, mode bool) error {
 	m.ctrl.T.Helper()
@@ -722,6 +853,20 @@ func (m *MockClient) SetGroupLocked(ctx context.Context, jid types.JID, locked b
 func (mr *MockClientMockRecorder) SetGroupLocked(ctx, jid, locked any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupLocked", reflect.TypeOf((*MockClient)(nil).SetGroupLocked), ctx, jid, locked)
+}
+
+// SetGroupMemberAddMode mocks base method.
+func (m *MockClient) SetGroupMemberAddMode(ctx context.Context, jid types.JID, mode types.GroupMemberAddMode) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetGroupMemberAddMode", ctx, jid, mode)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetGroupMemberAddMode indicates an expected call of SetGroupMemberAddMode.
+func (mr *MockClientMockRecorder) SetGroupMemberAddMode(ctx, jid, mode any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupMemberAddMode", reflect.TypeOf((*MockClient)(nil).SetGroupMemberAddMode), ctx, jid, mode)
 }
 
 // SetGroupName mocks base method.
@@ -851,6 +996,20 @@ func (mr *MockClientMockRecorder) UnfollowNewsletter(ctx, jid any) *gomock.Call 
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UnfollowNewsletter", reflect.TypeOf((*MockClient)(nil).UnfollowNewsletter), ctx, jid)
 }
 
+// UnlinkGroup mocks base method.
+func (m *MockClient) UnlinkGroup(ctx context.Context, parent, child types.JID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UnlinkGroup", ctx, parent, child)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UnlinkGroup indicates an expected call of UnlinkGroup.
+func (mr *MockClientMockRecorder) UnlinkGroup(ctx, parent, child any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UnlinkGroup", reflect.TypeOf((*MockClient)(nil).UnlinkGroup), ctx, parent, child)
+}
+
 // UpdateBlocklist mocks base method.
 func (m *MockClient) UpdateBlocklist(ctx context.Context, jid types.JID, action events.BlocklistChangeAction) (*types.Blocklist, error) {
 	m.ctrl.T.Helper()
@@ -896,6 +1055,21 @@ func (mr *MockClientMockRecorder) UpdateGroupRequestParticipants(ctx, jid, parti
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateGroupRequestParticipants", reflect.TypeOf((*MockClient)(nil).UpdateGroupRequestParticipants), ctx, jid, participantChanges, action)
 }
 
+// UpdateNewsletter mocks base method.
+func (m *MockClient) UpdateNewsletter(ctx context.Context, jid types.JID, update wa.NewsletterUpdate) (*types.NewsletterMetadata, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateNewsletter", ctx, jid, update)
+	ret0, _ := ret[0].(*types.NewsletterMetadata)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateNewsletter indicates an expected call of UpdateNewsletter.
+func (mr *MockClientMockRecorder) UpdateNewsletter(ctx, jid, update any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateNewsletter", reflect.TypeOf((*MockClient)(nil).UpdateNewsletter), ctx, jid, update)
+}
+
 // Upload mocks base method.
 func (m *MockClient) Upload(ctx context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
 	m.ctrl.T.Helper()
@@ -909,6 +1083,21 @@ func (m *MockClient) Upload(ctx context.Context, plaintext []byte, appInfo whats
 func (mr *MockClientMockRecorder) Upload(ctx, plaintext, appInfo any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Upload", reflect.TypeOf((*MockClient)(nil).Upload), ctx, plaintext, appInfo)
+}
+
+// UploadNewsletter mocks base method.
+func (m *MockClient) UploadNewsletter(ctx context.Context, data []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UploadNewsletter", ctx, data, appInfo)
+	ret0, _ := ret[0].(whatsmeow.UploadResponse)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UploadNewsletter indicates an expected call of UploadNewsletter.
+func (mr *MockClientMockRecorder) UploadNewsletter(ctx, data, appInfo any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UploadNewsletter", reflect.TypeOf((*MockClient)(nil).UploadNewsletter), ctx, data, appInfo)
 }
 
 // Version mocks base method.
@@ -1003,6 +1192,21 @@ func (m *MockLocal) BuildPollCreation(name string, optionNames []string, selecta
 func (mr *MockLocalMockRecorder) BuildPollCreation(name, optionNames, selectableOptionCount any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BuildPollCreation", reflect.TypeOf((*MockLocal)(nil).BuildPollCreation), name, optionNames, selectableOptionCount)
+}
+
+// BuildPollVote mocks base method.
+func (m *MockLocal) BuildPollVote(ctx context.Context, pollInfo *types.MessageInfo, optionNames []string) (*waE2E.Message, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "BuildPollVote", ctx, pollInfo, optionNames)
+	ret0, _ := ret[0].(*waE2E.Message)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// BuildPollVote indicates an expected call of BuildPollVote.
+func (mr *MockLocalMockRecorder) BuildPollVote(ctx, pollInfo, optionNames any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BuildPollVote", reflect.TypeOf((*MockLocal)(nil).BuildPollVote), ctx, pollInfo, optionNames)
 }
 
 // BuildReaction mocks base method.
