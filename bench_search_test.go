@@ -1,0 +1,195 @@
+package wauser_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/store"
+)
+
+// searchCorpus makes n chat-like message bodies: 3 to 14 words drawn
+// Zipf-distributed (s = 1.1) from a vocabulary of 20,000 made-up words,
+// as word frequencies are in real text. It returns the bodies and the
+// vocabulary, most frequent first.
+func searchCorpus(n int) ([]string, []string) {
+	r := rand.New(rand.NewPCG(1, 2))
+	syll := []string{"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "po", "da", "fu", "gi", "ha", "je", "bo"}
+	vocab := make([]string, 0, 20000)
+	seen := map[string]bool{}
+	for len(vocab) < cap(vocab) {
+		var b strings.Builder
+		for range 2 + r.IntN(3) {
+			b.WriteString(syll[r.IntN(len(syll))])
+		}
+		if w := b.String(); !seen[w] {
+			seen[w] = true
+			vocab = append(vocab, w)
+		}
+	}
+	zipf := rand.NewZipf(r, 1.1, 1, uint64(len(vocab)-1))
+	bodies := make([]string, n)
+	var b strings.Builder
+	for i := range bodies {
+		b.Reset()
+		for j := range 3 + r.IntN(12) {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(vocab[zipf.Uint64()])
+		}
+		bodies[i] = b.String()
+	}
+	return bodies, vocab
+}
+
+// fillMessages stores bodies as text messages of account in 1,000
+// conversations, with direct multi-row inserts (the search index is kept
+// as for any write).
+func fillMessages(tb testing.TB, db *bun.DB, account string, bodies []string) {
+	tb.Helper()
+	ctx := context.Background()
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Now().UTC()
+	const batch, perTx = 1000, 20
+	for lo := 0; lo < len(bodies); lo += batch * perTx {
+		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			for b := lo; b < min(lo+batch*perTx, len(bodies)); b += batch {
+				rows := make([]store.Message, 0, batch)
+				for i := b; i < min(b+batch, len(bodies)); i++ {
+					conv := i % 1000
+					jid := fmt.Sprintf("1555%07d@s.whatsapp.net", conv)
+					ct := "text"
+					if i%10 == 0 {
+						ct = "image"
+					}
+					rows = append(rows, store.Message{
+						AccountID: account, MessageID: fmt.Sprintf("msg_bench%08d", i),
+						ConversationID: fmt.Sprintf("conv_bench%04d", conv), ChatJID: jid,
+						WAMessageID: fmt.Sprintf("3EB0%016X", i), SenderJID: jid, SenderPersonID: fmt.Sprintf("person_bench%04d", conv),
+						Direction: "incoming", ContentType: ct, Body: bodies[i], Status: "received",
+						Mentions: []string{}, Reactions: map[string]string{}, ReactionTimes: map[string]int64{},
+						SentAt: start.Add(time.Duration(i) * time.Minute), ReceivedAt: now,
+						Seq: int64(1_000_000_000 + i), CreatedAt: now, UpdatedAt: now,
+					})
+				}
+				if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		require.NoError(tb, err)
+	}
+}
+
+// BenchmarkSearchMessages searches 1,000,000 stored messages (see
+// searchCorpus) for a first page of 20 ranked hits, through
+// Client.SearchMessages: a rare word (~1 in 10,000 messages), two words,
+// a phrase, a prefix, a word in ~1% of messages, and a rare word with
+// content-type and time filters. Each iteration runs the whole search;
+// nothing is cached between iterations but what the database caches
+// itself. The matches metric is how many messages match the query.
+func BenchmarkSearchMessages(b *testing.B) {
+	const n = 1_000_000
+	bodies, vocab := searchCorpus(n)
+	// Document frequencies, to pick words by how many messages hold them.
+	df := map[string]int{}
+	for _, body := range bodies {
+		seen := map[string]bool{}
+		for w := range strings.FieldsSeq(body) {
+			if !seen[w] {
+				seen[w] = true
+				df[w]++
+			}
+		}
+	}
+	pick := func(target int) string { // the vocabulary word closest to target messages
+		best := vocab[0]
+		for _, w := range vocab {
+			if abs(df[w]-target) < abs(df[best]-target) {
+				best = w
+			}
+		}
+		return best
+	}
+	rare, common, other := pick(100), pick(10_000), pick(20_000)
+	benchDBs(b, func(b *testing.B, db *testdb.DB) {
+		h := newHarness(b, db)
+		bot, _ := pair(b, h, "bench")
+		t0 := time.Now()
+		fillMessages(b, bot.Store().DB(), "bench", bodies)
+		b.Logf("%s: stored %d messages in %s", db.Dialect, n, time.Since(t0).Round(time.Second))
+		phrase := ""
+		for _, body := range bodies {
+			if ws := strings.Fields(body); len(ws) > 3 && df[ws[1]] < 2000 && df[ws[2]] < 2000 {
+				phrase = `"` + ws[1] + " " + ws[2] + `"`
+				break
+			}
+		}
+		has := func(ws ...string) func(string) bool {
+			return func(body string) bool {
+				for _, w := range ws {
+					if !strings.Contains(" "+body+" ", " "+w+" ") {
+						return false
+					}
+				}
+				return true
+			}
+		}
+		p1, p2, _ := strings.Cut(strings.Trim(phrase, `"`), " ")
+		since, until := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+		prefix := rare[:len(rare)-1]
+		for _, bc := range []struct {
+			name  string
+			opts  wauser.SearchMessagesOptions
+			match func(i int, body string) bool
+		}{
+			{"rare-word", wauser.SearchMessagesOptions{Query: rare}, func(_ int, s string) bool { return has(rare)(s) }},
+			{"two-words", wauser.SearchMessagesOptions{Query: common + " " + other}, func(_ int, s string) bool { return has(common, other)(s) }},
+			{"phrase", wauser.SearchMessagesOptions{Query: phrase}, func(_ int, s string) bool { return has(p1 + " " + p2)(s) }},
+			{"prefix", wauser.SearchMessagesOptions{Query: prefix + "*"}, func(_ int, s string) bool {
+				return strings.HasPrefix(s, prefix) || strings.Contains(s, " "+prefix)
+			}},
+			{"common-word", wauser.SearchMessagesOptions{Query: common}, func(_ int, s string) bool { return has(common)(s) }},
+			{"rare-filtered", wauser.SearchMessagesOptions{Query: rare, ContentTypes: []string{"text"}, Since: since, Until: until},
+				func(i int, s string) bool {
+					at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+					return i%10 != 0 && !at.Before(since) && at.Before(until) && has(rare)(s)
+				}},
+		} {
+			matches := 0
+			for i, body := range bodies {
+				if bc.match(i, body) {
+					matches++
+				}
+			}
+			b.Run(bc.name, func(b *testing.B) {
+				ctx := context.Background()
+				for b.Loop() {
+					res, err := bot.SearchMessages(ctx, bc.opts)
+					if err != nil || len(res.Hits) == 0 {
+						b.Fatalf("%q: %v", bc.opts.Query, err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+				b.ReportMetric(float64(matches), "matches")
+			})
+		}
+	})
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
