@@ -76,8 +76,8 @@ func (s *Server) verifyKey(ctx context.Context, token string, r *http.Request) (
 		scopes[i] = string(sc)
 	}
 	return &auth.TokenInfo{
-		Scopes:     scopes,
-		UserID:     string(k.ID) + "|" + string(account),
-		Extra:      map[string]any{"grant": keyGrant{key: k, account: account}},
+		Scopes: scopes,
+		UserID: string(k.ID) + "|" + string(account),
+		Extra:  map[string]any{"grant": keyGrant{key: k, account: account}},
 	}, nil
 }
