@@ -199,3 +199,61 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// BenchmarkIngestHistorySyncRawNoSearchIndex is the "raw-bun" baseline of
+// BenchmarkIngestHistorySync (the same rows, the same statements) on a
+// table without the full-text index: what plain bun stores when nothing
+// keeps a search index. Run with BenchmarkIngestHistorySync (one -bench
+// pattern matches both) to compare ingestion with the index against it in
+// the same run.
+func BenchmarkIngestHistorySyncRawNoSearchIndex(b *testing.B) {
+	const convs, perConv = 1000, 100
+	benchDBs(b, func(b *testing.B, db *testdb.DB) {
+		for b.Loop() {
+			b.StopTimer()
+			fresh := testdb.SQLite(b)
+			drop := []string{"DROP TRIGGER wauser_messages_fts_insert", "DROP TRIGGER wauser_messages_fts_update",
+				"DROP TRIGGER wauser_messages_fts_delete", "DROP TABLE wauser_messages_fts"}
+			if db.Dialect != "sqlite" {
+				fresh = testdb.Postgres(b)
+				drop = []string{"DROP INDEX wauser_messages_search"}
+			}
+			st := fresh.Open(b)
+			ctx := context.Background()
+			for _, q := range drop {
+				_, err := st.DB().ExecContext(ctx, q)
+				require.NoError(b, err)
+			}
+			now := time.Now().UTC()
+			require.NoError(b, st.CreateAccount(ctx, &store.Account{ID: "bench", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+			rows := make([]*store.Message, 0, convs*perConv)
+			for c := range convs {
+				for i := range perConv {
+					rows = append(rows, &store.Message{
+						AccountID: "bench", MessageID: fmt.Sprintf("msg_%06d_%06d", c, i), ConversationID: fmt.Sprintf("conv_%06d", c),
+						ChatJID: fmt.Sprintf("1555%07d@s.whatsapp.net", c), WAMessageID: fmt.Sprintf("3EB0%06d%06d", c, i),
+						SenderJID: fmt.Sprintf("1555%07d@s.whatsapp.net", c), Direction: "incoming", ContentType: "text",
+						Body: fmt.Sprintf("message %d of conversation %d, with some text", i, c), Status: "received",
+						Mentions: []string{}, Reactions: map[string]string{}, ReactionTimes: map[string]int64{},
+						SentAt: now, ReceivedAt: now, Seq: int64(c*perConv + i + 1), CreatedAt: now, UpdatedAt: now,
+					})
+				}
+			}
+			b.StartTimer()
+			set := "conversation_id = EXCLUDED.conversation_id, body = EXCLUDED.body, status = EXCLUDED.status, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at"
+			for start := 0; start < len(rows); start += 2000 {
+				tx := rows[start:min(start+2000, len(rows))]
+				require.NoError(b, st.DB().RunInTx(ctx, nil, func(ctx context.Context, t bun.Tx) error {
+					for s := 0; s < len(tx); s += 500 {
+						chunk := tx[s:min(s+500, len(tx))]
+						if _, err := t.NewInsert().Model(&chunk).On("CONFLICT (account_id, message_id) DO UPDATE").Set(set).Exec(ctx); err != nil {
+							return err
+						}
+					}
+					return nil
+				}))
+			}
+		}
+		b.ReportMetric(float64(convs*perConv*b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+}

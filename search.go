@@ -76,9 +76,13 @@ type MessageSearchResult struct {
 // position in the ranked order, so messages that arrive between two pages
 // can shift a hit from one page to the next. SQLite matches words as its
 // FTS5 unicode61 tokenizer splits them (case and diacritics folded);
-// PostgreSQL as its 'simple' text search configuration does (case folded,
-// no stemming, so a multilingual chat store is searched alike in every
-// language; e-mail addresses and host names stay whole words there).
+// PostgreSQL as its 'simple' text search configuration does (case folded
+// as the database's locale folds it: a database created with the C locale
+// folds only ASCII letters; no stemming, so a multilingual chat store is
+// searched alike in every language; e-mail addresses and host names stay
+// whole words there). Scripts written without spaces (Chinese, Japanese,
+// Thai) are matched by whole runs of text between spaces and punctuation,
+// not by single words.
 func (c *Client) SearchMessages(ctx context.Context, opts SearchMessagesOptions) (*MessageSearchResult, error) {
 	q, err := search.Parse(opts.Query)
 	switch {

@@ -145,6 +145,7 @@ func TestSearchMessagesOddInput(t *testing.T) {
 		t.Parallel()
 		_, bot, conn := paired(t, db)
 		require.True(t, conn.Emit(watest.Text(alice, alice, "A1", at(1), `she said "NOT now" (or never) - fox's den: 100% AND more`)))
+		require.True(t, conn.Emit(watest.Text(alice, alice, "A2", at(2), "Привет мир, नमस्ते दोस्त, 你好")))
 		for _, q := range oddQueries {
 			res, err := bot.SearchMessages(ctxTimeout(t), wauser.SearchMessagesOptions{Query: q})
 			if err != nil {
@@ -152,6 +153,11 @@ func TestSearchMessagesOddInput(t *testing.T) {
 				continue
 			}
 			require.NotNil(t, res, "%q", q)
+		}
+		// Words of other scripts, as written (PostgreSQL folds their case
+		// only when the database's locale knows them).
+		for _, q := range []string{"Привет", "мир", "नमस्ते", `"नमस्ते दोस्त"`, "你好", "Прив*"} {
+			require.Equal(t, []string{"A2"}, searchIDs(t, bot, wauser.SearchMessagesOptions{Query: q}), "%q", q)
 		}
 		// Operators are words here.
 		for _, q := range []string{"NOT now", `"not now"`, "fox AND more", "fox's", "(or never)", "100%", "den:", "-fox", "fox OR", "(fox) den"} {

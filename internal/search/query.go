@@ -5,10 +5,11 @@
 // Nothing the user types reaches a database as syntax. The query is read
 // as words (runs of letters, digits and combining marks), "quoted phrases"
 // and word* prefixes; every other character, operators included, only
-// separates words. Every word must occur (AND). Words are lower-cased and
-// re-emitted quoted, so FTS5 and tsquery operators in the input (AND, OR,
-// NOT, NEAR, -, ^, :, parentheses, quotes) are searched as plain words or
-// ignored, and a NUL byte or invalid UTF-8 is a separator.
+// separates words. Every word must occur (AND). Words are re-emitted
+// quoted, so FTS5 and tsquery operators in the input (AND, OR, NOT, NEAR,
+// -, ^, :, parentheses, quotes) are searched as plain words or ignored, and
+// a NUL byte or invalid UTF-8 is a separator. Words keep their case: each
+// database folds the query's case as it folds the indexed text's.
 package search
 
 import (
@@ -34,7 +35,7 @@ var (
 // Term is one thing every match contains: a word, a prefix of a word, or
 // a phrase of words in this order.
 type Term struct {
-	Words  []string // lower-cased; more than one for a phrase
+	Words  []string // as typed; more than one for a phrase
 	Prefix bool     // the last word is a prefix (word*); only for single words
 }
 
@@ -64,7 +65,7 @@ func Parse(q string) (Query, error) {
 		if len(w) > maxWordRunes {
 			w = w[:maxWordRunes]
 		}
-		return strings.ToLower(string(w)), j
+		return string(w), j
 	}
 	for i := 0; i < len(rs); {
 		switch {

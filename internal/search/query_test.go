@@ -15,18 +15,18 @@ func TestParse(t *testing.T) {
 		in, fts, ts string
 		err         error
 	}{
-		{in: "Fox", fts: `"fox"`, ts: `'fox'`},
+		{in: "Fox", fts: `"Fox"`, ts: `'Fox'`},
 		{in: "brown fox", fts: `"brown" "fox"`, ts: `'brown' & 'fox'`},
 		{in: `"brown fox" den`, fts: `"brown fox" "den"`, ts: `('brown' <-> 'fox') & 'den'`},
 		{in: `"brown fox`, fts: `"brown fox"`, ts: `('brown' <-> 'fox')`},
 		{in: `"fox"`, fts: `"fox"`, ts: `'fox'`},
 		{in: "hunt*", fts: `"hunt"*`, ts: `'hunt':*`},
 		{in: "h*", fts: `"h"`, ts: `'h'`},
-		{in: "NOT fox OR den", fts: `"not" "fox" "or" "den"`, ts: `'not' & 'fox' & 'or' & 'den'`},
+		{in: "NOT fox OR den", fts: `"NOT" "fox" "OR" "den"`, ts: `'NOT' & 'fox' & 'OR' & 'den'`},
 		{in: "fox's den:(x) -y", fts: `"fox" "s" "den" "x" "y"`, ts: `'fox' & 's' & 'den' & 'x' & 'y'`},
 		{in: "fox\x00den", fts: `"fox" "den"`, ts: `'fox' & 'den'`},
 		{in: "\xfffox", fts: `"fox"`, ts: `'fox'`},
-		{in: "Ünï", fts: `"ünï"`, ts: `'ünï'`},
+		{in: "Ünï", fts: `"Ünï"`, ts: `'Ünï'`},
 		{in: "", err: ErrEmpty},
 		{in: `!!! "" *** '`, err: ErrEmpty},
 		{in: strings.Repeat("a ", MaxTerms+1), err: ErrTooMany},
