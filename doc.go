@@ -375,6 +375,22 @@
 // when WhatsApp's servers no longer have it, it asks the phone to upload it
 // again and waits for the answer.
 //
+// # Search
+//
+// [Client.SearchMessages] searches the stored messages' text (a media
+// message's caption is its body), best match first, within a conversation,
+// from a sender or the account, of some content types or a time range, a
+// page at a time. A query is words, "quoted phrases" and word* prefixes;
+// everything else in it only separates words, so no input is a syntax
+// error, and a query without a word is [ErrInvalidArgument]. The index
+// follows every write: an edited message is found by its new text, a
+// deleted one never, a merged-away one only as its survivor. On SQLite it
+// is an FTS5 table kept by triggers (case and accents folded); on
+// PostgreSQL a GIN index on to_tsvector('simple', body): no stemming and no
+// stop words, since a chat store mixes languages that WhatsApp does not
+// label. The package github.com/wauser/wauser/mcp offers the search, and
+// the rest of the account, to AI agents.
+//
 // # Storage
 //
 // [github.com/wauser/wauser/store] holds the bun models and migrations, which
