@@ -178,7 +178,7 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 			chat = pn // the recipient's chat with the sender
 		}
 		evt := Message(chat, sender, id, ts, proto.CloneOf(message))
-		evt.Info.PushName = c.dev.PushName
+		evt.Info.PushName = c.pushName()
 		if lidGroup {
 			evt.Info.AddressingMode, evt.Info.SenderAlt = types.AddressingModeLID, pn
 		}
