@@ -235,7 +235,7 @@ func (c *Conn) Stalled() bool {
 // push name setting of app state): whatsmeow stores it on the device and
 // emits *events.PushNameSetting.
 func (c *Conn) SetPushName(name string) error {
-	c.dev.PushName = name
+	c.setPushName(name)
 	if c.dev.ID != nil {
 		if err := c.dev.Save(context.Background()); err != nil {
 			return err
@@ -477,7 +477,7 @@ func (c *Conn) SendPresence(_ context.Context, state types.Presence) error {
 	if err := c.online("SendPresence"); err != nil {
 		return err
 	}
-	if c.dev.PushName == "" {
+	if c.pushName() == "" {
 		return whatsmeow.ErrNoPushName
 	}
 	c.mu.Lock()

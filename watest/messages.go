@@ -212,7 +212,7 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 		if len(secret) > 0 {
 			_ = o.dev.MsgSecrets.PutMessageSecret(ctx, chat, evt.Info.Sender, id, secret)
 		}
-		evt.Info.PushName = c.dev.PushName
+		evt.Info.PushName = c.pushName()
 		if lidGroup {
 			evt.Info.AddressingMode, evt.Info.SenderAlt = types.AddressingModeLID, pn
 		}

@@ -382,16 +382,21 @@ func (c *Conn) ResolveContactQRLink(_ context.Context, code string) (*types.Cont
 	}
 	f := c.fake
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	pn, ok := f.prof().qrOwners[code]
 	if !ok {
+		f.mu.Unlock()
 		return nil, &iqError{whatsmeow.ErrContactQRLinkNotFound, whatsmeow.ErrIQNotFound}
 	}
 	target := &types.ContactQRLinkTarget{JID: pn, Type: "contact"}
+	var owner *Conn
 	for _, o := range f.conns {
 		if opn, _ := o.self(); opn == pn {
-			target.PushName = o.dev.PushName
+			owner = o
 		}
+	}
+	f.mu.Unlock()
+	if owner != nil {
+		target.PushName = owner.pushName()
 	}
 	return target, nil
 }
@@ -539,4 +544,19 @@ func callNode(tag, callID string, creator types.JID, video bool) *waBinary.Node 
 		n.Content = content
 	}
 	return n
+}
+
+// pushName returns the device's profile name. whatsmeow writes it from its
+// event goroutine and reads it when sending; the Fake guards it with c.mu.
+func (c *Conn) pushName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dev.PushName
+}
+
+// setPushName sets the device's profile name (see pushName).
+func (c *Conn) setPushName(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dev.PushName = name
 }
