@@ -54,15 +54,20 @@ func (h *harness) open(t testing.TB) *wauser.Client {
 
 func waitState(t testing.TB, c *wauser.Client, want wauser.AccountState) *wauser.Status {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	defer cancel()
 	st, err := c.WaitStatus(ctx, func(s *wauser.Status) bool { return s.State == want })
 	require.NoError(t, err, "waiting for state %s; last status %+v", want, st)
 	return st
 }
 
+// testWait bounds a test's waits for a condition: long enough for a
+// 2-core machine under load, where a wait that takes seconds is slowness,
+// not a bug (the package timeout of scripts/test.sh catches hangs).
+const testWait = 30 * time.Second
+
 func ctxTimeout(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), testWait)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -143,8 +143,13 @@ func (e *env) key(scopes []wauser.Scope, accounts ...wauser.AccountID) string {
 	return k.Key
 }
 
+// testWait bounds a test's waits for a condition: long enough for a
+// 2-core machine under load (scripts/test.sh's package timeout catches
+// hangs).
+const testWait = 30 * time.Second
+
 func (e *env) ctx() context.Context {
-	ctx, cancel := context.WithTimeout(e.t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(e.t.Context(), testWait)
 	e.t.Cleanup(cancel)
 	return ctx
 }
