@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,8 +19,6 @@ import (
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
 	"github.com/wauser/wauser/store"
-	"github.com/wauser/wauser/store/postgres"
-	"github.com/wauser/wauser/store/sqlite"
 )
 
 // Client is a set of WhatsApp accounts backed by a store. It is safe for
@@ -342,24 +339,21 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 	return &Client{core: co}, nil
 }
 
-// Open opens the store named by dsn and returns a Client that owns it (Close
-// closes the store too). A dsn starting with postgres:// or postgresql://
-// opens PostgreSQL; anything else is a SQLite path (":memory:" and "file:"
-// URIs included). Open links both database drivers; to link only one, open
-// the store with store/sqlite or store/postgres and call New.
-func Open(ctx context.Context, dsn string, opts ...Option) (*Client, error) {
-	var (
-		st  *store.Store
-		err error
-	)
-	switch {
-	case dsn == "":
-		return nil, invalidArg("dsn", "empty")
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		st, err = postgres.Open(ctx, dsn)
-	default:
-		st, err = sqlite.Open(ctx, dsn)
+// Open opens and migrates the store db names, and returns a Client that
+// owns it (Close closes the store too). db comes from a storage adapter,
+// which links its own database driver and no other:
+//
+//	c, err := wauser.Open(ctx, sqlite.File("wauser.db"))      // or sqlite.File(":memory:")
+//	c, err := wauser.Open(ctx, postgres.DSN("postgres://..."))
+//
+// (packages [github.com/wauser/wauser/store/sqlite] and
+// [github.com/wauser/wauser/store/postgres]). To open the store yourself,
+// use the adapter's Open and call New.
+func Open(ctx context.Context, db store.Opener, opts ...Option) (*Client, error) {
+	if db == nil {
+		return nil, invalidArg("store", "nil store.Opener")
 	}
+	st, err := db.OpenStore(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("wauser: open store: %w", err)
 	}
