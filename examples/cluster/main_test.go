@@ -2,8 +2,6 @@ package main
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +12,9 @@ import (
 // deps lists the packages pkg links, by go list -deps.
 func deps(t *testing.T, pkg string) []string {
 	t.Helper()
-	out, err := exec.CommandContext(t.Context(), filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", pkg).Output()
+	gobin, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command runs this test; it lists the dependencies")
+	out, err := exec.CommandContext(t.Context(), gobin, "list", "-deps", pkg).Output()
 	require.NoError(t, err, "go list -deps %s", pkg)
 	return strings.Fields(string(out))
 }
