@@ -425,7 +425,7 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 		if src.fromMe {
 			typ = event.MessageSent
 		}
-		t.emit(typ, "message", m.MessageID, nil)
+		t.emit(typ, event.KindMessage, m.MessageID, nil)
 	}
 	return m, nil
 }
