@@ -16,6 +16,8 @@ import (
 	"github.com/wauser/wauser/internal/deliver"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/metrics"
+	"github.com/wauser/wauser/internal/pacing"
+	"github.com/wauser/wauser/internal/pagecache"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
 	"github.com/wauser/wauser/store"
@@ -50,9 +52,9 @@ type core struct {
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
-	stateLogs sync.Map    // AccountID -> *lograte.Limiter of state change logs (statelog.go)
-	apiKeys   apiKeyCache // recently authenticated API keys (apikeys.go)
-	syncCache *pageCache  // encoded change-feed pages (SyncPageJSON)
+	stateLogs sync.Map                  // AccountID -> *lograte.Limiter of state change logs (statelog.go)
+	apiKeys   apiKeyCache               // recently authenticated API keys (apikeys.go)
+	syncCache *pagecache.Cache[syncKey] // encoded change-feed pages (SyncPageJSON)
 
 	metrics  *metrics.Metrics // nil when WithMetrics is not given
 	engine   *deliver.Engine  // outbox consumer: webhook deliveries and handlers
@@ -61,7 +63,7 @@ type core struct {
 	leases *store.Leases // the accounts this process may connect (lease.go)
 	lease  leaseState
 
-	pacers  pacers // send pacing and contact-check throttling, per account
+	pacers  pacing.Pacers // send pacing and contact-check throttling, per account
 	version versionCheck
 }
 
@@ -322,7 +324,7 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 	if cfg.syncCacheSet {
 		budget = cfg.syncCacheBytes
 	}
-	co.syncCache = newPageCache(budget)
+	co.syncCache = pagecache.New[syncKey](budget)
 	co.cfg.leases.setDefaults()
 	co.newLeases()
 	co.ingest = ingest.New(st, ingest.Options{

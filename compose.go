@@ -18,6 +18,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/preview"
 	"github.com/wauser/wauser/store"
 )
 
@@ -163,7 +164,7 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 	case MessageText:
 		p.msg = textMessage(req.Text, p.ctxInfo, req.PreviewURL)
 		if req.PreviewURL {
-			p.previewURL = firstURL(req.Text)
+			p.previewURL = preview.FirstURL(req.Text)
 		}
 	case MessageImage, MessageVideo, MessageAudio, MessageDocument, MessageSticker:
 		if err := c.prepareMedia(ctx, p, req); err != nil {
