@@ -107,7 +107,10 @@
 // (writers of an account serialize on its counter row, across processes on
 // PostgreSQL), so a reader that pages with the returned cursor never misses
 // a change. [Client.ListConversations], [Client.ListMessages] and
-// [Client.ListContacts] browse the records with opaque cursors. Media keys are
+// [Client.ListContacts] browse the records with opaque cursors; their
+// iterator forms [Client.Conversations], [Client.Messages] and
+// [Client.Contacts] walk every page, fetching the next one when the loop
+// needs it. Media keys are
 // stored for downloading but never returned. Text that cannot be stored (NUL
 // bytes, invalid UTF-8) is cleaned rather than refused.
 //
