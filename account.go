@@ -348,14 +348,29 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The pairing is read before the account row: a session persists a
+	// state change before it publishes the pairing that goes with it (a
+	// failed pairing after the account is unpaired), so a pairing read
+	// first never meets an older state.
+	pairing := c.core.pairingSnapshot(id)
 	row, err := c.core.account(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return c.core.status(ctx, row), nil
+	return c.core.status(ctx, row, pairing), nil
 }
 
-func (co *core) status(ctx context.Context, row *store.Account) *Status {
+// pairingSnapshot is the pairing of id's session in this process, if any.
+func (co *core) pairingSnapshot(id AccountID) *Pairing {
+	s := co.getSession(id)
+	if s == nil {
+		return nil
+	}
+	_, _, _, p := s.snapshot()
+	return p
+}
+
+func (co *core) status(ctx context.Context, row *store.Account, pairing *Pairing) *Status {
 	a := co.accountFromRow(row)
 	st := &Status{
 		Account:         a.ID,
@@ -371,7 +386,7 @@ func (co *core) status(ctx context.Context, row *store.Account) *Status {
 		st.HistoryPending = n
 	}
 	if s := co.getSession(a.ID); s != nil {
-		_, _, _, st.Pairing = s.snapshot()
+		st.Pairing = pairing
 		st.Connected = a.State == StateConnected && s.conn.Client.IsLoggedIn()
 		if st.Pairing != nil && st.Pairing.Status == PairingPaired {
 			st.Paired = a.State != StateLoggedOut
@@ -409,11 +424,12 @@ func (c *Client) WaitStatus(ctx context.Context, cond func(*Status) bool) (*Stat
 	}
 	for {
 		ch := c.core.changes()
+		pairing := c.core.pairingSnapshot(id) // before the row, as in Status
 		row, err := c.core.account(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		st := c.core.status(ctx, row)
+		st := c.core.status(ctx, row, pairing)
 		if cond(st) {
 			return st, nil
 		}

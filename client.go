@@ -160,7 +160,7 @@ func WithMediaLimit(maxBytes int64) Option {
 }
 
 // DefaultDailyMessageLimit is how many messages an account may send per UTC
-// day unless WithDailyMessageLimit says otherwise (the Chat API's limit).
+// day unless WithDailyMessageLimit says otherwise (the WhatsSync Chat API's limit).
 const DefaultDailyMessageLimit = 1000
 
 // WithDailyMessageLimit sets how many messages each account may send per

@@ -171,7 +171,7 @@
 // chat's unread count) store their effect the same way. Messages are named
 // by their stored id ("msg_…") or by their WhatsApp id in a chat.
 //
-// Templates (the Chat API) are registered per account and language with
+// Templates (the WhatsSync Chat API) are registered per account and language with
 // [Client.CreateTemplate]; sending one renders its header, body and footer
 // with the parameters to plain text, because WhatsApp delivers real
 // templates only from the official Business API. For the same reason

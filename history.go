@@ -12,7 +12,7 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
-// History request sizes (the history API).
+// History request sizes (the multi-session history route).
 const (
 	DefaultHistoryCount = 25  // what REST callers get when they give no count
 	MaxHistoryCount     = 100 // messages per chat and request that RequestHistory accepts

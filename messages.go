@@ -20,7 +20,7 @@ import (
 
 // MessageType is the kind of message SendMessage sends: the Business Server API's
 // types (text, image, video, audio, document, location, poll, reaction,
-// invite, interactive, status), the Chat API's template, and contact cards
+// invite, interactive, status), the WhatsSync Chat API's template, and contact cards
 // and stickers.
 type MessageType string
 

@@ -22,7 +22,7 @@ const (
 // maxTemplatePlaceholders bounds {{n}} in one component.
 const maxTemplatePlaceholders = 100
 
-// Template is a message template of the Chat API: named texts with
+// Template is a message template of the WhatsSync Chat API: named texts with
 // numbered placeholders {{1}}, {{2}}..., registered per account and
 // language. WhatsApp approves templates only for the official Business
 // API; wauser keeps them itself and renders a template message to plain
@@ -53,7 +53,7 @@ type TemplateRequest struct {
 	Components []TemplateComponent `json:"components"`
 }
 
-// TemplateMessage is a template message to send (the Chat API's
+// TemplateMessage is a template message to send (the WhatsSync Chat API's
 // "template"): the template's name and language, and the parameters of
 // each of its components that has placeholders.
 type TemplateMessage struct {

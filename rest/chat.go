@@ -13,7 +13,7 @@ import (
 	"github.com/wauser/wauser"
 )
 
-// chatDialect is the Chat API: bare JSON bodies and errors as
+// chatDialect is the WhatsSync Chat API: bare JSON bodies and errors as
 // {"error": {"code", "message", "status"}}, code being a machine-readable
 // name such as invalid_phone_number or rate_limit_exceeded. The daily
 // message quota of POST /api/v1/messages answers 429 in this shape
@@ -36,7 +36,7 @@ func (chatDialect) fail(_ *call, status int, e *apiError) any {
 func (chatDialect) okSchema(_ *route, data *schema) *schema { return data }
 func (chatDialect) failSchema(g *docGen) *schema            { return g.ref(typeOf[chatError]()) }
 
-// chatError is the Chat API's error body.
+// chatError is the WhatsSync Chat API's error body.
 type chatError struct {
 	Error chatErrorBody `json:"error"`
 }
@@ -47,7 +47,7 @@ type chatErrorBody struct {
 	Status  int    `json:"status"`
 }
 
-// chatContact is the Chat API's contact in lists.
+// chatContact is the WhatsSync Chat API's contact in lists.
 type chatContact struct {
 	// ID is the contact's person id.
 	ID    wauser.PersonID `json:"id"`
@@ -58,7 +58,7 @@ type chatContact struct {
 	LastMessageAt time.Time `json:"lastMessageAt,omitzero"`
 }
 
-// chatContactDetails is the Chat API's contact details.
+// chatContactDetails is the WhatsSync Chat API's contact details.
 type chatContactDetails struct {
 	chatContact
 	// ProfileImage is the URL of the contact's profile picture, asked from
@@ -152,7 +152,7 @@ func chatGetContact() operation {
 	})
 }
 
-// chatMessage is the Chat API's message.
+// chatMessage is the WhatsSync Chat API's message.
 type chatMessage struct {
 	ID wauser.MessageID `json:"id"`
 	// From and To are phone numbers (E.164), or JIDs where the number is
@@ -222,7 +222,7 @@ func (x *call) chatMe() (string, error) {
 	return acc.Phone, nil
 }
 
-// chatMessageOf shows m as the Chat API does, me being the account's
+// chatMessageOf shows m as the WhatsSync Chat API does, me being the account's
 // address and them the other side's.
 func chatMessageOf(m *wauser.Message, me, them string) chatMessage {
 	cm := chatMessage{ID: m.MessageID, From: them, To: me, Type: m.ContentType, Text: m.Body, Timestamp: m.SentAt, Status: m.Status}
@@ -241,12 +241,12 @@ func chatAddress(chatJID string) string {
 	return chatJID
 }
 
-// chatMessageType is a message type of the Chat API.
+// chatMessageType is a message type of the WhatsSync Chat API.
 type chatMessageType string
 
 var chatMessageTypes = []chatMessageType{"text", "image", "document", "location", "template"}
 
-// chatSendRequest is the Chat API's POST /api/v1/messages: exactly one
+// chatSendRequest is the WhatsSync Chat API's POST /api/v1/messages: exactly one
 // content field, the one type names (type may be left out).
 type chatSendRequest struct {
 	// To is the recipient: a phone number in international format
@@ -263,7 +263,7 @@ type chatSendRequest struct {
 	Template *chatTemplate    `json:"template,omitempty"`
 }
 
-// chatTemplate is the Chat API's template message: a template registered
+// chatTemplate is the WhatsSync Chat API's template message: a template registered
 // with Client.CreateTemplate, by name and language, with the parameters
 // of its components.
 type chatTemplate struct {

@@ -31,10 +31,10 @@
 //     create, update, delete, rotate-secret, test) and
 //     GET /v1/webhooks/deliveries. Beyond the specification:
 //     GET /v1/whatsapp/groups and GET /v1/whatsapp/commands/{command_id}.
-//   - history: the history API: POST /history/sync ({count}: 1 to 100,
+//   - history: the multi-session history route: POST /history/sync ({count}: 1 to 100,
 //     default 25; Client.RequestHistory). Answers are
 //     {status, code, message, data}; errors {status, code, message, error}.
-//   - chat: the Chat API. Bare JSON; errors are
+//   - chat: the WhatsSync Chat API. Bare JSON; errors are
 //     {"error": {"code", "message", "status"}}. POST /api/v1/messages (text,
 //     image, document, location, template), GET /api/v1/contacts,
 //     GET /api/v1/contacts/{phone} and GET /api/v1/contacts/{phone}/messages
@@ -220,7 +220,7 @@
 // # Limits
 //
 // Every key may make Options.RequestsPerMinute requests (default 60,
-// the Chat API) in a window of a minute that opens with its first request;
+// the WhatsSync Chat API) in a window of a minute that opens with its first request;
 // requests that fail authentication count against their client IP. Every
 // answer carries X-RateLimit-Limit, X-RateLimit-Remaining and
 // X-RateLimit-Reset (Unix seconds); past the limit the answer is 429 with
@@ -356,7 +356,7 @@
 //   - POST /api/v1/messages answers 201 with the message as stored, in
 //     the shape of the document's messages ({id, from, to, type, text,
 //     timestamp, status}; a template shows as the text it rendered to),
-//     sent by then (the Chat API shows no answer). type may be left out
+//     sent by then (the WhatsSync Chat API shows no answer). type may be left out
 //     (it follows from the content); other types than the document's five
 //     are 400 invalid_message_type. image and document also take link (the
 //     Cloud API's name for url) or the id of a file uploaded with POST

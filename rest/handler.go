@@ -30,7 +30,7 @@ type Options struct {
 	// Timeout bounds each request, including waits for WhatsApp such as the
 	// first QR code of a pairing. Default 30 s.
 	Timeout time.Duration
-	// RequestsPerMinute is the rate limit per API key (the Chat API: 60).
+	// RequestsPerMinute is the rate limit per API key (the WhatsSync Chat API: 60).
 	// Requests that fail authentication count against their client IP with
 	// the same limit. 0 means 60; a negative value turns rate limiting off,
 	// and the X-RateLimit headers with it.
@@ -119,7 +119,7 @@ type handler struct {
 }
 
 // NewHandler returns the REST handler serving c: the sync (the WhatsApp Use sync API), history
-// (POST /history/sync), chat (the Chat API) and business (the Business Server
+// (POST /history/sync), chat (the WhatsSync Chat API) and business (the Business Server
 // API) dialects, and GET /openapi.json. Mount it under a prefix with
 // http.StripPrefix:
 //
@@ -404,7 +404,7 @@ func (h *handler) routeTable() []*route {
 			id: "unfollowNewsletter", summary: "Unfollow a newsletter", message: "newsletter unfollowed", errors: waErrors,
 			op: businessUnfollowNewsletter()},
 
-		// chat dialect: the Chat API.
+		// chat dialect: the WhatsSync Chat API.
 		{method: "POST", path: "/api/v1/messages", dialect: chatDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "sendChatMessage", summary: "Send a Message (text, image, document, location or template)", status: http.StatusCreated,
 			errors: waErrors, op: chatSendMessage()},
@@ -421,7 +421,7 @@ func (h *handler) routeTable() []*route {
 				{name: "limit", typ: "integer", description: "Messages per page, newest first: at least 1, default 50, at most 500"},
 			}, op: chatContactMessages()},
 
-		// history dialect: the history API.
+		// history dialect: the multi-session history route.
 		{method: "POST", path: "/history/sync", dialect: historyDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "requestHistorySync", summary: "Request message history from WhatsApp", message: "History sync requested",
 			errors: waErrors, op: historyRequestSync()},

@@ -6,7 +6,7 @@ import (
 	"github.com/wauser/wauser"
 )
 
-// historyDialect is the history API: {status, code, message, data} on success
+// historyDialect is the multi-session history route: {status, code, message, data} on success
 // and {status, code, message, error} on failure, code repeating the HTTP
 // status. Its route is POST /history/sync (Client.RequestHistory).
 type historyDialect struct{}
@@ -45,7 +45,7 @@ func (historyDialect) failSchema(g *docGen) *schema {
 	})
 }
 
-// historyOK is the history API's success envelope.
+// historyOK is the multi-session history route's success envelope.
 type historyOK struct {
 	Status  bool   `json:"status"`
 	Code    int    `json:"code"`
@@ -53,7 +53,7 @@ type historyOK struct {
 	Data    any    `json:"data"`
 }
 
-// historyError is the history API's error envelope.
+// historyError is the multi-session history route's error envelope.
 type historyError struct {
 	Status  bool   `json:"status"`
 	Code    int    `json:"code"`
@@ -61,29 +61,29 @@ type historyError struct {
 	Error   string `json:"error"`
 }
 
-// historySyncRequest is the history API's body of POST /history/sync.
+// historySyncRequest is the multi-session history route's body of POST /history/sync.
 type historySyncRequest struct {
 	// Count is how many older messages to ask for, per chat: 1 to 100,
 	// default 25. The phone is asked for at most 50 per chat and request
 	// (wauser.HistoryBatch), as official clients ask: a larger count is
 	// clamped, and the answer's count says what was asked.
 	Count *int `json:"count,omitempty"`
-	// Chat, beyond the history API, asks for one chat's history (a phone
+	// Chat, beyond the multi-session history route, asks for one chat's history (a phone
 	// number or JID); without it, the 50 most recently active chats'.
 	Chat string `json:"chat,omitempty"`
 }
 
-// historySync is the history API's data of a history request.
+// historySync is the multi-session history route's data of a history request.
 type historySync struct {
 	Requested bool   `json:"requested"`
 	Count     int    `json:"count"`
 	Note      string `json:"note"`
-	// Chats, beyond the history API, are the chats asked, each before its
+	// Chats, beyond the multi-session history route, are the chats asked, each before its
 	// oldest stored message.
 	Chats []wauser.HistoryAnchor `json:"chats"`
 }
 
-// historyNote is the history API's note.
+// historyNote is the multi-session history route's note.
 const historyNote = "History will be delivered via history.sync_complete webhook event"
 
 // historyRequestSync asks the phone for older messages (Client.RequestHistory).

@@ -292,7 +292,7 @@ func (h *handler) openAPIDocument() []byte {
 			"title":   "wauser REST API",
 			"version": "1",
 			"description": "A linked WhatsApp device as a REST API, in four dialects: sync (the WhatsApp Use sync API), " +
-				"history (POST /history/sync), chat (the Chat API) and business (the Business Server API). Each route's dialect is in its " +
+				"history (POST /history/sync), chat (the WhatsSync Chat API) and business (the Business Server API). Each route's dialect is in its " +
 				"tags and x-wauser-dialect.",
 		},
 		"paths": paths,

@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Template is a named message template of an account (the Chat API):
+// Template is a named message template of an account (the WhatsSync Chat API):
 // Components is the JSON of its header, body and footer texts with {{1}},
 // {{2}}... placeholders.
 type Template struct {
