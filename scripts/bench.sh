@@ -28,9 +28,8 @@ mkdir -p "$out/new"
 build "$out/new" .
 sides=(new)
 if [ -n "$base" ]; then
-	git worktree add -q --detach "$out/tree" "$base"
-	trap 'git worktree remove --force "$out/tree" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
-	mkdir -p "$out/base"
+	mkdir -p "$out/tree" "$out/base"
+	git archive "$base" | tar -x -C "$out/tree"
 	build "$out/base" "$out/tree"
 	sides=(base new)
 fi
