@@ -283,8 +283,8 @@ func WithWhatsApp(f wa.Factory) Option {
 }
 
 // New returns a Client over st, which must be migrated (sqlite.Open and
-// postgres.Open migrate; sqlite.New and postgres.New do not). New does no I/O and starts no
-// goroutines; call Start to connect the paired accounts.
+// postgres.Open migrate; sqlite.New and postgres.New do not). New does no
+// I/O and starts no goroutines; call Start to connect the paired accounts.
 func New(st *store.Store, opts ...Option) (*Client, error) {
 	if st == nil {
 		return nil, invalidArg("store", "nil *store.Store")
