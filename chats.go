@@ -387,3 +387,121 @@ func (c *Client) markRead(ctx context.Context, s *session, p *prepared, targets 
 	}
 	return nil
 }
+
+// MuteChat mutes a chat (with a person or a group) for d, or until it is
+// unmuted when d is 0, on the account's phone and linked devices.
+// WhatsApp's apps offer 8 hours, a week and always; other durations work
+// too. The conversation's muted_until follows once WhatsApp echoes the
+// change.
+func (c *Client) MuteChat(ctx context.Context, chat string, d time.Duration) error {
+	if d < 0 {
+		return invalidArg("duration", "%s is negative; give 0 to mute until unmuted", d)
+	}
+	end := c.core.cfg.clock.Now().Add(d).UnixMilli()
+	return c.sendChatPatch(ctx, chat, "mute chat", func(jid types.JID, _ lastMessage) appstate.PatchInfo {
+		if d == 0 {
+			return appstate.BuildMuteAbs(jid, true, nil) // -1: always
+		}
+		return appstate.BuildMuteAbs(jid, true, &end)
+	})
+}
+
+// UnmuteChat unmutes a chat.
+func (c *Client) UnmuteChat(ctx context.Context, chat string) error {
+	return c.sendChatPatch(ctx, chat, "unmute chat", func(jid types.JID, _ lastMessage) appstate.PatchInfo {
+		return appstate.BuildMuteAbs(jid, false, nil)
+	})
+}
+
+// DeleteChat deletes a chat (with a person or a group) from the chat list
+// of the account's phone and linked devices, with its messages up to the
+// latest one and, with deleteMedia, their media files on the phone. The
+// stored messages become tombstones and the conversation is marked
+// deleted; it comes back with the next message. Leaving a group is
+// LeaveGroup; DeleteChat does not leave.
+func (c *Client) DeleteChat(ctx context.Context, chat string, deleteMedia bool) error {
+	return c.sendChatPatch(ctx, chat, "delete chat", func(jid types.JID, last lastMessage) appstate.PatchInfo {
+		return buildDeleteChat(jid, last.at, last.key, deleteMedia)
+	})
+}
+
+// MarkChatUnread marks a chat unread on the account's phone and linked
+// devices (the dot WhatsApp shows); reading it, or MarkRead, clears it.
+// The conversation's unread_count becomes at least 1.
+func (c *Client) MarkChatUnread(ctx context.Context, chat string) error {
+	return c.sendChatPatch(ctx, chat, "mark chat unread", func(jid types.JID, last lastMessage) appstate.PatchInfo {
+		return appstate.BuildMarkChatAsRead(jid, false, last.at, last.key)
+	})
+}
+
+// Disappearing-message timers WhatsApp's apps offer. Groups accept only
+// these; in chats with people other values are sent but the apps ignore
+// them.
+const (
+	DisappearingOff = time.Duration(0)
+	Disappearing24h = 24 * time.Hour
+	Disappearing7d  = 7 * 24 * time.Hour
+	Disappearing90d = 90 * 24 * time.Hour
+)
+
+func validDisappearing(d time.Duration) bool {
+	return d == DisappearingOff || d == Disappearing24h || d == Disappearing7d || d == Disappearing90d
+}
+
+// SetDisappearingTimer turns disappearing messages on (24 hours, 7 days or
+// 90 days) or off (0) in a chat with a person or a group. In a chat with a
+// person it is a message to them; in a group, a change of the group that
+// WhatsApp announces to its members (admins only when the group is
+// locked). The conversation's ephemeral timer follows, and the account's
+// next messages in the chat disappear after it.
+func (c *Client) SetDisappearingTimer(ctx context.Context, chat string, d time.Duration) error {
+	jid, err := parseChat("chat", chat)
+	if err != nil {
+		return err
+	}
+	if !validDisappearing(d) {
+		return invalidArg("timer", "%s is not 0, 24h, 168h (7 days) or 2160h (90 days)", d)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return err
+	}
+	now := c.core.cfg.clock.Now()
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return err
+	}
+	if err := s.conn.Client.SetDisappearingTimer(ctx, jid, d, now); err != nil {
+		return waError("set disappearing timer", err)
+	}
+	if jid.Server == types.GroupServer {
+		return nil // WhatsApp announces it as a group change, which is stored
+	}
+	err = c.core.ingest.Apply(context.WithoutCancel(ctx), s.ingestAccount(), func(t *ingest.Tx) error {
+		conv, _, err := t.Chat(jid, types.EmptyJID)
+		if err != nil {
+			return err
+		}
+		t.SetEphemeral(conv, int(d.Seconds()), now)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("wauser: set disappearing timer: set, but storing it failed: %w", err)
+	}
+	return nil
+}
+
+// SetDefaultDisappearingTimer sets the timer that new chats of the account
+// start with (0, 24 hours, 7 days or 90 days); existing chats keep theirs.
+func (c *Client) SetDefaultDisappearingTimer(ctx context.Context, d time.Duration) error {
+	if !validDisappearing(d) {
+		return invalidArg("timer", "%s is not 0, 24h, 168h (7 days) or 2160h (90 days)", d)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.conn.Client.SetDefaultDisappearingTimer(ctx, d); err != nil {
+		return waError("set default disappearing timer", err)
+	}
+	return nil
+}

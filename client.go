@@ -91,6 +91,8 @@ type config struct {
 	devicePlatform DevicePlatform
 	sendPacing     Pacing
 	checkPacing    Pacing
+
+	callRejection *CallRejection // WithCallRejection; nil: calls ring
 }
 
 // Option configures a Client. Options validate their input; New returns the
@@ -338,7 +340,9 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 	}
 	co.metrics = m
 	co.engine = co.newEngine()
-	return &Client{core: co}, nil
+	c := &Client{core: co}
+	c.rejectCalls()
+	return c, nil
 }
 
 // Open opens and migrates the store db names, and returns a Client that

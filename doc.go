@@ -139,6 +139,47 @@
 // these changes from the events WhatsApp sends back, like about changes
 // made on the phone.
 //
+// One setting at a time: [Client.SetGroupName], [Client.SetGroupDescription],
+// [Client.SetGroupPhoto], [Client.SetGroupJoinApproval] and
+// [Client.SetGroupMemberAddMode]. [Client.GetGroupInviteInfo] shows where an
+// invite link (https://chat.whatsapp.com/…) leads, [Client.JoinGroupWithLink]
+// joins (or, when the group requires approval, asks to), [Client.LeaveGroup]
+// leaves. A community is a group holding groups: [Client.CreateCommunity]
+// makes one (WhatsApp adds its announcement group, where only admins
+// write), [Client.LinkGroup] and [Client.UnlinkGroup] move groups in and out,
+// [Client.ListSubgroups] and [Client.ListCommunityParticipants] list them
+// and their people.
+//
+// Channels the account runs: [Client.CreateNewsletter],
+// [Client.UpdateNewsletter] (name, description, picture) and
+// [Client.SendNewsletterMessage], which posts a text or a file; channel
+// media is uploaded unencrypted, so it takes the file itself, not an
+// [Client.UploadMedia] id. Posts are numbered by WhatsApp (their server id):
+// [Client.ListNewsletterMessages] lists them with their views and reaction
+// counts, [Client.ReactNewsletterMessage] and [Client.MarkNewsletterViewed]
+// take server ids. [Client.MuteNewsletter] and [Client.GetNewsletterByInvite]
+// serve followers too.
+//
+// # Polls and status updates
+//
+// A poll message's Extra["poll"] holds its question and options, each
+// voter's latest choice ("votes") and the tally ("results": one {option,
+// count, voters} per option, in order), recomputed whenever a vote
+// arrives, in any order. Votes are encrypted with the poll's secret, which
+// whatsmeow keeps for polls the account received or sent; [Client.VotePoll]
+// votes (or, with no options, withdraws the vote), and the account's own
+// votes count like anyone's.
+//
+// Status updates (stories) live in the one conversation of kind "status"
+// (status@broadcast): contacts' updates arrive there like messages, with
+// message.received events and in the change feed. [Client.PostStatus] posts
+// a text (background and text colour, font), an image, a video or a voice
+// note, and [Client.DeleteStatus] deletes one for everyone. They reach the
+// audience of the account's status privacy, as from WhatsApp's apps: its
+// contacts, an allow list, or its contacts but a deny list
+// ([Client.StatusPrivacy], [Client.StatusAudience]); the setting is changed
+// on the phone, and a per-post audience is not offered.
+//
 // # Sending messages
 //
 // [Client.SendMessage] takes a [SendMessageRequest] with one content: text
@@ -272,6 +313,49 @@
 //   - An album announcement, an image's HD version and a secret-encrypted
 //     edit fold into the message they belong to: one message, one record.
 //
+// # Profile, privacy, chat settings, presence and calls
+//
+// Profile: [Client.GetUserInfo] (about text, picture id, verified business
+// name, devices of up to 100 people), [Client.SetPushName],
+// [Client.SetAbout], [Client.SetProfilePhoto] (a JPEG; nil removes it),
+// [Client.GetBusinessProfile], and the share links: [Client.GetContactQRLink]
+// (https://wa.me/qr/…, revocable), [Client.ResolveContactQRLink] and
+// [Client.ResolveBusinessLink] (https://wa.me/message/…). The profile name
+// is app state: the account record shows it once WhatsApp echoes it, and
+// an account.updated event says so. Privacy: [Client.GetPrivacySettings],
+// [Client.SetPrivacySetting] (each setting takes only WhatsApp's values),
+// [Client.ListBlocked], [Client.BlockContact], [Client.UnblockContact];
+// WhatsApp announces blocklist changes, which become blocklist.updated
+// events (the blocklist itself is not stored: ask for it).
+//
+// Chat settings are WhatsApp app state patches, built as the current
+// protocol builds them, and the store follows WhatsApp's echo like a
+// change made on the phone: [Client.MuteChat] for a duration (0: until
+// unmuted) and [Client.UnmuteChat] set the conversation's muted_until;
+// [Client.MarkChatUnread] its unread_count (at least 1); [Client.DeleteChat]
+// tombstones its messages and marks it deleted until a new message comes.
+// [Client.StarMessage] and [Client.UnstarMessage] set the message's
+// "starred" field (stored with the message; a message.starred event tells
+// handlers), as does starring on the phone. [Client.SetDisappearingTimer]
+// sets a chat's timer (0, 24 hours, 7 or 90 days; the conversation's
+// ephemeral_seconds, and the timer of the account's next messages there)
+// and [Client.SetDefaultDisappearingTimer] the one new chats start with.
+// [Client.ForwardMessage] sends a stored message to another chat marked
+// forwarded, its media by reference to the file already on WhatsApp's
+// servers.
+//
+// Presence: [Client.SetPresence] (available or unavailable, as
+// [Client.SetOnline]) and [Client.SubscribePresence], after which
+// presence.updated events carry a person's online state and last seen time.
+// Presence is not a record: it is never stored, only delivered, like every
+// event, through the outbox to handlers ([Client.OnPresence]) and webhooks.
+//
+// Calls: call.offer, call.accepted, call.ended and call.missed events
+// ([Client.OnCall], [CallData]); a call that ends without being answered
+// on any of the account's devices is missed. [Client.RejectCall] declines
+// one; [WithCallRejection] declines every call by itself and answers the
+// caller with a text. wauser never answers calls.
+//
 // # Contacts
 //
 // [Client.ListContacts] and [Client.GetContact] read the store;
@@ -293,6 +377,22 @@
 // and decrypts a message's file with the keys stored with it (never shown);
 // when WhatsApp's servers no longer have it, it asks the phone to upload it
 // again and waits for the answer.
+//
+// # Search
+//
+// [Client.SearchMessages] searches the stored messages' text (a media
+// message's caption is its body), best match first, within a conversation,
+// from a sender or the account, of some content types or a time range, a
+// page at a time. A query is words, "quoted phrases" and word* prefixes;
+// everything else in it only separates words, so no input is a syntax
+// error, and a query without a word is [ErrInvalidArgument]. The index
+// follows every write: an edited message is found by its new text, a
+// deleted one never, a merged-away one only as its survivor. On SQLite it
+// is an FTS5 table kept by triggers (case and accents folded); on
+// PostgreSQL a GIN index on to_tsvector('simple', body): no stemming and no
+// stop words, since a chat store mixes languages that WhatsApp does not
+// label. The package github.com/wauser/wauser/mcp offers the search, and
+// the rest of the account, to AI agents.
 //
 // # Storage
 //

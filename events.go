@@ -41,6 +41,16 @@ const (
 	EventAccountConnected    = event.AccountConnected
 	EventAccountDisconnected = event.AccountDisconnected
 	EventAccountLoggedOut    = event.AccountLoggedOut
+	EventAccountUpdated      = event.AccountUpdated
+
+	// Profile, presence and calls (see Event for their data).
+	EventMessageStarred   = event.MessageStarred
+	EventPresenceUpdated  = event.PresenceUpdated
+	EventBlocklistUpdated = event.BlocklistUpdated
+	EventCallOffer        = event.CallOffer
+	EventCallAccepted     = event.CallAccepted
+	EventCallEnded        = event.CallEnded
+	EventCallMissed       = event.CallMissed
 )
 
 // Event is one thing that happened to an account, in the envelope that
@@ -62,7 +72,23 @@ const (
 //   - account.qr: {"qr", "expires_at"}; account.paired: {"jid", "lid",
 //     "phone", "platform", "business_name"}; account.connected: {"jid",
 //     "push_name"}; account.disconnected: {"state", "error"};
-//     account.logged_out: {"reason"}.
+//     account.logged_out: {"reason"}; account.updated: {"jid",
+//     "push_name"} when the account's profile name changed (SetPushName,
+//     or on its phone).
+//   - message.starred: the message (with "starred"), when the account
+//     starred or unstarred it.
+//   - presence.updated: {"jid", "online", "last_seen"} of a person whose
+//     presence the account subscribed to (SubscribePresence); last_seen
+//     is absent when their privacy hides it. Presence is not stored: the
+//     event is its only trace.
+//   - blocklist.updated: {"action", "changes": [{"jid", "action"}]},
+//     action "block" or "unblock"; a change without a list of changes
+//     (action "modify") means: read the list again (ListBlocked).
+//   - call.offer, call.accepted, call.ended, call.missed: {"call_id",
+//     "from", "creator", "group", "group_jid", "media" (audio or video, on
+//     offers), "at", "reason"}. A call that ends without being answered
+//     on any of the account's devices is call.missed; see
+//     WithCallRejection to decline calls by themselves.
 type Event struct {
 	ID         string          `json:"id"`
 	Type       EventType       `json:"type"`
@@ -144,7 +170,7 @@ type AccountData struct {
 	Phone        string       `json:"phone,omitempty"`     // account.paired
 	Platform     string       `json:"platform,omitempty"`  // account.paired
 	BusinessName string       `json:"business_name,omitempty"`
-	PushName     string       `json:"push_name,omitempty"` // account.connected
+	PushName     string       `json:"push_name,omitempty"` // account.connected, account.updated
 	State        AccountState `json:"state,omitempty"`     // account.disconnected
 	Error        string       `json:"error,omitempty"`     // account.disconnected
 	Reason       string       `json:"reason,omitempty"`    // account.logged_out
@@ -256,7 +282,7 @@ func (c *Client) OnEvent(fn func(ctx context.Context, e Event), only ...EventTyp
 // OnEvent does.
 func (c *Client) OnMessage(fn func(ctx context.Context, e Event, m *MessageData)) (remove func()) {
 	return onTyped(c, Event.Message, fn, EventMessageReceived, EventMessageSent, EventMessageEdited,
-		EventMessageDeleted, EventMessageReaction, EventMessageStatus)
+		EventMessageDeleted, EventMessageReaction, EventMessageStatus, EventMessageStarred)
 }
 
 // OnConversation registers fn for conversation.updated, group.updated and
@@ -275,7 +301,7 @@ func (c *Client) OnContact(fn func(ctx context.Context, e Event, ct *Contact)) (
 // connection changes, logout) with their decoded data, as OnEvent does.
 func (c *Client) OnAccountEvent(fn func(ctx context.Context, e Event, a *AccountData)) (remove func()) {
 	return onTyped(c, Event.Account, fn, EventAccountQR, EventAccountPaired, EventAccountConnected,
-		EventAccountDisconnected, EventAccountLoggedOut)
+		EventAccountDisconnected, EventAccountLoggedOut, EventAccountUpdated)
 }
 
 func onTyped[T any](c *Client, decode func(Event) (*T, error), fn func(context.Context, Event, *T), only ...EventType) func() {

@@ -15,12 +15,12 @@ import (
 // pairedExample returns a started Client on an in-memory store with the
 // paired accounts ids, linked to phones in the order given, through fake.
 // (With a real phone, see ExampleClient_PairQR.)
-func pairedExample(ctx context.Context, fake *watest.Fake, phones map[wauser.AccountID]string) (*wauser.Client, func()) {
+func pairedExample(ctx context.Context, fake *watest.Fake, phones map[wauser.AccountID]string, opts ...wauser.Option) (*wauser.Client, func()) {
 	st, err := sqlite.Open(ctx, ":memory:")
 	if err != nil {
 		panic(err)
 	}
-	c, err := wauser.New(st, fake.Option())
+	c, err := wauser.New(st, append([]wauser.Option{fake.Option()}, opts...)...)
 	if err != nil {
 		panic(err)
 	}

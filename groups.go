@@ -66,6 +66,10 @@ type Group struct {
 	Members      []types.JID        `json:"members"`
 	Admins       []types.JID        `json:"admins"`
 	Participants []GroupParticipant `json:"participants"`
+
+	// MemberAddMode says who may add members: admin_add or all_member_add
+	// (see SetGroupMemberAddMode); empty when WhatsApp does not tell.
+	MemberAddMode GroupMemberAddMode `json:"member_add_mode,omitempty"`
 }
 
 // GroupParticipant is a member of a group, or the result for one member of
@@ -536,6 +540,7 @@ func (s *session) group(ctx context.Context, info *types.GroupInfo) *Group {
 		CommunityID:          info.LinkedParentJID,
 		IsCommunity:          info.IsParent,
 		AddressingMode:       string(info.AddressingMode),
+		MemberAddMode:        GroupMemberAddMode(info.MemberAddMode),
 		Participants:         participants(info.Participants),
 		Members:              []types.JID{},
 		Admins:               []types.JID{},

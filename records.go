@@ -60,6 +60,10 @@ type Conversation struct {
 	// phone number and a LID turned out to be one person.
 	MergedInto ConversationID `json:"merged_into,omitempty"`
 	Seq        int64          `json:"seq"`
+
+	// EphemeralSeconds is the chat's disappearing-messages timer in
+	// seconds (0: off; see SetDisappearingTimer).
+	EphemeralSeconds int `json:"ephemeral_seconds,omitempty"`
 }
 
 // Contact is a person (the WhatsApp Use sync API).
@@ -117,12 +121,17 @@ type Message struct {
 	Reactions      map[string]string `json:"reactions"` // sender JID -> emoji
 	Media          *MessageMedia     `json:"media,omitempty"`
 	// Extra holds type-specific details: "poll" (question, options,
-	// selectable_count, votes), location fields, "contacts" (cards).
+	// selectable_count, votes: voter JID -> chosen options, results: one
+	// {option, count, voters} per option in the poll's order, the
+	// account's own vote included), location fields, "contacts" (cards).
 	Extra      map[string]any `json:"extra,omitempty"`
 	SentAt     time.Time      `json:"sent_at,omitzero"`
 	ReceivedAt time.Time      `json:"received_at,omitzero"`
 	EditedAt   time.Time      `json:"edited_at,omitzero"`
 	DeletedAt  time.Time      `json:"deleted_at,omitzero"`
+	// Starred is set while the account has the message starred
+	// (StarMessage, or on its phone).
+	Starred bool `json:"starred,omitempty"`
 	// MergedInto names the message this one was merged into.
 	MergedInto MessageID `json:"merged_into,omitempty"`
 	Seq        int64     `json:"seq"`
@@ -148,6 +157,7 @@ func conversationFromRow(r *store.Conversation) Conversation {
 		MergedInto:     ConversationID(r.MergedInto),
 		Seq:            r.Seq,
 	}
+	c.EphemeralSeconds = r.EphemeralSecs
 	for _, p := range r.Participants {
 		c.Participants = append(c.Participants, Participant{ParticipantJID: p.ParticipantJID, PersonID: PersonID(p.PersonID), Role: p.Role})
 	}
@@ -196,6 +206,7 @@ func messageFromRow(r *store.Message) Message {
 		EditedAt:       utc(r.EditedAt),
 		DeletedAt:      utc(r.DeletedAt),
 		MergedInto:     MessageID(r.MergedInto),
+		Starred:        r.Starred,
 		Seq:            r.Seq,
 	}
 	if m.Reactions == nil {

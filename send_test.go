@@ -511,7 +511,8 @@ func TestGroupMessagesWithFake(t *testing.T) {
 	poll, err := bot.SendMessage(ctx, wauser.SendMessageRequest{To: g.ID.String(), Poll: &wauser.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}, SelectableCount: 1}})
 	require.NoError(t, err)
 	require.Equal(t, "poll", poll.ContentType)
-	require.Equal(t, map[string]any{"question": "Lunch?", "options": []any{"Pizza", "Sushi"}, "selectable_count": float64(1)}, poll.Extra["poll"])
+	require.Equal(t, map[string]any{"question": "Lunch?", "options": []any{"Pizza", "Sushi"}, "selectable_count": float64(1),
+		"results": []any{result("Pizza"), result("Sushi")}}, poll.Extra["poll"])
 	pc := conn.Sent()[1].Message.GetPollCreationMessage()
 	require.Equal(t, "Lunch?", pc.GetName())
 	require.NotEmpty(t, conn.Sent()[1].Message.GetMessageContextInfo().GetMessageSecret(), "so votes can be decrypted")

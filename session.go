@@ -708,7 +708,11 @@ func (s *session) handle(evt any) bool {
 		s.setLastError("")
 		s.send(sigKeepAliveOK)
 	case *events.PushNameSetting:
+		changed := s.pushNameChanged(e.Action.GetName())
 		s.savePushName(e.Action.GetName())
+		if changed {
+			s.emit(EventAccountUpdated, map[string]any{"jid": s.ownJID(), "push_name": e.Action.GetName()})
+		}
 		s.send(sigPresence)
 	case *events.MediaRetry:
 		s.onMediaRetry(e)

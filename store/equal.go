@@ -60,7 +60,7 @@ func (m *Message) Equal(o *Message) bool {
 		m.Error == o.Error && m.ReplyToWAID == o.ReplyToWAID && slices.Equal(m.Mentions, o.Mentions) &&
 		maps.Equal(m.Reactions, o.Reactions) && maps.Equal(m.ReactionTimes, o.ReactionTimes) && m.Media == o.Media && m.MediaKeys == o.MediaKeys &&
 		m.Extra == o.Extra && m.MergedInto == o.MergedInto && m.WireChatJID == o.WireChatJID &&
-		m.WireSenderJID == o.WireSenderJID && m.ClientID == o.ClientID && m.SentAt.Equal(o.SentAt) &&
+		m.WireSenderJID == o.WireSenderJID && m.ClientID == o.ClientID && m.Starred == o.Starred && m.SentAt.Equal(o.SentAt) &&
 		m.ReceivedAt.Equal(o.ReceivedAt) && m.EditedAt.Equal(o.EditedAt) && m.DeletedAt.Equal(o.DeletedAt)
 }
 

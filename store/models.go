@@ -134,6 +134,7 @@ type Message struct {
 	WireChatJID    string            `bun:"wire_chat_jid,notnull"`   // the chat as WhatsApp addressed the message ("" when unknown)
 	WireSenderJID  string            `bun:"wire_sender_jid,notnull"` // its sender as WhatsApp addressed it ("" when unknown)
 	ClientID       string            `bun:"client_id,notnull"`       // the id the caller chose when sending, "" otherwise
+	Starred        bool              `bun:"starred,notnull"`         // starred by the account (WhatsApp's star app state)
 	SentAt         time.Time         `bun:"sent_at,nullzero"`
 	ReceivedAt     time.Time         `bun:"received_at,nullzero"`
 	EditedAt       time.Time         `bun:"edited_at,nullzero"`

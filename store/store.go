@@ -171,6 +171,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := migrations.Discover(migrationFiles); err != nil {
 		return fmt.Errorf("store: load migrations: %w", err)
 	}
+	if err := s.discoverDialectMigrations(migrations); err != nil {
+		return fmt.Errorf("store: load migrations: %w", err)
+	}
 	if s.Postgres() {
 		// bun creates its migration and lock tables before any lock
 		// exists; processes starting together on a fresh database would

@@ -67,7 +67,7 @@ func (c *Conn) applyAppState(ctx context.Context, patch appstate.PatchInfo, ts t
 		if len(m.Index) == 0 || m.Value == nil {
 			continue
 		}
-		evt, err := appStateEvent(ctx, c.dev, m.Index, m.Value, ts, false)
+		evt, err := c.appStateEvent(ctx, m.Index, m.Value, ts, false)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (c *Conn) FetchAppState(ctx context.Context, name appstate.WAPatchName, ful
 		return strings.Join(entries[i].index, "\x00") < strings.Join(entries[j].index, "\x00")
 	})
 	for _, e := range entries {
-		evt, err := appStateEvent(ctx, c.dev, e.index, e.value, e.ts, true)
+		evt, err := c.appStateEvent(ctx, e.index, e.value, e.ts, true)
 		if err != nil {
 			return fmt.Errorf("failed to decode app state %s patches: %w", name, err)
 		}
@@ -147,7 +147,8 @@ func (c *Conn) FetchAppState(ctx context.Context, name appstate.WAPatchName, ful
 // appStateEvent applies one app state mutation to the device store and
 // returns the event whatsmeow dispatches for it, if any (whatsmeow's
 // dispatchAppState).
-func appStateEvent(ctx context.Context, dev *store.Device, index []string, v *waSyncAction.SyncActionValue, ts time.Time, fullSync bool) (any, error) {
+func (c *Conn) appStateEvent(ctx context.Context, index []string, v *waSyncAction.SyncActionValue, ts time.Time, fullSync bool) (any, error) {
+	dev := c.dev
 	var jid types.JID
 	if len(index) > 1 {
 		jid, _ = types.ParseJID(index[1])
@@ -199,6 +200,11 @@ func appStateEvent(ctx context.Context, dev *store.Device, index []string, v *wa
 	case appstate.IndexMarkChatAsRead:
 		evt = &events.MarkChatAsRead{JID: jid, Timestamp: ts, Action: v.GetMarkChatAsReadAction(), FromFullSync: fullSync}
 	case appstate.IndexSettingPushName:
+		// whatsmeow keeps the name on the device before dispatching.
+		c.setPushName(v.GetPushNameSetting().GetName())
+		if dev.ID != nil {
+			err = dev.Save(ctx)
+		}
 		evt = &events.PushNameSetting{Timestamp: ts, Action: v.GetPushNameSetting(), FromFullSync: fullSync}
 	case appstate.IndexSettingUnarchiveChats:
 		evt = &events.UnarchiveChatsSetting{Timestamp: ts, Action: v.GetUnarchiveChatsSetting(), FromFullSync: fullSync}

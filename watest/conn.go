@@ -235,7 +235,7 @@ func (c *Conn) Stalled() bool {
 // push name setting of app state): whatsmeow stores it on the device and
 // emits *events.PushNameSetting.
 func (c *Conn) SetPushName(name string) error {
-	c.dev.PushName = name
+	c.setPushName(name)
 	if c.dev.ID != nil {
 		if err := c.dev.Save(context.Background()); err != nil {
 			return err
@@ -455,11 +455,6 @@ func (c *Conn) online(name string) error {
 	return nil
 }
 
-func (c *Conn) notEmulated(name string) error {
-	c.record(name)
-	return fmt.Errorf("%w: %s", ErrNotEmulated, name)
-}
-
 // GetStatusPrivacy returns what Fake.SetStatusPrivacy set.
 func (c *Conn) GetStatusPrivacy(_ context.Context) ([]types.StatusPrivacy, error) {
 	if err := c.online("GetStatusPrivacy"); err != nil {
@@ -477,7 +472,7 @@ func (c *Conn) SendPresence(_ context.Context, state types.Presence) error {
 	if err := c.online("SendPresence"); err != nil {
 		return err
 	}
-	if c.dev.PushName == "" {
+	if c.pushName() == "" {
 		return whatsmeow.ErrNoPushName
 	}
 	c.mu.Lock()
@@ -519,19 +514,4 @@ func (c *Conn) SetDeviceProps(name string, platform waCompanionReg.DeviceProps_P
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.props = DeviceProps{Name: name, Platform: platform}
-}
-
-// TryFetchPrivacySettings is not emulated.
-func (c *Conn) TryFetchPrivacySettings(_ context.Context, _ bool) (*types.PrivacySettings, error) {
-	return nil, c.notEmulated("TryFetchPrivacySettings")
-}
-
-// SetDisappearingTimer is not emulated yet.
-func (c *Conn) SetDisappearingTimer(_ context.Context, _ types.JID, _ time.Duration, _ time.Time) error {
-	return c.notEmulated("SetDisappearingTimer")
-}
-
-// GetUserInfo is not emulated yet.
-func (c *Conn) GetUserInfo(_ context.Context, _ []types.JID) (map[types.JID]types.UserInfo, error) {
-	return nil, c.notEmulated("GetUserInfo")
 }

@@ -34,6 +34,20 @@
 // (SendPeerMessage to the account's phone-number JID) are answered with an
 // ON_DEMAND history sync of the messages given to Conn.AddHistory.
 // Fake.SetProfilePicture sets what GetProfilePictureInfo answers.
+// Message secrets (of polls) are kept on the sender's and the recipients'
+// devices, as whatsmeow keeps them, so accounts vote in each other's polls.
+// Status updates (to status@broadcast) reach the accounts in the sender's
+// status audience: the allow list of its status privacy
+// (Fake.SetStatusPrivacy), or the contacts in its device store (but those
+// on the deny list).
+//
+// Communities: CreateGroup with IsParent also makes the announcement group;
+// LinkGroup, UnlinkGroup, GetSubGroups and GetLinkedGroupsParticipants act
+// on them. Channels an account creates (CreateNewsletter) are its own to
+// update and post to: posts are numbered from 100 (their server id), media
+// must come from UploadNewsletter (kept unencrypted), followers receive the
+// posts as messages, and views, reactions and mutes are kept per account
+// (Fake.NewsletterPosts).
 //
 // App state: the Fake keeps each account's app state as WhatsApp does, per
 // collection, from the patches the account sends (SendAppState) and those
@@ -134,6 +148,7 @@ type Fake struct {
 	appState    map[string]appStateOf         // by account: app state as WhatsApp keeps it
 	peers       map[string]*Peer              // simulated users by phone digits (AddPeer)
 	lids        map[types.JID]types.JID       // phone number -> LID of people who are not accounts (SetLID)
+	profiles    profiles                      // about texts, privacy, blocklists, links, presences, calls (profile.go)
 
 	webVersion    store.WAVersionContainer // the WhatsApp Web version WhatsApp serves (SetWebVersion)
 	clientVersion store.WAVersionContainer // the version the Client announces (wa.Client.SetVersion)

@@ -315,6 +315,9 @@ func (c *Conn) CreateGroup(_ context.Context, req whatsmeow.ReqCreateGroup) (*ty
 	g.info.GroupMembershipApprovalMode = req.GroupMembershipApprovalMode
 	g.info.GroupLinkedParent = req.GroupLinkedParent
 	g.info.GroupParent = req.GroupParent
+	if req.IsParent {
+		f.newAnnouncementGroup(g) // see communities.go
+	}
 	results := []types.GroupParticipant{g.members[0]}
 	for _, p := range req.Participants {
 		results = append(results, f.add(g, p))
@@ -410,8 +413,12 @@ func (c *Conn) SetGroupTopic(_ context.Context, jid types.JID, _, newID, topic s
 }
 
 // SetGroupPhoto sets a group's picture (a JPEG; nil removes it) and emits
-// *events.Picture to the accounts in the group.
+// *events.Picture to the accounts in the group. Without a group (EmptyJID)
+// it sets the account's own profile picture, as whatsmeow does.
 func (c *Conn) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) (string, error) {
+	if jid.IsEmpty() && (avatar == nil || http.DetectContentType(avatar) == "image/jpeg") {
+		return c.setOwnPhoto(avatar)
+	}
 	if avatar != nil && http.DetectContentType(avatar) != "image/jpeg" {
 		c.record("SetGroupPhoto")
 		return "", &iqError{whatsmeow.ErrInvalidImageFormat, whatsmeow.ErrIQNotAcceptable}

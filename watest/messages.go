@@ -117,6 +117,18 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 	}
 	pn, lid := c.self()
 	sender := pn // the account as the message addresses it
+	var audience []types.JID
+	if to == types.StatusBroadcastJID {
+		var err error
+		if audience, err = c.statusAudience(ctx); err != nil { // see channels.go
+			return whatsmeow.SendResponse{}, err
+		}
+	}
+	id := req.ID
+	if id == "" {
+		id = nextID()
+	}
+	var serverID types.MessageServerID
 	f := c.fake
 	f.mu.Lock()
 	var recipients []*Conn
@@ -148,7 +160,19 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 			// whatsmeow sends as the account's LID in LID-addressed groups.
 			lidGroup, sender = true, lid
 		}
-	case types.NewsletterServer, types.BroadcastServer:
+	case types.NewsletterServer:
+		var err error
+		if serverID, err = c.postNewsletter(to, id, message, req.MediaHandle); err != nil {
+			f.mu.Unlock()
+			return whatsmeow.SendResponse{}, err
+		}
+		recipients = f.followers(to, c)
+	case types.BroadcastServer:
+		if to != types.StatusBroadcastJID {
+			f.mu.Unlock()
+			return whatsmeow.SendResponse{}, whatsmeow.ErrBroadcastListUnsupported
+		}
+		recipients = f.audienceConns(audience, c)
 	default:
 		f.mu.Unlock()
 		return whatsmeow.SendResponse{}, fmt.Errorf("%w %s", whatsmeow.ErrUnknownServer, to.Server)
@@ -156,9 +180,13 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 	peers := f.peerRecipients(to)
 	ts := f.now()
 	f.mu.Unlock()
-	id := req.ID
-	if id == "" {
-		id = nextID()
+	// Like whatsmeow, the sender's and the recipients' devices keep the
+	// message's secret (polls, reactions and edits encrypted with it).
+	secret := message.GetMessageContextInfo().GetMessageSecret()
+	if len(secret) > 0 {
+		if err := c.dev.MsgSecrets.PutMessageSecret(ctx, to, sender, id, secret); err != nil {
+			return whatsmeow.SendResponse{}, err
+		}
 	}
 	c.mu.Lock()
 	c.sent = append(c.sent, SentMessage{To: to, Message: proto.CloneOf(message), ID: id, Timestamp: ts})
@@ -174,17 +202,23 @@ func (c *Conn) SendMessage(ctx context.Context, to types.JID, message *waE2E.Mes
 	}
 	for _, o := range recipients {
 		chat := to
-		if to.Server != types.GroupServer {
+		if to.Server == types.DefaultUserServer || to.Server == types.HiddenUserServer {
 			chat = pn // the recipient's chat with the sender
 		}
 		evt := Message(chat, sender, id, ts, proto.CloneOf(message))
-		evt.Info.PushName = c.dev.PushName
+		if to.Server == types.NewsletterServer {
+			evt.Info.Sender, evt.Info.ServerID = to, serverID // channel posts come from the channel
+		}
+		if len(secret) > 0 {
+			_ = o.dev.MsgSecrets.PutMessageSecret(ctx, chat, evt.Info.Sender, id, secret)
+		}
+		evt.Info.PushName = c.pushName()
 		if lidGroup {
 			evt.Info.AddressingMode, evt.Info.SenderAlt = types.AddressingModeLID, pn
 		}
 		o.Emit(evt)
 	}
-	return whatsmeow.SendResponse{ID: id, Timestamp: ts, Sender: sender}, nil
+	return whatsmeow.SendResponse{ID: id, Timestamp: ts, Sender: sender, ServerID: serverID}, nil
 }
 
 // SendPeerMessage sends a peer message to the account's own phone, which

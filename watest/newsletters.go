@@ -21,7 +21,10 @@ type Newsletter struct {
 }
 
 type newsletter struct {
-	meta types.NewsletterMetadata // ViewerMeta unused
+	meta  types.NewsletterMetadata // ViewerMeta unused
+	owner string                   // the account that created it (CreateNewsletter), or ""
+	posts []*post                  // oldest first; see channels.go
+	muted map[string]bool          // by account
 }
 
 // AddNewsletter makes a channel that accounts can look up and follow, and
@@ -65,7 +68,14 @@ func (f *Fake) metaFor(account string, n *newsletter, viewer bool) *types.Newsle
 		if f.following[account][m.ID] {
 			role = types.NewsletterRoleSubscriber
 		}
-		m.ViewerMeta = &types.NewsletterViewerMetadata{Mute: types.NewsletterMuteOff, Role: role}
+		mute := types.NewsletterMuteOff
+		if n.muted[account] {
+			mute = types.NewsletterMuteOn
+		}
+		if n.owner == account {
+			role = types.NewsletterRoleOwner
+		}
+		m.ViewerMeta = &types.NewsletterViewerMetadata{Mute: mute, Role: role}
 	}
 	return &m
 }

@@ -38,7 +38,9 @@
 //   - GET /healthz (the process is alive) and GET /readyz (the store
 //     answers; every account's state), without credentials;
 //   - GET /metrics: Prometheus metrics (wauser.WithMetrics and Go's own),
-//     without credentials.
+//     without credentials;
+//   - /mcp: the accounts as a Model Context Protocol server for AI
+//     assistants (package mcp, streamable HTTP), behind the same API keys.
 //
 // Every flag also reads an environment variable: WAUSER_DB, WAUSER_ADDR,
 // WAUSER_ACCOUNT, WAUSER_ADMIN_FILE, WAUSER_PHONE, WAUSER_VERBOSE,
@@ -73,6 +75,7 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/lograte"
+	"github.com/wauser/wauser/mcp"
 	"github.com/wauser/wauser/rest"
 )
 
@@ -184,6 +187,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	mux.Handle("GET /pair/accounts/{id}/events", endOnShutdown(shuttingDown, api))
 	mux.Handle("GET /pair/accounts/{id}/changes", endOnShutdown(shuttingDown, api))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// AI assistants (MCP clients) reach the accounts at /mcp with the
+	// same API keys: whatsapp:read for the read tools, whatsapp:write to send.
+	agents, err := mcp.NewServer(c, mcp.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer agents.Close()
+	mux.Handle("/mcp", endOnShutdown(shuttingDown, agents.Handler()))
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err

@@ -27,6 +27,16 @@ const (
 	AccountConnected    Type = "account.connected"
 	AccountDisconnected Type = "account.disconnected"
 	AccountLoggedOut    Type = "account.logged_out"
+	AccountUpdated      Type = "account.updated"
+
+	// Profile, presence and calls.
+	MessageStarred   Type = "message.starred"
+	PresenceUpdated  Type = "presence.updated"
+	BlocklistUpdated Type = "blocklist.updated"
+	CallOffer        Type = "call.offer"
+	CallAccepted     Type = "call.accepted"
+	CallEnded        Type = "call.ended"
+	CallMissed       Type = "call.missed"
 )
 
 // Types returns every event type, in the order of the list above.
@@ -35,7 +45,9 @@ func Types() []Type {
 		MessageReceived, MessageSent, MessageEdited, MessageDeleted, MessageReaction,
 		MessageStatus, ConversationUpdated, ContactUpdated, GroupUpdated, GroupJoined,
 		HistorySync, HistorySyncComplete, AccountQR, AccountPaired, AccountConnected,
-		AccountDisconnected, AccountLoggedOut,
+		AccountDisconnected, AccountLoggedOut, AccountUpdated,
+		MessageStarred, PresenceUpdated, BlocklistUpdated,
+		CallOffer, CallAccepted, CallEnded, CallMissed,
 	}
 }
 

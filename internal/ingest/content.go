@@ -129,7 +129,7 @@ func ParseContent(m *waE2E.Message) *Content {
 			opts = append(opts, o.GetOptionName())
 		}
 		c.Extra = map[string]any{"poll": map[string]any{"question": x.GetName(), "options": opts,
-			"selectable_count": x.GetSelectableOptionsCount()}}
+			"selectable_count": x.GetSelectableOptionsCount(), "results": noVotes(opts)}}
 	case m.ButtonsMessage != nil:
 		x := m.GetButtonsMessage()
 		c.Type, c.Body, ctx = TypeText, x.GetContentText(), x

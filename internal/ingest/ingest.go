@@ -80,6 +80,7 @@ type Ingester struct {
 
 	mu       sync.Mutex
 	accounts map[string]*accountState
+	calls    callBook // calls ringing or answered (see calls.go)
 }
 
 // accountState caches identity lookups of one account. Its mutex is held
@@ -217,6 +218,14 @@ func (in *Ingester) handle(ctx context.Context, acc *Account, evt any) error {
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.labelEdit(e) })
 	case *events.LabelAssociationChat:
 		return in.Apply(ctx, acc, func(t *Tx) error { return t.labelChat(e) })
+	case *events.Star:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.star(e) })
+	case *events.Presence:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.presence(e) })
+	case *events.Blocklist:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.blocklist(e) })
+	case *events.CallOffer, *events.CallOfferNotice, *events.CallAccept, *events.CallTerminate, *events.CallReject:
+		return in.Apply(ctx, acc, func(t *Tx) error { return t.call(e) })
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	reflect "reflect"
 	time "time"
 
+	wa "github.com/wauser/wauser/internal/wa"
 	whatsmeow "go.mau.fi/whatsmeow"
 	appstate "go.mau.fi/whatsmeow/appstate"
 	waCommon "go.mau.fi/whatsmeow/proto/waCommon"
@@ -93,6 +94,21 @@ func (mr *MockClientMockRecorder) CreateGroup(ctx, req any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateGroup", reflect.TypeOf((*MockClient)(nil).CreateGroup), ctx, req)
 }
 
+// CreateNewsletter mocks base method.
+func (m *MockClient) CreateNewsletter(ctx context.Context, params whatsmeow.CreateNewsletterParams) (*types.NewsletterMetadata, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateNewsletter", ctx, params)
+	ret0, _ := ret[0].(*types.NewsletterMetadata)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CreateNewsletter indicates an expected call of CreateNewsletter.
+func (mr *MockClientMockRecorder) CreateNewsletter(ctx, params any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateNewsletter", reflect.TypeOf((*MockClient)(nil).CreateNewsletter), ctx, params)
+}
+
 // Disconnect mocks base method.
 func (m *MockClient) Disconnect() {
 	m.ctrl.T.Helper()
@@ -146,6 +162,51 @@ func (m *MockClient) FollowNewsletter(ctx context.Context, jid types.JID) error 
 func (mr *MockClientMockRecorder) FollowNewsletter(ctx, jid any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "FollowNewsletter", reflect.TypeOf((*MockClient)(nil).FollowNewsletter), ctx, jid)
+}
+
+// GetBlocklist mocks base method.
+func (m *MockClient) GetBlocklist(ctx context.Context) (*types.Blocklist, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetBlocklist", ctx)
+	ret0, _ := ret[0].(*types.Blocklist)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetBlocklist indicates an expected call of GetBlocklist.
+func (mr *MockClientMockRecorder) GetBlocklist(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetBlocklist", reflect.TypeOf((*MockClient)(nil).GetBlocklist), ctx)
+}
+
+// GetBusinessProfile mocks base method.
+func (m *MockClient) GetBusinessProfile(ctx context.Context, jid types.JID) (*types.BusinessProfile, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetBusinessProfile", ctx, jid)
+	ret0, _ := ret[0].(*types.BusinessProfile)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetBusinessProfile indicates an expected call of GetBusinessProfile.
+func (mr *MockClientMockRecorder) GetBusinessProfile(ctx, jid any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetBusinessProfile", reflect.TypeOf((*MockClient)(nil).GetBusinessProfile), ctx, jid)
+}
+
+// GetContactQRLink mocks base method.
+func (m *MockClient) GetContactQRLink(ctx context.Context, revoke bool) (string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetContactQRLink", ctx, revoke)
+	ret0, _ := ret[0].(string)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetContactQRLink indicates an expected call of GetContactQRLink.
+func (mr *MockClientMockRecorder) GetContactQRLink(ctx, revoke any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetContactQRLink", reflect.TypeOf((*MockClient)(nil).GetContactQRLink), ctx, revoke)
 }
 
 // GetGroupInfo mocks base method.
@@ -223,6 +284,21 @@ func (mr *MockClientMockRecorder) GetJoinedGroups(ctx any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetJoinedGroups", reflect.TypeOf((*MockClient)(nil).GetJoinedGroups), ctx)
 }
 
+// GetLinkedGroupsParticipants mocks base method.
+func (m *MockClient) GetLinkedGroupsParticipants(ctx context.Context, community types.JID) ([]types.JID, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetLinkedGroupsParticipants", ctx, community)
+	ret0, _ := ret[0].([]types.JID)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetLinkedGroupsParticipants indicates an expected call of GetLinkedGroupsParticipants.
+func (mr *MockClientMockRecorder) GetLinkedGroupsParticipants(ctx, community any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetLinkedGroupsParticipants", reflect.TypeOf((*MockClient)(nil).GetLinkedGroupsParticipants), ctx, community)
+}
+
 // GetNewsletterInfo mocks base method.
 func (m *MockClient) GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error) {
 	m.ctrl.T.Helper()
@@ -253,6 +329,21 @@ func (mr *MockClientMockRecorder) GetNewsletterInfoWithInvite(ctx, key any) *gom
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetNewsletterInfoWithInvite", reflect.TypeOf((*MockClient)(nil).GetNewsletterInfoWithInvite), ctx, key)
 }
 
+// GetNewsletterMessages mocks base method.
+func (m *MockClient) GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetNewsletterMessages", ctx, jid, params)
+	ret0, _ := ret[0].([]*types.NewsletterMessage)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetNewsletterMessages indicates an expected call of GetNewsletterMessages.
+func (mr *MockClientMockRecorder) GetNewsletterMessages(ctx, jid, params any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetNewsletterMessages", reflect.TypeOf((*MockClient)(nil).GetNewsletterMessages), ctx, jid, params)
+}
+
 // GetProfilePictureInfo mocks base method.
 func (m *MockClient) GetProfilePictureInfo(ctx context.Context, jid types.JID, params *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
 	m.ctrl.T.Helper()
@@ -281,6 +372,21 @@ func (m *MockClient) GetStatusPrivacy(ctx context.Context) ([]types.StatusPrivac
 func (mr *MockClientMockRecorder) GetStatusPrivacy(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetStatusPrivacy", reflect.TypeOf((*MockClient)(nil).GetStatusPrivacy), ctx)
+}
+
+// GetSubGroups mocks base method.
+func (m *MockClient) GetSubGroups(ctx context.Context, community types.JID) ([]*types.GroupLinkTarget, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetSubGroups", ctx, community)
+	ret0, _ := ret[0].([]*types.GroupLinkTarget)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetSubGroups indicates an expected call of GetSubGroups.
+func (mr *MockClientMockRecorder) GetSubGroups(ctx, community any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetSubGroups", reflect.TypeOf((*MockClient)(nil).GetSubGroups), ctx, community)
 }
 
 // GetSubscribedNewsletters mocks base method.
@@ -400,6 +506,20 @@ func (mr *MockClientMockRecorder) LeaveGroup(ctx, jid any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LeaveGroup", reflect.TypeOf((*MockClient)(nil).LeaveGroup), ctx, jid)
 }
 
+// LinkGroup mocks base method.
+func (m *MockClient) LinkGroup(ctx context.Context, parent, child types.JID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LinkGroup", ctx, parent, child)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// LinkGroup indicates an expected call of LinkGroup.
+func (mr *MockClientMockRecorder) LinkGroup(ctx, parent, child any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LinkGroup", reflect.TypeOf((*MockClient)(nil).LinkGroup), ctx, parent, child)
+}
+
 // Logout mocks base method.
 func (m *MockClient) Logout(ctx context.Context) error {
 	m.ctrl.T.Helper()
@@ -433,6 +553,48 @@ func (mr *MockClientMockRecorder) MarkRead(ctx, ids, timestamp, chat, sender any
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MarkRead", reflect.TypeOf((*MockClient)(nil).MarkRead), varargs...)
 }
 
+// NewsletterMarkViewed mocks base method.
+func (m *MockClient) NewsletterMarkViewed(ctx context.Context, jid types.JID, serverIDs []types.MessageServerID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NewsletterMarkViewed", ctx, jid, serverIDs)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// NewsletterMarkViewed indicates an expected call of NewsletterMarkViewed.
+func (mr *MockClientMockRecorder) NewsletterMarkViewed(ctx, jid, serverIDs any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterMarkViewed", reflect.TypeOf((*MockClient)(nil).NewsletterMarkViewed), ctx, jid, serverIDs)
+}
+
+// NewsletterSendReaction mocks base method.
+func (m *MockClient) NewsletterSendReaction(ctx context.Context, jid types.JID, serverID types.MessageServerID, reaction string, messageID types.MessageID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NewsletterSendReaction", ctx, jid, serverID, reaction, messageID)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// NewsletterSendReaction indicates an expected call of NewsletterSendReaction.
+func (mr *MockClientMockRecorder) NewsletterSendReaction(ctx, jid, serverID, reaction, messageID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterSendReaction", reflect.TypeOf((*MockClient)(nil).NewsletterSendReaction), ctx, jid, serverID, reaction, messageID)
+}
+
+// NewsletterToggleMute mocks base method.
+func (m *MockClient) NewsletterToggleMute(ctx context.Context, jid types.JID, mute bool) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NewsletterToggleMute", ctx, jid, mute)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// NewsletterToggleMute indicates an expected call of NewsletterToggleMute.
+func (mr *MockClientMockRecorder) NewsletterToggleMute(ctx, jid, mute any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterToggleMute", reflect.TypeOf((*MockClient)(nil).NewsletterToggleMute), ctx, jid, mute)
+}
+
 // PairPhone mocks base method.
 func (m *MockClient) PairPhone(ctx context.Context, phone string, showPushNotification bool, clientType whatsmeow.PairClientType, clientDisplayName string) (string, error) {
 	m.ctrl.T.Helper()
@@ -448,6 +610,20 @@ func (mr *MockClientMockRecorder) PairPhone(ctx, phone, showPushNotification, cl
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PairPhone", reflect.TypeOf((*MockClient)(nil).PairPhone), ctx, phone, showPushNotification, clientType, clientDisplayName)
 }
 
+// RejectCall mocks base method.
+func (m *MockClient) RejectCall(ctx context.Context, callFrom types.JID, callID string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RejectCall", ctx, callFrom, callID)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// RejectCall indicates an expected call of RejectCall.
+func (mr *MockClientMockRecorder) RejectCall(ctx, callFrom, callID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RejectCall", reflect.TypeOf((*MockClient)(nil).RejectCall), ctx, callFrom, callID)
+}
+
 // RemoveEventHandler mocks base method.
 func (m *MockClient) RemoveEventHandler(id uint32) bool {
 	m.ctrl.T.Helper()
@@ -460,6 +636,36 @@ func (m *MockClient) RemoveEventHandler(id uint32) bool {
 func (mr *MockClientMockRecorder) RemoveEventHandler(id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RemoveEventHandler", reflect.TypeOf((*MockClient)(nil).RemoveEventHandler), id)
+}
+
+// ResolveBusinessMessageLink mocks base method.
+func (m *MockClient) ResolveBusinessMessageLink(ctx context.Context, code string) (*types.BusinessMessageLinkTarget, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ResolveBusinessMessageLink", ctx, code)
+	ret0, _ := ret[0].(*types.BusinessMessageLinkTarget)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ResolveBusinessMessageLink indicates an expected call of ResolveBusinessMessageLink.
+func (mr *MockClientMockRecorder) ResolveBusinessMessageLink(ctx, code any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ResolveBusinessMessageLink", reflect.TypeOf((*MockClient)(nil).ResolveBusinessMessageLink), ctx, code)
+}
+
+// ResolveContactQRLink mocks base method.
+func (m *MockClient) ResolveContactQRLink(ctx context.Context, code string) (*types.ContactQRLinkTarget, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ResolveContactQRLink", ctx, code)
+	ret0, _ := ret[0].(*types.ContactQRLinkTarget)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ResolveContactQRLink indicates an expected call of ResolveContactQRLink.
+func (mr *MockClientMockRecorder) ResolveContactQRLink(ctx, code any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ResolveContactQRLink", reflect.TypeOf((*MockClient)(nil).ResolveContactQRLink), ctx, code)
 }
 
 // SendAppState mocks base method.
@@ -553,6 +759,20 @@ func (mr *MockClientMockRecorder) SendPresence(ctx, state any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SendPresence", reflect.TypeOf((*MockClient)(nil).SendPresence), ctx, state)
 }
 
+// SetDefaultDisappearingTimer mocks base method.
+func (m *MockClient) SetDefaultDisappearingTimer(ctx context.Context, timer time.Duration) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetDefaultDisappearingTimer", ctx, timer)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetDefaultDisappearingTimer indicates an expected call of SetDefaultDisappearingTimer.
+func (mr *MockClientMockRecorder) SetDefaultDisappearingTimer(ctx, timer any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetDefaultDisappearingTimer", reflect.TypeOf((*MockClient)(nil).SetDefaultDisappearingTimer), ctx, timer)
+}
+
 // SetDeviceProps mocks base method.
 func (m *MockClient) SetDeviceProps(name string, platform waCompanionReg.DeviceProps_PlatformType) {
 	m.ctrl.T.Helper()
@@ -593,6 +813,20 @@ func (mr *MockClientMockRecorder) SetGroupAnnounce(ctx, jid, announce any) *gomo
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupAnnounce", reflect.TypeOf((*MockClient)(nil).SetGroupAnnounce), ctx, jid, announce)
 }
 
+// SetGroupDescription mocks base method.
+func (m *MockClient) SetGroupDescription(ctx context.Context, jid types.JID, description string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetGroupDescription", ctx, jid, description)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetGroupDescription indicates an expected call of SetGroupDescription.
+func (mr *MockClientMockRecorder) SetGroupDescription(ctx, jid, description any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupDescription", reflect.TypeOf((*MockClient)(nil).SetGroupDescription), ctx, jid, description)
+}
+
 // SetGroupJoinApprovalMode mocks base method.
 func (m *MockClient) SetGroupJoinApprovalMode(ctx context.Context, jid types.JID, mode bool) error {
 	m.ctrl.T.Helper()
@@ -619,6 +853,20 @@ func (m *MockClient) SetGroupLocked(ctx context.Context, jid types.JID, locked b
 func (mr *MockClientMockRecorder) SetGroupLocked(ctx, jid, locked any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupLocked", reflect.TypeOf((*MockClient)(nil).SetGroupLocked), ctx, jid, locked)
+}
+
+// SetGroupMemberAddMode mocks base method.
+func (m *MockClient) SetGroupMemberAddMode(ctx context.Context, jid types.JID, mode types.GroupMemberAddMode) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetGroupMemberAddMode", ctx, jid, mode)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetGroupMemberAddMode indicates an expected call of SetGroupMemberAddMode.
+func (mr *MockClientMockRecorder) SetGroupMemberAddMode(ctx, jid, mode any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupMemberAddMode", reflect.TypeOf((*MockClient)(nil).SetGroupMemberAddMode), ctx, jid, mode)
 }
 
 // SetGroupName mocks base method.
@@ -664,6 +912,35 @@ func (mr *MockClientMockRecorder) SetGroupTopic(ctx, jid, previousID, newID, top
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetGroupTopic", reflect.TypeOf((*MockClient)(nil).SetGroupTopic), ctx, jid, previousID, newID, topic)
 }
 
+// SetPrivacySetting mocks base method.
+func (m *MockClient) SetPrivacySetting(ctx context.Context, name types.PrivacySettingType, value types.PrivacySetting) (types.PrivacySettings, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetPrivacySetting", ctx, name, value)
+	ret0, _ := ret[0].(types.PrivacySettings)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// SetPrivacySetting indicates an expected call of SetPrivacySetting.
+func (mr *MockClientMockRecorder) SetPrivacySetting(ctx, name, value any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetPrivacySetting", reflect.TypeOf((*MockClient)(nil).SetPrivacySetting), ctx, name, value)
+}
+
+// SetStatusMessage mocks base method.
+func (m *MockClient) SetStatusMessage(ctx context.Context, msg string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SetStatusMessage", ctx, msg)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SetStatusMessage indicates an expected call of SetStatusMessage.
+func (mr *MockClientMockRecorder) SetStatusMessage(ctx, msg any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetStatusMessage", reflect.TypeOf((*MockClient)(nil).SetStatusMessage), ctx, msg)
+}
+
 // SetVersion mocks base method.
 func (m *MockClient) SetVersion(v store.WAVersionContainer) {
 	m.ctrl.T.Helper()
@@ -674,6 +951,20 @@ func (m *MockClient) SetVersion(v store.WAVersionContainer) {
 func (mr *MockClientMockRecorder) SetVersion(v any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetVersion", reflect.TypeOf((*MockClient)(nil).SetVersion), v)
+}
+
+// SubscribePresence mocks base method.
+func (m *MockClient) SubscribePresence(ctx context.Context, jid types.JID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SubscribePresence", ctx, jid)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SubscribePresence indicates an expected call of SubscribePresence.
+func (mr *MockClientMockRecorder) SubscribePresence(ctx, jid any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SubscribePresence", reflect.TypeOf((*MockClient)(nil).SubscribePresence), ctx, jid)
 }
 
 // TryFetchPrivacySettings mocks base method.
@@ -703,6 +994,35 @@ func (m *MockClient) UnfollowNewsletter(ctx context.Context, jid types.JID) erro
 func (mr *MockClientMockRecorder) UnfollowNewsletter(ctx, jid any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UnfollowNewsletter", reflect.TypeOf((*MockClient)(nil).UnfollowNewsletter), ctx, jid)
+}
+
+// UnlinkGroup mocks base method.
+func (m *MockClient) UnlinkGroup(ctx context.Context, parent, child types.JID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UnlinkGroup", ctx, parent, child)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UnlinkGroup indicates an expected call of UnlinkGroup.
+func (mr *MockClientMockRecorder) UnlinkGroup(ctx, parent, child any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UnlinkGroup", reflect.TypeOf((*MockClient)(nil).UnlinkGroup), ctx, parent, child)
+}
+
+// UpdateBlocklist mocks base method.
+func (m *MockClient) UpdateBlocklist(ctx context.Context, jid types.JID, action events.BlocklistChangeAction) (*types.Blocklist, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateBlocklist", ctx, jid, action)
+	ret0, _ := ret[0].(*types.Blocklist)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateBlocklist indicates an expected call of UpdateBlocklist.
+func (mr *MockClientMockRecorder) UpdateBlocklist(ctx, jid, action any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateBlocklist", reflect.TypeOf((*MockClient)(nil).UpdateBlocklist), ctx, jid, action)
 }
 
 // UpdateGroupParticipants mocks base method.
@@ -735,6 +1055,21 @@ func (mr *MockClientMockRecorder) UpdateGroupRequestParticipants(ctx, jid, parti
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateGroupRequestParticipants", reflect.TypeOf((*MockClient)(nil).UpdateGroupRequestParticipants), ctx, jid, participantChanges, action)
 }
 
+// UpdateNewsletter mocks base method.
+func (m *MockClient) UpdateNewsletter(ctx context.Context, jid types.JID, update wa.NewsletterUpdate) (*types.NewsletterMetadata, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateNewsletter", ctx, jid, update)
+	ret0, _ := ret[0].(*types.NewsletterMetadata)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateNewsletter indicates an expected call of UpdateNewsletter.
+func (mr *MockClientMockRecorder) UpdateNewsletter(ctx, jid, update any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateNewsletter", reflect.TypeOf((*MockClient)(nil).UpdateNewsletter), ctx, jid, update)
+}
+
 // Upload mocks base method.
 func (m *MockClient) Upload(ctx context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
 	m.ctrl.T.Helper()
@@ -748,6 +1083,21 @@ func (m *MockClient) Upload(ctx context.Context, plaintext []byte, appInfo whats
 func (mr *MockClientMockRecorder) Upload(ctx, plaintext, appInfo any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Upload", reflect.TypeOf((*MockClient)(nil).Upload), ctx, plaintext, appInfo)
+}
+
+// UploadNewsletter mocks base method.
+func (m *MockClient) UploadNewsletter(ctx context.Context, data []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UploadNewsletter", ctx, data, appInfo)
+	ret0, _ := ret[0].(whatsmeow.UploadResponse)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UploadNewsletter indicates an expected call of UploadNewsletter.
+func (mr *MockClientMockRecorder) UploadNewsletter(ctx, data, appInfo any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UploadNewsletter", reflect.TypeOf((*MockClient)(nil).UploadNewsletter), ctx, data, appInfo)
 }
 
 // Version mocks base method.
@@ -842,6 +1192,21 @@ func (m *MockLocal) BuildPollCreation(name string, optionNames []string, selecta
 func (mr *MockLocalMockRecorder) BuildPollCreation(name, optionNames, selectableOptionCount any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BuildPollCreation", reflect.TypeOf((*MockLocal)(nil).BuildPollCreation), name, optionNames, selectableOptionCount)
+}
+
+// BuildPollVote mocks base method.
+func (m *MockLocal) BuildPollVote(ctx context.Context, pollInfo *types.MessageInfo, optionNames []string) (*waE2E.Message, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "BuildPollVote", ctx, pollInfo, optionNames)
+	ret0, _ := ret[0].(*waE2E.Message)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// BuildPollVote indicates an expected call of BuildPollVote.
+func (mr *MockLocalMockRecorder) BuildPollVote(ctx, pollInfo, optionNames any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BuildPollVote", reflect.TypeOf((*MockLocal)(nil).BuildPollVote), ctx, pollInfo, optionNames)
 }
 
 // BuildReaction mocks base method.

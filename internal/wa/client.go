@@ -89,6 +89,38 @@ type Client interface {
 	GetNewsletterInfo(ctx context.Context, jid types.JID) (*types.NewsletterMetadata, error)
 	GetNewsletterInfoWithInvite(ctx context.Context, key string) (*types.NewsletterMetadata, error)
 
+	// Profile, privacy, presence and calls.
+	SetStatusMessage(ctx context.Context, msg string) error
+	SetPrivacySetting(ctx context.Context, name types.PrivacySettingType, value types.PrivacySetting) (types.PrivacySettings, error)
+	SetDefaultDisappearingTimer(ctx context.Context, timer time.Duration) error
+	GetBlocklist(ctx context.Context) (*types.Blocklist, error)
+	UpdateBlocklist(ctx context.Context, jid types.JID, action events.BlocklistChangeAction) (*types.Blocklist, error)
+	GetBusinessProfile(ctx context.Context, jid types.JID) (*types.BusinessProfile, error)
+	GetContactQRLink(ctx context.Context, revoke bool) (string, error)
+	ResolveContactQRLink(ctx context.Context, code string) (*types.ContactQRLinkTarget, error)
+	ResolveBusinessMessageLink(ctx context.Context, code string) (*types.BusinessMessageLinkTarget, error)
+	SubscribePresence(ctx context.Context, jid types.JID) error
+	RejectCall(ctx context.Context, callFrom types.JID, callID string) error
+
+	// Groups, communities, channels and status: operations
+	// *whatsmeow.Client offers as they are, but UpdateNewsletter, which
+	// the adapter adds.
+	SetGroupMemberAddMode(ctx context.Context, jid types.JID, mode types.GroupMemberAddMode) error
+	SetGroupDescription(ctx context.Context, jid types.JID, description string) error
+	LinkGroup(ctx context.Context, parent, child types.JID) error
+	UnlinkGroup(ctx context.Context, parent, child types.JID) error
+	GetSubGroups(ctx context.Context, community types.JID) ([]*types.GroupLinkTarget, error)
+	GetLinkedGroupsParticipants(ctx context.Context, community types.JID) ([]types.JID, error)
+	CreateNewsletter(ctx context.Context, params whatsmeow.CreateNewsletterParams) (*types.NewsletterMetadata, error)
+	// UpdateNewsletter changes a channel's name, description or picture
+	// (fields left nil stay); an empty picture removes it.
+	UpdateNewsletter(ctx context.Context, jid types.JID, update NewsletterUpdate) (*types.NewsletterMetadata, error)
+	UploadNewsletter(ctx context.Context, data []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	NewsletterSendReaction(ctx context.Context, jid types.JID, serverID types.MessageServerID, reaction string, messageID types.MessageID) error
+	NewsletterToggleMute(ctx context.Context, jid types.JID, mute bool) error
+	NewsletterMarkViewed(ctx context.Context, jid types.JID, serverIDs []types.MessageServerID) error
+	GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error)
+
 	// The client's identity on WhatsApp. whatsmeow keeps these process-wide
 	// (see process.go); fakes keep them per connection.
 
@@ -113,6 +145,7 @@ type Local interface {
 	BuildReaction(chat, sender types.JID, id types.MessageID, reaction string) *waE2E.Message
 	BuildEdit(chat types.JID, id types.MessageID, newContent *waE2E.Message) *waE2E.Message
 	BuildRevoke(chat, sender types.JID, id types.MessageID) *waE2E.Message
+	BuildPollVote(ctx context.Context, pollInfo *types.MessageInfo, optionNames []string) (*waE2E.Message, error)
 	BuildHistorySyncRequest(lastKnownMessageInfo *types.MessageInfo, count int) *waE2E.Message
 	BuildUnavailableMessageRequest(chat, sender types.JID, id string) *waE2E.Message
 	ParseWebMessage(chatJID types.JID, webMsg *waWeb.WebMessageInfo) (*events.Message, error)

@@ -2,7 +2,9 @@
 // plain `go test` prints (package results, and the full output of failed
 // tests), followed by how many subtests passed and were skipped on each
 // database dialect, so a run shows that store tests ran on both SQLite and
-// PostgreSQL. It exits 1 when any test or package failed.
+// PostgreSQL, and the slowest top-level tests (wall time, which for a
+// parallel test includes the time it waited for others), so that the run's
+// time can be kept lean. It exits 1 when any test or package failed.
 package main
 
 import (
@@ -32,6 +34,7 @@ func report(in io.Reader, out io.Writer) int {
 		outputs  = map[string][]string{} // package/test -> output lines
 		dialects = map[string]map[string]int{"sqlite": {}, "postgres": {}}
 		skips    = map[string]int{}
+		slow     []timing
 		failed   bool
 	)
 	sc := bufio.NewScanner(in)
@@ -51,6 +54,9 @@ func report(in io.Reader, out io.Writer) int {
 				fmt.Fprint(out, e.Output)
 			}
 		case "pass", "skip":
+			if e.Action == "pass" && e.Test != "" && !strings.Contains(e.Test, "/") {
+				slow = append(slow, timing{e.Package, e.Test, e.Elapsed})
+			}
 			if e.Test != "" {
 				last := e.Test[strings.LastIndex(e.Test, "/")+1:]
 				if d, ok := dialects[last]; ok {
@@ -92,8 +98,27 @@ func report(in io.Reader, out io.Writer) int {
 	for _, r := range reasons {
 		fmt.Fprintf(out, "  skipped %d× because: %s\n", skips[r], r)
 	}
+	sort.SliceStable(slow, func(i, j int) bool { return slow[i].seconds > slow[j].seconds })
+	if len(slow) > slowest {
+		slow = slow[:slowest]
+	}
+	if len(slow) > 0 {
+		fmt.Fprintln(out, "slowest tests:")
+	}
+	for _, t := range slow {
+		fmt.Fprintf(out, "  %7.1fs %s (%s)\n", t.seconds, t.test, t.pkg)
+	}
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+// slowest is how many of the slowest tests the report lists.
+const slowest = 10
+
+// timing is a passed top-level test and its elapsed wall time.
+type timing struct {
+	pkg, test string
+	seconds   float64
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,6 +28,21 @@ func TestReportCountsDialectsAndShowsFailures(t *testing.T) {
 	require.Contains(t, s, "FAIL\tp\t0.1s")
 	require.Contains(t, s, "sqlite 1 passed, 0 skipped; postgres 0 passed, 1 skipped")
 	require.Contains(t, s, "skipped 1× because: testdb.go:1: PostgreSQL not configured: set X")
+
+	require.NotContains(t, s, "slowest tests:", "only passed tests are timed")
+
+	out.Reset()
+	var many []string
+	for i := range 12 {
+		many = append(many, fmt.Sprintf(`{"Action":"pass","Package":"p","Test":"T%02d","Elapsed":%d}`, i, i))
+	}
+	many = append(many, `{"Action":"pass","Package":"p","Test":"T99/sqlite","Elapsed":99}`)
+	require.Zero(t, report(strings.NewReader(strings.Join(many, "\n")), &out))
+	s = out.String()
+	require.Contains(t, s, "slowest tests:\n     11.0s T11 (p)\n     10.0s T10 (p)\n")
+	require.Contains(t, s, "      2.0s T02 (p)\n")
+	require.NotContains(t, s, "T01 (p)", "ten at most")
+	require.NotContains(t, s, "T99", "subtests are not listed")
 
 	out.Reset()
 	require.Zero(t, report(strings.NewReader(`{"Action":"pass","Package":"p","Test":"T/postgres"}`), &out))
