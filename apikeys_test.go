@@ -12,6 +12,7 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/testdb"
+	"github.com/wauser/wauser/store/sqlite"
 )
 
 func TestAPIKeyLifecycle(t *testing.T) {
@@ -189,7 +190,7 @@ func FuzzAuthenticateAPIKey(f *testing.F) {
 // request's key.
 func ExampleClient_CreateAPIKey() {
 	ctx := context.Background()
-	c, err := wauser.Open(ctx, ":memory:")
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"))
 	if err != nil {
 		panic(err)
 	}

@@ -70,7 +70,7 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 			var peak uint64
 			for b.Loop() {
 				b.StopTimer()
-				fresh := db
+				var fresh *testdb.DB
 				if db.Dialect == "sqlite" {
 					fresh = testdb.SQLite(b)
 				} else {
@@ -105,7 +105,7 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 			var peak uint64
 			for b.Loop() {
 				b.StopTimer()
-				fresh := db
+				var fresh *testdb.DB
 				if db.Dialect == "sqlite" {
 					fresh = testdb.SQLite(b)
 				} else {
@@ -142,7 +142,7 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 		b.Run("raw-bun", func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				fresh := db
+				var fresh *testdb.DB
 				if db.Dialect == "sqlite" {
 					fresh = testdb.SQLite(b)
 				} else {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,11 +16,11 @@ import (
 	"github.com/wauser/wauser/internal/deliver"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/metrics"
+	"github.com/wauser/wauser/internal/pacing"
+	"github.com/wauser/wauser/internal/pagecache"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
 	"github.com/wauser/wauser/store"
-	"github.com/wauser/wauser/store/postgres"
-	"github.com/wauser/wauser/store/sqlite"
 )
 
 // Client is a set of WhatsApp accounts backed by a store. It is safe for
@@ -53,9 +52,9 @@ type core struct {
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
-	stateLogs sync.Map    // AccountID -> *lograte.Limiter of state change logs (statelog.go)
-	apiKeys   apiKeyCache // recently authenticated API keys (apikeys.go)
-	syncCache *pageCache  // encoded change-feed pages (SyncPageJSON)
+	stateLogs sync.Map                  // AccountID -> *lograte.Limiter of state change logs (statelog.go)
+	apiKeys   apiKeyCache               // recently authenticated API keys (apikeys.go)
+	syncCache *pagecache.Cache[syncKey] // encoded change-feed pages (SyncPageJSON)
 
 	metrics  *metrics.Metrics // nil when WithMetrics is not given
 	engine   *deliver.Engine  // outbox consumer: webhook deliveries and handlers
@@ -64,7 +63,7 @@ type core struct {
 	leases *store.Leases // the accounts this process may connect (lease.go)
 	lease  leaseState
 
-	pacers  pacers // send pacing and contact-check throttling, per account
+	pacers  pacing.Pacers // send pacing and contact-check throttling, per account
 	version versionCheck
 }
 
@@ -286,8 +285,8 @@ func WithWhatsApp(f wa.Factory) Option {
 }
 
 // New returns a Client over st, which must be migrated (sqlite.Open and
-// postgres.Open migrate; store.New does not). New does no I/O and starts no
-// goroutines; call Start to connect the paired accounts.
+// postgres.Open migrate; sqlite.New and postgres.New do not). New does no
+// I/O and starts no goroutines; call Start to connect the paired accounts.
 func New(st *store.Store, opts ...Option) (*Client, error) {
 	if st == nil {
 		return nil, invalidArg("store", "nil *store.Store")
@@ -327,7 +326,7 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 	if cfg.syncCacheSet {
 		budget = cfg.syncCacheBytes
 	}
-	co.syncCache = newPageCache(budget)
+	co.syncCache = pagecache.New[syncKey](budget)
 	co.cfg.leases.setDefaults()
 	co.newLeases()
 	co.ingest = ingest.New(st, ingest.Options{
@@ -346,24 +345,21 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// Open opens the store named by dsn and returns a Client that owns it (Close
-// closes the store too). A dsn starting with postgres:// or postgresql://
-// opens PostgreSQL; anything else is a SQLite path (":memory:" and "file:"
-// URIs included). Open links both database drivers; to link only one, open
-// the store with store/sqlite or store/postgres and call New.
-func Open(ctx context.Context, dsn string, opts ...Option) (*Client, error) {
-	var (
-		st  *store.Store
-		err error
-	)
-	switch {
-	case dsn == "":
-		return nil, invalidArg("dsn", "empty")
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		st, err = postgres.Open(ctx, dsn)
-	default:
-		st, err = sqlite.Open(ctx, dsn)
+// Open opens and migrates the store db names, and returns a Client that
+// owns it (Close closes the store too). db comes from a storage adapter,
+// which links its own database driver and no other:
+//
+//	c, err := wauser.Open(ctx, sqlite.File("wauser.db"))      // or sqlite.File(":memory:")
+//	c, err := wauser.Open(ctx, postgres.DSN("postgres://..."))
+//
+// (packages [github.com/wauser/wauser/store/sqlite] and
+// [github.com/wauser/wauser/store/postgres]). To open the store yourself,
+// use the adapter's Open and call New.
+func Open(ctx context.Context, db store.Opener, opts ...Option) (*Client, error) {
+	if db == nil {
+		return nil, invalidArg("store", "nil store.Opener")
 	}
+	st, err := db.OpenStore(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("wauser: open store: %w", err)
 	}

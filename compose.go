@@ -18,6 +18,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/preview"
 	"github.com/wauser/wauser/store"
 )
 
@@ -163,7 +164,7 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 	case MessageText:
 		p.msg = textMessage(req.Text, p.ctxInfo, req.PreviewURL)
 		if req.PreviewURL {
-			p.previewURL = firstURL(req.Text)
+			p.previewURL = preview.FirstURL(req.Text)
 		}
 	case MessageImage, MessageVideo, MessageAudio, MessageDocument, MessageSticker:
 		if err := c.prepareMedia(ctx, p, req); err != nil {
@@ -742,8 +743,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 	if conv != nil {
 		// The account's own messages are also found by the id the caller
 		// sent them with.
-		rows, err := store.MessagesWhere(ctx, db, string(account),
-			"conversation_id = ? AND (wa_message_id = ? OR (client_id = ? AND is_from_me = ?)) AND merged_into = ''", conv.ConversationID, id, id, true)
+		rows, err := store.MessageByWAIDOrClientID(ctx, db, string(account), conv.ConversationID, id)
 		if err != nil {
 			return nil, "", types.EmptyJID, fmt.Errorf("wauser: find message: %w", err)
 		}
@@ -951,14 +951,26 @@ func (c *Client) prepareMedia(ctx context.Context, p *prepared, req *SendMessage
 	return nil
 }
 
-// resolveMedia uploads the file of a media message if needed and fills in
-// its proto; for polls it builds the poll (which carries a fresh secret).
-func (c *Client) resolveMedia(ctx context.Context, s *session, p *prepared) error {
+// buildOnline builds the parts of a message's proto that need the
+// connection: a poll (which carries a fresh secret from the device), or
+// a media message, whose file is uploaded first if needed.
+func (c *Client) buildOnline(ctx context.Context, s *session, p *prepared) error {
 	if p.poll != nil {
-		p.msg = s.conn.Local.BuildPollCreation(p.poll.Question, p.poll.Options, p.poll.SelectableCount)
-		p.msg.PollCreationMessage.ContextInfo = p.ctxInfo
+		buildPoll(s, p)
 		return nil
 	}
+	return c.resolveMedia(ctx, s, p)
+}
+
+// buildPoll builds the poll creation message, with a fresh secret.
+func buildPoll(s *session, p *prepared) {
+	p.msg = s.conn.Local.BuildPollCreation(p.poll.Question, p.poll.Options, p.poll.SelectableCount)
+	p.msg.PollCreationMessage.ContextInfo = p.ctxInfo
+}
+
+// resolveMedia uploads the file of a media message if needed and fills in
+// its proto.
+func (c *Client) resolveMedia(ctx context.Context, s *session, p *prepared) error {
 	pm := p.media
 	if pm == nil {
 		return nil

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -36,47 +35,6 @@ func FuzzAtMentions(f *testing.F) {
 		for _, d := range atMentions(s) {
 			if phoneDigitsProblem(d) != "" || !strings.Contains(s, "@"+d) {
 				t.Fatalf("atMentions(%q) found %q", s, d)
-			}
-		}
-	})
-}
-
-func TestFirstURL(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"see https://example.com/a?b=c.":       "https://example.com/a?b=c",
-		"(http://example.com)":                 "http://example.com",
-		"none here":                            "",
-		"https:// broken":                      "",
-		"x https://a.example/p, y http://b.ex": "https://a.example/p",
-	} {
-		require.Equal(t, want, firstURL(in), "%q", in)
-	}
-}
-
-func TestParsePreview(t *testing.T) {
-	t.Parallel()
-	title, desc := parsePreview(`<HTML><head><TITLE> Plain  Title </title>
-		<meta name=description content='Short &amp; sweet'>
-		<meta property="og:title" content="OG title" />`)
-	require.Equal(t, "OG title", title, "og:title wins over <title>")
-	require.Equal(t, "Short & sweet", desc)
-	title, desc = parsePreview(`<title>Only title</title><meta property="og:description" content="OG desc"><meta name="description" content="plain">`)
-	require.Equal(t, "Only title", title)
-	require.Equal(t, "OG desc", desc)
-	title, _ = parsePreview("<title>" + strings.Repeat("é", 600) + "</title>")
-	require.Equal(t, previewMaxText, utf8.RuneCountInString(title), "clipped")
-}
-
-func FuzzParsePreview(f *testing.F) {
-	for _, s := range []string{`<title>a</title>`, `<meta property="og:title" content="x">`, `<meta name=description content='y`, `<meta`, `<title>`, "<TİTLE>İ</title>", `<meta content= name="description">`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		title, desc := parsePreview(s)
-		for _, v := range []string{title, desc} {
-			if !utf8.ValidString(v) || utf8.RuneCountInString(v) > previewMaxText || strings.ContainsAny(v, "\n\t") {
-				t.Fatalf("parsePreview(%q) = %q", s, v)
 			}
 		}
 	})

@@ -3,12 +3,15 @@ package wauser
 import (
 	"context"
 	"fmt"
+	"iter"
+	"strconv"
 	"strings"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/store"
 )
 
 // maxCheckPhones bounds CheckContacts; WhatsApp throttles large lookups.
@@ -224,4 +227,124 @@ func (c *Client) GetProfilePicture(ctx context.Context, who string, preview bool
 		return nil, fmt.Errorf("%w: %s has no profile picture", ErrNotFound, jid)
 	}
 	return &ProfilePicture{URL: info.URL, ID: info.ID, Type: info.Type}, nil
+}
+
+// ListContactsOptions selects contacts.
+type ListContactsOptions struct {
+	Cursor string // NextCursor of the previous page
+	Limit  int    // 0 means DefaultListLimit; at most MaxListLimit
+}
+
+// ContactList is a page of contacts.
+type ContactList struct {
+	Contacts   []Contact `json:"contacts"`
+	NextCursor string    `json:"next_cursor,omitempty"` // empty on the last page
+}
+
+// ListContacts returns the account's contacts in the order they became
+// known, with the time of their latest direct message.
+func (c *Client) ListContacts(ctx context.Context, opts ListContactsOptions) (*ContactList, error) {
+	limit, err := listLimit(opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	var after int64
+	if opts.Cursor != "" {
+		pos, err := decodeCursor('p', opts.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		if after, err = strconv.ParseInt(pos, 10, 64); err != nil || after < 0 {
+			return nil, &ArgumentError{Field: "cursor", Reason: "malformed", Err: ErrInvalidCursor}
+		}
+	}
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.core.st.ListContacts(ctx, string(id), store.ListContactsQuery{AfterNum: after, Limit: limit + 1})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: list contacts: %w", err)
+	}
+	if len(rows) > limit {
+		rows = rows[:limit+1]
+	}
+	people := make([]string, 0, len(rows))
+	for _, r := range rows {
+		people = append(people, r.PersonID)
+	}
+	active, err := c.core.st.DirectActivity(ctx, string(id), people)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: list contacts: %w", err)
+	}
+	out := &ContactList{Contacts: make([]Contact, 0, min(len(rows), limit))}
+	for i, r := range rows {
+		if i == limit {
+			out.NextCursor = encodeCursor('p', strconv.FormatInt(rows[i-1].Num, 10))
+			break
+		}
+		ct := contactFromRow(r)
+		ct.LastMessageAt = active[r.PersonID]
+		out.Contacts = append(out.Contacts, ct)
+	}
+	return out, nil
+}
+
+// GetContact returns a contact by person id, or by who: a phone number
+// (E.164 or digits), a phone or LID JID, or the contact's number (Num).
+func (c *Client) GetContact(ctx context.Context, who string) (*Contact, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var r *store.Contact
+	switch {
+	case who == "":
+		return nil, invalidArg("contact", "empty")
+	case strings.HasPrefix(who, "person_"):
+		if !validRecordID(who) {
+			return nil, invalidArg("contact", "%q is not a person id", who)
+		}
+		r, err = c.core.st.GetContact(ctx, string(id), who)
+	case strings.Contains(who, "@"):
+		j, perr := parseUser("contact", who)
+		if perr != nil {
+			return nil, perr
+		}
+		r, err = c.core.st.ContactByJID(ctx, string(id), j.String())
+	default:
+		if n, nerr := strconv.ParseInt(who, 10, 64); nerr == nil && n > 0 && !strings.HasPrefix(who, "+") && len(who) < 7 {
+			r, err = c.core.st.ContactByNum(ctx, string(id), n)
+			break
+		}
+		digits, perr := parsePhone(who)
+		if perr != nil {
+			return nil, invalidArg("contact", "%q is neither a person id, a JID, a contact number nor a phone number", who)
+		}
+		r, err = c.core.st.ContactByJID(ctx, string(id), digits+"@s.whatsapp.net")
+	}
+	if err != nil {
+		return nil, recordError("contact", who, err)
+	}
+	act, err := c.core.st.DirectActivity(ctx, string(id), []string{r.PersonID})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: get contact: %w", err)
+	}
+	ct := contactFromRow(r)
+	ct.LastMessageAt = act[r.PersonID]
+	return &ct, nil
+}
+
+// Contacts iterates over the contacts ListContacts lists, in the order
+// they became known, across every page.
+func (c *Client) Contacts(ctx context.Context, opts ListContactsOptions) iter.Seq2[Contact, error] {
+	return pages(opts.Cursor, func(cursor string) ([]Contact, string, error) {
+		o := opts
+		o.Cursor = cursor
+		l, err := c.ListContacts(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return l.Contacts, l.NextCursor, nil
+	})
 }

@@ -8,7 +8,7 @@
 //
 // # Quick start
 //
-//	c, err := wauser.Open(ctx, "wauser.db") // or "postgres://..."
+//	c, err := wauser.Open(ctx, sqlite.File("wauser.db")) // or postgres.DSN("postgres://...")
 //	if err != nil { ... }
 //	defer c.Close()
 //	if err := c.Start(ctx); err != nil { ... } // connects paired accounts
@@ -107,7 +107,10 @@
 // (writers of an account serialize on its counter row, across processes on
 // PostgreSQL), so a reader that pages with the returned cursor never misses
 // a change. [Client.ListConversations], [Client.ListMessages] and
-// [Client.ListContacts] browse the records with opaque cursors. Media keys are
+// [Client.ListContacts] browse the records with opaque cursors; their
+// iterator forms [Client.Conversations], [Client.Messages] and
+// [Client.Contacts] walk every page, fetching the next one when the loop
+// needs it. Media keys are
 // stored for downloading but never returned. Text that cannot be stored (NUL
 // bytes, invalid UTF-8) is cleaned rather than refused.
 //
@@ -398,16 +401,18 @@
 // [github.com/wauser/wauser/store/sqlite.Open] (pure Go, no cgo; foreign
 // keys, busy_timeout, WAL and immediate transactions set on every
 // connection) or [github.com/wauser/wauser/store/postgres.Open] (pgx), or
-// wrap a database you already own with store.New and call Migrate. whatsmeow's
+// wrap a database you already own with the adapter's New and call Migrate.
+// whatsmeow's
 // device store lives in the same database, through exactly one container per
 // store, and is upgraded by Migrate under the same lock as wauser's tables,
 // so that processes starting together on a fresh database take turns. On
 // PostgreSQL keep one wauser store per database: whatsmeow's upgrade code
 // does not tell schemas apart.
 //
-// The root package imports no SQL driver itself; [Open] links both drivers
-// through store/sqlite and store/postgres. Programs that want only one open
-// the store themselves and call [New].
+// The root package imports no SQL driver: [Open] takes a store.Opener from
+// the adapter, [github.com/wauser/wauser/store/sqlite.File] or
+// [github.com/wauser/wauser/store/postgres.DSN], so a program links only
+// the driver of the adapter it imports.
 //
 // # HTTP
 //

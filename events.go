@@ -13,43 +13,44 @@ import (
 	"github.com/uptrace/bun"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/ids"
 	"github.com/wauser/wauser/store"
 )
 
 // EventType names an event. In-process handlers and webhooks see the same
 // names.
-type EventType string
+type EventType = event.Type
 
 // Event types, as handlers and webhooks see them.
 const (
-	EventMessageReceived     EventType = "message.received"
-	EventMessageSent         EventType = "message.sent"
-	EventMessageEdited       EventType = "message.edited"
-	EventMessageDeleted      EventType = "message.deleted"
-	EventMessageReaction     EventType = "message.reaction"
-	EventMessageStatus       EventType = "message.status"
-	EventConversationUpdated EventType = "conversation.updated"
-	EventContactUpdated      EventType = "contact.updated"
-	EventGroupUpdated        EventType = "group.updated"
-	EventGroupJoined         EventType = "group.joined"
-	EventHistorySync         EventType = "history.sync"
-	EventHistorySyncComplete EventType = "history.sync_complete"
-	EventAccountQR           EventType = "account.qr"
-	EventAccountPaired       EventType = "account.paired"
-	EventAccountConnected    EventType = "account.connected"
-	EventAccountDisconnected EventType = "account.disconnected"
-	EventAccountLoggedOut    EventType = "account.logged_out"
-	EventAccountUpdated      EventType = "account.updated"
+	EventMessageReceived     = event.MessageReceived
+	EventMessageSent         = event.MessageSent
+	EventMessageEdited       = event.MessageEdited
+	EventMessageDeleted      = event.MessageDeleted
+	EventMessageReaction     = event.MessageReaction
+	EventMessageStatus       = event.MessageStatus
+	EventConversationUpdated = event.ConversationUpdated
+	EventContactUpdated      = event.ContactUpdated
+	EventGroupUpdated        = event.GroupUpdated
+	EventGroupJoined         = event.GroupJoined
+	EventHistorySync         = event.HistorySync
+	EventHistorySyncComplete = event.HistorySyncComplete
+	EventAccountQR           = event.AccountQR
+	EventAccountPaired       = event.AccountPaired
+	EventAccountConnected    = event.AccountConnected
+	EventAccountDisconnected = event.AccountDisconnected
+	EventAccountLoggedOut    = event.AccountLoggedOut
+	EventAccountUpdated      = event.AccountUpdated
 
 	// Profile, presence and calls (see Event for their data).
-	EventMessageStarred   EventType = "message.starred"
-	EventPresenceUpdated  EventType = "presence.updated"
-	EventBlocklistUpdated EventType = "blocklist.updated"
-	EventCallOffer        EventType = "call.offer"
-	EventCallAccepted     EventType = "call.accepted"
-	EventCallEnded        EventType = "call.ended"
-	EventCallMissed       EventType = "call.missed"
+	EventMessageStarred   = event.MessageStarred
+	EventPresenceUpdated  = event.PresenceUpdated
+	EventBlocklistUpdated = event.BlocklistUpdated
+	EventCallOffer        = event.CallOffer
+	EventCallAccepted     = event.CallAccepted
+	EventCallEnded        = event.CallEnded
+	EventCallMissed       = event.CallMissed
 )
 
 // Event is one thing that happened to an account, in the envelope that

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/store/sqlite"
 )
 
 // Prometheus metrics of a Client, served at /metrics as examples/server
@@ -17,7 +18,7 @@ import (
 func ExampleWithMetrics() {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
-	c, err := wauser.Open(ctx, ":memory:", wauser.WithMetrics(reg))
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"), wauser.WithMetrics(reg))
 	if err != nil {
 		panic(err)
 	}

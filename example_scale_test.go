@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/store/postgres"
 )
 
 // Run the same program in several processes on one PostgreSQL database:
@@ -16,7 +17,7 @@ import (
 // says where the account is. Reads work in every process.
 func ExampleWithLeases() {
 	ctx := context.Background()
-	c, err := wauser.Open(ctx, os.Getenv("WAUSER_DSN"), // e.g. postgres://wauser@db.internal/wauser
+	c, err := wauser.Open(ctx, postgres.DSN(os.Getenv("WAUSER_DSN")), // e.g. postgres://wauser@db.internal/wauser
 		wauser.WithLeases(wauser.LeaseOptions{Interval: 5 * time.Second, Timeout: 5 * time.Second}))
 	if err != nil {
 		log.Fatal(err)

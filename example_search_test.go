@@ -7,6 +7,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/store/sqlite"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -16,7 +17,7 @@ func ExampleClient_SearchMessages() {
 	ctx := context.Background()
 	fake := watest.New()
 	defer fake.Close()
-	c, err := wauser.Open(ctx, ":memory:", fake.Option())
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"), fake.Option())
 	if err != nil {
 		panic(err)
 	}

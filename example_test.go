@@ -68,7 +68,7 @@ func ExampleClient_PairQR() {
 // account.
 func ExampleOpen() {
 	ctx := context.Background()
-	c, err := wauser.Open(ctx, ":memory:")
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"))
 	if err != nil {
 		panic(err)
 	}
@@ -186,7 +186,7 @@ func ExampleClient_CreateWebhook() {
 	}))
 	defer srv.Close()
 
-	c, err := wauser.Open(ctx, ":memory:", wauser.WithPrivateWebhookTargets())
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"), wauser.WithPrivateWebhookTargets())
 	if err != nil {
 		panic(err)
 	}
@@ -310,7 +310,7 @@ func ExampleWebhookFormat() {
 	}))
 	defer srv.Close()
 
-	c, err := wauser.Open(ctx, ":memory:", wauser.WithPrivateWebhookTargets())
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"), wauser.WithPrivateWebhookTargets())
 	if err != nil {
 		panic(err)
 	}

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
+	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
@@ -298,7 +301,7 @@ func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Mes
 	if err := c.checkQuota(ctx, s.id); err != nil {
 		return nil, err
 	}
-	if err := c.resolveMedia(ctx, s, p); err != nil {
+	if err := c.buildOnline(ctx, s, p); err != nil {
 		return nil, err
 	}
 	if p.previewURL != "" {
@@ -385,9 +388,7 @@ func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.J
 	} else if err != nil {
 		return nil, fmt.Errorf("wauser: send message: %w", err)
 	}
-	rows, err := store.MessagesWhere(ctx, c.core.st.DB(), string(account),
-		"conversation_id = ? AND (client_id = ? OR (client_id = '' AND wa_message_id = ?)) AND is_from_me = ? AND merged_into = ''",
-		conv.ConversationID, id, id, true)
+	rows, err := store.SentByClientID(ctx, c.core.st.DB(), string(account), conv.ConversationID, id)
 	if err != nil {
 		return nil, fmt.Errorf("wauser: send message: %w", err)
 	}
@@ -551,4 +552,629 @@ func quotedProto(r *store.Message) *waE2E.Message {
 		return nil
 	}
 	return &waE2E.Message{Conversation: proto.String(r.Body)}
+}
+
+// ListMessagesOptions selects messages.
+type ListMessagesOptions struct {
+	ConversationID ConversationID // only this conversation; "" for all
+	// PersonID selects the direct conversation with this person (a page
+	// without messages when there is none yet). It cannot be combined
+	// with ConversationID.
+	PersonID PersonID
+	// BeforeMessageID starts the page after this message, with the ones
+	// sent before it: the way to page on without a cursor. It cannot be
+	// combined with Cursor, and must belong to the selected conversation.
+	BeforeMessageID MessageID
+	Cursor          string // NextCursor of the previous page
+	Limit           int    // 0 means DefaultListLimit; at most MaxListLimit
+}
+
+// MessageList is a page of messages.
+type MessageList struct {
+	Messages   []Message `json:"messages"`
+	NextCursor string    `json:"next_cursor,omitempty"` // empty on the last page
+}
+
+// ListMessages returns messages, newest first. Deleted messages are listed
+// as tombstones (DeletedAt set, no body).
+func (c *Client) ListMessages(ctx context.Context, opts ListMessagesOptions) (*MessageList, error) {
+	limit, err := listLimit(opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := parseTimeCursor('m', opts.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	convID := string(opts.ConversationID)
+	switch {
+	case convID != "" && !validRecordID(convID):
+		return nil, invalidArg("conversation_id", "%q is not a conversation id", convID)
+	case opts.PersonID != "" && !validRecordID(string(opts.PersonID)):
+		return nil, invalidArg("person_id", "%q is not a person id", opts.PersonID)
+	case opts.PersonID != "" && convID != "":
+		return nil, invalidArg("person_id", "give a person or a conversation, not both")
+	case opts.BeforeMessageID != "" && !validRecordID(string(opts.BeforeMessageID)):
+		return nil, invalidArg("before_message_id", "%q is not a message id", opts.BeforeMessageID)
+	case opts.BeforeMessageID != "" && opts.Cursor != "":
+		return nil, invalidArg("before_message_id", "give a cursor or a message to start before, not both")
+	}
+	if convID != "" {
+		conv, err := c.core.st.GetConversation(ctx, string(id), convID)
+		if err != nil {
+			return nil, recordError("conversation", convID, err)
+		}
+		convID = conv.ConversationID
+	}
+	if opts.PersonID != "" {
+		rows, err := store.DirectConversations(ctx, c.core.st.DB(), string(id), string(opts.PersonID))
+		if err != nil {
+			return nil, fmt.Errorf("wauser: list messages: %w", err)
+		}
+		if len(rows) == 0 {
+			return &MessageList{Messages: []Message{}}, nil
+		}
+		convID = rows[0].ConversationID
+	}
+	if opts.BeforeMessageID != "" {
+		m, err := c.core.st.GetMessage(ctx, string(id), string(opts.BeforeMessageID))
+		if err != nil {
+			return nil, recordError("message", string(opts.BeforeMessageID), err)
+		}
+		if (convID != "" && m.ConversationID != convID) || m.SentAt.IsZero() {
+			return nil, invalidArg("before_message_id", "%q is not a message of this conversation", opts.BeforeMessageID)
+		}
+		after = &store.KeysetTime{At: m.SentAt.UTC(), ID: m.MessageID}
+	}
+	rows, err := c.core.st.ListMessages(ctx, string(id), store.ListMessagesQuery{ConversationID: convID, After: after, Limit: limit + 1})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: list messages: %w", err)
+	}
+	out := &MessageList{Messages: make([]Message, 0, min(len(rows), limit))}
+	for i, r := range rows {
+		if i == limit {
+			out.NextCursor = timeCursor('m', rows[i-1].SentAt, rows[i-1].MessageID)
+			break
+		}
+		out.Messages = append(out.Messages, messageFromRow(r))
+	}
+	return out, nil
+}
+
+// GetMessage returns a message by id.
+func (c *Client) GetMessage(ctx context.Context, message MessageID) (*Message, error) {
+	if !validRecordID(string(message)) {
+		return nil, invalidArg("message_id", "%q is not a message id", message)
+	}
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.core.st.GetMessage(ctx, string(id), string(message))
+	if err != nil {
+		return nil, recordError("message", string(message), err)
+	}
+	m := messageFromRow(r)
+	return &m, nil
+}
+
+// Messages iterates over the messages ListMessages lists for opts, newest
+// first, across every page.
+func (c *Client) Messages(ctx context.Context, opts ListMessagesOptions) iter.Seq2[Message, error] {
+	return pages(opts.Cursor, func(cursor string) ([]Message, string, error) {
+		o := opts
+		o.Cursor = cursor
+		if cursor != "" {
+			o.BeforeMessageID = "" // the cursor carries the position on
+		}
+		l, err := c.ListMessages(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return l.Messages, l.NextCursor, nil
+	})
+}
+
+// SendReaction reacts to a message of chat with an emoji; "" removes the
+// account's reaction. message is a stored message's id ("msg_…", chat may
+// then be "") or a WhatsApp id of chat. It returns the message reacted to,
+// with the reaction. See SendMessage.
+func (c *Client) SendReaction(ctx context.Context, chat, message, emoji string) (*Message, error) {
+	return c.SendMessage(ctx, SendMessageRequest{To: chat, Type: MessageReaction, Reaction: &Reaction{MessageID: message, Emoji: emoji}})
+}
+
+// prepareReaction finds the message reacted to.
+func (c *Client) prepareReaction(ctx context.Context, p *prepared, req *SendMessageRequest) error {
+	var participant string
+	if req.Context != nil {
+		participant = req.Context.Participant
+	}
+	target, waID, author, err := c.findTarget(ctx, p.account, p.chat, req.Reaction.MessageID, participant, "reaction.message_id", "context.participant")
+	if err != nil {
+		return err
+	}
+	p.target, p.targetWAID, p.targetSender, p.emoji = target, waID, author, req.Reaction.Emoji
+	if p.chat.IsEmpty() {
+		if p.chat, err = types.ParseJID(target.ChatJID); err != nil {
+			return fmt.Errorf("wauser: message %s has a malformed chat %q: %w", target.MessageID, target.ChatJID, err)
+		}
+		if p.chat.Server == types.NewsletterServer {
+			return invalidArg("reaction.message_id", "reactions to channel posts are not supported")
+		}
+	}
+	return nil
+}
+
+// sendReaction sends a prepared reaction and stores it on the message.
+func (c *Client) sendReaction(ctx context.Context, s *session, p *prepared) (*Message, error) {
+	now := c.core.cfg.clock.Now()
+	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	msg := s.conn.Local.BuildReaction(wireChat, wireAuthor, p.targetWAID, p.emoji)
+	msg.ReactionMessage.SenderTimestampMS = proto.Int64(now.UnixMilli())
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
+	}
+	if _, err := s.conn.Client.SendMessage(ctx, p.chat, msg); err != nil {
+		return nil, waError("send reaction", err)
+	}
+	m, err := c.onMessage(ctx, s, p.chat, p.target, p.targetSender, p.targetWAID, func(t *ingest.Tx, m *store.Message) error {
+		t.React(m, p.emoji, now)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: send reaction: reacted, but storing it failed: %w", err)
+	}
+	return m, nil
+}
+
+// onMessage changes the stored message target (or, when it is not stored,
+// a placeholder of the message waID of chat by author) in one transaction,
+// and returns it as stored.
+func (c *Client) onMessage(ctx context.Context, s *session, chat types.JID, target *store.Message, author types.JID, waID string,
+	change func(t *ingest.Tx, m *store.Message) error,
+) (*Message, error) {
+	var row *store.Message
+	err := c.core.ingest.Apply(context.WithoutCancel(ctx), s.ingestAccount(), func(t *ingest.Tx) error {
+		var (
+			m   *store.Message
+			err error
+		)
+		if target != nil {
+			m, err = t.MessageByID(target.MessageID)
+		} else {
+			m, err = t.Message(chat, author, waID)
+		}
+		if err != nil || m == nil {
+			return err
+		}
+		row = m
+		return change(t, m)
+	})
+	if err != nil || row == nil {
+		return nil, err
+	}
+	out := messageFromRow(row)
+	return &out, nil
+}
+
+// EditMessage replaces the text of one of the account's text messages; it
+// returns the message with its new text (EditedAt set). message is a stored
+// message's id ("msg_…", chat may then be "") or a WhatsApp id of chat.
+// WhatsApp lets the recipients see edits made within about 20 minutes of
+// sending; wauser does not enforce that.
+func (c *Client) EditMessage(ctx context.Context, chat, message, text string) (*Message, error) {
+	if err := validText("text", text, true, maxTextLen); err != nil {
+		return nil, err
+	}
+	p, err := c.messageTarget(ctx, chat, message)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p.target == nil:
+		return nil, fmt.Errorf("%w: message %q is not stored, so it cannot be edited", ErrNotFound, message)
+	case !p.target.IsFromMe:
+		return nil, invalidArg("message", "%q is someone else's; only the account's own messages can be edited", message)
+	case !p.target.DeletedAt.IsZero():
+		return nil, invalidArg("message", "%q was deleted", message)
+	case p.target.ContentType != ingest.TypeText:
+		return nil, invalidArg("message", "%q is a %s message; only text messages can be edited", message, p.target.ContentType)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := c.core.cfg.clock.Now()
+	content := &waE2E.Message{Conversation: proto.String(text)}
+	wireChat, _ := wireTarget(p.target, p.chat, p.targetSender)
+	msg := s.conn.Local.BuildEdit(wireChat, p.targetWAID, content)
+	msg.GetEditedMessage().GetMessage().GetProtocolMessage().TimestampMS = proto.Int64(now.UnixMilli())
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
+	}
+	resp, err := s.conn.Client.SendMessage(ctx, p.chat, msg)
+	if err != nil {
+		return nil, waError("edit message", err)
+	}
+	at := resp.Timestamp
+	if at.IsZero() {
+		at = now
+	}
+	m, err := c.onMessage(ctx, s, p.chat, p.target, p.targetSender, p.targetWAID, func(t *ingest.Tx, m *store.Message) error {
+		t.EditOwn(m, content, at)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: edit message: edited, but storing it failed: %w", err)
+	}
+	return m, nil
+}
+
+// RevokeMessage deletes a message for everyone (the Business Server API's delete
+// message) and returns its tombstone. The account's own messages can be
+// deleted anywhere; others' only in groups where the account is an admin
+// (WhatsApp refuses otherwise). message is a stored message's id ("msg_…",
+// chat may then be "") or a WhatsApp id of chat; a WhatsApp id that is not
+// stored is taken as the account's own in a direct chat, and needs its
+// author in a group: pass a stored id instead.
+func (c *Client) RevokeMessage(ctx context.Context, chat, message string) (*Message, error) {
+	p, err := c.messageTarget(ctx, chat, message)
+	if err != nil {
+		return nil, err
+	}
+	if p.target == nil && p.chat.Server != types.GroupServer {
+		p.targetSender = types.EmptyJID // the account's own
+	}
+	if p.target != nil && !p.target.IsFromMe && p.chat.Server != types.GroupServer {
+		return nil, invalidArg("message", "%q is someone else's in a direct chat; only group admins delete others' messages", message)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	msg := s.conn.Local.BuildRevoke(wireChat, wireAuthor, p.targetWAID)
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
+	}
+	resp, err := s.conn.Client.SendMessage(ctx, p.chat, msg)
+	if err != nil {
+		return nil, waError("revoke message", err)
+	}
+	at := resp.Timestamp
+	if at.IsZero() {
+		at = c.core.cfg.clock.Now()
+	}
+	m, err := c.onMessage(ctx, s, p.chat, p.target, p.targetSender, p.targetWAID, func(t *ingest.Tx, m *store.Message) error {
+		t.Revoke(m, at)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: revoke message: deleted, but storing it failed: %w", err)
+	}
+	return m, nil
+}
+
+// messageTarget validates chat and message for an operation on one message.
+func (c *Client) messageTarget(ctx context.Context, chat, message string) (*prepared, error) {
+	p := &prepared{}
+	if chat != "" {
+		var err error
+		if p.chat, err = parseJID("chat", chat, false); err != nil {
+			return nil, err
+		}
+	}
+	if message == "" {
+		return nil, invalidArg("message", "empty")
+	}
+	var err error
+	if p.account, err = c.accountID(ctx); err != nil {
+		return nil, err
+	}
+	p.target, p.targetWAID, p.targetSender, err = c.findTarget(ctx, p.account, p.chat, message, "", "message", "message")
+	if err != nil {
+		return nil, err
+	}
+	if p.chat.IsEmpty() {
+		if p.chat, err = types.ParseJID(p.target.ChatJID); err != nil {
+			return nil, fmt.Errorf("wauser: message %s has a malformed chat %q: %w", p.target.MessageID, p.target.ChatJID, err)
+		}
+	}
+	return p, nil
+}
+
+// prepareStatus resolves a status message: the message to mark read or
+// played, or the presence to show.
+func (c *Client) prepareStatus(ctx context.Context, p *prepared, req *SendMessageRequest) error {
+	p.status = req.Status
+	switch req.Status {
+	case StatusTyping, StatusRecording, StatusPaused:
+		if p.chat.Server != types.DefaultUserServer && p.chat.Server != types.HiddenUserServer && p.chat.Server != types.GroupServer {
+			return invalidArg("to", "%q is not a chat with a person or a group", req.To)
+		}
+		return nil
+	}
+	targets, err := c.readTargets(ctx, p, []string{req.Context.MessageID}, req.Context.Participant, "context.participant")
+	if err != nil {
+		var ae *ArgumentError
+		if errors.As(err, &ae) && strings.HasPrefix(ae.Field, "message_ids") {
+			ae.Field = "context.message_id"
+		}
+		return err
+	}
+	p.target, p.targetWAID, p.targetSender = targets[0].row, targets[0].waID, targets[0].author
+	return nil
+}
+
+// sendStatus sends a prepared status message.
+func (c *Client) sendStatus(ctx context.Context, s *session, p *prepared) error {
+	switch p.status {
+	case StatusTyping:
+		return s.sendChatPresence(ctx, p.chat, PresenceTyping)
+	case StatusRecording:
+		return s.sendChatPresence(ctx, p.chat, PresenceRecording)
+	case StatusPaused:
+		return s.sendChatPresence(ctx, p.chat, PresencePaused)
+	}
+	return c.markRead(ctx, s, p, []readTarget{{row: p.target, waID: p.targetWAID, author: p.targetSender}})
+}
+
+// StarMessage stars a message on the account's phone and linked devices,
+// and returns it with Starred set (nil when the message is not stored).
+// message is a stored message's id ("msg_…", chat may then be "") or a
+// WhatsApp id of chat.
+func (c *Client) StarMessage(ctx context.Context, chat, message string) (*Message, error) {
+	return c.starMessage(ctx, chat, message, true)
+}
+
+// UnstarMessage removes a message's star.
+func (c *Client) UnstarMessage(ctx context.Context, chat, message string) (*Message, error) {
+	return c.starMessage(ctx, chat, message, false)
+}
+
+func (c *Client) starMessage(ctx context.Context, chat, message string, starred bool) (*Message, error) {
+	p, err := c.messageTarget(ctx, chat, message)
+	if err != nil {
+		return nil, err
+	}
+	switch p.chat.Server {
+	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
+	default:
+		return nil, invalidArg("chat", "%q is not a chat with a person or a group", p.chat)
+	}
+	if p.target != nil && !p.target.DeletedAt.IsZero() {
+		return nil, invalidArg("message", "%q was deleted", message)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fromMe := p.targetSender.IsEmpty()
+	if p.target != nil {
+		fromMe = p.target.IsFromMe
+	}
+	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	if fromMe && wireChat.Server == types.GroupServer {
+		// In groups the index names the author, the account too, as the
+		// message went out.
+		wireAuthor = s.conn.Device.ID.ToNonAD()
+		if p.target != nil && p.target.WireSenderJID != "" {
+			if j, err := types.ParseJID(p.target.WireSenderJID); err == nil {
+				wireAuthor = j.ToNonAD()
+			}
+		}
+	}
+	patch := appstate.BuildStar(wireChat, wireAuthor, p.targetWAID, fromMe, starred)
+	if wireChat.Server != types.GroupServer {
+		patch.Mutations[0].Index[4] = "0" // no author in a chat with a person
+	}
+	patch.Timestamp = c.core.cfg.clock.Now()
+	if err := s.conn.Client.SendAppState(ctx, patch); err != nil {
+		return nil, waError("star message", err)
+	}
+	if p.target == nil {
+		return nil, nil
+	}
+	m, err := c.onMessage(ctx, s, p.chat, p.target, p.targetSender, p.targetWAID, func(t *ingest.Tx, m *store.Message) error {
+		t.Star(m, starred)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: star message: starred, but storing it failed: %w", err)
+	}
+	return m, nil
+}
+
+// ForwardMessage forwards a stored message (by its id, "msg_…") to a chat
+// with a person or a group, as WhatsApp's apps do: the same content marked forwarded, media
+// sent by reference to the file already on WhatsApp's servers (nothing is
+// downloaded or uploaded again). Text, image, video, audio, voice,
+// document, sticker, location and contact messages can be forwarded;
+// deleted ones cannot, nor media whose keys were not stored. It returns
+// the new message, as SendMessage does.
+func (c *Client) ForwardMessage(ctx context.Context, message, to string) (*Message, error) {
+	jid, err := ParseRecipient(to, "")
+	if err != nil {
+		return nil, err
+	}
+	switch jid.Server {
+	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
+	default:
+		return nil, invalidArg("to", "%q is not a chat with a person or a group", to)
+	}
+	p, err := c.messageTarget(ctx, "", message)
+	if err != nil {
+		return nil, err
+	}
+	if p.target == nil {
+		return nil, fmt.Errorf("%w: message %q is not stored", ErrNotFound, message)
+	}
+	if !p.target.DeletedAt.IsZero() {
+		return nil, invalidArg("message", "%q was deleted", message)
+	}
+	eph, err := c.ephemeralTimer(ctx, p.account, jid)
+	if err != nil {
+		return nil, err
+	}
+	ci := &waE2E.ContextInfo{IsForwarded: proto.Bool(true), ForwardingScore: proto.Uint32(1)}
+	if eph > 0 {
+		ci.Expiration = proto.Uint32(eph)
+	}
+	msg, typ, err := forwardContent(p.target, ci)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fp := &prepared{typ: typ, account: p.account, chat: jid, msg: msg}
+	return c.sendContent(ctx, s, fp)
+}
+
+// forwardContent rebuilds the content of a stored message, with ci.
+func forwardContent(r *store.Message, ci *waE2E.ContextInfo) (*waE2E.Message, MessageType, error) {
+	var info store.MediaInfo
+	if r.Media != "" {
+		_ = json.Unmarshal([]byte(r.Media), &info)
+	}
+	var keys store.MediaKeys
+	if r.MediaKeys != "" {
+		_ = json.Unmarshal([]byte(r.MediaKeys), &keys)
+	}
+	var extra map[string]any
+	if r.Extra != "" {
+		_ = json.Unmarshal([]byte(r.Extra), &extra)
+	}
+	media := func() error {
+		if len(keys.MediaKey) == 0 || keys.DirectPath == "" {
+			return invalidArg("message", "%q is a %s message whose media keys are not stored", r.MessageID, r.ContentType)
+		}
+		return nil
+	}
+	mime := keys.MimeType
+	if mime == "" {
+		mime = info.MimeType
+	}
+	size := keys.FileLength
+	if size == 0 {
+		size = info.Size
+	}
+	ts := optInt64(keys.KeyTimestamp)
+	switch r.ContentType {
+	case ingest.TypeText:
+		return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(r.Body), ContextInfo: ci}}, MessageText, nil
+	case "image":
+		if err := media(); err != nil {
+			return nil, "", err
+		}
+		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
+			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
+			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
+			Mimetype: optString(mime), Caption: optString(info.Caption), Width: optU32(info.Width), Height: optU32(info.Height),
+			MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, MessageImage, nil
+	case "video":
+		if err := media(); err != nil {
+			return nil, "", err
+		}
+		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
+			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
+			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
+			Mimetype: optString(mime), Caption: optString(info.Caption), Width: optU32(info.Width), Height: optU32(info.Height),
+			Seconds: optU32(info.Seconds), MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, MessageVideo, nil
+	case "audio", "voice":
+		if err := media(); err != nil {
+			return nil, "", err
+		}
+		typ := MessageAudio
+		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
+			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
+			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
+			Mimetype: optString(mime), Seconds: optU32(info.Seconds), PTT: proto.Bool(r.ContentType == "voice"),
+			MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, typ, nil
+	case "document":
+		if err := media(); err != nil {
+			return nil, "", err
+		}
+		return &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
+			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
+			Mimetype: optString(mime), FileName: optString(info.FileName), Title: optString(info.FileName),
+			Caption: optString(info.Caption), MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, MessageDocument, nil
+	case "sticker":
+		if err := media(); err != nil {
+			return nil, "", err
+		}
+		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
+			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
+			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
+			Mimetype: optString(mime), Width: optU32(info.Width), Height: optU32(info.Height),
+			MediaKeyTimestamp: ts, ContextInfo: ci,
+		}}, MessageSticker, nil
+	case "location":
+		lat, _ := extra["latitude"].(float64)
+		lng, _ := extra["longitude"].(float64)
+		if live, _ := extra["live"].(bool); live {
+			return nil, "", invalidArg("message", "%q is a live location, which WhatsApp does not forward", r.MessageID)
+		}
+		loc := &waE2E.LocationMessage{DegreesLatitude: proto.Float64(lat), DegreesLongitude: proto.Float64(lng), ContextInfo: ci}
+		if name, _ := extra["name"].(string); name != "" {
+			loc.Name = proto.String(name)
+		}
+		if addr, _ := extra["address"].(string); addr != "" {
+			loc.Address = proto.String(addr)
+		}
+		if u, _ := extra["url"].(string); u != "" {
+			loc.URL = proto.String(u)
+		}
+		return &waE2E.Message{LocationMessage: loc}, MessageLocation, nil
+	case "contact":
+		cards, _ := extra["contacts"].([]any)
+		var out []*waE2E.ContactMessage
+		for _, c := range cards {
+			m, _ := c.(map[string]any)
+			name, _ := m["display_name"].(string)
+			vcard, _ := m["vcard"].(string)
+			out = append(out, &waE2E.ContactMessage{DisplayName: proto.String(name), Vcard: proto.String(vcard), ContextInfo: ci})
+		}
+		switch len(out) {
+		case 0:
+			return nil, "", invalidArg("message", "%q has no contact card stored", r.MessageID)
+		case 1:
+			return &waE2E.Message{ContactMessage: out[0]}, MessageContacts, nil
+		}
+		for _, c := range out {
+			c.ContextInfo = nil
+		}
+		name := r.Body
+		if name == "" {
+			name = fmt.Sprintf("%d contacts", len(out))
+		}
+		return &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{
+			DisplayName: proto.String(name), Contacts: out, ContextInfo: ci,
+		}}, MessageContacts, nil
+	}
+	return nil, "", invalidArg("message", "%q is a %s message, which cannot be forwarded", r.MessageID, r.ContentType)
+}
+
+func optU32(v uint32) *uint32 {
+	if v == 0 {
+		return nil
+	}
+	return proto.Uint32(v)
+}
+
+func optInt64(v int64) *int64 {
+	if v == 0 {
+		return nil
+	}
+	return proto.Int64(v)
 }

@@ -3,8 +3,9 @@ package wauser
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/wauser/wauser/internal/pacing"
 )
 
 // Pacing is a rate: Burst units may go at once, after which one more
@@ -71,52 +72,6 @@ func WithContactCheckPacing(p Pacing) Option {
 	}
 }
 
-// pacer meters one account's use of a Pacing with the generic cell rate
-// algorithm: tat is when the bucket would be full again.
-type pacer struct {
-	mu  sync.Mutex
-	tat time.Time
-}
-
-// reserve takes n units at now and returns how long to wait before using
-// them; with refuse set, units that are not available now are not taken
-// and the wait is returned alone.
-func (pc *pacer) reserve(p Pacing, now time.Time, n int, refuse bool) time.Duration {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	tat := pc.tat
-	if tat.Before(now) {
-		tat = now
-	}
-	next := tat.Add(time.Duration(n) * p.Interval)
-	wait := next.Sub(now) - time.Duration(p.Burst)*p.Interval
-	if wait > 0 && refuse {
-		return wait
-	}
-	pc.tat = next
-	return max(wait, 0)
-}
-
-// pacers holds the pacers of every account of a Client.
-type pacers struct {
-	mu sync.Mutex
-	m  map[string]*pacer
-}
-
-func (ps *pacers) get(key string) *pacer {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if ps.m == nil {
-		ps.m = map[string]*pacer{}
-	}
-	pc := ps.m[key]
-	if pc == nil {
-		pc = &pacer{}
-		ps.m[key] = pc
-	}
-	return pc
-}
-
 // paceSend waits for the account's turn to send one message.
 func (co *core) paceSend(ctx context.Context, account AccountID) error {
 	p := co.cfg.sendPacing
@@ -124,7 +79,7 @@ func (co *core) paceSend(ctx context.Context, account AccountID) error {
 		return nil
 	}
 	clock := co.cfg.clock
-	wait := co.pacers.get("send\x00"+string(account)).reserve(p, clock.Now(), 1, false)
+	wait := co.pacers.Reserve(pacing.Key{Kind: pacing.Send, Account: string(account)}, pacing.Rate(p), clock.Now(), 1, false)
 	if wait <= 0 {
 		return nil
 	}
@@ -146,7 +101,7 @@ func (co *core) paceCheck(account AccountID, n int) error {
 		return nil
 	}
 	now := co.cfg.clock.Now()
-	wait := co.pacers.get("check\x00"+string(account)).reserve(p, now, n, true)
+	wait := co.pacers.Reserve(pacing.Key{Kind: pacing.ContactCheck, Account: string(account)}, pacing.Rate(p), now, n, true)
 	if wait <= 0 {
 		return nil
 	}

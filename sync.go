@@ -82,7 +82,7 @@ func (c *Client) SyncPageJSON(ctx context.Context, cursor Cursor, limit int) ([]
 		return nil, err
 	}
 	key := syncKey{account: id, cursor: cursor, limit: limit, bound: bound}
-	if b, ok := c.core.syncCache.get(key); ok {
+	if b, ok := c.core.syncCache.Get(key); ok {
 		c.core.metrics.FeedPage(true, 0, 0, 0)
 		return b, nil
 	}
@@ -94,7 +94,7 @@ func (c *Client) SyncPageJSON(ctx context.Context, cursor Cursor, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("wauser: sync: encode: %w", err)
 	}
-	c.core.syncCache.put(key, b)
+	c.core.syncCache.Put(key, b)
 	return b, nil
 }
 

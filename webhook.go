@@ -19,6 +19,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/deliver"
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/netguard"
 	"github.com/wauser/wauser/store"
 )
@@ -110,14 +111,6 @@ const (
 var (
 	webhookChatTypes    = []string{"contact", "group", "channel", "broadcast"}
 	webhookMessageTypes = []string{"text", "image", "video", "audio", "voice", "document", "sticker", "location", "contact", "poll", "system", "unknown"}
-	eventTypes          = []EventType{
-		EventMessageReceived, EventMessageSent, EventMessageEdited, EventMessageDeleted, EventMessageReaction,
-		EventMessageStatus, EventConversationUpdated, EventContactUpdated, EventGroupUpdated, EventGroupJoined,
-		EventHistorySync, EventHistorySyncComplete, EventAccountQR, EventAccountPaired, EventAccountConnected,
-		EventAccountDisconnected, EventAccountLoggedOut, EventAccountUpdated,
-		EventMessageStarred, EventPresenceUpdated, EventBlocklistUpdated,
-		EventCallOffer, EventCallAccepted, EventCallEnded, EventCallMissed,
-	}
 	// reservedHeaders are set by the delivery itself.
 	reservedHeaders = []string{"content-type", "content-length", "host", "webhook-id", "webhook-timestamp", "webhook-signature", "x-hub-signature-256"}
 )
@@ -125,11 +118,11 @@ var (
 // validEventType reports whether t names an event, a family ("message.*")
 // or everything ("*").
 func validEventType(t string) bool {
-	if t == "*" || slices.Contains(eventTypes, EventType(t)) {
+	if t == "*" || slices.Contains(event.Types(), EventType(t)) {
 		return true
 	}
 	fam, ok := strings.CutSuffix(t, ".*")
-	return ok && slices.ContainsFunc(eventTypes, func(e EventType) bool { return strings.HasPrefix(string(e), fam+".") })
+	return ok && slices.ContainsFunc(event.Types(), func(e EventType) bool { return strings.HasPrefix(string(e), fam+".") })
 }
 
 // row validates r and builds the stored webhook with a fresh signing secret.

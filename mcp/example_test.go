@@ -9,6 +9,7 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/mcp"
+	"github.com/wauser/wauser/store/sqlite"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -19,7 +20,7 @@ func ExampleNewServer() {
 	ctx := context.Background()
 	fake := watest.New()
 	defer fake.Close()
-	c, err := wauser.Open(ctx, ":memory:", fake.Option())
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"), fake.Option())
 	if err != nil {
 		panic(err)
 	}

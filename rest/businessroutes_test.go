@@ -3,7 +3,6 @@ package rest_test
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"image"
 	"image/jpeg"
 	"mime/multipart"
@@ -443,7 +442,7 @@ func TestBusinessNewsletters(t *testing.T) {
 			r = e.checked(e.do("PUT", "/v1/newsletters", body, key))
 			require.Equal(t, http.StatusBadRequest, r.status, body)
 		}
-		r = e.checked(e.do("GET", "/v1/newsletters/"+fmt.Sprint("bad%20id"), nil, key))
+		r = e.checked(e.do("GET", "/v1/newsletters/"+"bad%20id", nil, key))
 		require.Equal(t, http.StatusBadRequest, r.status)
 	})
 }

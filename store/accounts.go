@@ -53,8 +53,13 @@ func (s *Store) CreateAccount(ctx context.Context, a *Account, webhooks []*Webho
 
 // GetAccount returns the account id, or ErrNotFound.
 func (s *Store) GetAccount(ctx context.Context, id string) (*Account, error) {
+	return AccountByID(ctx, s.db, id)
+}
+
+// AccountByID is GetAccount in db (a transaction, say).
+func AccountByID(ctx context.Context, db bun.IDB, id string) (*Account, error) {
 	a := new(Account)
-	if err := s.db.NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: get account %q: %w", id, notFound(err))
 	}
 	return a, nil

@@ -132,7 +132,7 @@ func first[T any](rows []*T, err error) (*T, error) {
 // merges to the survivor.
 func (s *Store) GetConversation(ctx context.Context, account, id string) (*Conversation, error) {
 	return follow(id, func(id string) (*Conversation, error) {
-		return first(ConversationsWhere(ctx, s.db, account, "conversation_id = ?", id))
+		return first(conversationsWhere(ctx, s.db, account, "conversation_id = ?", id))
 	}, func(c *Conversation) string { return c.MergedInto })
 }
 
@@ -152,19 +152,19 @@ func (s *Store) ContactByNum(ctx context.Context, account string, num int64) (*C
 }
 
 func (s *Store) contactWhere(ctx context.Context, account, where string, args ...any) (*Contact, error) {
-	c, err := first(ContactsWhere(ctx, s.db, account, where, args...))
+	c, err := first(contactsWhere(ctx, s.db, account, where, args...))
 	if err != nil || c.MergedInto == "" {
 		return c, err
 	}
 	return follow(c.MergedInto, func(id string) (*Contact, error) {
-		return first(ContactsWhere(ctx, s.db, account, "person_id = ?", id))
+		return first(contactsWhere(ctx, s.db, account, "person_id = ?", id))
 	}, func(c *Contact) string { return c.MergedInto })
 }
 
 // GetMessage returns one message, following merges to the survivor.
 func (s *Store) GetMessage(ctx context.Context, account, id string) (*Message, error) {
 	return follow(id, func(id string) (*Message, error) {
-		return first(MessagesWhere(ctx, s.db, account, "message_id = ?", id))
+		return first(messagesWhere(ctx, s.db, account, "message_id = ?", id))
 	}, func(m *Message) string { return m.MergedInto })
 }
 
@@ -180,7 +180,7 @@ func (s *Store) DirectActivity(ctx context.Context, account string, personIDs []
 		LastMessageAt  time.Time `bun:"last_message_at"`
 	}
 	err := s.db.NewSelect().Model((*Conversation)(nil)).Column("direct_person_id", "last_message_at").
-		Where("account_id = ? AND merged_into = '' AND kind = 'direct' AND last_message_at IS NOT NULL AND direct_person_id IN (?)", account, bun.In(personIDs)).
+		Where("account_id = ? AND merged_into = '' AND kind = 'direct' AND last_message_at IS NOT NULL AND direct_person_id IN (?)", account, bun.List(personIDs)).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("store: contact activity: %w", err)

@@ -341,14 +341,14 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 		slices.Sort(ids)
 		var locked []string
 		if err := tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
-			Where("id IN (?)", bun.In(ids)).Order("id").For("UPDATE").Scan(ctx, &locked); err != nil {
+			Where("id IN (?)", bun.List(ids)).Order("id").For("UPDATE").Scan(ctx, &locked); err != nil {
 			return nil, fmt.Errorf("record: lock: %w", err)
 		}
 	}
 	if len(released) > 0 {
 		if _, err := tx.NewUpdate().Model((*WebhookDelivery)(nil)).Set("claimed_until = NULL").
 			Set("next_attempt_at = ?", releasedAt.UTC()).
-			Where("id IN (?)", bun.In(released)).Exec(ctx); err != nil {
+			Where("id IN (?)", bun.List(released)).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("record: release: %w", err)
 		}
 	}
@@ -464,10 +464,10 @@ func (s *Store) ReplayDeliveries(ctx context.Context, account, hook string, ids 
 			Set("created_at = ?", now).
 			Set("claimed_until = NULL").
 			Where("webhook_id = (?)", tx.NewSelect().Model((*Webhook)(nil)).Column("id").Where("account_id = ? AND id = ?", account, hook)).
-			Where("state IN (?)", bun.In([]string{DeliveryFailed, DeliveryDead})).
+			Where("state IN (?)", bun.List([]string{DeliveryFailed, DeliveryDead})).
 			Returning("ordering_key")
 		if len(ids) > 0 {
-			q = q.Where("id IN (?)", bun.In(ids))
+			q = q.Where("id IN (?)", bun.List(ids))
 		}
 		if err := q.Scan(ctx, &keys); err != nil {
 			return err
@@ -532,7 +532,7 @@ func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (int, error) 
 			Where("id IN (?)", s.db.NewSelect().TableExpr("wauser_webhooks AS h").
 				Join("JOIN wauser_webhook_deliveries AS d ON d.webhook_id = h.id").
 				Column("d.id").
-				Where("d.created_at < ? AND d.state IN (?)", cutoff, bun.In([]string{DeliveryDelivered, DeliveryFailed, DeliveryDead})).
+				Where("d.created_at < ? AND d.state IN (?)", cutoff, bun.List([]string{DeliveryDelivered, DeliveryFailed, DeliveryDead})).
 				Limit(batch)).
 			Exec(ctx)
 		if err != nil {
@@ -553,7 +553,7 @@ func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (int, error) 
 		// one of them has consumed nothing there.
 		consumed := s.db.NewSelect().Model((*EventConsumer)(nil)).
 			ColumnExpr("CASE WHEN COUNT(*) = 2 THEN MIN(seq) ELSE 0 END").
-			Where("account_id = ? AND name IN (?)", account, bun.In([]string{ConsumerWebhooks, ConsumerHandlers}))
+			Where("account_id = ? AND name IN (?)", account, bun.List([]string{ConsumerWebhooks, ConsumerHandlers}))
 		for {
 			res, err := s.db.NewDelete().Model((*Event)(nil)).
 				Where("account_id = ?", account).

@@ -251,7 +251,7 @@ func (l *Leases) Renew(ctx context.Context) (err error) {
 		return nil
 	}
 	_, err = l.conn.NewUpdate().Table("wauser_leases").Set("renewed_at = now()").
-		Where("holder = ?", l.cfg.Holder).Where("account_id IN (?)", bun.In(l.heldLocked())).Exec(ctx)
+		Where("holder = ?", l.cfg.Holder).Where("account_id IN (?)", bun.List(l.heldLocked())).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: renew: %w", ErrLeaseLost, err)
 	}

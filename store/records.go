@@ -67,23 +67,6 @@ func AddSkipped(ctx context.Context, tx bun.IDB, account string, n int64) error 
 	return nil
 }
 
-// ConversationsWhere returns the account's conversations matching where
-// (a bun condition with its args), with their participants.
-func ConversationsWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Conversation, error) {
-	rows := []*Conversation{}
-	q := db.NewSelect().Model(&rows).Where("account_id = ?", account)
-	if where != "" {
-		q = q.Where(where, args...)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: load conversations: %w", err)
-	}
-	if err := loadParticipants(ctx, db, account, rows); err != nil {
-		return nil, err
-	}
-	return rows, nil
-}
-
 func loadParticipants(ctx context.Context, db bun.IDB, account string, convs []*Conversation) error {
 	if len(convs) == 0 {
 		return nil
@@ -102,7 +85,7 @@ func loadParticipants(ctx context.Context, db bun.IDB, account string, convs []*
 	}
 	parts := []*Participant{}
 	err := db.NewSelect().Model(&parts).
-		Where("account_id = ? AND conversation_id IN (?)", account, bun.In(ids)).
+		Where("account_id = ? AND conversation_id IN (?)", account, bun.List(ids)).
 		Order("conversation_id", "participant_jid").Scan(ctx)
 	if err != nil {
 		return fmt.Errorf("store: load participants: %w", err)
@@ -112,32 +95,6 @@ func loadParticipants(ctx context.Context, db bun.IDB, account string, convs []*
 		c.Participants = append(c.Participants, p)
 	}
 	return nil
-}
-
-// ContactsWhere returns the account's contacts matching where.
-func ContactsWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Contact, error) {
-	rows := []*Contact{}
-	q := db.NewSelect().Model(&rows).Where("account_id = ?", account)
-	if where != "" {
-		q = q.Where(where, args...)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: load contacts: %w", err)
-	}
-	return rows, nil
-}
-
-// MessagesWhere returns the account's messages matching where.
-func MessagesWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Message, error) {
-	rows := []*Message{}
-	q := db.NewSelect().Model(&rows).Where("account_id = ?", account)
-	if where != "" {
-		q = q.Where(where, args...)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: load messages: %w", err)
-	}
-	return rows, nil
 }
 
 // UpsertConversations inserts or fully updates conversations (participants
@@ -469,7 +426,7 @@ func LIDMappings(ctx context.Context, db bun.IDB, pnUsers, lidUsers []string) (*
 		PN  string `bun:"pn"`
 	}
 	err := db.NewSelect().Table("whatsmeow_lid_map").Column("lid", "pn").
-		Where("pn IN (?) OR lid IN (?)", bun.In(append([]string{""}, pnUsers...)), bun.In(append([]string{""}, lidUsers...))).
+		Where("pn IN (?) OR lid IN (?)", bun.List(append([]string{""}, pnUsers...)), bun.List(append([]string{""}, lidUsers...))).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("store: lid map: %w", err)

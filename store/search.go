@@ -86,7 +86,7 @@ AND m.body <> '' AND m.deleted_at IS NULL AND m.merged_into = ''`)
 	}
 	if len(q.ContentTypes) > 0 {
 		sb.WriteString(" AND m.content_type IN (?)")
-		args = append(args, bun.In(q.ContentTypes))
+		args = append(args, bun.List(q.ContentTypes))
 	}
 	if !q.Since.IsZero() {
 		sb.WriteString(" AND m.sent_at >= ?")
@@ -111,5 +111,5 @@ func (s *Store) MessagesByID(ctx context.Context, account string, ids []string) 
 	if len(ids) == 0 {
 		return []*Message{}, nil
 	}
-	return MessagesWhere(ctx, s.db, account, "message_id IN (?)", bun.In(ids))
+	return messagesWhere(ctx, s.db, account, "message_id IN (?)", bun.List(ids))
 }

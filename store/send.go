@@ -208,7 +208,7 @@ func LabelChats(ctx context.Context, db bun.IDB, account, label string) ([]strin
 // JID (or, for a direct chat, the other addressing form) is jid, or
 // ErrNotFound.
 func ConversationByJID(ctx context.Context, db bun.IDB, account, jid string) (*Conversation, error) {
-	rows, err := ConversationsWhere(ctx, db, account, "merged_into = '' AND (chat_jid = ? OR alt_jid = ?)", jid, jid)
+	rows, err := conversationsWhere(ctx, db, account, "merged_into = '' AND (chat_jid = ? OR alt_jid = ?)", jid, jid)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func edgeMessage(ctx context.Context, db bun.IDB, account, conversationID, order
 	rows := []*Message{}
 	err := db.NewSelect().Model(&rows).
 		Where("account_id = ? AND conversation_id = ? AND merged_into = '' AND sent_at IS NOT NULL", account, conversationID).
-		Where("status NOT IN (?)", bun.In([]string{"pending", "failed"})).
+		Where("status NOT IN (?)", bun.List([]string{"pending", "failed"})).
 		Where("content_type <> 'unknown'").
 		OrderExpr("sent_at " + order + ", message_id " + order).Limit(1).Scan(ctx)
 	if err != nil {

@@ -6,7 +6,13 @@
 // *sql.DB, through one container per Store. Open a Store with
 // [github.com/wauser/wauser/store/sqlite.Open] or
 // [github.com/wauser/wauser/store/postgres.Open], which also migrate; or wrap
-// a database the host already owns with New and call Migrate yourself.
+// a database the host already owns with the adapter's New
+// ([github.com/wauser/wauser/store/sqlite.New],
+// [github.com/wauser/wauser/store/postgres.New]) and call Migrate yourself.
+// An Opener (sqlite.File, postgres.DSN) names a database for wauser.Open.
+//
+// This package imports no SQL driver: each adapter imports its own, so a
+// program links only the driver of the adapter it uses.
 //
 // All tables are prefixed wauser_; migrations are recorded in
 // wauser_migrations.
@@ -15,8 +21,9 @@
 // time on one connection set aside for writing (its page cache stays
 // warm), and the Store checkpoints the WAL on a goroutine of its own
 // (passive, at most every 100 ms) rather than inside a writer's commit;
-// Close stops it. On PostgreSQL each transaction has its own connection,
-// which lets new message rows go in with COPY when the driver is pgx.
+// Close stops it (store/sqlite). On PostgreSQL each transaction has its own
+// connection, which lets new message rows go in with COPY when the driver
+// is pgx (store/postgres).
 package store
 
 import (
@@ -35,6 +42,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 
+	"github.com/wauser/wauser/internal/sqldialect"
 	"github.com/wauser/wauser/internal/walog"
 )
 
@@ -56,20 +64,10 @@ type Store struct {
 	evMu      sync.Mutex
 	evWritten chan struct{} // closed and replaced when events commit
 
-	// writeMu serializes RunInTx on SQLite, which has one writer anyway:
-	// writers of this process queue here in order instead of polling the
-	// file lock, where a busy writer could starve past busy_timeout.
-	writeMu sync.Mutex
-	// writeConn, on a SQLite file, is the connection RunInTx writes
-	// through (under writeMu): one connection keeps the pages the writes
-	// touch in its cache, where a pooled one would start cold whenever a
-	// reader had taken the last.
-	writeConn *bun.Conn
-	closed    bool // by Close: no new write connection
-	// checkpoint wakes checkpointLoop (SQLite file); closing stopCheckpoint
-	// ends it.
-	checkpoint, stopCheckpoint chan struct{}
-	checkpointer               sync.WaitGroup
+	// dialect runs write transactions (sqldialect.Plain unless an
+	// adapter gave one).
+	newDialect sqldialect.New
+	dialect    sqldialect.Dialect
 
 	stmts sync.Map // query -> *sql.Stmt (see prepared)
 }
@@ -86,8 +84,24 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// WithDialect is for the adapters, store/sqlite and store/postgres: it
+// sets how write transactions run on their database. Open a store through
+// an adapter (Open, or its New for a database you own) rather than giving
+// it yourself.
+func WithDialect(d sqldialect.New) Option {
+	return func(s *Store) {
+		if d != nil {
+			s.newDialect = d
+		}
+	}
+}
+
 // New wraps db, a SQLite (sqlitedialect) or PostgreSQL (pgdialect) bun
-// database. It does no I/O; call Migrate before use.
+// database. It does no I/O; call Migrate before use. Prefer the adapters'
+// New ([github.com/wauser/wauser/store/sqlite.New],
+// [github.com/wauser/wauser/store/postgres.New]), which add what their
+// database needs for fast writes; a Store from this New runs every write
+// transaction on the pool.
 //
 // For SQLite the DSN must enable foreign keys on every connection, and should
 // set busy_timeout and WAL; see [github.com/wauser/wauser/store/sqlite.DSN].
@@ -96,8 +110,19 @@ func New(db *bun.DB, opts ...Option) *Store {
 	for _, o := range opts {
 		o(s)
 	}
+	s.dialect = sqldialect.Plain{}
+	if s.newDialect != nil {
+		s.dialect = s.newDialect(db, s.log)
+	}
 	s.container = sqlstore.NewWithDB(db.DB, s.whatsmeowDialect(), walog.New(s.log).Sub("store"))
 	return s
+}
+
+// Opener opens and migrates a Store: [github.com/wauser/wauser/store/sqlite.File]
+// and [github.com/wauser/wauser/store/postgres.DSN] are Openers, for
+// wauser.Open.
+type Opener interface {
+	OpenStore(ctx context.Context, opts ...Option) (*Store, error)
 }
 
 // DB returns the underlying bun database.
@@ -117,18 +142,7 @@ func (s *Store) Container() *sqlstore.Container { return s.container }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	s.writeMu.Lock()
-	s.closed = true
-	if s.writeConn != nil {
-		_ = s.writeConn.Close()
-		s.writeConn = nil
-	}
-	if s.stopCheckpoint != nil {
-		close(s.stopCheckpoint)
-		s.checkpoint, s.stopCheckpoint = nil, nil
-	}
-	s.writeMu.Unlock()
-	s.checkpointer.Wait()
+	_ = s.dialect.Close()
 	s.closeStatements()
 	return s.db.Close()
 }
@@ -252,117 +266,26 @@ func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
 // lock up front (the DSN sets _txlock=immediate), so concurrent writers wait
 // for busy_timeout instead of failing.
 //
-// On SQLite, the transactions of one Store run one at a time (SQLite has a
-// single writer): do not call RunInTx from inside fn.
+// On SQLite opened through store/sqlite, the transactions of one Store run
+// one at a time (SQLite has a single writer): do not call RunInTx from
+// inside fn.
 //
 // When fn inserts events (InsertEvents with the ctx it was given), the
 // outbox consumers of this process are woken once the transaction commits;
 // see EventsWritten.
 func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	note := new(txNote)
-	ctx = context.WithValue(ctx, txNoteKey{}, note)
-	var err error
-	if s.Postgres() {
-		// On a connection of its own, which writes can reach to COPY rows
-		// (see Encoded.Write).
-		var conn bun.Conn
-		if conn, err = s.db.Conn(ctx); err != nil {
-			return err
-		}
-		defer conn.Close() // also when fn panics
-		err = conn.RunInTx(context.WithValue(ctx, txConnKey{}, conn.Conn), &sql.TxOptions{}, fn)
-	} else {
-		err = s.runInWriteConn(ctx, fn)
-	}
+	err := s.dialect.RunInTx(context.WithValue(ctx, txNoteKey{}, note), s.db, fn)
 	if err == nil && note.events.Load() {
 		s.NotifyEvents()
 	}
 	return err
 }
 
-// runInWriteConn runs a SQLite transaction on the write connection.
-func (s *Store) runInWriteConn(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if s.closed {
-		return sql.ErrConnDone
-	}
-	if !s.ConcurrentReads() {
-		// The one connection of an in-memory database cannot be set aside.
-		return s.db.RunInTx(ctx, &sql.TxOptions{}, fn)
-	}
-	if s.writeConn == nil {
-		c, err := s.db.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		// This connection leaves checkpoints to the checkpointer.
-		if _, err := c.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
-			_ = c.Close()
-			return err
-		}
-		s.writeConn = &c
-		if s.checkpoint == nil {
-			s.checkpoint, s.stopCheckpoint = make(chan struct{}, 1), make(chan struct{})
-			ch, stop := s.checkpoint, s.stopCheckpoint
-			s.checkpointer.Go(func() { s.checkpointLoop(ch, stop) })
-		}
-	}
-	err := s.writeConn.RunInTx(ctx, &sql.TxOptions{}, fn)
-	if err != nil {
-		// The pool checks a connection it gets back and drops a broken
-		// one (say, interrupted by a cancelled ctx and left inside its
-		// transaction); a connection set aside is never checked. After a
-		// failure, hand it back and take another for the next write.
-		_ = s.writeConn.Close()
-		s.writeConn = nil
-	}
-	if err == nil {
-		select {
-		case s.checkpoint <- struct{}{}:
-		default: // one is due already
-		}
-	}
-	return err
-}
-
-// checkpointEvery is the least time between two checkpoints: a burst of
-// small commits costs one checkpoint (and its fsyncs), not one each.
-const checkpointEvery = 100 * time.Millisecond
-
-// checkpointLoop copies committed pages from the WAL into the database
-// file after commits of the write connection, on a connection of its
-// own. SQLite would otherwise do it inside the commit that crosses its
-// threshold, on the writer's time; a passive checkpoint waits for nobody.
-func (s *Store) checkpointLoop(wake, stop <-chan struct{}) {
-	pause := time.NewTimer(0)
-	defer pause.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-wake:
-		}
-		if _, err := s.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
-			s.log.Debug("store: checkpoint", "error", err)
-		}
-		pause.Reset(checkpointEvery)
-		select {
-		case <-stop:
-			return
-		case <-pause.C:
-		}
-	}
-}
-
 // txNote records, in the ctx of a RunInTx, that the transaction wrote events.
 type txNote struct{ events atomic.Bool }
 
 type txNoteKey struct{}
-
-// txConnKey is, in the ctx of a PostgreSQL RunInTx, the *sql.Conn the
-// transaction runs on.
-type txConnKey struct{}
 
 // EventsWritten returns a channel that is closed the next time events are
 // committed through this Store (RunInTx, or NotifyEvents). Take the channel

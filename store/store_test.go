@@ -276,7 +276,7 @@ func TestMessageWritePaths(t *testing.T) {
 			return store.UpsertMessages(ctx, tx, []*store.Message{changed, added})
 		}, added)
 		want[0] = changed
-		got, err := store.MessagesWhere(ctx, st.DB(), "a", "")
+		got, err := store.AllMessages(ctx, st.DB(), "a")
 		require.NoError(t, err)
 		require.Len(t, got, len(want))
 		byID := map[string]*store.Message{}
@@ -296,7 +296,7 @@ func TestMessageWritePaths(t *testing.T) {
 			return store.InsertMessages(ctx, tx, []*store.Message{msg("m6", 6), msg("m1", 7)})
 		})
 		require.Error(t, err)
-		got, err = store.MessagesWhere(ctx, st.DB(), "a", "")
+		got, err = store.AllMessages(ctx, st.DB(), "a")
 		require.NoError(t, err)
 		require.Len(t, got, len(want))
 	})
@@ -367,7 +367,7 @@ func TestWriteAfterCancelledTransaction(t *testing.T) {
 		v, err := st.ReadCounter(t.Context(), "a", store.CounterContact)
 		require.NoError(t, err)
 		require.Equal(t, 40*1000+committed, v, "nothing of the cancelled transactions")
-		got, err := store.MessagesWhere(t.Context(), st.DB(), "a", "")
+		got, err := store.AllMessages(t.Context(), st.DB(), "a")
 		require.NoError(t, err)
 		require.Len(t, got, int(committed)*len(rows))
 	})

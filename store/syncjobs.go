@@ -172,7 +172,7 @@ func ListSyncJobs(ctx context.Context, db bun.IDB, account, kind string) ([]*Syn
 // before before, and returns how many it deleted.
 func PruneSyncJobs(ctx context.Context, db bun.IDB, account string, before time.Time) (int, error) {
 	res, err := db.NewDelete().Model((*SyncJob)(nil)).
-		Where("account_id = ? AND state IN (?) AND done_at < ?", account, bun.In([]string{JobDone, JobFailed}), before.UTC()).
+		Where("account_id = ? AND state IN (?) AND done_at < ?", account, bun.List([]string{JobDone, JobFailed}), before.UTC()).
 		Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: prune sync jobs: %w", err)

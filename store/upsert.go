@@ -11,10 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/schema"
+
+	"github.com/wauser/wauser/internal/sqldialect"
 )
 
 // The ingestion path writes thousands of rows per transaction. Formatting
@@ -325,8 +326,8 @@ func (e *Encoded) Write(ctx context.Context, db bun.IDB) error {
 		return fmt.Errorf("store: upsert needs a bun.Tx or *bun.DB, got %T", db)
 	}
 	if _, inTx := db.(bun.Tx); w.pg && w.key == "" && inTx {
-		if conn, ok := ctx.Value(txConnKey{}).(*sql.Conn); ok {
-			if done, err := e.copy(ctx, conn); done || err != nil {
+		if cp := sqldialect.CopierFrom(ctx); cp != nil {
+			if done, err := e.copy(ctx, cp); done || err != nil {
 				return err
 			}
 		}
@@ -445,41 +446,25 @@ func (w *upsertWriter) columnArrays(chunk []reflect.Value) ([]any, error) {
 	return cols, nil
 }
 
-// copy writes new rows with COPY, which PostgreSQL takes in about half the
-// time of the same rows inserted from arrays. It reports false, having
-// done nothing, when the driver is not pgx.
-func (e *Encoded) copy(ctx context.Context, conn *sql.Conn) (done bool, err error) {
-	// A transaction whose ctx is cancelled while it runs is rolled back by
-	// database/sql from another goroutine, which may take the connection
-	// from under Conn.Raw (seen as a nil dereference inside Raw on a loaded
-	// machine): the write fails, the caller's transaction with it.
-	defer func() {
-		if r := recover(); r != nil {
-			done, err = true, fmt.Errorf("store: copy into %q: connection gone: %v (%w)", e.w.table.Name, r, context.Cause(ctx))
-		}
-	}()
+// copy writes new rows through the bulk path of the transaction's
+// dialect (PostgreSQL's COPY). It reports false, having done nothing, when
+// there is none.
+func (e *Encoded) copy(ctx context.Context, cp sqldialect.Copier) (bool, error) {
 	names := make([]string, len(e.w.fields))
 	for i, f := range e.w.fields {
 		names[i] = f.Name
 	}
-	err = conn.Raw(func(dc any) error {
-		pc, ok := dc.(interface{ Conn() *pgx.Conn })
-		if !ok {
-			return nil
+	for i, cols := range e.chunks {
+		src := &columnRows{cols: cols, n: e.sizes[i], row: make([]any, len(cols)), i: -1}
+		done, err := cp.Copy(ctx, e.w.table.Name, names, src)
+		if err != nil || !done {
+			return done, err
 		}
-		done = true
-		for i, cols := range e.chunks {
-			src := &columnRows{cols: cols, n: e.sizes[i], row: make([]any, len(cols)), i: -1}
-			if _, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{e.w.table.Name}, names, src); err != nil {
-				return fmt.Errorf("store: copy into %s: %w", e.w.table.SQLName, err)
-			}
-		}
-		return nil
-	})
-	return done, err
+	}
+	return true, nil
 }
 
-// columnRows is a pgx.CopyFromSource over column arrays.
+// columnRows is a sqldialect.Rows over column arrays.
 type columnRows struct {
 	cols []any
 	n, i int

@@ -58,6 +58,16 @@ func (s *Store) ListWebhooks(ctx context.Context, account string) ([]*Webhook, e
 	return listWebhooks(ctx, s.db, account, false)
 }
 
+// WebhooksByID returns the webhooks with these ids, of any account; ids
+// with none are left out.
+func (s *Store) WebhooksByID(ctx context.Context, ids []string) ([]*Webhook, error) {
+	rows := []*Webhook{}
+	if err := s.db.NewSelect().Model(&rows).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load webhooks: %w", err)
+	}
+	return rows, nil
+}
+
 // EnabledWebhooks returns the enabled webhooks that receive the events of
 // account: its own and those for all accounts, oldest first.
 func EnabledWebhooks(ctx context.Context, db bun.IDB, account string) ([]*Webhook, error) {

@@ -455,11 +455,6 @@ func (c *Conn) online(name string) error {
 	return nil
 }
 
-func (c *Conn) notEmulated(name string) error {
-	c.record(name)
-	return fmt.Errorf("%w: %s", ErrNotEmulated, name)
-}
-
 // GetStatusPrivacy returns what Fake.SetStatusPrivacy set.
 func (c *Conn) GetStatusPrivacy(_ context.Context) ([]types.StatusPrivacy, error) {
 	if err := c.online("GetStatusPrivacy"); err != nil {

@@ -9,6 +9,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/store/sqlite"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -55,7 +56,7 @@ func ExampleFake_AddPeer() {
 	ctx := context.Background()
 	fake := watest.New()
 	defer fake.Close()
-	c, err := wauser.Open(ctx, ":memory:", fake.Option())
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"), fake.Option())
 	if err != nil {
 		panic(err)
 	}
@@ -94,7 +95,7 @@ func ExampleNewDemo() {
 	ctx, cancel := context.WithCancel(context.Background())
 	fake := watest.New()
 	defer fake.Close()
-	c, err := wauser.Open(ctx, ":memory:", fake.Option())
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"), fake.Option())
 	if err != nil {
 		panic(err)
 	}

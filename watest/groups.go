@@ -319,13 +319,8 @@ func (c *Conn) CreateGroup(_ context.Context, req whatsmeow.ReqCreateGroup) (*ty
 		f.newAnnouncementGroup(g) // see communities.go
 	}
 	results := []types.GroupParticipant{g.members[0]}
-	var added []types.JID
 	for _, p := range req.Participants {
-		r := f.add(g, p)
-		results = append(results, r)
-		if r.Error == 0 {
-			added = append(added, r.JID)
-		}
+		results = append(results, f.add(g, p))
 	}
 	info := g.snapshot()
 	info.Participants = results

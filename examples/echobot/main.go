@@ -27,11 +27,12 @@ import (
 	"github.com/mdp/qrterminal/v3"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/store/sqlite"
 )
 
 func main() {
 	var (
-		dbPath = flag.String("db", "echobot.db", "SQLite database file (or a postgres:// URL)")
+		dbPath = flag.String("db", "echobot.db", "SQLite database file")
 		phone  = flag.String("phone", "", "pair by a code entered on this phone (E.164) instead of a QR code")
 	)
 	flag.Parse()
@@ -46,7 +47,7 @@ func main() {
 func start(dbPath, phone string, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c, err := wauser.Open(ctx, dbPath, wauser.WithLogger(log))
+	c, err := wauser.Open(ctx, sqlite.File(dbPath), wauser.WithLogger(log))
 	if err != nil {
 		return err
 	}

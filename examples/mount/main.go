@@ -30,11 +30,12 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/rest"
+	"github.com/wauser/wauser/store/sqlite"
 )
 
 func main() {
 	var (
-		dbPath = flag.String("db", "mount.db", "SQLite database file (or a postgres:// URL)")
+		dbPath = flag.String("db", "mount.db", "SQLite database file")
 		addr   = flag.String("addr", "127.0.0.1:8081", "HTTP listen address")
 	)
 	flag.Parse()
@@ -48,7 +49,7 @@ func main() {
 func run(dbPath, addr string, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c, err := wauser.Open(ctx, dbPath, wauser.WithLogger(log))
+	c, err := wauser.Open(ctx, sqlite.File(dbPath), wauser.WithLogger(log))
 	if err != nil {
 		return err
 	}

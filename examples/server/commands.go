@@ -15,7 +15,7 @@ import (
 // way back in when the keys were lost, without touching anything else. It
 // works while the server runs (it reads the same database).
 func keysCreate(ctx context.Context, cfg *config, stdout io.Writer) error {
-	c, err := wauser.Open(ctx, cfg.db)
+	c, err := wauser.Open(ctx, database(cfg.db))
 	if err != nil {
 		return err
 	}

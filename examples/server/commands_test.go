@@ -15,6 +15,7 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/rest"
+	"github.com/wauser/wauser/store/sqlite"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -86,7 +87,7 @@ func TestKeysCreateAndAdminReset(t *testing.T) {
 	adminFile := filepath.Join(dir, "w.admin")
 
 	// The state a first start leaves: an account, a key, an admin file.
-	c, err := wauser.Open(ctx, db)
+	c, err := wauser.Open(ctx, sqlite.File(db))
 	require.NoError(t, err)
 	_, err = c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "default"})
 	require.NoError(t, err)
@@ -103,7 +104,7 @@ func TestKeysCreateAndAdminReset(t *testing.T) {
 	require.NotEmpty(t, key, "%s", out.String())
 	require.Contains(t, out.String(), "shown once")
 
-	c, err = wauser.Open(ctx, db)
+	c, err = wauser.Open(ctx, sqlite.File(db))
 	require.NoError(t, err)
 	defer c.Close()
 	k, err := c.AuthenticateAPIKey(ctx, key)
@@ -182,7 +183,7 @@ func TestPairingLoopLogsAtGrowingIntervals(t *testing.T) {
 	clock := watest.NewClock(time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC))
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	c, err := wauser.Open(ctx, filepath.Join(t.TempDir(), "w.db"), fake.Option(), wauser.WithClock(clock), wauser.WithLogger(log))
+	c, err := wauser.Open(ctx, sqlite.File(filepath.Join(t.TempDir(), "w.db")), fake.Option(), wauser.WithClock(clock), wauser.WithLogger(log))
 	require.NoError(t, err)
 	require.NoError(t, c.Start(ctx))
 	_, err = c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: "default"})

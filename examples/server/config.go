@@ -7,6 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/store/postgres"
+	"github.com/wauser/wauser/store/sqlite"
 )
 
 // config is what the flags and WAUSER_* environment variables say.
@@ -128,4 +132,15 @@ func (cfg *config) logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// database names the store of -db: PostgreSQL for a postgres:// or
+// postgresql:// URL, else a SQLite file (":memory:" and "file:" URIs
+// included). The server links both drivers; a program that uses one
+// database imports only its adapter.
+func database(db string) store.Opener {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return postgres.DSN(db)
+	}
+	return sqlite.File(db)
 }

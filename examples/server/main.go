@@ -132,7 +132,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 			demo.close() // after c.Close below: the deferred calls run in reverse
 		}()
 	}
-	c, err := wauser.Open(ctx, cfg.db, opts...)
+	c, err := wauser.Open(ctx, database(cfg.db), opts...)
 	if err != nil {
 		return err
 	}

@@ -225,9 +225,9 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 		}
 		var ds []*store.WebhookDelivery
 		if len(hooks) > 0 && len(evs) > 0 {
-			acct := new(store.Account)
-			if err := tx.NewSelect().Model(acct).Where("id = ?", b.AccountID).Scan(ctx); err != nil {
-				return fmt.Errorf("account %q: %w", b.AccountID, err)
+			acct, err := store.AccountByID(ctx, tx, b.AccountID)
+			if err != nil {
+				return err
 			}
 			now := e.cfg.Now().UTC()
 			ds = Fanout(hooks, evs, AccountOf(acct), now)
@@ -517,8 +517,8 @@ func (e *Engine) dispatch(ctx context.Context, ds []*store.WebhookDelivery, infl
 			ids = append(ids, d.WebhookID)
 		}
 	}
-	var rows []*store.Webhook
-	if err := e.cfg.Store.DB().NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	rows, err := e.cfg.Store.WebhooksByID(ctx, ids)
+	if err != nil {
 		if ctx.Err() == nil {
 			e.cfg.Logger.Warn("wauser: load webhooks", slog.Any("error", err))
 		}

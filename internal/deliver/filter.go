@@ -7,6 +7,7 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/store"
 )
 
@@ -32,11 +33,11 @@ func AccountOf(a *store.Account) Account {
 // settingsFamily maps each settings_types value to the events it selects.
 var settingsFamily = map[string]func(typ string) bool{
 	"chats": func(t string) bool {
-		return t == "conversation.updated" || t == "contact.updated" || strings.HasPrefix(t, "history.")
+		return t == string(event.ConversationUpdated) || t == string(event.ContactUpdated) || strings.HasPrefix(t, "history.")
 	},
 	"messages": func(t string) bool { return strings.HasPrefix(t, "message.") },
-	"groups":   func(t string) bool { return t == "group.updated" || t == "group.joined" },
-	"system":   func(t string) bool { return strings.HasPrefix(t, "account.") || t == "group.joined" },
+	"groups":   func(t string) bool { return t == string(event.GroupUpdated) || t == string(event.GroupJoined) },
+	"system":   func(t string) bool { return strings.HasPrefix(t, "account.") || t == string(event.GroupJoined) },
 }
 
 // SettingsTypes are the valid settings_types values.

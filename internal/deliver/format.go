@@ -6,6 +6,7 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/store"
 )
 
@@ -39,17 +40,17 @@ const (
 )
 
 // useTypes maps wauser's event types to the WhatsApp Use API's.
-var useTypes = map[string]string{
-	"message.received":     UseMessageReceived,
-	"message.sent":         UseMessageSent,
-	"message.reaction":     UseReactionReceived,
-	"message.edited":       UseMessageEdited,
-	"message.deleted":      UseMessageDeleted,
-	"message.status":       UseReceiptUpdated,
-	"account.paired":       UseConnectionStatus,
-	"account.connected":    UseConnectionStatus,
-	"account.disconnected": UseConnectionStatus,
-	"account.logged_out":   UseConnectionStatus,
+var useTypes = map[event.Type]string{
+	event.MessageReceived:     UseMessageReceived,
+	event.MessageSent:         UseMessageSent,
+	event.MessageReaction:     UseReactionReceived,
+	event.MessageEdited:       UseMessageEdited,
+	event.MessageDeleted:      UseMessageDeleted,
+	event.MessageStatus:       UseReceiptUpdated,
+	event.AccountPaired:       UseConnectionStatus,
+	event.AccountConnected:    UseConnectionStatus,
+	event.AccountDisconnected: UseConnectionStatus,
+	event.AccountLoggedOut:    UseConnectionStatus,
 	// The test event is a sample message, as the WhatsApp Use API's test
 	// endpoint sends.
 	EventPing: UseMessageReceived,
@@ -58,7 +59,7 @@ var useTypes = map[string]string{
 // UseType returns the WhatsApp Use API's name of wauser's event type typ,
 // or "" when that API has none (conversation, contact, group and history
 // events, account.qr).
-func UseType(typ string) string { return useTypes[typ] }
+func UseType(typ string) string { return useTypes[event.Type(typ)] }
 
 // Render returns the body of ev's delivery in format, or false when the
 // format has no such event (the webhook then gets no delivery of it).
@@ -130,19 +131,19 @@ func connectionStatus(ev *store.Event) map[string]any {
 	}
 	_ = json.Unmarshal([]byte(ev.Data), &d)
 	st := map[string]any{"connection_id": ev.AccountID}
-	switch ev.Type {
-	case "account.paired":
+	switch event.Type(ev.Type) {
+	case event.AccountPaired:
 		st["state"], st["paired"], st["connected"], st["connector_ready"] = "connecting", true, false, true
-	case "account.connected":
+	case event.AccountConnected:
 		st["state"], st["paired"], st["connected"], st["connector_ready"] = "connected", true, true, true
 		st["last_connected_at"] = ev.OccurredAt.UTC().Format(time.RFC3339)
-	case "account.disconnected":
+	case event.AccountDisconnected:
 		ready := d.State == "reconnecting" || d.State == "connecting"
 		st["state"], st["paired"], st["connected"], st["connector_ready"] = d.State, true, false, ready
 		if d.Error != "" {
 			st["connector_error"] = d.Error
 		}
-	case "account.logged_out":
+	case event.AccountLoggedOut:
 		st["state"], st["paired"], st["connected"], st["connector_ready"] = "logged_out", false, false, false
 		if d.Reason != "" {
 			st["connector_error"] = d.Reason

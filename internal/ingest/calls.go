@@ -6,6 +6,8 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wauser/wauser/internal/event"
 )
 
 // Calls are events, not records: an offer, its answer and its end become
@@ -75,7 +77,7 @@ func (b *callBook) end(account, id string) (missed bool) {
 func (t *Tx) call(evt any) error {
 	var (
 		meta  types.BasicCallMeta
-		typ   string
+		typ   event.Type
 		media = ""
 		group bool
 		extra = map[string]any{}
@@ -83,7 +85,7 @@ func (t *Tx) call(evt any) error {
 	book, account := &t.in.calls, t.acc.ID
 	switch e := evt.(type) {
 	case *events.CallOffer:
-		meta, typ = e.BasicCallMeta, "call.offer"
+		meta, typ = e.BasicCallMeta, event.CallOffer
 		media = "audio"
 		if e.Data != nil {
 			if _, ok := e.Data.GetOptionalChildByTag("video"); ok {
@@ -92,13 +94,13 @@ func (t *Tx) call(evt any) error {
 		}
 		book.offer(account, meta.CallID, t.now)
 	case *events.CallOfferNotice:
-		meta, typ, media, group = e.BasicCallMeta, "call.offer", e.Media, e.Type == "group"
+		meta, typ, media, group = e.BasicCallMeta, event.CallOffer, e.Media, e.Type == "group"
 		book.offer(account, meta.CallID, t.now)
 	case *events.CallAccept:
-		meta, typ = e.BasicCallMeta, "call.accepted"
+		meta, typ = e.BasicCallMeta, event.CallAccepted
 		book.answer(account, meta.CallID)
 	case *events.CallTerminate:
-		meta, typ = e.BasicCallMeta, "call.ended"
+		meta, typ = e.BasicCallMeta, event.CallEnded
 		if e.Reason != "" {
 			extra["reason"] = e.Reason
 		}
@@ -106,16 +108,16 @@ func (t *Tx) call(evt any) error {
 		case e.Reason == "accepted_elsewhere":
 			// Another of the account's devices (the phone) answered:
 			// the call goes on there, this device is out of it.
-			typ = "call.accepted"
+			typ = event.CallAccepted
 			book.answer(account, meta.CallID)
 		case book.end(account, meta.CallID):
-			typ = "call.missed"
+			typ = event.CallMissed
 		}
 	case *events.CallReject:
-		meta, typ = e.BasicCallMeta, "call.ended"
+		meta, typ = e.BasicCallMeta, event.CallEnded
 		extra["reason"] = "rejected"
 		if book.end(account, meta.CallID) {
-			typ = "call.missed"
+			typ = event.CallMissed
 		}
 	default:
 		return nil

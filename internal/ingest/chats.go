@@ -8,6 +8,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/store"
 )
 
@@ -18,7 +19,7 @@ func (t *Tx) setPushName(c *store.Contact, name string, ts int64) {
 		return
 	}
 	c.DisplayName = displayName(c)
-	t.emit("contact.updated", "contact", c.PersonID, nil)
+	t.emit(event.ContactUpdated, event.KindContact, c.PersonID, nil)
 }
 
 // msgTime is the time of the message an event came with, in unix ms.
@@ -51,7 +52,7 @@ func (t *Tx) businessName(jid types.JID, name string, ts int64) error {
 	}
 	if setString(&c.FieldTimes, fieldBusinessName, ts, &c.BusinessName, name) {
 		c.DisplayName = displayName(c)
-		t.emit("contact.updated", "contact", c.PersonID, nil)
+		t.emit(event.ContactUpdated, event.KindContact, c.PersonID, nil)
 	}
 	return nil
 }
@@ -77,7 +78,7 @@ func (t *Tx) contactAction(evt *events.Contact) error {
 		first, last = full, ""
 	}
 	if t.setName(c, first, last, ms(evt.Timestamp)) {
-		t.emit("contact.updated", "contact", c.PersonID, nil)
+		t.emit(event.ContactUpdated, event.KindContact, c.PersonID, nil)
 	}
 	return nil
 }
@@ -208,7 +209,7 @@ func (t *Tx) joinedGroup(evt *events.JoinedGroup) error {
 		return err
 	}
 	conv.DeletedAt = time.Time{}
-	t.emit("group.joined", "conversation", conv.ConversationID, nil)
+	t.emit(event.GroupJoined, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -248,7 +249,7 @@ func (t *Tx) groupInfo(evt *events.GroupInfo) error {
 			return err
 		}
 	}
-	t.emit("group.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.GroupUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -322,7 +323,7 @@ func (t *Tx) archive(evt *events.Archive) error {
 	if evt.Action.GetArchived() {
 		setBool(&conv.FieldTimes, fieldPinned, ts, &conv.IsPinned, false) // WhatsApp unpins what it archives
 	}
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -332,7 +333,7 @@ func (t *Tx) pin(evt *events.Pin) error {
 		return err
 	}
 	setBool(&conv.FieldTimes, fieldPinned, ms(evt.Timestamp), &conv.IsPinned, evt.Action.GetPinned())
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -353,7 +354,7 @@ func (t *Tx) mute(evt *events.Mute) error {
 		until = muteTime(end)
 	}
 	setTime(&conv.FieldTimes, fieldMuted, ms(evt.Timestamp), &conv.MutedUntil, until)
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -375,7 +376,7 @@ func (t *Tx) markChatAsRead(evt *events.MarkChatAsRead) error {
 		unread = max(conv.UnreadCount, 1) // marked as unread
 	}
 	setInt(&conv.FieldTimes, fieldUnread, ms(evt.Timestamp), &conv.UnreadCount, unread)
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -399,20 +400,14 @@ func (t *Tx) deleteForMe(evt *events.DeleteForMe) error {
 		return err
 	}
 	tombstone(m, evt.Timestamp)
-	t.emit("message.deleted", "message", m.MessageID, nil)
+	t.emit(event.MessageDeleted, event.KindMessage, m.MessageID, nil)
 	return nil
 }
 
 // clearMessages tombstones the conversation's messages sent up to (and
 // including) until; a zero until clears them all.
 func (t *Tx) clearMessages(conv *store.Conversation, until, at time.Time) error {
-	where := "conversation_id = ? AND merged_into = '' AND deleted_at IS NULL"
-	args := []any{conv.ConversationID}
-	if !until.IsZero() {
-		where += " AND sent_at <= ?"
-		args = append(args, until.UTC())
-	}
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, where, args...)
+	rows, err := store.MessagesToClear(t.ctx, t.db, t.acc.ID, conv.ConversationID, until)
 	if err != nil {
 		return err
 	}
@@ -444,7 +439,7 @@ func (t *Tx) clearChat(evt *events.ClearChat) error {
 		return err
 	}
 	setInt(&conv.FieldTimes, fieldUnread, ms(evt.Timestamp), &conv.UnreadCount, 0)
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -467,6 +462,6 @@ func (t *Tx) deleteChat(evt *events.DeleteChat) error {
 	setInt(ft, fieldUnread, ts, &conv.UnreadCount, 0)
 	setBool(ft, fieldArchived, ts, &conv.IsArchived, false)
 	setBool(ft, fieldPinned, ts, &conv.IsPinned, false)
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }

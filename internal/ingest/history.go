@@ -17,6 +17,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/histsync"
 	"github.com/wauser/wauser/store"
 )
@@ -229,9 +230,9 @@ func (t *Tx) historyStep(h *historyRun, b *historyChunk) error {
 	syncType := strings.ToLower(head.SyncType.String())
 	summary := map[string]any{"sync_type": syncType, "progress": head.Progress,
 		"chunk_order": head.ChunkOrder, "conversations": h.cut.convs, "messages": h.cut.msgs, "skipped": h.skipped}
-	t.emitData("history.sync", summary)
+	t.emitData(event.HistorySync, summary)
 	if head.SyncType == waHistorySync.HistorySync_ON_DEMAND || head.Progress >= 100 {
-		t.emitData("history.sync_complete", map[string]any{"sync_type": syncType,
+		t.emitData(event.HistorySyncComplete, map[string]any{"sync_type": syncType,
 			"conversations": h.cut.convs, "messages": h.cut.msgs})
 	}
 	t.finish = h.finish
@@ -361,7 +362,7 @@ func (t *Tx) forgetStored(ws *writeSet) {
 		}
 		order = append(order, id)
 		m := t.msgs[id].cur
-		k := m.ConversationID + "\x00" + m.WAMessageID
+		k := waKey{m.ConversationID, m.WAMessageID}
 		t.byWAID[k] = append(t.byWAID[k], id)
 	}
 	clear(t.msgOrder[len(order):])
@@ -454,7 +455,7 @@ func (t *Tx) historyBatch(items []historyItem) error {
 		if r := t.convs[conv.ConversationID]; r != nil && r.isNew {
 			// A conversation made in this transaction has no stored messages.
 			for _, hm := range it.msgs {
-				t.fetchedWA[conv.ConversationID+"\x00"+hm.GetMessage().GetKey().GetID()] = true
+				t.fetchedWA[waKey{conv.ConversationID, hm.GetMessage().GetKey().GetID()}] = true
 			}
 			continue
 		}

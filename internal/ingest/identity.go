@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/store"
 )
 
@@ -18,7 +17,7 @@ import (
 // it. When a mapping between the forms is learned, rows made under the
 // other form are merged into the older row, references are re-pointed, and
 // every row involved gets a new seq, so the change feed shows the merge
-// (the merged-away row carries merged_into).
+// (the merged-away row names the survivor in MergedInto).
 
 // forms splits a user JID and its optional alternate form into the phone
 // number and LID forms, completing them from whatsmeow's LID map.
@@ -138,8 +137,7 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 		for _, u := range users {
 			ids = append(ids, personID(t.acc.ID, u))
 		}
-		rows, err := store.ContactsWhere(t.ctx, t.db, t.acc.ID,
-			"phone_jid IN (?) OR lid_jid IN (?) OR person_id IN (?)", bun.In(users), bun.In(users), bun.In(ids))
+		rows, err := store.ContactRowsByJIDOrID(t.ctx, t.db, t.acc.ID, users, ids)
 		if err != nil {
 			return err
 		}
@@ -162,7 +160,7 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 		}
 		for _, id := range ids {
 			if t.contacts[id] == nil {
-				t.absent["contact:"+id] = true
+				t.absent[rowKey{event.KindContact, id}] = true
 			}
 		}
 		// Direct conversations of the people found, and the ids new ones get.
@@ -177,8 +175,7 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 			convIDs = append(convIDs, conversationID(t.acc.ID, "direct:"+id))
 		}
 		if len(people) > 0 {
-			convs, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID,
-				"merged_into = '' AND kind = ? AND direct_person_id IN (?)", KindDirect, bun.In(people))
+			convs, err := store.DirectConversations(t.ctx, t.db, t.acc.ID, people...)
 			if err != nil {
 				return err
 			}
@@ -203,7 +200,7 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 		}
 	}
 	if len(convIDs) > 0 {
-		convs, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID, "conversation_id IN (?)", bun.In(convIDs))
+		convs, err := store.ConversationRows(t.ctx, t.db, t.acc.ID, convIDs...)
 		if err != nil {
 			return err
 		}
@@ -212,7 +209,7 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 		}
 		for _, id := range convIDs {
 			if t.convs[id] == nil {
-				t.absent["conv:"+id] = true
+				t.absent[rowKey{event.KindConversation, id}] = true
 			}
 		}
 	}
@@ -242,16 +239,17 @@ func (t *Tx) personByJID(j types.JID) (*store.Contact, error) {
 			return c, err
 		}
 	}
-	col := "phone_jid"
-	if j.Server == types.HiddenUserServer {
-		col = "lid_jid"
-	}
+	lid := j.Server == types.HiddenUserServer
 	for _, r := range t.contacts {
-		if r.cur.MergedInto == "" && ((col == "phone_jid" && r.cur.PhoneJID == key) || (col == "lid_jid" && r.cur.LIDJID == key)) {
+		if r.cur.MergedInto == "" && ((!lid && r.cur.PhoneJID == key) || (lid && r.cur.LIDJID == key)) {
 			return r.cur, nil
 		}
 	}
-	rows, err := store.ContactsWhere(t.ctx, t.db, t.acc.ID, "merged_into = '' AND "+col+" = ?", key)
+	byJID := store.ContactByPhoneJID
+	if lid {
+		byJID = store.ContactByLIDJID
+	}
+	rows, err := byJID(t.ctx, t.db, t.acc.ID, key)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -339,7 +337,7 @@ func (t *Tx) Person(jid, alt types.JID) (*store.Contact, error) {
 		// A row merged away under the canonical id (by an earlier version,
 		// which kept the oldest row): it is the person's row again.
 		c.MergedInto = ""
-		t.emit("contact.updated", "contact", c.PersonID, nil)
+		t.emit(event.ContactUpdated, event.KindContact, c.PersonID, nil)
 	default:
 		old = append(old, preferredJID(c))
 	}
@@ -429,8 +427,8 @@ func (t *Tx) mergePersons(keep, gone *store.Contact) error {
 			t.persons[j] = keep.PersonID
 		}
 	}
-	t.emit("contact.updated", "contact", keep.PersonID, nil)
-	t.emit("contact.updated", "contact", gone.PersonID, nil)
+	t.emit(event.ContactUpdated, event.KindContact, keep.PersonID, nil)
+	t.emit(event.ContactUpdated, event.KindContact, gone.PersonID, nil)
 
 	// Their direct conversations.
 	goneConv, err := t.directConversation(gone.PersonID)
@@ -477,8 +475,7 @@ func (t *Tx) mergePersons(keep, gone *store.Contact) error {
 	}
 	// Group participations, stored or (new participants; in a pipelined
 	// history, the batch being written) only tracked.
-	groups, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID,
-		"conversation_id IN (SELECT conversation_id FROM wauser_participants WHERE account_id = ? AND person_id = ?)", t.acc.ID, gone.PersonID)
+	groups, err := store.GroupsWithParticipant(t.ctx, t.db, t.acc.ID, gone.PersonID)
 	if err != nil {
 		return err
 	}
@@ -514,8 +511,7 @@ func (t *Tx) repoint(c *store.Contact, old []string) error {
 	if len(old) == 0 {
 		return nil
 	}
-	groups, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID,
-		"conversation_id IN (SELECT conversation_id FROM wauser_participants WHERE account_id = ? AND person_id = ?)", t.acc.ID, c.PersonID)
+	groups, err := store.GroupsWithParticipant(t.ctx, t.db, t.acc.ID, c.PersonID)
 	if err != nil {
 		return err
 	}
@@ -528,13 +524,7 @@ func (t *Tx) repoint(c *store.Contact, old []string) error {
 	}
 	if len(convs) > 0 {
 		// Messages that name them: sent by them, or with their reaction or vote.
-		where := "conversation_id IN (?) AND merged_into = '' AND (sender_person_id = ?"
-		args := []any{bun.In(convs), c.PersonID}
-		for _, j := range old {
-			where += " OR reactions LIKE ? OR extra LIKE ?"
-			args = append(args, "%\""+j+"\"%", "%\""+j+"\"%")
-		}
-		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, where+")", args...)
+		rows, err := store.MessagesNaming(t.ctx, t.db, t.acc.ID, convs, c.PersonID, old)
 		if err != nil {
 			return err
 		}
@@ -607,7 +597,7 @@ func (t *Tx) messagesSentBy(personID string) ([]*store.Message, error) {
 		return nil, err
 	}
 	if len(convs) > 0 {
-		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id IN (?) AND sender_person_id = ?", bun.In(convs), personID)
+		rows, err := store.MessageRowsBySender(t.ctx, t.db, t.acc.ID, convs, personID)
 		if err != nil {
 			return nil, err
 		}
@@ -627,7 +617,7 @@ func (t *Tx) messagesSentBy(personID string) ([]*store.Message, error) {
 // conversationMessages loads the unmerged messages of a conversation,
 // stored or tracked.
 func (t *Tx) conversationMessages(convID string) ([]*store.Message, error) {
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ? AND merged_into = ''", convID)
+	rows, err := store.ConversationMessages(t.ctx, t.db, t.acc.ID, convID)
 	if err != nil {
 		return nil, err
 	}
@@ -693,10 +683,10 @@ func (t *Tx) messageRowByID(id, convID, waID string) (*store.Message, error) {
 	if r := t.msgs[id]; r != nil {
 		return r.cur, nil
 	}
-	if t.fetchedWA[convID+"\x00"+waID] {
+	if t.fetchedWA[waKey{convID, waID}] {
 		return nil, nil
 	}
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "message_id = ?", id)
+	rows, err := store.MessageRow(t.ctx, t.db, t.acc.ID, id)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -758,7 +748,7 @@ func (t *Tx) directConversation(personID string) (*store.Conversation, error) {
 			return r.cur, nil
 		}
 	}
-	rows, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID, "merged_into = '' AND kind = ? AND direct_person_id = ?", KindDirect, personID)
+	rows, err := store.DirectConversations(t.ctx, t.db, t.acc.ID, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -799,12 +789,12 @@ func (t *Tx) canonicalDirect(p *store.Contact) (*store.Conversation, error) {
 		}, true)
 	case conv.MergedInto != "" || conv.DirectPersonID != p.PersonID:
 		conv.MergedInto, conv.DirectPersonID = "", p.PersonID
-		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+		t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	}
 	t.convKeys["direct:"+p.PersonID] = conv.ConversationID
 	if chat, alt := directJIDs(p); conv.ChatJID != chat || conv.AltJID != alt {
 		conv.ChatJID, conv.AltJID = chat, alt
-		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+		t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	}
 	if cur != nil {
 		// A direct conversation under another id (made by an earlier
@@ -832,8 +822,8 @@ func (t *Tx) mergeConversations(keep, gone *store.Conversation) error {
 	mergeConversationState(keep, gone)
 	gone.MergedInto = keep.ConversationID
 	gone.UnreadCount = 0
-	t.emit("conversation.updated", "conversation", keep.ConversationID, nil)
-	t.emit("conversation.updated", "conversation", gone.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, keep.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, gone.ConversationID, nil)
 	t.retireConversation(gone)
 	return nil
 }
@@ -942,7 +932,7 @@ func (t *Tx) syncDirectConversation(c *store.Contact) error {
 	chat, alt := directJIDs(c)
 	if conv.ChatJID != chat || conv.AltJID != alt {
 		conv.ChatJID, conv.AltJID = chat, alt
-		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+		t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	}
 	return nil
 }

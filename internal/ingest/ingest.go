@@ -48,6 +48,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/histsync"
 	"github.com/wauser/wauser/internal/ids"
 	"github.com/wauser/wauser/internal/wa"
@@ -274,8 +275,8 @@ func (in *Ingester) newTx(ctx context.Context, acc *Account, as *accountState, d
 	return &Tx{
 		in: in, acc: acc, as: as, ctx: ctx, db: db, now: in.opts.Now().UTC(), seq: seq,
 		convs: map[string]*tracked[*store.Conversation]{}, contacts: map[string]*tracked[*store.Contact]{},
-		msgs: map[string]*tracked[*store.Message]{}, byWAID: map[string][]string{}, fetchedWA: map[string]bool{},
-		persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{}, absent: map[string]bool{},
+		msgs: map[string]*tracked[*store.Message]{}, byWAID: map[waKey][]string{}, fetchedWA: map[waKey]bool{},
+		persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{}, absent: map[rowKey]bool{},
 	}
 }
 
@@ -287,13 +288,22 @@ type tracked[T any] struct {
 }
 
 type pendingEvent struct {
-	typ    string
-	kind   string // "conversation", "contact", "message", or "" for data-only events
-	id     string
-	extra  map[string]any
-	data   any  // for data-only events
-	always bool // emit even when the row did not change
+	typ   event.Type
+	kind  event.Kind // "" for data-only events
+	id    string
+	extra map[string]any
+	data  any // for data-only events
 }
+
+// rowKey names a row of a kind: the events' rows, and rows known not to
+// be stored.
+type rowKey struct {
+	kind event.Kind
+	id   string
+}
+
+// waKey names the messages of a conversation with one WhatsApp message id.
+type waKey struct{ conv, wa string }
 
 // Tx is one transaction of the ingester: the rows it touched and the
 // events it will write.
@@ -315,15 +325,15 @@ type Tx struct {
 	convs                             map[string]*tracked[*store.Conversation]
 	contacts                          map[string]*tracked[*store.Contact]
 	msgs                              map[string]*tracked[*store.Message]
-	byWAID                            map[string][]string // conversation+"\x00"+wa id -> message ids in this tx
-	fetchedWA                         map[string]bool     // conversation+"\x00"+wa id whose rows are all loaded
+	byWAID                            map[waKey][]string // message ids in this tx
+	fetchedWA                         map[waKey]bool     // whose rows are all loaded
 
 	persons   map[string]string // cache entries to publish on commit
 	convKeys  map[string]string
 	events    []pendingEvent
 	quiet     bool              // history: record changes emit no per-record events
 	lidCache  map[string]string // LID map lookups of this transaction
-	absent    map[string]bool   // "conv:<id>", "contact:<id>": known not to be stored (prefetched)
+	absent    map[rowKey]bool   // conversations and contacts known not to be stored (prefetched)
 	decrypted decrypted         // of the live message being applied
 
 	skipped int         // records skipped (see skip) since the last collect
@@ -365,7 +375,7 @@ func (ws *writeSet) rows() bool {
 func (t *Tx) collect(detach bool) (*writeSet, error) {
 	ws := &writeSet{account: t.acc.ID, baseSeq: t.seq, finish: t.finish}
 	t.finish = nil
-	changed := map[string]bool{}
+	changed := map[rowKey]bool{}
 	for _, id := range t.convOrder {
 		r := t.convs[id]
 		store.Sanitize(r.cur)
@@ -391,7 +401,7 @@ func (t *Tx) collect(detach bool) (*writeSet, error) {
 		case !participantsEqual(r.orig.Participants, r.cur.Participants):
 			ws.partsFor = append(ws.partsFor, row)
 		}
-		changed["conversation\x00"+id] = true
+		changed[rowKey{event.KindConversation, id}] = true
 	}
 	for _, id := range t.contactOrder {
 		r := t.contacts[id]
@@ -419,7 +429,7 @@ func (t *Tx) collect(detach bool) (*writeSet, error) {
 			ws.newCons = append(ws.newCons, row)
 		}
 		ws.conRows = append(ws.conRows, row)
-		changed["contact\x00"+id] = true
+		changed[rowKey{event.KindContact, id}] = true
 	}
 	for _, id := range t.msgOrder {
 		r := t.msgs[id]
@@ -441,7 +451,7 @@ func (t *Tx) collect(detach bool) (*writeSet, error) {
 		} else {
 			ws.msgRows = append(ws.msgRows, row)
 		}
-		changed["message\x00"+id] = true
+		changed[rowKey{event.KindMessage, id}] = true
 	}
 	ws.seq = t.seq
 	ws.skipped, t.skipped = t.skipped, 0
@@ -585,7 +595,7 @@ func participantsEqual(a, b []*store.Participant) bool {
 	return true
 }
 
-func (t *Tx) buildEvents(changed map[string]bool) ([]*store.Event, error) {
+func (t *Tx) buildEvents(changed map[rowKey]bool) ([]*store.Event, error) {
 	out := make([]*store.Event, 0, len(t.events))
 	for _, pe := range t.events {
 		var (
@@ -596,18 +606,18 @@ func (t *Tx) buildEvents(changed map[string]bool) ([]*store.Event, error) {
 			rowExists bool
 		)
 		switch pe.kind {
-		case "conversation":
+		case event.KindConversation:
 			if r := t.convs[pe.id]; r != nil {
 				rowExists = true
 				data, err = t.in.opts.Encode(r.cur)
 				convID, chatJID = r.cur.ConversationID, r.cur.ChatJID
 			}
-		case "contact":
+		case event.KindContact:
 			if r := t.contacts[pe.id]; r != nil {
 				rowExists = true
 				data, err = t.in.opts.Encode(r.cur)
 			}
-		case "message":
+		case event.KindMessage:
 			if r := t.msgs[pe.id]; r != nil {
 				rowExists = true
 				data, err = t.in.opts.Encode(r.cur)
@@ -619,7 +629,7 @@ func (t *Tx) buildEvents(changed map[string]bool) ([]*store.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !rowExists || (pe.kind != "" && !pe.always && !changed[pe.kind+"\x00"+pe.id]) {
+		if !rowExists || (pe.kind != "" && !changed[rowKey{pe.kind, pe.id}]) {
 			continue
 		}
 		raw, err := json.Marshal(data)
@@ -644,7 +654,7 @@ func (t *Tx) buildEvents(changed map[string]bool) ([]*store.Event, error) {
 		}
 		out = append(out, &store.Event{
 			AccountID: t.acc.ID, ID: ids.Sortable("evt_", t.now), // sorted: appends to the id index
-			Type: pe.typ, ConversationID: convID, ChatJID: chatJID, Data: string(raw), OccurredAt: t.now,
+			Type: string(pe.typ), ConversationID: convID, ChatJID: chatJID, Data: string(raw), OccurredAt: t.now,
 		})
 	}
 	return out, nil
@@ -652,7 +662,7 @@ func (t *Tx) buildEvents(changed map[string]bool) ([]*store.Event, error) {
 
 // emit queues an event about a row; it is written only if the row changed
 // in this transaction.
-func (t *Tx) emit(typ, kind, id string, extra map[string]any) {
+func (t *Tx) emit(typ event.Type, kind event.Kind, id string, extra map[string]any) {
 	if t.quiet {
 		return
 	}
@@ -660,7 +670,7 @@ func (t *Tx) emit(typ, kind, id string, extra map[string]any) {
 }
 
 // emitData queues an event with its own data.
-func (t *Tx) emitData(typ string, data any) {
+func (t *Tx) emitData(typ event.Type, data any) {
 	t.events = append(t.events, pendingEvent{typ: typ, data: data})
 }
 
@@ -705,7 +715,7 @@ func (t *Tx) trackMessage(m *store.Message, isNew bool) *store.Message {
 		return t.msgs[m.MessageID].cur
 	}
 	track(t.msgs, &t.msgOrder, m.MessageID, m, isNew)
-	k := m.ConversationID + "\x00" + m.WAMessageID
+	k := waKey{m.ConversationID, m.WAMessageID}
 	t.byWAID[k] = append(t.byWAID[k], m.MessageID)
 	return m
 }
@@ -715,13 +725,13 @@ func (t *Tx) trackMessage(m *store.Message, isNew bool) *store.Message {
 func (t *Tx) untrackMessage(m *store.Message) {
 	delete(t.msgs, m.MessageID)
 	t.msgOrder = slices.DeleteFunc(t.msgOrder, func(id string) bool { return id == m.MessageID })
-	k := m.ConversationID + "\x00" + m.WAMessageID
+	k := waKey{m.ConversationID, m.WAMessageID}
 	t.byWAID[k] = slices.DeleteFunc(t.byWAID[k], func(id string) bool { return id == m.MessageID })
 }
 
 // reindex records that message m moved to another conversation.
 func (t *Tx) reindex(m *store.Message, oldConv string) {
-	k := oldConv + "\x00" + m.WAMessageID
+	k := waKey{oldConv, m.WAMessageID}
 	ids := t.byWAID[k]
 	for i, id := range ids {
 		if id == m.MessageID {
@@ -729,7 +739,7 @@ func (t *Tx) reindex(m *store.Message, oldConv string) {
 			break
 		}
 	}
-	nk := m.ConversationID + "\x00" + m.WAMessageID
+	nk := waKey{m.ConversationID, m.WAMessageID}
 	t.byWAID[nk] = append(t.byWAID[nk], m.MessageID)
 }
 
@@ -738,10 +748,10 @@ func (t *Tx) conversationByID(id string) (*store.Conversation, error) {
 	if r := t.convs[id]; r != nil {
 		return r.cur, nil
 	}
-	if t.absent["conv:"+id] {
+	if t.absent[rowKey{event.KindConversation, id}] {
 		return nil, nil
 	}
-	rows, err := store.ConversationsWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ?", id)
+	rows, err := store.ConversationRows(t.ctx, t.db, t.acc.ID, id)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -753,10 +763,10 @@ func (t *Tx) contactByID(id string) (*store.Contact, error) {
 	if r := t.contacts[id]; r != nil {
 		return r.cur, nil
 	}
-	if t.absent["contact:"+id] {
+	if t.absent[rowKey{event.KindContact, id}] {
 		return nil, nil
 	}
-	rows, err := store.ContactsWhere(t.ctx, t.db, t.acc.ID, "person_id = ?", id)
+	rows, err := store.ContactRows(t.ctx, t.db, t.acc.ID, id)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -769,7 +779,7 @@ func (t *Tx) prefetchMessages(convIDs, waIDs []string) error {
 	if len(waIDs) == 0 || len(convIDs) == 0 {
 		return nil
 	}
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id IN (?) AND wa_message_id IN (?)", bun.In(convIDs), bun.In(waIDs))
+	rows, err := store.MessageRowsByWAIDs(t.ctx, t.db, t.acc.ID, convIDs, waIDs)
 	if err != nil {
 		return err
 	}
@@ -778,7 +788,7 @@ func (t *Tx) prefetchMessages(convIDs, waIDs []string) error {
 	}
 	for _, c := range convIDs {
 		for _, id := range waIDs {
-			t.fetchedWA[c+"\x00"+id] = true
+			t.fetchedWA[waKey{c, id}] = true
 		}
 	}
 	return nil

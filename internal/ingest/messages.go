@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/store"
 )
 
@@ -133,8 +134,8 @@ func (t *Tx) findMessage(conv *store.Conversation, waID string, fromMe *bool, pe
 	if waID == "" {
 		return nil, nil
 	}
-	if !t.fetchedWA[conv.ConversationID+"\x00"+waID] {
-		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "conversation_id = ? AND wa_message_id = ?", conv.ConversationID, waID)
+	if !t.fetchedWA[waKey{conv.ConversationID, waID}] {
+		rows, err := store.MessageRowsByWAID(t.ctx, t.db, t.acc.ID, conv.ConversationID, waID)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +144,7 @@ func (t *Tx) findMessage(conv *store.Conversation, waID string, fromMe *bool, pe
 		}
 	}
 	var best *store.Message
-	for _, id := range t.byWAID[conv.ConversationID+"\x00"+waID] {
+	for _, id := range t.byWAID[waKey{conv.ConversationID, waID}] {
 		m := t.msgs[id].cur
 		if m.MergedInto != "" {
 			continue
@@ -191,8 +192,8 @@ func (t *Tx) messageRow(src *source, waID string) (*store.Message, error) {
 	if r := t.msgs[m.MessageID]; r != nil {
 		return r.cur, nil
 	}
-	if !t.fetchedWA[src.conv.ConversationID+"\x00"+waID] {
-		rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "message_id = ?", m.MessageID)
+	if !t.fetchedWA[waKey{src.conv.ConversationID, waID}] {
+		rows, err := store.MessageRow(t.ctx, t.db, t.acc.ID, m.MessageID)
 		if err != nil {
 			return nil, err
 		}
@@ -420,11 +421,11 @@ func (t *Tx) storeMessage(evt *events.Message, c *Content, live bool) (*store.Me
 		setInt(&conv.FieldTimes, fieldUnread, ms(m.SentAt), &conv.UnreadCount, conv.UnreadCount+1)
 	}
 	if first && live {
-		typ := "message.received"
+		typ := event.MessageReceived
 		if src.fromMe {
-			typ = "message.sent"
+			typ = event.MessageSent
 		}
-		t.emit(typ, "message", m.MessageID, nil)
+		t.emit(typ, event.KindMessage, m.MessageID, nil)
 	}
 	return m, nil
 }
@@ -495,7 +496,7 @@ func (t *Tx) edit(evt *events.Message, waID string, newContent *waE2E.Message, l
 		m.Mentions = c.Mentions
 	}
 	_ = live
-	t.emit("message.edited", "message", m.MessageID, nil)
+	t.emit(event.MessageEdited, event.KindMessage, m.MessageID, nil)
 	return nil
 }
 
@@ -527,7 +528,7 @@ func (t *Tx) revoke(evt *events.Message, key interface {
 		return err
 	}
 	tombstone(m, evt.Info.Timestamp)
-	t.emit("message.deleted", "message", m.MessageID, nil)
+	t.emit(event.MessageDeleted, event.KindMessage, m.MessageID, nil)
 	return nil
 }
 
@@ -587,7 +588,7 @@ func (t *Tx) reaction(evt *events.Message, waID, participant, emoji string, sent
 	}
 	setReaction(m, who, emoji, sentMS)
 	if live {
-		t.emit("message.reaction", "message", m.MessageID, map[string]any{"reaction": map[string]string{"sender_jid": who, "emoji": emoji}})
+		t.emit(event.MessageReaction, event.KindMessage, m.MessageID, map[string]any{"reaction": map[string]string{"sender_jid": who, "emoji": emoji}})
 	}
 	return nil
 }
@@ -667,7 +668,7 @@ func (t *Tx) ephemeral(evt *events.Message, seconds uint32) error {
 		return err
 	}
 	setInt(&conv.FieldTimes, fieldEphemeral, ms(evt.Info.Timestamp), &conv.EphemeralSecs, int(seconds))
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	return nil
 }
 
@@ -772,10 +773,10 @@ func (t *Tx) receipt(evt *events.Receipt) error {
 		} else {
 			advance(m, status)
 		}
-		t.emit("message.status", "message", m.MessageID, nil)
+		t.emit(event.MessageStatus, event.KindMessage, m.MessageID, nil)
 	}
 	if own && status == StatusRead && setInt(&conv.FieldTimes, fieldUnread, ms(evt.Timestamp), &conv.UnreadCount, 0) {
-		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+		t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	}
 	return nil
 }

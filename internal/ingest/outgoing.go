@@ -8,6 +8,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/store"
 )
 
@@ -84,7 +85,7 @@ func (t *Tx) Outgoing(chat types.JID, waID, clientID string, msg *waE2E.Message)
 	// Until WhatsApp says otherwise (MarkSent), it goes where it is sent.
 	m.WireChatJID, m.WireSenderJID = chat.ToNonAD().String(), t.acc.Own.String()
 	t.touch(conv, t.now)
-	t.emit("message.status", "message", m.MessageID, nil)
+	t.emit(event.MessageStatus, event.KindMessage, m.MessageID, nil)
 	return m, state, nil
 }
 
@@ -92,9 +93,7 @@ func (t *Tx) Outgoing(chat types.JID, waID, clientID string, msg *waE2E.Message)
 // id clientID, or nil. Messages stored before caller ids were kept apart
 // went under the caller's id itself.
 func (t *Tx) byClientID(conv *store.Conversation, clientID string) (*store.Message, error) {
-	rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID,
-		"conversation_id = ? AND (client_id = ? OR (client_id = '' AND wa_message_id = ?)) AND is_from_me = ? AND merged_into = ''",
-		conv.ConversationID, clientID, clientID, true)
+	rows, err := store.SentByClientID(t.ctx, t.db, t.acc.ID, conv.ConversationID, clientID)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -126,7 +125,7 @@ func (t *Tx) MessageByID(id string) (*store.Message, error) {
 		if r := t.msgs[id]; r != nil {
 			m = r.cur
 		} else {
-			rows, err := store.MessagesWhere(t.ctx, t.db, t.acc.ID, "message_id = ?", id)
+			rows, err := store.MessageRow(t.ctx, t.db, t.acc.ID, id)
 			if err != nil || len(rows) == 0 {
 				return nil, err
 			}
@@ -211,7 +210,7 @@ func (t *Tx) MarkSent(m *store.Message, waID string, ts time.Time, sender types.
 			m.WireChatJID = conv.AltJID
 		}
 	}
-	t.emit("message.sent", "message", m.MessageID, nil)
+	t.emit(event.MessageSent, event.KindMessage, m.MessageID, nil)
 	return nil
 }
 
@@ -222,7 +221,7 @@ func (t *Tx) MarkFailed(m *store.Message, reason string) {
 		return
 	}
 	m.Status, m.Error = StatusFailed, reason
-	t.emit("message.status", "message", m.MessageID, nil)
+	t.emit(event.MessageStatus, event.KindMessage, m.MessageID, nil)
 }
 
 // EditOwn replaces the text (or caption) of the account's message m with
@@ -236,13 +235,13 @@ func (t *Tx) EditOwn(m *store.Message, newContent *waE2E.Message, at time.Time) 
 	if c.Mentions != nil {
 		m.Mentions = c.Mentions
 	}
-	t.emit("message.edited", "message", m.MessageID, nil)
+	t.emit(event.MessageEdited, event.KindMessage, m.MessageID, nil)
 }
 
 // Revoke tombstones m, deleted for everyone at at.
 func (t *Tx) Revoke(m *store.Message, at time.Time) {
 	tombstone(m, at)
-	t.emit("message.deleted", "message", m.MessageID, nil)
+	t.emit(event.MessageDeleted, event.KindMessage, m.MessageID, nil)
 }
 
 // React sets (or with emoji "" removes) the account's reaction on m, made
@@ -250,7 +249,7 @@ func (t *Tx) Revoke(m *store.Message, at time.Time) {
 func (t *Tx) React(m *store.Message, emoji string, at time.Time) {
 	who := t.acc.Own.String()
 	setReaction(m, who, emoji, at.UnixMilli())
-	t.emit("message.reaction", "message", m.MessageID, map[string]any{"reaction": map[string]string{"sender_jid": who, "emoji": emoji}})
+	t.emit(event.MessageReaction, event.KindMessage, m.MessageID, map[string]any{"reaction": map[string]string{"sender_jid": who, "emoji": emoji}})
 }
 
 // MarkRead records that the account read (or, with played, played) the
@@ -266,7 +265,7 @@ func (t *Tx) MarkRead(conv *store.Conversation, msgs []*store.Message, played bo
 			continue
 		}
 		advance(m, status)
-		t.emit("message.status", "message", m.MessageID, nil)
+		t.emit(event.MessageStatus, event.KindMessage, m.MessageID, nil)
 	}
 	// The account read the chat now: later than whatever counted it unread,
 	// even a message stamped ahead of this clock.
@@ -275,7 +274,7 @@ func (t *Tx) MarkRead(conv *store.Conversation, msgs []*store.Message, played bo
 		ts = last + 1
 	}
 	if setInt(&conv.FieldTimes, fieldUnread, ts, &conv.UnreadCount, 0) {
-		t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+		t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	}
 }
 
@@ -289,19 +288,19 @@ func (t *Tx) SetMediaKeys(m *store.Message, keys *store.MediaKeys) {
 // edits it; the display name follows.
 func (t *Tx) SetContactName(c *store.Contact, first, last string) {
 	if t.setName(c, strings.TrimSpace(first), strings.TrimSpace(last), ms(t.now)) {
-		t.emitOnce("contact.updated", "contact", c.PersonID)
+		t.emitOnce(event.ContactUpdated, event.KindContact, c.PersonID)
 	}
 }
 
 // SetContactTags replaces the tags of contact c.
 func (t *Tx) SetContactTags(c *store.Contact, tags []string) {
 	c.Tags = normalizeTags(tags)
-	t.emitOnce("contact.updated", "contact", c.PersonID)
+	t.emitOnce(event.ContactUpdated, event.KindContact, c.PersonID)
 }
 
 // emitOnce queues an event about a row unless the transaction already
 // queued the same one.
-func (t *Tx) emitOnce(typ, kind, id string) {
+func (t *Tx) emitOnce(typ event.Type, kind event.Kind, id string) {
 	for _, e := range t.events {
 		if e.typ == typ && e.kind == kind && e.id == id && e.extra == nil {
 			return

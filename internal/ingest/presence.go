@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wauser/wauser/internal/event"
 )
 
 // presence turns a contact's presence (online, or offline with the time
@@ -17,7 +19,7 @@ func (t *Tx) presence(evt *events.Presence) error {
 	if !evt.LastSeen.IsZero() {
 		data["last_seen"] = evt.LastSeen.UTC().Format(time.RFC3339)
 	}
-	t.emitData("presence.updated", data)
+	t.emitData(event.PresenceUpdated, data)
 	return nil
 }
 
@@ -30,6 +32,6 @@ func (t *Tx) blocklist(evt *events.Blocklist) error {
 	for _, c := range evt.Changes {
 		changes = append(changes, map[string]string{"jid": c.JID.ToNonAD().String(), "action": string(c.Action)})
 	}
-	t.emitData("blocklist.updated", map[string]any{"action": string(evt.Action), "changes": changes})
+	t.emitData(event.BlocklistUpdated, map[string]any{"action": string(evt.Action), "changes": changes})
 	return nil
 }

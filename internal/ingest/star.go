@@ -6,6 +6,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/store"
 )
 
@@ -43,12 +44,12 @@ func (t *Tx) star(evt *events.Star) error {
 // Star sets whether the account has m starred.
 func (t *Tx) Star(m *store.Message, starred bool) {
 	m.Starred = starred
-	t.emit("message.starred", "message", m.MessageID, map[string]any{"starred": starred})
+	t.emit(event.MessageStarred, event.KindMessage, m.MessageID, map[string]any{"starred": starred})
 }
 
 // SetEphemeral records the disappearing-messages timer (seconds, 0 off)
 // the account set in conv at at.
 func (t *Tx) SetEphemeral(conv *store.Conversation, seconds int, at time.Time) {
 	setInt(&conv.FieldTimes, fieldEphemeral, ms(at), &conv.EphemeralSecs, seconds)
-	t.emit("conversation.updated", "conversation", conv.ConversationID, nil)
+	t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 }

@@ -293,7 +293,9 @@ func Transport(base *http.Transport) *http.Transport {
 	d := &Dialer{Dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}}
 	tr.DialContext = d.DialContext
 	tr.DialTLSContext = nil
-	tr.DialTLS = nil //nolint:staticcheck // cleared so that it cannot bypass the guard
-	tr.Dial = nil    //nolint:staticcheck // idem
+	//lint:ignore SA1019 cleared so that it cannot bypass the guard
+	tr.DialTLS = nil
+	//lint:ignore SA1019 idem
+	tr.Dial = nil
 	return tr
 }

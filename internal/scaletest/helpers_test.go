@@ -72,12 +72,6 @@ const (
 // whole-batch check would not hold.
 var _ = [1]struct{}{}[ingest.HistoryBatch%msgsPerConv+(convsPerChunk*msgsPerConv)%ingest.HistoryBatch]
 
-func historyPeer(conv int) types.JID {
-	return types.NewJID(fmt.Sprintf("1555%07d", conv), types.DefaultUserServer)
-}
-
-func historyMsgID(conv, i int) string { return fmt.Sprintf("3EB0%06d%06d", conv, i) }
-
 // historyBatch returns the batch (0..historyBatches-1) of a message id, or
 // -1 when the id is not one of the history's.
 func historyBatch(id string) int {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -175,14 +174,3 @@ func (c *child) isWaited() bool {
 
 // startedAt returns when the child was started.
 func (c *child) startedAt() time.Time { return c.started }
-
-// reported returns every line the child reported so far.
-func (c *child) reported() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.lines...)
-}
-
-func hasPrefix(prefix string) func(string) bool {
-	return func(l string) bool { return strings.HasPrefix(l, prefix) }
-}

@@ -210,7 +210,7 @@ func (c whatsmeowClient) SendPeerMessage(ctx context.Context, to types.JID, mess
 		return whatsmeow.SendResponse{}, whatsmeow.ErrNotLoggedIn
 	}
 	id := c.GenerateMessageID()
-	//nolint:staticcheck // SA1019: the only way to keep the peer target; see above.
+	//lint:ignore SA1019 the only way to keep the peer target; see above.
 	if _, err := c.DangerousInternals().SendPeerMessage(ctx, to, id, message, &whatsmeow.MessageDebugTimings{}); err != nil {
 		return whatsmeow.SendResponse{}, err
 	}

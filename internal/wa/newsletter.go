@@ -33,7 +33,7 @@ func (c whatsmeowClient) UpdateNewsletter(ctx context.Context, jid types.JID, u 
 	if u.Picture != nil {
 		updates["picture"] = u.Picture // base64 in JSON, as in CreateNewsletter
 	}
-	//nolint:staticcheck // SA1019: the pinned whatsmeow has no UpdateNewsletter.
+	//lint:ignore SA1019 the pinned whatsmeow has no UpdateNewsletter.
 	raw, err := c.DangerousInternals().SendMexIQ(ctx, mutationUpdateNewsletter, map[string]any{
 		"newsletter_id": jid.String(),
 		"updates":       updates,

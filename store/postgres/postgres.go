@@ -5,7 +5,9 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/uptrace/bun"
@@ -25,10 +27,32 @@ func Open(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, 
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	st := store.New(bun.NewDB(sqldb, pgdialect.New()), opts...)
+	st := New(bun.NewDB(sqldb, pgdialect.New()), opts...)
 	if err := st.Migrate(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, err
 	}
 	return st, nil
+}
+
+// New wraps db, a PostgreSQL database the host opened and owns, as a
+// Store. It does no I/O; call Migrate before use. Each write transaction
+// runs on a connection of its own, through which new message rows go in
+// with COPY when db's driver is pgx.
+func New(db *bun.DB, opts ...store.Option) *store.Store {
+	return store.New(db, append(slices.Clip(opts), store.WithDialect(newConns))...)
+}
+
+// DSN names a PostgreSQL database (a postgres:// URL or a key=value
+// string) for wauser.Open:
+//
+//	c, err := wauser.Open(ctx, postgres.DSN(os.Getenv("DATABASE_URL")))
+type DSN string
+
+// OpenStore connects and migrates, as Open does.
+func (d DSN) OpenStore(ctx context.Context, opts ...store.Option) (*store.Store, error) {
+	if d == "" {
+		return nil, errors.New("postgres: empty DSN")
+	}
+	return Open(ctx, string(d), opts...)
 }

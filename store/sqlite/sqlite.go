@@ -5,7 +5,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -73,10 +75,33 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*store.Store,
 		// query, and database/sql keeps only 2 idle by default.
 		sqldb.SetMaxIdleConns(maxIdleConns)
 	}
-	st := store.New(bun.NewDB(sqldb, sqlitedialect.New()), opts...)
+	st := New(bun.NewDB(sqldb, sqlitedialect.New()), opts...)
 	if err := st.Migrate(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, err
 	}
 	return st, nil
+}
+
+// New wraps db, a SQLite database the host opened (with a DSN like the one
+// DSN returns) and owns, as a Store. It does no I/O; call Migrate before
+// use. On a file, the Store's writes run one at a time on one connection it
+// sets aside, and it checkpoints the WAL on a goroutine of its own; Close
+// the Store to stop it.
+func New(db *bun.DB, opts ...store.Option) *store.Store {
+	return store.New(db, append(slices.Clip(opts), store.WithDialect(newWriter))...)
+}
+
+// File names a SQLite database by its path (":memory:" for an in-memory
+// one, or a "file:" URI) for wauser.Open:
+//
+//	c, err := wauser.Open(ctx, sqlite.File("wauser.db"))
+type File string
+
+// OpenStore opens and migrates the database, as Open does.
+func (f File) OpenStore(ctx context.Context, opts ...store.Option) (*store.Store, error) {
+	if f == "" {
+		return nil, errors.New("sqlite: empty path")
+	}
+	return Open(ctx, string(f), opts...)
 }
