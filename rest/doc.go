@@ -182,15 +182,9 @@
 //     GET /admin/api-keys/{id}/devices/status,
 //     DELETE /admin/devices/{device_id}, GET /bots, GET /bots/profiles,
 //     POST /newsletters/{jid}/live, GET /newsletters/{jid}/updates,
-//     POST /newsletters/tos/accept, POST /newsletters/{jid}/photo,
-//     GET /polls/{poll_id}/results, GET /status, GET /status/{status_id},
-//     POST /chats/{chat_jid}/images, POST /chats/{chat_jid}/documents,
-//     POST /chats/{chat_jid}/videos, POST /chats/{chat_jid}/audio,
-//     POST /chats/{chat_jid}/stickers, POST /newsletters/{jid}/images,
-//     POST /newsletters/{jid}/videos, POST /newsletters/{jid}/documents,
-//     POST /users/me/profile-photo, POST /groups/{group_jid}/photo,
-//     POST /status: wauser does not serve this operation of the multi-session
-//     server yet.
+//     POST /newsletters/tos/accept, GET /polls/{poll_id}/results, GET /status,
+//     GET /status/{status_id}: wauser does not serve this operation of the
+//     multi-session server yet.
 //   - POST /admin/api-keys: create API keys with Client.CreateAPIKey or the
 //     pairing page; a key's device quota is rest.Options.MaxDevicesPerKey.
 //   - PATCH /admin/api-keys/{id}: API keys cannot be changed: revoke one and
