@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -70,7 +71,7 @@ func (x *call) readForm(fileField string, known ...string) (*msForm, error) {
 			if ct := part.Header.Get("Content-Type"); ct != "" && ct != "application/octet-stream" {
 				f.mimeType = ct
 			}
-		case slicesContains(known, name):
+		case slices.Contains(known, name):
 			v, err := io.ReadAll(io.LimitReader(part, 64<<10))
 			if err != nil {
 				return nil, badRequest("invalid_body", "malformed multipart body")
@@ -91,15 +92,6 @@ func formText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
 		return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
 	})
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // requireFile refuses a form without its file.
