@@ -265,7 +265,7 @@ func (h *handler) multiSessionRoutes() []*route {
 		rt := &route{method: ref.method, path: ref.path, dialect: d, auth: ref.auth, id: refusedID(ref), refused: ref.reason,
 			summary: "Not served by wauser: " + ref.reason, errors: []int{http.StatusNotImplemented}, op: refused(ref.reason)}
 		if ref.path == "/docs/*" {
-			rt.pattern = "/docs/{rest...}"
+			rt.pattern = "/docs/{file}" // not /docs itself, which is the API reference when Options.Docs is on
 		}
 		if ref.auth == authKey {
 			rt.account = accountFromKey
