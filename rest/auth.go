@@ -75,6 +75,26 @@ func (h *handler) authenticateAdmin(r *http.Request) (*wauser.APIKey, error) {
 	return &wauser.APIKey{ID: wauser.APIKeyID("admin:" + user), Name: user, Scopes: []wauser.Scope{wauser.ScopeAdmin}, AllAccounts: true}, nil
 }
 
+// authenticateAdminSecret checks the admin password of Options sent alone
+// in X-Admin-Secret, as the multi-session server's admin routes take it.
+func (h *handler) authenticateAdminSecret(r *http.Request) (*wauser.APIKey, error) {
+	secret := r.Header.Get("X-Admin-Secret")
+	if secret == "" || h.opts.AdminUser == "" || h.opts.AdminPasswordHash == "" {
+		return nil, unauthorized("this route needs the admin secret in X-Admin-Secret")
+	}
+	want, err := hex.DecodeString(h.opts.AdminPasswordHash)
+	if err != nil || len(want) != sha256.Size {
+		h.log.Error("rest: Options.AdminPasswordHash is not a hex SHA-256; use HashAdminPassword")
+		return nil, unauthorized("this route needs the admin secret in X-Admin-Secret")
+	}
+	got := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(got[:], want) != 1 {
+		return nil, unauthorized("wrong admin secret")
+	}
+	return &wauser.APIKey{ID: wauser.APIKeyID("admin:" + h.opts.AdminUser), Name: h.opts.AdminUser,
+		Scopes: []wauser.Scope{wauser.ScopeAdmin}, AllAccounts: true}, nil
+}
+
 // HashAdminPassword returns what Options.AdminPasswordHash takes: the hex
 // SHA-256 of the admin password. Use a long random password (at least 128
 // bits of entropy, as GenerateSecret makes): a fast hash does not protect a

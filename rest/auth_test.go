@@ -29,9 +29,10 @@ import (
 type documentedRoute struct {
 	method, path, id, dialect string
 	scope                     string // "" = any key
-	auth                      string // "key", "admin" or "none"
+	auth                      string // "key", "admin", "adminSecret" or "none"
 	connection                bool   // takes X-WhatsApp-Use-Connection-Id
 	success                   int
+	refused                   bool // not served: answers 501
 }
 
 func documentedRoutes(t testing.TB, doc []byte) []documentedRoute {
@@ -39,6 +40,7 @@ func documentedRoutes(t testing.TB, doc []byte) []documentedRoute {
 	var d struct {
 		Paths map[string]map[string]struct {
 			OperationID string                    `json:"operationId"`
+			Refused     string                    `json:"x-wauser-refused"`
 			Dialect     string                    `json:"x-wauser-dialect"`
 			Security    []map[string][]string     `json:"security"`
 			Parameters  []map[string]any          `json:"parameters"`
@@ -54,6 +56,8 @@ func documentedRoutes(t testing.TB, doc []byte) []documentedRoute {
 				for scheme, scopes := range req {
 					if scheme == "adminBasic" {
 						r.auth = "admin"
+					} else if scheme == "adminSecret" {
+						r.auth = "adminSecret"
 					} else {
 						r.auth = "key"
 						if len(scopes) > 0 {
@@ -72,6 +76,9 @@ func documentedRoutes(t testing.TB, doc []byte) []documentedRoute {
 					r.success = n
 				}
 			}
+			if op.Refused != "" {
+				r.refused, r.success = true, http.StatusNotImplemented
+			}
 			out = append(out, r)
 		}
 	}
@@ -85,6 +92,9 @@ type sample struct {
 	contentType string // of the body; default application/json
 	accept      string // the Accept header, if any
 	unpaired    bool   // the account must not be paired yet
+	// public: what the route shows is anyone's to see who holds its
+	// input (a group's invite code), so another account's key may see it.
+	public bool
 	// setup prepares what the request acts on in the account (a group, a
 	// webhook...) and returns values for the route's path parameters, which
 	// may also appear in query and body as {name}. {id} is the account
@@ -205,6 +215,17 @@ func withNewsletter(follow bool) func(t testing.TB, e *env, account wauser.Accou
 	}
 }
 
+// sampleFor is the sample request of a route: a refused one needs none.
+func sampleFor(rt documentedRoute) (sample, bool) {
+	if s, ok := samples[rt.id]; ok {
+		return s, true
+	}
+	if s, ok := multiSessionSamples[rt.id]; ok {
+		return s, true
+	}
+	return sample{}, rt.refused
+}
+
 // samples has one entry per operation id: a route added without one fails
 // TestAuthMatrix.
 var samples = map[string]sample{
@@ -320,7 +341,7 @@ func TestAuthMatrix(t *testing.T) {
 	routes := documentedRoutes(t, probe.do("GET", "/openapi.json", nil, nil).body)
 	require.NotEmpty(t, routes)
 	for i, rt := range routes {
-		s, ok := samples[rt.id]
+		s, ok := sampleFor(rt)
 		require.True(t, ok, "route %s %s (%s) has no sample request in TestAuthMatrix", rt.method, rt.path, rt.id)
 		t.Run(rt.id, func(t *testing.T) {
 			t.Parallel()
@@ -392,6 +413,15 @@ func authMatrix(t *testing.T, db *testdb.DB, rt documentedRoute, s sample, n int
 			{"wrong key", present(wrong), rt.success, ""},
 			{"revoked key", present(revoked.Key), rt.success, ""},
 		}
+	case "adminSecret":
+		cases = []attempt{
+			{"no key", nil, refused, ""},
+			{"wrong key", map[string]string{"X-Admin-Secret": "wrong"}, refused, ""},
+			{"basic credentials", admin, refused, ""},
+			{"key of another account", present(other), refused, ""},
+			{"key without the scope", present(e.key(wauser.AllScopes())), refused, ""},
+			{"valid", map[string]string{"X-Admin-Secret": adminPassword}, rt.success, ""},
+		}
 	case "admin":
 		cases = []attempt{
 			{"no key", nil, refused, ""},
@@ -408,10 +438,15 @@ func authMatrix(t *testing.T, db *testdb.DB, rt documentedRoute, s sample, n int
 			{"revoked key", present(revoked.Key), refused, ""},
 		}
 		switch {
+		case rt.path == "/devices":
+			// Creating devices takes a key with the admin scope that reaches
+			// every account; a key bound to an account is refused.
+			cases = append(cases, attempt{"key of another account", present(other), forbidden, ""})
+			valid = e.key([]wauser.Scope{wauser.ScopeAdmin})
 		case rt.connection:
 			cases = append(cases,
 				attempt{"key of another account", with(present(other), rest.HeaderConnectionID, alpha), forbidden, alphaPhone.JID.User},
-				attempt{"key of another account, no header", present(other), 0, alphaPhone.JID.User})
+				attempt{"key of another account, no header", present(other), refusedOr(rt, 0), foreign(s, alphaPhone.JID.User)})
 		case rt.path == "/v1/accounts/{id}":
 			cases = append(cases, attempt{"key of another account", present(other), forbidden, alphaPhone.JID.User})
 		default:
@@ -450,6 +485,23 @@ func authMatrix(t *testing.T, db *testdb.DB, rt documentedRoute, s sample, n int
 			require.NotEmpty(t, r.header.Get("WWW-Authenticate"), c.name)
 		}
 	}
+}
+
+// refusedOr is the status a refused route answers, or want.
+func refusedOr(rt documentedRoute, want int) int {
+	if rt.refused {
+		return rt.success
+	}
+	return want
+}
+
+// foreign is what an answer to another account's key must not show: who,
+// unless the sample's route is public.
+func foreign(s sample, who string) string {
+	if s.public {
+		return ""
+	}
+	return who
 }
 
 // TestAPIKeyPresentation accepts the three documented ways to send a key

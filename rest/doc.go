@@ -1,4 +1,4 @@
-// Package rest serves a wauser.Client over HTTP: one http.Handler, four
+// Package rest serves a wauser.Client over HTTP: one http.Handler, five
 // dialects, each reproducing its API document's wire format.
 //
 //	h := rest.NewHandler(c, rest.Options{})
@@ -34,6 +34,8 @@
 //   - history: the multi-session history route: POST /history/sync ({count}: 1 to 100,
 //     default 25; Client.RequestHistory). Answers are
 //     {status, code, message, data}; errors {status, code, message, error}.
+//   - multisession: the rest of the multi-session server's API, in the
+//     same envelope (see "The multi-session server" below).
 //   - chat: the WhatsSync Chat API. Bare JSON; errors are
 //     {"error": {"code", "message", "status"}}. POST /api/v1/messages (text,
 //     image, document, location, template), GET /api/v1/contacts,
@@ -118,6 +120,96 @@
 //     (application/x-www-form-urlencoded or multipart/form-data). Member
 //     and admin changes and POST /v1/contacts/check answer data as an
 //     object: each id as given maps to its result.
+//
+// # The multi-session server
+//
+// The multisession dialect serves the multi-session REST server's API
+// (its Swagger 2.0 specification, version 1.2.1) at its own paths, so that
+// its clients can point at this handler: every answer is
+// {status, code, message, data}, every error {status, code, message,
+// error}, code repeating the HTTP status. Options.DialectsOff with
+// DialectMultiSession turns it off, POST /history/sync included.
+//
+// Its three kinds of credentials map onto the handler's:
+//
+//   - X-Admin-Secret, on the /admin routes: the admin password of Options
+//     (AdminPasswordHash), sent alone. GET /admin/stats, GET /admin/health,
+//     GET /admin/devices, GET /admin/devices/status and
+//     POST /admin/devices/reconnect act on every account.
+//   - X-API-Key, on POST /devices: an API key with the admin scope that
+//     reaches every account (only such a key may create accounts: it could
+//     act on them anyway). It creates an account and answers its token;
+//     each key may create Options.MaxDevicesPerKey devices (default 10)
+//     whose tokens are not revoked, counted by the tokens' names
+//     ("device token, created by <key id>"). device_name is echoed, not
+//     kept: the device's name is its account id.
+//   - Authorization: Bearer <token>, on /devices/me/* and every device
+//     route: the token is an API key bound to the one account, with every
+//     scope, shown once. Any API key works the same way; scopes and account
+//     lists hold as on every route (reads need whatsapp:read, actions
+//     whatsapp:write, /webhooks webhooks:manage, DELETE /devices/me/session
+//     admin), and a key never reaches another account.
+//
+// Paths take chat and user JIDs or phone numbers wherever a JID goes, and
+// message ids as stored ids (msg_…) or WhatsApp ids. Sent messages answer
+// {message_id (the WhatsApp id), id (the stored id), status, timestamp}.
+// Beyond the specification: DELETE /messages/{message_id} takes
+// ?chat_jid= for a WhatsApp id that is not stored; webhooks answer a
+// numeric id (derived from the webhook's id, which paths also take) with
+// webhook_id, and their secret once, at creation (a chosen secret is
+// refused: wauser makes it); events are wauser's names (message.received,
+// message.*, ...); GET /webhooks/{webhook_id}/logs lists the deliveries and
+// POST /webhooks/{webhook_id}/test sends a signed webhook.ping. POST
+// /devices/me/login answers the QR code's payload (output=html is
+// refused), and typing_simulation and presence_simulation are read and
+// have no effect: the Client paces sends itself (wauser.WithSendPacing).
+// The specification's two paths that OpenAPI 3 cannot hold beside another
+// are served as DELETE /groups/{parent_group_jid}/link/{group_jid} and
+// GET /status/{status_id}, which take the same values.
+//
+// Operations it does not serve answer 501 in its error shape with the
+// reason:
+//
+//   - GET /docs/swagger.json, GET /docs/swagger.yaml, GET /docs/*: wauser
+//     describes its API as OpenAPI 3.1 at GET /openapi.json, and renders it at
+//     GET /docs when the host turns that on.
+//   - GET /admin/whatsapp/version, POST /admin/whatsapp/version/refresh: the
+//     host program embedding wauser controls this, not an API client: the
+//     WhatsApp Web version is the one of the whatsmeow wauser is built with.
+//   - GET /admin/webhooks/stats, GET /admin/api-keys,
+//     GET /admin/api-keys/{id}, DELETE /admin/api-keys/{id},
+//     GET /admin/api-keys/{id}/devices,
+//     GET /admin/api-keys/{id}/devices/status,
+//     DELETE /admin/devices/{device_id}, GET /bots, GET /bots/profiles,
+//     POST /newsletters/{jid}/live, GET /newsletters/{jid}/updates,
+//     POST /newsletters/tos/accept, GET /polls/{poll_id}/results, GET /status,
+//     GET /status/{status_id}: wauser does not serve this operation of the
+//     multi-session server yet.
+//   - POST /admin/api-keys: create API keys with Client.CreateAPIKey or the
+//     pairing page; a key's device quota is rest.Options.MaxDevicesPerKey.
+//   - PATCH /admin/api-keys/{id}: API keys cannot be changed: revoke one and
+//     create another.
+//   - POST /devices/token: the token is an API key of the device that does not
+//     expire: there is no device secret to trade for another; revoke a leaked
+//     one and create another device or key.
+//   - GET /devices/me/proxy, POST /devices/me/proxy: the host program
+//     embedding wauser controls this, not an API client: the proxy WhatsApp is
+//     reached through.
+//   - POST /devices/me/push-notifications, GET /devices/me/server-push-config,
+//     POST /devices/me/server-push-config: a linked device gets its events
+//     over its own connection and webhooks, not through mobile push
+//     notifications.
+//   - POST /devices/me/force-active-receipts: the host program embedding
+//     wauser controls this, not an API client: wauser sends delivery receipts
+//     as WhatsApp's apps do.
+//   - POST /devices/me/passive: the host program embedding wauser controls
+//     this, not an API client: wauser keeps the connection active so that
+//     events arrive.
+//   - POST /messages/media/retry-receipt: wauser asks the phone to upload
+//     expired media again by itself when the media is downloaded.
+//   - GET /app-state/{name}, POST /app-state, POST /app-state/mark-clean:
+//     wauser keeps the account's app state itself; use the chat operations
+//     (archive, pin, mute, mark-read) instead.
 //
 // # Authentication
 //

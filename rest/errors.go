@@ -154,7 +154,7 @@ func (h *handler) writeError(x *call, d dialect, err error) {
 		// A refused key or scope; WhatsApp's own refusals stay 403.
 		status = d.forbiddenStatus()
 	}
-	if status >= 500 && !errors.Is(err, errBusy) {
+	if status >= 500 && status != http.StatusNotImplemented && !errors.Is(err, errBusy) {
 		h.log.Error("rest: request failed", "method", x.r.Method, "path", x.r.URL.Path, "status", status, "error", err)
 	}
 	hdr := x.w.Header()

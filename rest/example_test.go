@@ -392,3 +392,61 @@ func ExampleNewHandler_cloudAPI() {
 		strings.HasPrefix(answer.Messages[0].ID, "msg_"))
 	// Output: 200 true whatsapp 15550000001 15550000001 true
 }
+
+// Serve the multi-session server's API: a key with the admin scope for
+// every account creates devices (accounts) with X-API-Key, and each
+// device's token, an API key of that device alone, drives it with
+// Authorization: Bearer.
+func ExampleDialectMultiSession() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	fake := watest.New()
+	c, err := wauser.New(st, fake.Option())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		panic(err)
+	}
+	creator, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
+		Name: "customer", Scopes: []wauser.Scope{wauser.ScopeAdmin}, AllAccounts: true,
+	})
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(rest.NewHandler(c, rest.Options{MaxDevicesPerKey: 3}))
+	defer srv.Close()
+
+	call := func(method, path, header, value, body string) map[string]any {
+		req, _ := http.NewRequestWithContext(ctx, method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set(header, value)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			panic(err)
+		}
+		return out
+	}
+	created := call("POST", "/devices", "X-API-Key", creator.Key, `{"device_name":"Front desk"}`)
+	device := created["data"].(map[string]any)
+	fmt.Println(created["code"], created["message"], device["device_name"])
+
+	me := call("GET", "/devices/me/status", "Authorization", "Bearer "+device["token"].(string), "")
+	fmt.Println(me["code"], me["data"].(map[string]any)["db_status"])
+	// Output:
+	// 201 Device created successfully Front desk
+	// 200 pending
+}

@@ -34,6 +34,7 @@ func FuzzHandler(f *testing.F) {
 		{"Authorization": e.key(wauser.AllScopes())},
 		bearer(e.key(wauser.AllScopes(), "b")),
 		basic(adminUser, adminPassword),
+		{"X-Admin-Secret": adminPassword},
 		bearer("wau_" + strings.Repeat("z", 52)),
 	}
 	revoked, err := e.c.CreateAPIKey(f.Context(), wauser.CreateAPIKeyRequest{Scopes: wauser.AllScopes(), AllAccounts: true})
@@ -45,7 +46,7 @@ func FuzzHandler(f *testing.F) {
 	// few malformed requests.
 	routes := documentedRoutes(f, e.do("GET", "/openapi.json", nil, nil).body)
 	for _, rt := range routes {
-		s := samples[rt.id]
+		s, _ := sampleFor(rt)
 		path, body := s.request(f, e, rt, "a")
 		for who := range credentials {
 			f.Add(rt.method, path, uint8(who), rest.HeaderConnectionID, "a", []byte(body))
@@ -102,7 +103,9 @@ func FuzzHandler(f *testing.F) {
 		before := snapshot(t, e.c)
 		rec := httptest.NewRecorder()
 		e.h.ServeHTTP(rec, req)
-		require.Less(t, rec.Code, 500, "%s %s: %s", method, path, rec.Body)
+		if rec.Code != http.StatusNotImplemented { // a refused operation of the multi-session server
+			require.Less(t, rec.Code, 500, "%s %s: %s", method, path, rec.Body)
+		}
 		if rec.Code >= 300 && rec.Code < 400 {
 			return // ServeMux cleaning the path
 		}

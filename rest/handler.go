@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +77,25 @@ type Options struct {
 	// "demo": true, and the pairing page links accounts with a simulated
 	// phone (Demo.Link). Nil, the default, on real servers.
 	Demo *Demo
+	// DialectsOff turns dialects off: their routes answer 404 and
+	// /openapi.json does not describe them. Default: every dialect is on.
+	DialectsOff []Dialect
+	// MaxDevicesPerKey is how many accounts one API key may create through
+	// the multi-session server's POST /devices (see the package
+	// documentation). 0 means 10; a negative value refuses every creation.
+	MaxDevicesPerKey int
 }
+
+// Dialect names one of the REST dialects the handler speaks.
+type Dialect string
+
+// The dialects, for Options.DialectsOff.
+const (
+	DialectSync         Dialect = "sync"         // the WhatsApp Use sync API (/v1/whatsapp/..., /v1/webhooks/endpoints, /v1/me, /v1/usage)
+	DialectBusiness     Dialect = "business"     // the Business Server API (/v1/...)
+	DialectChat         Dialect = "chat"         // the WhatsSync Chat API (/api/v1/...)
+	DialectMultiSession Dialect = "multisession" // the multi-session server (/devices, /chats, /groups, ..., POST /history/sync)
+)
 
 // Demo configures a demonstration server (Options.Demo).
 type Demo struct {
@@ -91,6 +111,7 @@ const (
 	DefaultMaxInFlight       = 128
 	DefaultTimeout           = 30 * time.Second
 	DefaultRequestsPerMinute = 60
+	DefaultMaxDevicesPerKey  = 10
 )
 
 // HeaderConnectionID picks the account (connection) a request acts on when
@@ -140,6 +161,9 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 	if opts.RequestsPerMinute == 0 {
 		opts.RequestsPerMinute = DefaultRequestsPerMinute
 	}
+	if opts.MaxDevicesPerKey == 0 {
+		opts.MaxDevicesPerKey = DefaultMaxDevicesPerKey
+	}
 	h := &handler{
 		c:               c,
 		opts:            opts,
@@ -162,9 +186,23 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 		h.limiter = newLimiter(opts.RequestsPerMinute, time.Minute)
 	}
 	for _, rt := range h.routeTable() {
+		if slices.Contains(opts.DialectsOff, dialectSwitch(rt.dialect)) {
+			continue
+		}
 		rt.init()
 		h.routes = append(h.routes, rt)
-		h.mux.Handle(rt.method+" "+rt.path, h.serve(rt))
+	}
+	// Routes sharing a mux pattern (paths the mux finds ambiguous, such as
+	// /groups/invite/{code} and /groups/{group_jid}/invite-link) are told
+	// apart by their literal segments (dispatch).
+	patterns, order := muxPatterns(h.routes)
+	for _, pattern := range order {
+		rts := patterns[pattern]
+		if len(rts) == 1 && rts[0].pattern == "" && pattern == rts[0].method+" "+rts[0].path {
+			h.mux.Handle(pattern, h.serve(rts[0]))
+			continue
+		}
+		h.mux.Handle(pattern, h.dispatch(rts))
 	}
 	if opts.Health {
 		h.healthRoutes()
@@ -426,6 +464,7 @@ func (h *handler) routeTable() []*route {
 			id: "requestHistorySync", summary: "Request message history from WhatsApp", message: "History sync requested",
 			errors: waErrors, op: historyRequestSync()},
 	}
+	routes = append(routes, h.multiSessionRoutes()...)
 	if h.opts.PairPage {
 		routes = append(routes, h.pairPageRoutes()...)
 	}
@@ -441,9 +480,10 @@ var waErrors = []int{http.StatusForbidden, http.StatusNotFound, http.StatusConfl
 type authMode int
 
 const (
-	authKey   authMode = iota // an API key (or Options.Authenticate)
-	authAdmin                 // the admin Basic credentials of Options
-	authNone                  // public
+	authKey         authMode = iota // an API key (or Options.Authenticate)
+	authAdmin                       // the admin Basic credentials of Options
+	authNone                        // public
+	authAdminSecret                 // the admin password of Options in X-Admin-Secret (the multi-session server)
 )
 
 // accountMode says which account a route acts on.
@@ -482,6 +522,154 @@ type route struct {
 	groupsEnvelope bool
 	// media: the body is a file (Options.MaxMediaBytes applies).
 	media bool
+	// refused is the reason the route is not served (a refused operation
+	// of the multi-session server): it answers 501 with it.
+	refused string
+	// pattern, when set, is the mux pattern of a route whose path the mux
+	// cannot tell from another's (/groups/invite/{code} and
+	// /groups/{group_jid}/invite-link); routes sharing it are picked by
+	// their literal segments (see dispatch).
+	pattern string
+}
+
+// muxPatterns groups routes by the mux pattern that serves them: its own
+// path, rt.pattern, or, for routes whose paths overlap without one being
+// more specific (which the mux refuses), one pattern with a wildcard
+// wherever they differ. Within a group, routes are ordered most literal
+// first. order lists the patterns in table order.
+func muxPatterns(routes []*route) (map[string][]*route, []string) {
+	group := make([]int, len(routes))
+	for i := range group {
+		group[i] = i
+	}
+	find := func(i int) int {
+		for group[i] != i {
+			i = group[i]
+		}
+		return i
+	}
+	for i, a := range routes {
+		for j := i + 1; j < len(routes); j++ {
+			if b := routes[j]; a.pattern == "" && b.pattern == "" && a.method == b.method && ambiguous(a.path, b.path) {
+				group[find(j)] = find(i)
+			}
+		}
+	}
+	members := map[int][]*route{}
+	for i, rt := range routes {
+		members[find(i)] = append(members[find(i)], rt)
+	}
+	patterns := map[string][]*route{}
+	var order []string
+	for i, rt := range routes {
+		if find(i) != i {
+			continue
+		}
+		rts := members[i]
+		pattern := rt.method + " " + rt.path
+		switch {
+		case rt.pattern != "":
+			pattern = rt.method + " " + rt.pattern
+		case len(rts) > 1:
+			segs := strings.Split(rt.path, "/")
+			for k := range segs {
+				for _, o := range rts[1:] {
+					if strings.Split(o.path, "/")[k] != segs[k] {
+						segs[k] = "{p" + strconv.Itoa(k) + "}"
+						break
+					}
+				}
+			}
+			pattern = rt.method + " " + strings.Join(segs, "/")
+			slices.SortStableFunc(rts, func(a, b *route) int {
+				as, bs := strings.Split(a.path, "/"), strings.Split(b.path, "/")
+				for k := range as {
+					aw, bw := strings.HasPrefix(as[k], "{"), strings.HasPrefix(bs[k], "{")
+					if aw != bw {
+						if aw {
+							return 1
+						}
+						return -1
+					}
+				}
+				return 0
+			})
+		}
+		if patterns[pattern] == nil {
+			order = append(order, pattern)
+		}
+		patterns[pattern] = append(patterns[pattern], rts...)
+	}
+	return patterns, order
+}
+
+// ambiguous reports whether two paths match some path alike while neither
+// is more specific: the mux refuses to hold both.
+func ambiguous(a, b string) bool {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	if len(as) != len(bs) {
+		return false
+	}
+	aMore, bMore := false, false // a literal where the other has a wildcard
+	for k := range as {
+		aw, bw := strings.HasPrefix(as[k], "{"), strings.HasPrefix(bs[k], "{")
+		switch {
+		case !aw && !bw && as[k] != bs[k]:
+			return false // never the same path
+		case !aw && bw:
+			aMore = true
+		case aw && !bw:
+			bMore = true
+		}
+	}
+	return aMore && bMore
+}
+
+// dispatch serves the routes sharing one mux pattern: the first whose
+// literal segments match the request's path, with its own path values.
+func (h *handler) dispatch(rts []*route) http.Handler {
+	handlers := make([]http.Handler, len(rts))
+	for i, rt := range rts {
+		handlers[i] = h.serve(rt)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.Split(r.URL.Path, "/")
+	routes:
+		for i, rt := range rts {
+			want := strings.Split(rt.path, "/")
+			if len(want) != len(got) && !(strings.HasSuffix(rt.path, "/*") && len(got) >= len(want)) {
+				continue
+			}
+			values := map[string]string{}
+			for j, seg := range want {
+				if seg == "*" && j == len(want)-1 {
+					break // the rest of the path, whatever it is
+				}
+				if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+					if got[j] == "" {
+						continue routes
+					}
+					values[strings.Trim(seg, "{}")] = got[j]
+				} else if seg != got[j] {
+					continue routes
+				}
+			}
+			for name, v := range values {
+				r.SetPathValue(name, v)
+			}
+			handlers[i].ServeHTTP(w, r)
+			return
+		}
+		h.notFound(w, r)
+	})
+}
+
+// dialectSwitch is the Options.DialectsOff name of d.
+func dialectSwitch(d dialect) Dialect {
+	if d.name() == "history" {
+		return DialectMultiSession
+	}
+	return Dialect(d.name())
 }
 
 func (rt *route) init() {
@@ -659,6 +847,8 @@ func (h *handler) admit(x *call) error {
 		bucket = "ip:" + clientIP(x.r)
 	case authAdmin:
 		key, err = h.authenticateAdmin(x.r)
+	case authAdminSecret:
+		key, err = h.authenticateAdminSecret(x.r)
 	default:
 		key, err = h.authenticate(x.r)
 	}
@@ -677,7 +867,7 @@ func (h *handler) admit(x *call) error {
 	}
 	x.key = key
 	x.c = h.c
-	if rt.auth == authAdmin {
+	if rt.auth == authAdmin || rt.auth == authAdminSecret {
 		if err := h.crossOrigin.Check(x.r); err != nil {
 			return forbidden("cross-origin request refused: %v", err)
 		}
@@ -745,6 +935,8 @@ func dialectOf(path string) dialect {
 		return chatDialect{}
 	case strings.HasPrefix(path, "/history/"):
 		return historyDialect{}
+	case multiSessionPath(path):
+		return multiSessionDialect{}
 	case strings.HasPrefix(path, "/v1/whatsapp/"), strings.HasPrefix(path, "/v1/webhooks/endpoints"),
 		strings.HasPrefix(path, "/v1/webhooks/deliveries"), path == "/v1/me", path == "/v1/usage":
 		return syncDialect{}

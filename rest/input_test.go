@@ -34,6 +34,8 @@ func TestControlCharactersInParameters(t *testing.T) {
 			switch rt.auth {
 			case "admin":
 				headers = basic(adminUser, adminPassword)
+			case "adminSecret":
+				headers = map[string]string{"X-Admin-Secret": adminPassword}
 			case "none":
 				headers = nil
 			}
@@ -41,8 +43,8 @@ func TestControlCharactersInParameters(t *testing.T) {
 				headers = with(headers, rest.HeaderConnectionID, "a")
 			}
 			var sent any // the sample body: refused before it is read
-			if body := samples[rt.id].body; body != "" {
-				sent = body
+			if s, _ := sampleFor(rt); s.body != "" {
+				sent = s.body
 			}
 			try := func(path string) {
 				t.Helper()

@@ -303,6 +303,7 @@ func (h *handler) openAPIDocument() []byte {
 				"apiKeyHeader":      map[string]any{"type": "apiKey", "in": "header", "name": "X-Api-Key"},
 				"bareAuthorization": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization", "description": "The API key alone, without a scheme."},
 				"adminBasic":        map[string]any{"type": "http", "scheme": "basic", "description": "The admin credentials of rest.Options."},
+				"adminSecret":       map[string]any{"type": "apiKey", "in": "header", "name": "X-Admin-Secret", "description": "The admin password of rest.Options (the multi-session server's admin secret)."},
 			},
 			"parameters": map[string]any{
 				"ConnectionIdHeader": map[string]any{
@@ -352,6 +353,8 @@ func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
 		op["security"] = []any{}
 	case authAdmin:
 		op["security"] = []any{map[string]any{"adminBasic": []string{}}}
+	case authAdminSecret:
+		op["security"] = []any{map[string]any{"adminSecret": []string{}}}
 	default:
 		scopes := []string{}
 		if rt.scope != "" {
@@ -380,10 +383,14 @@ func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
 	} else {
 		content = map[string]any{"application/json": map[string]any{"schema": rt.dialect.okSchema(rt, g.ref(rt.op.out))}}
 	}
-	responses[strconv.Itoa(rt.status)] = map[string]any{
-		"description": http.StatusText(rt.status),
-		"headers":     h.responseHeaders(rt.status),
-		"content":     content,
+	if rt.refused == "" {
+		responses[strconv.Itoa(rt.status)] = map[string]any{
+			"description": http.StatusText(rt.status),
+			"headers":     h.responseHeaders(rt.status),
+			"content":     content,
+		}
+	} else {
+		op["x-wauser-refused"] = rt.refused
 	}
 	for _, status := range h.errorStatuses(rt) {
 		responses[strconv.Itoa(status)] = map[string]any{
@@ -419,7 +426,7 @@ func (h *handler) errorStatuses(rt *route) []int {
 	if rt.auth != authNone {
 		set[http.StatusUnauthorized] = true
 	}
-	if rt.auth == authKey || rt.auth == authAdmin { // admin: a cross-origin browser request
+	if rt.auth == authKey || rt.auth == authAdmin || rt.auth == authAdminSecret { // admin: a cross-origin browser request
 		set[rt.dialect.forbiddenStatus()] = true
 	}
 	if rt.account != accountNone {

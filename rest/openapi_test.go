@@ -33,8 +33,9 @@ func TestOpenAPIDocument(t *testing.T) {
 	// Every documented route is served (the route table builds both), and
 	// answers only documented statuses (checked above by e.checked).
 	routes := documentedRoutes(t, r.body)
-	require.Len(t, routes, len(samples))
 	for _, rt := range routes {
+		_, ok := sampleFor(rt)
+		require.True(t, ok, "%s has a sample request", rt.id)
 		resp := e.checked(e.do(rt.method, pathParam.ReplaceAllString(rt.path, "x"), nil, nil))
 		require.NotContains(t, []int{http.StatusNotFound, http.StatusMethodNotAllowed}, resp.status, "%s %s", rt.method, rt.path)
 		op := doc.Paths.Find(rt.path).GetOperation(rt.method)
