@@ -1100,13 +1100,6 @@ func msDeletePoll() operation {
 	})
 }
 
-// msGroupItem is a group as GET /groups lists it.
-type msGroupItem struct {
-	JID              string `json:"jid"`
-	Name             string `json:"name"`
-	ParticipantCount int    `json:"participant_count"`
-}
-
 // msGroupInfo is a group with its members.
 type msGroupInfo struct {
 	JID              string          `json:"jid"`
