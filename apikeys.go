@@ -48,6 +48,17 @@ type APIKey struct {
 	CreatedAt   time.Time   `json:"created_at"`
 	LastUsedAt  time.Time   `json:"last_used_at,omitzero"` // to the minute
 	RevokedAt   time.Time   `json:"revoked_at,omitzero"`
+	// MaxDevices is the key's own quota of accounts it may create through
+	// the REST handler's POST /devices (package rest); 0 leaves it to the
+	// handler's default.
+	MaxDevices int `json:"max_devices,omitempty"`
+	// CreatedBy is the key that created this one as an account's token
+	// (the REST handler's POST /devices): this key counts against its
+	// quota while it is not revoked.
+	CreatedBy APIKeyID `json:"created_by,omitempty"`
+	// ContactEmail and ContactPhone reach the key's holder.
+	ContactEmail string `json:"contact_email,omitempty"`
+	ContactPhone string `json:"contact_phone,omitempty"`
 	// Key is the secret. CreateAPIKey sets it; it cannot be read again.
 	Key string `json:"key,omitempty"`
 }
@@ -74,6 +85,12 @@ type CreateAPIKeyRequest struct {
 	// AllAccounts lets the key reach every account, including accounts
 	// created later.
 	AllAccounts bool `json:"all_accounts"`
+	// MaxDevices, CreatedBy, ContactEmail and ContactPhone are APIKey's
+	// (optional; see there). CreatedBy must be a key that is not revoked.
+	MaxDevices   int      `json:"max_devices,omitempty"`
+	CreatedBy    APIKeyID `json:"created_by,omitempty"`
+	ContactEmail string   `json:"contact_email,omitempty"`
+	ContactPhone string   `json:"contact_phone,omitempty"`
 }
 
 // apiKeyPrefix starts every secret, so that leaked keys are easy to find
@@ -134,6 +151,9 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*AP
 		}
 	}
 
+	if err := c.checkAPIKeyDetails(ctx, req.MaxDevices, req.CreatedBy, req.ContactEmail, req.ContactPhone); err != nil {
+		return nil, err
+	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	secret := apiKeyPrefix + strings.ToLower(idEncoding.EncodeToString(b[:]))
@@ -145,6 +165,11 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*AP
 		Scopes:    scopes,
 		Accounts:  accounts,
 		CreatedAt: c.core.cfg.clock.Now().UTC(),
+
+		MaxDevices:   req.MaxDevices,
+		CreatedBy:    string(req.CreatedBy),
+		ContactEmail: req.ContactEmail,
+		ContactPhone: req.ContactPhone,
 	}
 	if err := store.InsertAPIKey(ctx, c.core.st.DB(), row); err != nil {
 		return nil, fmt.Errorf("wauser: create API key: %w", err)
@@ -300,6 +325,11 @@ func apiKeyFromRow(r *store.APIKey) *APIKey {
 		CreatedAt:  r.CreatedAt.UTC(),
 		LastUsedAt: r.LastUsedAt.UTC(),
 		RevokedAt:  r.RevokedAt.UTC(),
+
+		MaxDevices:   r.MaxDevices,
+		CreatedBy:    APIKeyID(r.CreatedBy),
+		ContactEmail: r.ContactEmail,
+		ContactPhone: r.ContactPhone,
 	}
 	for _, s := range r.Scopes {
 		k.Scopes = append(k.Scopes, Scope(s))

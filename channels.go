@@ -303,6 +303,11 @@ func (c *Client) ListNewsletterMessages(ctx context.Context, newsletter string, 
 	if err != nil {
 		return nil, waError("list newsletter messages", err)
 	}
+	return newsletterPosts(got), nil
+}
+
+// newsletterPosts converts the posts WhatsApp listed, newest first.
+func newsletterPosts(got []*types.NewsletterMessage) []NewsletterPost {
 	out := make([]NewsletterPost, 0, len(got))
 	for _, m := range got {
 		if m == nil {
@@ -321,7 +326,7 @@ func (c *Client) ListNewsletterMessages(ctx context.Context, newsletter string, 
 		out = append(out, p)
 	}
 	slices.SortStableFunc(out, func(a, b NewsletterPost) int { return b.ServerID - a.ServerID })
-	return out, nil
+	return out
 }
 
 // SendNewsletterMessage posts a text or a media file to a channel the

@@ -166,6 +166,12 @@ type APIKey struct {
 	CreatedAt  time.Time `bun:"created_at,notnull"`
 	LastUsedAt time.Time `bun:"last_used_at,nullzero"`
 	RevokedAt  time.Time `bun:"revoked_at,nullzero"`
+	// MaxDevices is the key's own device quota (0: the REST handler's
+	// default); CreatedBy the key whose device creation made this one.
+	MaxDevices   int    `bun:"max_devices,notnull"`
+	CreatedBy    string `bun:"created_by,notnull"`
+	ContactEmail string `bun:"contact_email,notnull"`
+	ContactPhone string `bun:"contact_phone,notnull"`
 }
 
 // Webhook is a webhook endpoint registered for an account.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.mau.fi/whatsmeow"
@@ -25,6 +26,7 @@ type post struct {
 	id        types.MessageID
 	msg       *waE2E.Message
 	listing   types.NewsletterMessage // as GetNewsletterMessages lists it, but counts and message
+	updated   time.Time               // when its content, views or reactions last changed (GetNewsletterMessageUpdates)
 	viewers   map[string]bool
 	reactions map[string]string // account -> emoji
 }
@@ -169,6 +171,7 @@ func (c *Conn) postNewsletter(jid types.JID, id types.MessageID, message *waE2E.
 	}
 	p := &post{serverID: sid, id: id, msg: proto.CloneOf(message), viewers: map[string]bool{}, reactions: map[string]string{}}
 	p.listing = types.NewsletterMessage{MessageServerID: sid, MessageID: id, Type: "text", Timestamp: c.fake.now()}
+	p.updated = p.listing.Timestamp
 	if media {
 		p.listing.Type = "media"
 	}
@@ -219,6 +222,7 @@ func (c *Conn) NewsletterSendReaction(_ context.Context, jid types.JID, serverID
 		} else {
 			p.reactions[c.account] = reaction
 		}
+		p.updated = f.now()
 	}
 	return nil
 }
@@ -252,7 +256,10 @@ func (c *Conn) NewsletterMarkViewed(_ context.Context, jid types.JID, serverIDs 
 	defer f.mu.Unlock()
 	for _, sid := range serverIDs {
 		if p := f.findPost(jid, sid); p != nil {
-			p.viewers[c.account] = true
+			if !p.viewers[c.account] {
+				p.viewers[c.account] = true
+				p.updated = f.now()
+			}
 		}
 	}
 	return nil

@@ -154,6 +154,7 @@ type Fake struct {
 	clientVersion store.WAVersionContainer // the version the Client announces (wa.Client.SetVersion)
 	versionErr    error                    // what fetching the web version fails with
 	refusal       *events.ConnectFailure   // what every connection attempt is refused with (RefuseConnections)
+	more          *extras                  // channel updates, notices and bots (channels_live.go)
 }
 
 // New returns a Fake that is online, answers phone pairing with the code

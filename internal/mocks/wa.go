@@ -51,6 +51,20 @@ func (m *MockClient) EXPECT() *MockClientMockRecorder {
 	return m.recorder
 }
 
+// AcceptTOSNotice mocks base method.
+func (m *MockClient) AcceptTOSNotice(ctx context.Context, noticeID, stage string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AcceptTOSNotice", ctx, noticeID, stage)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// AcceptTOSNotice indicates an expected call of AcceptTOSNotice.
+func (mr *MockClientMockRecorder) AcceptTOSNotice(ctx, noticeID, stage any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AcceptTOSNotice", reflect.TypeOf((*MockClient)(nil).AcceptTOSNotice), ctx, noticeID, stage)
+}
+
 // AddEventHandlerWithSuccessStatus mocks base method.
 func (m *MockClient) AddEventHandlerWithSuccessStatus(handler whatsmeow.EventHandlerWithSuccessStatus) uint32 {
 	m.ctrl.T.Helper()
@@ -177,6 +191,36 @@ func (m *MockClient) GetBlocklist(ctx context.Context) (*types.Blocklist, error)
 func (mr *MockClientMockRecorder) GetBlocklist(ctx any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetBlocklist", reflect.TypeOf((*MockClient)(nil).GetBlocklist), ctx)
+}
+
+// GetBotListV2 mocks base method.
+func (m *MockClient) GetBotListV2(ctx context.Context) ([]types.BotListInfo, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetBotListV2", ctx)
+	ret0, _ := ret[0].([]types.BotListInfo)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetBotListV2 indicates an expected call of GetBotListV2.
+func (mr *MockClientMockRecorder) GetBotListV2(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetBotListV2", reflect.TypeOf((*MockClient)(nil).GetBotListV2), ctx)
+}
+
+// GetBotProfiles mocks base method.
+func (m *MockClient) GetBotProfiles(ctx context.Context, botInfo []types.BotListInfo) ([]types.BotProfileInfo, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetBotProfiles", ctx, botInfo)
+	ret0, _ := ret[0].([]types.BotProfileInfo)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetBotProfiles indicates an expected call of GetBotProfiles.
+func (mr *MockClientMockRecorder) GetBotProfiles(ctx, botInfo any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetBotProfiles", reflect.TypeOf((*MockClient)(nil).GetBotProfiles), ctx, botInfo)
 }
 
 // GetBusinessProfile mocks base method.
@@ -327,6 +371,21 @@ func (m *MockClient) GetNewsletterInfoWithInvite(ctx context.Context, key string
 func (mr *MockClientMockRecorder) GetNewsletterInfoWithInvite(ctx, key any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetNewsletterInfoWithInvite", reflect.TypeOf((*MockClient)(nil).GetNewsletterInfoWithInvite), ctx, key)
+}
+
+// GetNewsletterMessageUpdates mocks base method.
+func (m *MockClient) GetNewsletterMessageUpdates(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterUpdatesParams) ([]*types.NewsletterMessage, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetNewsletterMessageUpdates", ctx, jid, params)
+	ret0, _ := ret[0].([]*types.NewsletterMessage)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetNewsletterMessageUpdates indicates an expected call of GetNewsletterMessageUpdates.
+func (mr *MockClientMockRecorder) GetNewsletterMessageUpdates(ctx, jid, params any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetNewsletterMessageUpdates", reflect.TypeOf((*MockClient)(nil).GetNewsletterMessageUpdates), ctx, jid, params)
 }
 
 // GetNewsletterMessages mocks base method.
@@ -579,6 +638,21 @@ func (m *MockClient) NewsletterSendReaction(ctx context.Context, jid types.JID, 
 func (mr *MockClientMockRecorder) NewsletterSendReaction(ctx, jid, serverID, reaction, messageID any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterSendReaction", reflect.TypeOf((*MockClient)(nil).NewsletterSendReaction), ctx, jid, serverID, reaction, messageID)
+}
+
+// NewsletterSubscribeLiveUpdates mocks base method.
+func (m *MockClient) NewsletterSubscribeLiveUpdates(ctx context.Context, jid types.JID) (time.Duration, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "NewsletterSubscribeLiveUpdates", ctx, jid)
+	ret0, _ := ret[0].(time.Duration)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// NewsletterSubscribeLiveUpdates indicates an expected call of NewsletterSubscribeLiveUpdates.
+func (mr *MockClientMockRecorder) NewsletterSubscribeLiveUpdates(ctx, jid any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "NewsletterSubscribeLiveUpdates", reflect.TypeOf((*MockClient)(nil).NewsletterSubscribeLiveUpdates), ctx, jid)
 }
 
 // NewsletterToggleMute mocks base method.

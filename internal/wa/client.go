@@ -120,6 +120,13 @@ type Client interface {
 	NewsletterToggleMute(ctx context.Context, jid types.JID, mute bool) error
 	NewsletterMarkViewed(ctx context.Context, jid types.JID, serverIDs []types.MessageServerID) error
 	GetNewsletterMessages(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterMessagesParams) ([]*types.NewsletterMessage, error)
+	GetNewsletterMessageUpdates(ctx context.Context, jid types.JID, params *whatsmeow.GetNewsletterUpdatesParams) ([]*types.NewsletterMessage, error)
+	NewsletterSubscribeLiveUpdates(ctx context.Context, jid types.JID) (time.Duration, error)
+	AcceptTOSNotice(ctx context.Context, noticeID, stage string) error
+
+	// WhatsApp's AI bots.
+	GetBotListV2(ctx context.Context) ([]types.BotListInfo, error)
+	GetBotProfiles(ctx context.Context, botInfo []types.BotListInfo) ([]types.BotProfileInfo, error)
 
 	// The client's identity on WhatsApp. whatsmeow keeps these process-wide
 	// (see process.go); fakes keep them per connection.

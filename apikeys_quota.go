@@ -1,0 +1,136 @@
+package wauser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/wauser/wauser/store"
+)
+
+// maxDevicesLimit bounds an API key's own device quota.
+const maxDevicesLimit = 100000
+
+// checkAPIKeyDetails validates the optional details of a key: its device
+// quota, its creator (a key that is not revoked) and its holder's contact.
+func (c *Client) checkAPIKeyDetails(ctx context.Context, maxDevices int, createdBy APIKeyID, email, phone string) error {
+	if maxDevices < 0 || maxDevices > maxDevicesLimit {
+		return invalidArg("max_devices", "%d; give 0 (the default) to %d", maxDevices, maxDevicesLimit)
+	}
+	if createdBy != "" {
+		row, err := store.GetAPIKey(ctx, c.core.st.DB(), string(createdBy))
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: API key %q", ErrNotFound, createdBy)
+		} else if err != nil {
+			return fmt.Errorf("wauser: create API key: %w", err)
+		}
+		if !row.RevokedAt.IsZero() {
+			return invalidArg("created_by", "API key %q is revoked", createdBy)
+		}
+	}
+	return checkContact(email, phone)
+}
+
+// checkContact validates a key holder's e-mail address and phone number.
+func checkContact(email, phone string) error {
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+			return invalidArg("contact_email", "%q is not an e-mail address", email)
+		}
+	}
+	if len(phone) > 32 || strings.ContainsAny(phone, "\r\n\t") {
+		return invalidArg("contact_phone", "%q is not a phone number", phone)
+	}
+	return nil
+}
+
+// GetAPIKey returns API key id, revoked or not, without its secret; it
+// returns ErrNotFound when there is no such key.
+func (c *Client) GetAPIKey(ctx context.Context, id APIKeyID) (*APIKey, error) {
+	if err := c.core.checkOpen(); err != nil {
+		return nil, err
+	}
+	row, err := store.GetAPIKey(ctx, c.core.st.DB(), string(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: API key %q", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: get API key: %w", err)
+	}
+	return apiKeyFromRow(row), nil
+}
+
+// ListAPIKeysCreatedBy returns the keys that key creator created as
+// accounts' tokens (CreateAPIKeyRequest.CreatedBy), revoked ones included,
+// oldest first: the accounts it created are theirs.
+func (c *Client) ListAPIKeysCreatedBy(ctx context.Context, creator APIKeyID) ([]*APIKey, error) {
+	if err := c.core.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := store.ListAPIKeysCreatedBy(ctx, c.core.st.DB(), string(creator))
+	if err != nil {
+		return nil, fmt.Errorf("wauser: list API keys: %w", err)
+	}
+	out := make([]*APIKey, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, apiKeyFromRow(r))
+	}
+	return out, nil
+}
+
+// UpdateAPIKeyRequest is the body of UpdateAPIKey: the fields to change
+// (nil ones stay). A key's secret, scopes and accounts cannot change:
+// revoke it and create another.
+type UpdateAPIKeyRequest struct {
+	Name         *string `json:"name,omitempty"`
+	MaxDevices   *int    `json:"max_devices,omitempty"`
+	ContactEmail *string `json:"contact_email,omitempty"`
+	ContactPhone *string `json:"contact_phone,omitempty"`
+}
+
+// UpdateAPIKey changes the name, device quota or contact of API key id,
+// revoked or not, and returns it. A lower quota takes the accounts already
+// created as they are: it only refuses further creations. It returns
+// ErrInvalidArgument for a bad value (then nothing changes) and
+// ErrNotFound when there is no such key.
+func (c *Client) UpdateAPIKey(ctx context.Context, id APIKeyID, req UpdateAPIKeyRequest) (*APIKey, error) {
+	if err := c.core.checkOpen(); err != nil {
+		return nil, err
+	}
+	row, err := store.GetAPIKey(ctx, c.core.st.DB(), string(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: API key %q", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: update API key: %w", err)
+	}
+	var cols []string
+	if req.Name != nil {
+		if len(*req.Name) > 100 {
+			return nil, invalidArg("name", "longer than 100 characters")
+		}
+		row.Name, cols = *req.Name, append(cols, "name")
+	}
+	if req.MaxDevices != nil {
+		if err := c.checkAPIKeyDetails(ctx, *req.MaxDevices, "", "", ""); err != nil {
+			return nil, err
+		}
+		row.MaxDevices, cols = *req.MaxDevices, append(cols, "max_devices")
+	}
+	if req.ContactEmail != nil {
+		row.ContactEmail, cols = *req.ContactEmail, append(cols, "contact_email")
+	}
+	if req.ContactPhone != nil {
+		row.ContactPhone, cols = *req.ContactPhone, append(cols, "contact_phone")
+	}
+	if err := checkContact(row.ContactEmail, row.ContactPhone); err != nil {
+		return nil, err
+	}
+	if err := store.UpdateAPIKeyDetails(ctx, c.core.st.DB(), row, cols...); errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: API key %q", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: update API key: %w", err)
+	}
+	c.core.apiKeys.clear()
+	return apiKeyFromRow(row), nil
+}
