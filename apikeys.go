@@ -80,7 +80,8 @@ type CreateAPIKeyRequest struct {
 	// Scopes are the key's permissions; at least one.
 	Scopes []Scope `json:"scopes"`
 	// Accounts the key may act on. They must exist. Exactly one of Accounts
-	// and AllAccounts must be given.
+	// and AllAccounts must be given, but a key with MaxDevices may have
+	// neither: it reaches the accounts it creates.
 	Accounts []AccountID `json:"accounts"`
 	// AllAccounts lets the key reach every account, including accounts
 	// created later.
@@ -135,6 +136,10 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*AP
 		return nil, invalidArg("accounts", "give either accounts or all_accounts, not both")
 	case req.AllAccounts:
 		accounts = []string{allAccountsMarker}
+	case len(req.Accounts) == 0 && req.MaxDevices > 0:
+		// A key with a device quota may start with none: the accounts
+		// it creates join its list (UpdateAPIKeyRequest.AddAccounts).
+		accounts = []string{}
 	case len(req.Accounts) == 0:
 		return nil, invalidArg("accounts", "give the accounts the key may use, or all_accounts")
 	default:

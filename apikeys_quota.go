@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"github.com/wauser/wauser/store"
@@ -87,9 +88,13 @@ type UpdateAPIKeyRequest struct {
 	MaxDevices   *int    `json:"max_devices,omitempty"`
 	ContactEmail *string `json:"contact_email,omitempty"`
 	ContactPhone *string `json:"contact_phone,omitempty"`
+	// AddAccounts join the key's accounts (not for a key that reaches
+	// all); they must exist.
+	AddAccounts []AccountID `json:"add_accounts,omitempty"`
 }
 
-// UpdateAPIKey changes the name, device quota or contact of API key id,
+// UpdateAPIKey changes the name, device quota, contact or accounts of API
+// key id,
 // revoked or not, and returns it. A lower quota takes the accounts already
 // created as they are: it only refuses further creations. It returns
 // ErrInvalidArgument for a bad value (then nothing changes) and
@@ -125,6 +130,23 @@ func (c *Client) UpdateAPIKey(ctx context.Context, id APIKeyID, req UpdateAPIKey
 	}
 	if err := checkContact(row.ContactEmail, row.ContactPhone); err != nil {
 		return nil, err
+	}
+	if len(req.AddAccounts) > 0 {
+		if slices.Contains(row.Accounts, allAccountsMarker) {
+			return nil, invalidArg("add_accounts", "the key reaches every account")
+		}
+		for _, a := range req.AddAccounts {
+			if !validAccountID(a) {
+				return nil, invalidArg("add_accounts", "%q is not an account id", a)
+			}
+			if _, err := c.core.account(ctx, a); err != nil {
+				return nil, err
+			}
+			if !slices.Contains(row.Accounts, string(a)) {
+				row.Accounts = append(row.Accounts, string(a))
+			}
+		}
+		cols = append(cols, "accounts")
 	}
 	if err := store.UpdateAPIKeyDetails(ctx, c.core.st.DB(), row, cols...); errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: API key %q", ErrNotFound, id)

@@ -226,12 +226,6 @@ func msAdminReconnect() operation {
 	})
 }
 
-// msDeviceTokenName names the API key a device's token is: it records the
-// key that created the device, which counts it against its quota.
-func msDeviceTokenName(creator wauser.APIKeyID) string {
-	return "device token, created by " + string(creator)
-}
-
 // msCreateDeviceRequest is the body of POST /devices.
 type msCreateDeviceRequest struct {
 	DeviceName string `json:"device_name"`
@@ -248,44 +242,46 @@ type msCreatedDevice struct {
 }
 
 // msCreateDevice creates an account and its token. The caller's key must
-// carry the admin scope and reach every account (it could act on the new
-// account anyway); it may create up to Options.MaxDevicesPerKey devices
-// whose tokens are not revoked.
+// carry the admin scope and either reach every account (it could act on
+// the new account anyway) or have a device quota of its own (a key of POST
+// /admin/api-keys: the account joins the accounts it reaches). It may
+// create up to its quota (its own, or Options.MaxDevicesPerKey) devices
+// whose tokens are not revoked; each token records the key that created
+// it.
 func msCreateDevice(h *handler, mu *sync.Mutex) operation {
 	return doOptionalBody(func(x *call, in *msCreateDeviceRequest) (*msCreatedDevice, error) {
-		if !x.key.AllAccounts {
-			return nil, forbidden("only an API key that reaches every account may create devices")
+		if !x.key.AllAccounts && x.key.MaxDevices == 0 {
+			return nil, forbidden("only an API key of POST /admin/api-keys, or one that reaches every account, may create devices")
 		}
 		if len(in.DeviceName) > 100 {
 			return nil, badRequest("invalid_argument", "device_name is longer than 100 characters")
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		keys, err := x.root.ListAPIKeys(x.ctx)
+		tokens, err := liveTokens(x, x.key.ID)
 		if err != nil {
 			return nil, err
 		}
-		name := msDeviceTokenName(x.key.ID)
-		n := 0
-		for _, k := range keys {
-			if k.Name == name && k.RevokedAt.IsZero() {
-				n++
-			}
-		}
-		if n >= h.opts.MaxDevicesPerKey {
-			return nil, badRequest("device_limit", "device limit reached for this API key (%d)", max(h.opts.MaxDevicesPerKey, 0))
+		if quota := h.quota(x.key); len(tokens) >= quota {
+			return nil, badRequest("device_limit", "device limit reached for this API key (%d)", quota)
 		}
 		acc, err := x.root.CreateAccount(x.ctx, wauser.CreateAccountRequest{})
 		if err != nil {
 			return nil, err
 		}
-		tok, err := x.root.CreateAPIKey(x.ctx, wauser.CreateAPIKeyRequest{Name: name, Scopes: wauser.AllScopes(), Accounts: []wauser.AccountID{acc.ID}})
-		if err != nil {
-			return nil, err
+		if !x.key.AllAccounts {
+			if _, err := x.root.UpdateAPIKey(x.ctx, x.key.ID, wauser.UpdateAPIKeyRequest{AddAccounts: []wauser.AccountID{acc.ID}}); err != nil {
+				return nil, err
+			}
 		}
 		dn := in.DeviceName
 		if dn == "" {
 			dn = string(acc.ID)
+		}
+		tok, err := x.root.CreateAPIKey(x.ctx, wauser.CreateAPIKeyRequest{Name: dn, Scopes: wauser.AllScopes(),
+			Accounts: []wauser.AccountID{acc.ID}, CreatedBy: x.key.ID})
+		if err != nil {
+			return nil, err
 		}
 		return &msCreatedDevice{DeviceID: string(acc.ID), DeviceName: dn, Token: tok.Key,
 			Message: "Device created successfully. Save the token: it is shown only once."}, nil

@@ -3,6 +3,7 @@ package rest_test
 import (
 	"bytes"
 	"encoding/json"
+	"hash/fnv"
 	"image"
 	"image/jpeg"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
@@ -371,6 +373,49 @@ func withContactQR(t testing.TB, e *env, account wauser.AccountID) map[string]st
 	return map[string]string{"code": link[strings.LastIndex(link, "/")+1:]}
 }
 
+// msKeyNumber is the number the multi-session routes give an API key
+// (53 bits of the FNV-1a hash of its id).
+func msKeyNumber(id wauser.APIKeyID) string {
+	f := fnv.New64a()
+	_, _ = f.Write([]byte(id))
+	return strconv.FormatInt(int64(f.Sum64()&(1<<53-1)), 10)
+}
+
+// withDeviceKey makes a key of the admin API (a device quota of 2) that
+// created a device of its own, with its token.
+func withDeviceKey(t testing.TB, e *env, account wauser.AccountID) map[string]string {
+	k, err := e.c.CreateAPIKey(e.ctx(), wauser.CreateAPIKeyRequest{Name: "Acme", Scopes: []wauser.Scope{wauser.ScopeAdmin}, MaxDevices: 2})
+	require.NoError(t, err)
+	dev := spareDevice(t, e)
+	_, err = e.c.UpdateAPIKey(e.ctx(), k.ID, wauser.UpdateAPIKeyRequest{AddAccounts: []wauser.AccountID{dev}})
+	require.NoError(t, err)
+	_, err = e.c.CreateAPIKey(e.ctx(), wauser.CreateAPIKeyRequest{Scopes: wauser.AllScopes(), Accounts: []wauser.AccountID{dev}, CreatedBy: k.ID})
+	require.NoError(t, err)
+	return map[string]string{"id": msKeyNumber(k.ID), "device_id": string(dev)}
+}
+
+// spareDevice creates an unpaired account of its own.
+func spareDevice(t testing.TB, e *env) wauser.AccountID {
+	a, err := e.c.CreateAccount(e.ctx(), wauser.CreateAccountRequest{})
+	require.NoError(t, err)
+	return a.ID
+}
+
+// withSpareDevice is an account of its own to delete.
+func withSpareDevice(t testing.TB, e *env, _ wauser.AccountID) map[string]string {
+	return map[string]string{"device_id": string(spareDevice(t, e))}
+}
+
+// metaAI is WhatsApp's Meta AI bot.
+var metaAI = watest.Bot{JID: types.NewJID("867051314767696", types.BotServer), PersonaID: "meta_ai_v1", Name: "Meta AI",
+	Description: "AI assistant powered by Meta", Category: "assistant", Default: true, Prompts: []string{"✨ Imagine a cat"}}
+
+// withBots lists Meta AI among WhatsApp's bots.
+func withBots(t testing.TB, e *env, _ wauser.AccountID) map[string]string {
+	e.fake.AddBot(metaAI)
+	return nil
+}
+
 // formBoundary separates the parts of the samples' forms.
 const formBoundary = "wauser-sample-boundary"
 
@@ -524,6 +569,32 @@ var multiSessionSamples = map[string]sample{
 	"msNewsletterReact":    {body: `{"message_server_id":{server_id},"emoji":"👍"}`, setup: withOwnChannel},
 	"msNewsletterMute":     {body: `{"mute":true}`, setup: withChannel(true)},
 	"msNewsletterViewed":   {body: `{"message_server_ids":[{server_id}]}`, setup: withOwnChannel},
+
+	"msAdminWebhookStats": {setup: withHook},
+	"msListAPIKeys":       {setup: withDeviceKey},
+	"msCreateAPIKey": {body: `{"customer_name":"Acme Corp","customer_email":"admin@acme.com","customer_phone":"+6281234567890",` +
+		`"max_devices":1,"rate_limit_per_hour":1000}`},
+	"msGetAPIKey":            {setup: withDeviceKey},
+	"msUpdateAPIKey":         {body: `{"customer_name":"Acme Ltd","max_devices":3}`, setup: withDeviceKey},
+	"msDeleteAPIKey":         {setup: withDeviceKey},
+	"msAPIKeyDevices":        {setup: withDeviceKey},
+	"msAPIKeyDeviceStatuses": {setup: withDeviceKey},
+	"msAdminDeleteDevice":    {setup: withSpareDevice},
+	"msBots":                 {setup: withBots},
+	"msBotProfiles":          {setup: withBots},
+	"msNewsletterLive": {setup: func(t testing.TB, e *env, a wauser.AccountID) map[string]string {
+		e.fake.SetLiveUpdatesDuration(5 * time.Minute)
+		return withChannel(true)(t, e, a)
+	}},
+	"msNewsletterUpdates": {query: "?count=10&since=0", setup: withOwnChannel},
+	"msAcceptTOS":         {body: `{"notice_id":"20601218","stage":"5"}`},
+	"msPollResults":       {setup: withPoll},
+	"msStatusUpdates":     {query: "?limit=10", setup: withStatus},
+	"msUserStatus": {setup: func(t testing.TB, e *env, a wauser.AccountID) map[string]string {
+		vals := withFrank(t, e, a)
+		vals["status_id"] = frank.String()
+		return vals
+	}},
 
 	"msDeleteStatus":    {setup: withStatus},
 	"msRejectCall":      {body: `{"call_from":"+15550000001","call_id":"CALL1"}`},

@@ -70,8 +70,8 @@ func TouchAPIKey(ctx context.Context, db bun.IDB, id string, at time.Time) error
 }
 
 // RemoveAccountFromAPIKeys takes account off the allowlist of every key,
-// and revokes (at at) the keys whose list it leaves empty. Keys for all
-// accounts are unchanged.
+// and revokes (at at) the keys whose list it leaves empty, but those with a
+// device quota. Keys for all accounts are unchanged.
 func (s *Store) RemoveAccountFromAPIKeys(ctx context.Context, account string, at time.Time) error {
 	return s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		keys, err := ListAPIKeys(ctx, tx)
@@ -85,7 +85,7 @@ func (s *Store) RemoveAccountFromAPIKeys(ctx context.Context, account string, at
 			}
 			k.Accounts = slices.Delete(k.Accounts, i, i+1)
 			q := tx.NewUpdate().Model(k).Column("accounts").WherePK()
-			if len(k.Accounts) == 0 && k.RevokedAt.IsZero() {
+			if len(k.Accounts) == 0 && k.RevokedAt.IsZero() && k.MaxDevices == 0 { // a key with a quota lives on to create others
 				k.RevokedAt = at
 				q = q.Column("revoked_at")
 			}
