@@ -67,7 +67,7 @@ type WebhookRequest struct {
 	// written while it is disabled are not delivered to it, ever.
 	Disabled bool `json:"disabled,omitempty"`
 	// Format is the shape of the deliveries: WebhookFormatWauser (the
-	// default) or WebhookFormatWhatsAppUse.
+	// default), WebhookFormatWhatsAppUse or WebhookFormatMultiSession.
 	Format WebhookFormat `json:"format,omitempty"`
 	// Description is kept with the webhook, for people (at most 1024
 	// bytes).
@@ -106,6 +106,24 @@ const (
 	// X-Whatsapp-Use-Timestamp, and are signed like every delivery
 	// (webhook-signature, X-Hub-Signature-256).
 	WebhookFormatWhatsAppUse WebhookFormat = deliver.FormatWhatsAppUse
+	// WebhookFormatMultiSession: the multi-session server's webhook events,
+	// {"event_type", "device_id", "timestamp", "data"}, named as that
+	// server names them; EventTypes then takes those names. Messages are
+	// message.received (status.posted in the status chat,
+	// newsletter.message_received in channels; the account's own too, with
+	// is_from_me), message.deleted (status.deleted), and receipts
+	// message.delivered, .read and .played (status.viewed for the
+	// account's status updates); account events are
+	// connection.connected, .disconnected, .reconnecting and .logged_out;
+	// then call.offer, .accept and .terminate, group.join,
+	// group.info_update, contact.update, blocklist.change and history.sync.
+	// Message data carries the server's message_id (the WhatsApp id),
+	// from, chat, timestamp and is_from_me beside wauser's fields (id is
+	// the stored id); connection data jid and phone_number (the phone
+	// number), is_connected and is_logged_in. Events that server has no
+	// name for (edits, reactions, stars, presences, QR codes, missed calls)
+	// are not delivered.
+	WebhookFormatMultiSession WebhookFormat = deliver.FormatMultiSession
 )
 
 var (
@@ -145,7 +163,11 @@ func (r WebhookRequest) row(account AccountID, now time.Time) (*store.Webhook, e
 		}
 	}
 	for _, t := range r.EventTypes {
-		if !validEventType(t) {
+		if r.Format == WebhookFormatMultiSession {
+			if !deliver.ValidMultiSessionEvent(t) {
+				return nil, invalidArg("event_types", "%q is not one of %v, a family like message.*, or *", t, deliver.MultiSessionEvents)
+			}
+		} else if !validEventType(t) {
 			return nil, invalidArg("event_types", "%q is not an event type, a family like message.*, or *", t)
 		}
 	}

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"encoding/json"
 	"hash/fnv"
 	"net/http"
 	"runtime"
@@ -1458,7 +1459,7 @@ func msCreateWebhook() operation {
 		if in.Secret != "" {
 			return nil, badRequest("invalid_argument", "secret cannot be chosen: wauser makes it and returns it once, in this answer's secret")
 		}
-		wh, err := x.c.CreateWebhook(x.ctx, wauser.WebhookRequest{URL: in.URL, EventTypes: in.Events})
+		wh, err := x.c.CreateWebhook(x.ctx, wauser.WebhookRequest{URL: in.URL, EventTypes: in.Events, Format: wauser.WebhookFormatMultiSession})
 		if err != nil {
 			return nil, err
 		}
@@ -1528,8 +1529,17 @@ type msWebhookLog struct {
 	CreatedAt  string `json:"created_at"`
 }
 
+// msWebhookLogOf shows a delivery under the event name its payload
+// carries (the server's, for webhooks of POST /webhooks).
 func msWebhookLogOf(d *wauser.WebhookDelivery) msWebhookLog {
-	return msWebhookLog{ID: string(d.ID), EventType: string(d.EventType), State: string(d.State), StatusCode: d.StatusCode,
+	typ := string(d.EventType)
+	var named struct {
+		EventType string `json:"event_type"`
+	}
+	if json.Unmarshal(d.Payload, &named) == nil && named.EventType != "" {
+		typ = named.EventType
+	}
+	return msWebhookLog{ID: string(d.ID), EventType: typ, State: string(d.State), StatusCode: d.StatusCode,
 		Attempts: d.Attempts, Error: d.Error, CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339)}
 }
 

@@ -601,3 +601,76 @@ var multiSessionSamples = map[string]sample{
 	"msBusinessProfile": {setup: withBusiness},
 	"msBusinessLink":    {setup: withBusiness},
 }
+
+// TestMultiSessionWebhookEvents: a webhook of POST /webhooks takes the
+// server's event names and receives its events: {event_type, device_id,
+// timestamp, data} with the server's message fields; a status update is
+// status.posted, and a name it did not ask for is not sent.
+func TestMultiSessionWebhookEvents(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		e := newEnv(t, db, rest.Options{})
+		e.pair("a", phone)
+		key := bearer(e.key(wauser.AllScopes(), "a"))
+		r := e.checked(e.do("POST", "/webhooks", `{"url":"https://example.com/hook","events":["message.edited"]}`, key))
+		require.Equal(t, http.StatusBadRequest, r.status, "wauser's names are not the server's: %s", r.body)
+		require.Contains(t, r.json(t)["error"], "status.posted")
+
+		all, onlyStatus := make(chan string, 8), make(chan string, 8)
+		r = e.checked(e.do("POST", "/webhooks", `{"url":"`+newReceiver(t, all)+`","events":["message.received","status.*"]}`, key))
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		r = e.checked(e.do("POST", "/webhooks", `{"url":"`+newReceiver(t, onlyStatus)+`","events":["status.posted"]}`, key))
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		statusHook := strconv.FormatInt(int64(r.json(t)["data"].(map[string]any)["id"].(float64)), 10)
+
+		conn := e.fake.Conn("a")
+		require.True(t, conn.Emit(watest.Text(alice, alice, "3EB0MS1", epoch, "hello")))
+		require.True(t, conn.Emit(watest.Text(types.StatusBroadcastJID, alice, "3EB0MS2", epoch, "my story")))
+
+		type delivery struct {
+			EventType string         `json:"event_type"`
+			DeviceID  string         `json:"device_id"`
+			Timestamp time.Time      `json:"timestamp"`
+			Data      map[string]any `json:"data"`
+		}
+		next := func(ch chan string) delivery {
+			t.Helper()
+			select {
+			case b := <-ch:
+				var d delivery
+				require.NoError(t, json.Unmarshal([]byte(b), &d), b)
+				return d
+			case <-time.After(10 * time.Second):
+				require.FailNow(t, "no delivery")
+			}
+			return delivery{}
+		}
+		got := map[string]delivery{}
+		for range 2 {
+			d := next(all)
+			got[d.EventType] = d
+		}
+		msg := got["message.received"]
+		require.Equal(t, "a", msg.DeviceID)
+		require.False(t, msg.Timestamp.IsZero())
+		require.Equal(t, "3EB0MS1", msg.Data["message_id"])
+		require.Equal(t, alice.String(), msg.Data["from"])
+		require.Equal(t, alice.String(), msg.Data["chat"])
+		require.Equal(t, float64(epoch.Unix()), msg.Data["timestamp"])
+		require.Equal(t, false, msg.Data["is_from_me"])
+		require.Contains(t, msg.Data["id"], "msg_", "the stored id too")
+		st := got["status.posted"]
+		require.Equal(t, "3EB0MS2", st.Data["message_id"])
+		require.Equal(t, "status@broadcast", st.Data["chat"])
+
+		d := next(onlyStatus)
+		require.Equal(t, "status.posted", d.EventType)
+		// Both events were fanned out together: the status webhook has
+		// the one delivery.
+		r = e.checked(e.do("GET", "/webhooks/"+statusHook+"/logs", nil, key))
+		logs := r.json(t)["data"].(map[string]any)["logs"].([]any)
+		require.Len(t, logs, 1)
+		require.Equal(t, "status.posted", logs[0].(map[string]any)["event_type"], "logs name the server's event")
+	})
+}

@@ -57,7 +57,8 @@ type eventData struct {
 //   - only_status_updates (account): only message.status events of
 //     outgoing messages pass.
 //   - event_types: "*" (or empty) passes all; otherwise the exact type, or a
-//     family "message.*".
+//     family "message.*" (for a multisession webhook, of the names
+//     MultiSessionType gives).
 //   - settings_types, when set, keeps the events of the named families
 //     (chats: conversation.updated, contact.updated, history.*; messages:
 //     message.*; groups: group.updated, group.joined; system: account.*,
@@ -88,7 +89,12 @@ func Match(h *store.Webhook, ev *store.Event, acct Account) bool {
 			return false
 		}
 	}
-	if !matchType(h.EventTypes, ev.Type) {
+	if h.Format == FormatMultiSession {
+		// Its event types are the multi-session server's names.
+		if name := MultiSessionType(ev); name == "" || !matchType(h.EventTypes, name) {
+			return false
+		}
+	} else if !matchType(h.EventTypes, ev.Type) {
 		return false
 	}
 	if len(h.SettingsTypes) > 0 {

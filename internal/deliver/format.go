@@ -23,7 +23,7 @@ const (
 )
 
 // Formats are the valid formats.
-var Formats = []string{FormatWauser, FormatWhatsAppUse}
+var Formats = []string{FormatWauser, FormatWhatsAppUse, FormatMultiSession}
 
 // EventPing is the type of the test event of Ping.
 const EventPing = "webhook.ping"
@@ -65,6 +65,9 @@ func UseType(typ string) string { return useTypes[event.Type(typ)] }
 // format has no such event (the webhook then gets no delivery of it).
 // acct is the event's account, whose own reactions are not "received".
 func Render(format string, ev *store.Event, acct Account) ([]byte, bool) {
+	if format == FormatMultiSession {
+		return renderMultiSession(ev, acct)
+	}
 	if format != FormatWhatsAppUse {
 		return Envelope(ev), true
 	}
