@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"html"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -42,8 +44,14 @@ func (h *handler) docsRoutes() {
 			h.log.Error("rest: embedded API reference file missing", "file", f.file, "error", err)
 			continue
 		}
-		if f.file == "index.html" && h.opts.Demo != nil {
-			body = bytes.Replace(body, []byte(`<html lang="en">`), []byte(`<html lang="en" data-demo="true">`), 1)
+		if f.file == "index.html" {
+			// The page offers one document per dialect that is on (the
+			// whole one is slow to render: hundreds of operations).
+			attrs := ` data-dialects="` + html.EscapeString(strings.Join(dialectNames(h.dialectsOn()), " ")) + `"`
+			if h.opts.Demo != nil {
+				attrs += ` data-demo="true"`
+			}
+			body = bytes.Replace(body, []byte(`<html lang="en">`), []byte(`<html lang="en"`+attrs+`>`), 1)
 		}
 		sum := sha256.Sum256(body)
 		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
@@ -59,4 +67,13 @@ func (h *handler) docsRoutes() {
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 		})
 	}
+}
+
+// dialectNames are the names of ds.
+func dialectNames(ds []Dialect) []string {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, string(d))
+	}
+	return out
 }

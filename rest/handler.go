@@ -129,6 +129,9 @@ type handler struct {
 	limiter *limiter // nil when rate limiting is off
 	slots   chan struct{}
 	openapi []byte // the OpenAPI document, generated once from routes
+	// dialectDocs are the OpenAPI documents of one dialect each
+	// (GET /openapi.json?dialect=), generated when first asked for.
+	dialectDocs map[Dialect]func() []byte
 	// crossOrigin refuses cross-site browser requests on the routes that
 	// take the admin Basic credentials, which a browser sends by itself
 	// once the admin signed in to the pairing page.
@@ -211,7 +214,11 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 		h.docsRoutes()
 	}
 	h.mux.Handle("/", http.HandlerFunc(h.notFound))
-	h.openapi = h.openAPIDocument()
+	h.openapi = h.openAPIDocument("")
+	h.dialectDocs = map[Dialect]func() []byte{}
+	for _, d := range h.dialectsOn() {
+		h.dialectDocs[d] = sync.OnceValue(func() []byte { return h.openAPIDocument(d) })
+	}
 	return h
 }
 
@@ -223,7 +230,9 @@ func (h *handler) routeTable() []*route {
 	routes := []*route{
 		// The handler's own description.
 		{method: "GET", path: "/openapi.json", dialect: syncDialect{}, auth: authNone,
-			id: "getOpenAPI", summary: "This OpenAPI document", op: h.getOpenAPI()},
+			id: "getOpenAPI", summary: "This OpenAPI document: every dialect that is on, or the one ?dialect= names",
+			query: []param{{name: "dialect", description: "Only this dialect's routes: sync, business, chat or multisession (with POST /history/sync)"}},
+			op:    h.getOpenAPI()},
 
 		// sync dialect: the WhatsApp Use sync API.
 		{method: "GET", path: "/v1/me", dialect: syncDialect{},

@@ -260,13 +260,14 @@ func (g *docGen) structSchema(t reflect.Type) *schema {
 	return s
 }
 
-// openAPIDocument describes every route of the table: parameters, body,
-// success answer and every error answer, in each route's dialect.
-func (h *handler) openAPIDocument() []byte {
+// openAPIDocument describes every route of the table (or, when only is
+// not "", of that dialect): parameters, body, success answer and every
+// error answer, in each route's dialect.
+func (h *handler) openAPIDocument(only Dialect) []byte {
 	g := newDocGen()
 	paths := map[string]map[string]any{}
 	for _, rt := range h.routes {
-		if rt.page {
+		if rt.page || (only != "" && dialectSwitch(rt.dialect) != only) {
 			continue
 		}
 		if paths[rt.path] == nil {
@@ -313,6 +314,11 @@ func (h *handler) openAPIDocument() []byte {
 			},
 			"headers": headers,
 		},
+	}
+	if only != "" {
+		info := doc["info"].(map[string]any)
+		info["title"] = "wauser REST API: the " + string(only) + " dialect"
+		info["description"] = info["description"].(string) + " This document has the " + string(only) + " dialect's routes only; /openapi.json has them all."
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -457,5 +463,27 @@ func (h *handler) errorStatuses(rt *route) []int {
 }
 
 func (h *handler) getOpenAPI() operation {
-	return do(func(*call) (json.RawMessage, error) { return h.openapi, nil })
+	return do(func(x *call) (json.RawMessage, error) {
+		d := x.r.URL.Query().Get("dialect")
+		if d == "" {
+			return h.openapi, nil
+		}
+		doc, ok := h.dialectDocs[Dialect(d)]
+		if !ok {
+			return nil, badRequest("invalid_argument", "dialect %q is not one of the dialects on: %v", d, h.dialectsOn())
+		}
+		return doc(), nil
+	})
+}
+
+// dialectsOn are the dialects Options.DialectsOff leaves on, in the order
+// the API reference offers them.
+func (h *handler) dialectsOn() []Dialect {
+	var out []Dialect
+	for _, d := range []Dialect{DialectSync, DialectBusiness, DialectChat, DialectMultiSession} {
+		if !slices.Contains(h.opts.DialectsOff, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
