@@ -158,7 +158,12 @@
 // [Client.ListNewsletterMessages] lists them with their views and reaction
 // counts, [Client.ReactNewsletterMessage] and [Client.MarkNewsletterViewed]
 // take server ids. [Client.MuteNewsletter] and [Client.GetNewsletterByInvite]
-// serve followers too.
+// serve followers too; [Client.ListNewsletterUpdates] lists the posts whose
+// counts changed since a time, [Client.SubscribeNewsletterLiveUpdates] has
+// WhatsApp push those changes for a while, and [Client.AcceptTOSNotice]
+// accepts the terms WhatsApp asks for before channels are created.
+// [Client.ListBots] lists WhatsApp's AI bots (with their profiles), whose
+// JIDs take messages like a person's.
 //
 // # Polls and status updates
 //
@@ -168,7 +173,7 @@
 // arrives, in any order. Votes are encrypted with the poll's secret, which
 // whatsmeow keeps for polls the account received or sent; [Client.VotePoll]
 // votes (or, with no options, withdraws the vote), and the account's own
-// votes count like anyone's.
+// votes count like anyone's; [Client.GetPollResults] returns the tally.
 //
 // Status updates (stories) live in the one conversation of kind "status"
 // (status@broadcast): contacts' updates arrive there like messages, with
@@ -425,7 +430,11 @@
 // is shown once, only its SHA-256 is stored) with scopes ([ScopeRead],
 // [ScopeWrite], [ScopeWebhooks], [ScopeAdmin]) and the accounts it may
 // reach; [Client.AuthenticateAPIKey] checks one, and [Client.RevokeAPIKey]
-// ends it at once. [Client.RecordCommand] and [Client.GetCommand] keep the
+// ends it at once. A key may carry a device quota (MaxDevices: the
+// accounts it may create through the multi-session server's POST /devices,
+// each with a token that records it in CreatedBy; [Client.UpdateAPIKey],
+// [Client.ListAPIKeysCreatedBy]). [Client.WebhookStats] counts webhooks and
+// their recent deliveries. [Client.RecordCommand] and [Client.GetCommand] keep the
 // records of the writes its sync dialect answers with 202 (a command and
 // how it ended), so that they stay readable after a restart.
 //

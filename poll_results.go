@@ -29,8 +29,9 @@ type PollOptionResult struct {
 // GetPollResults returns the results of a poll from the votes stored for
 // it: poll is a stored poll's id ("msg_…", chat may then be "") or its
 // WhatsApp id in chat. Votes are counted as they arrive (see VotePoll), so
-// this needs no connection. It returns ErrNotFound for an unknown message
-// and ErrInvalidArgument for one that is not a poll.
+// this needs no connection. It returns ErrInvalidArgument for an unknown
+// stored id or a message that is not a poll, and ErrNotFound for a
+// WhatsApp id that is not stored.
 func (c *Client) GetPollResults(ctx context.Context, chat, poll string) (*PollResults, error) {
 	p, err := c.messageTarget(ctx, chat, poll)
 	if err != nil {
