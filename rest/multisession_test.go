@@ -674,3 +674,133 @@ func TestMultiSessionWebhookEvents(t *testing.T) {
 		require.Equal(t, "status.posted", logs[0].(map[string]any)["event_type"], "logs name the server's event")
 	})
 }
+
+// TestMultiSessionAPIKeys: the admin creates a key with a device quota;
+// the key creates devices up to it, reaches only those, and is counted by
+// the stored link to its tokens; a quota raised lets it create more;
+// deleting the key deletes its devices.
+func TestMultiSessionAPIKeys(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		e := newEnv(t, db, rest.Options{})
+		admin := map[string]string{"X-Admin-Secret": adminPassword}
+		e.createAccount("other")
+
+		r := e.checked(e.do("POST", "/admin/api-keys", `{"customer_name":"Acme","customer_email":"ops@acme.example",`+
+			`"customer_phone":"+15550001111","max_devices":1,"rate_limit_per_hour":1000}`, admin))
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		created := r.json(t)["data"].(map[string]any)
+		key := map[string]string{"X-API-Key": created["api_key"].(string)}
+		id := strconv.FormatInt(int64(created["id"].(float64)), 10)
+		require.Equal(t, float64(1), created["max_devices"])
+		require.Equal(t, float64(60*60), created["rate_limit_per_hour"], "the handler's limit, which every key has")
+
+		r = e.checked(e.do("POST", "/devices", `{"device_name":"Shop"}`, key))
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		dev := r.json(t)["data"].(map[string]any)
+		first := dev["device_id"].(string)
+		r = e.checked(e.do("GET", "/devices/me", nil, bearer(dev["token"].(string))))
+		require.Equal(t, first, r.json(t)["data"].(map[string]any)["device_id"])
+		r = e.checked(e.do("POST", "/devices", nil, key))
+		require.Equal(t, http.StatusBadRequest, r.status, "the key's own quota holds")
+
+		// The key reaches its device, not another.
+		r = e.checked(e.do("GET", "/devices/me", nil, with(key, rest.HeaderConnectionID, first)))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		r = e.checked(e.do("GET", "/devices/me", nil, with(key, rest.HeaderConnectionID, "other")))
+		require.Equal(t, http.StatusForbidden, r.status)
+
+		r = e.checked(e.do("GET", "/admin/api-keys", nil, admin))
+		list := r.json(t)["data"].([]any)
+		require.Len(t, list, 1, "devices' tokens are not the server's API keys")
+		require.Equal(t, float64(1), list[0].(map[string]any)["device_count"])
+		require.Equal(t, "Acme", list[0].(map[string]any)["customer_name"])
+		r = e.checked(e.do("GET", "/admin/api-keys/"+id+"/devices", nil, admin))
+		devices := r.json(t)["data"].([]any)
+		require.Len(t, devices, 1)
+		require.Equal(t, first, devices[0].(map[string]any)["device_id"])
+		r = e.checked(e.do("GET", "/admin/api-keys/"+id+"/devices/status", nil, admin))
+		require.Len(t, r.json(t)["data"], 1)
+
+		r = e.checked(e.do("PATCH", "/admin/api-keys/"+id, `{"max_devices":0}`, admin))
+		require.Equal(t, http.StatusBadRequest, r.status)
+		r = e.checked(e.do("PATCH", "/admin/api-keys/"+id, `{"max_devices":2,"customer_name":"Acme Ltd"}`, admin))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		require.Equal(t, "Acme Ltd", r.json(t)["data"].(map[string]any)["customer_name"])
+		r = e.checked(e.do("POST", "/devices", nil, key))
+		require.Equal(t, http.StatusCreated, r.status, "a raised quota: %s", r.body)
+		second := r.json(t)["data"].(map[string]any)["device_id"].(string)
+
+		// A device deleted frees its place.
+		r = e.checked(e.do("DELETE", "/admin/devices/"+second, nil, admin))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		r = e.checked(e.do("DELETE", "/admin/devices/"+second, nil, admin))
+		require.Equal(t, http.StatusNotFound, r.status)
+		r = e.checked(e.do("GET", "/admin/api-keys/"+id, nil, admin))
+		require.Equal(t, float64(1), r.json(t)["data"].(map[string]any)["device_count"])
+
+		r = e.checked(e.do("DELETE", "/admin/api-keys/"+id, nil, admin))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		require.Equal(t, []any{first}, r.json(t)["data"].(map[string]any)["devices_deleted"])
+		accounts, err := e.c.ListAccounts(e.ctx())
+		require.NoError(t, err)
+		require.Len(t, accounts, 1, "the key's devices are gone, the other stays")
+		r = e.checked(e.do("POST", "/devices", nil, key))
+		require.Equal(t, http.StatusUnauthorized, r.status)
+		r = e.checked(e.do("GET", "/admin/api-keys/"+id, nil, admin))
+		require.Equal(t, false, r.json(t)["data"].(map[string]any)["is_active"])
+		r = e.checked(e.do("PATCH", "/admin/api-keys/"+id, `{"is_active":true}`, admin))
+		require.Equal(t, http.StatusBadRequest, r.status)
+		r = e.checked(e.do("GET", "/admin/api-keys/12345", nil, admin))
+		require.Equal(t, http.StatusNotFound, r.status)
+	})
+}
+
+// TestMultiSessionReads: webhook statistics, bots, channel updates, a
+// poll's results and status updates, as the server shapes them.
+func TestMultiSessionReads(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		e := newEnv(t, db, rest.Options{})
+		e.pair("a", phone)
+		key := bearer(e.key(wauser.AllScopes(), "a"))
+		admin := map[string]string{"X-Admin-Secret": adminPassword}
+
+		vals := withHook(t, e, "a")
+		r := e.checked(e.do("POST", "/webhooks/"+vals["webhook_id"]+"/test", nil, key))
+		require.Equal(t, http.StatusOK, r.status)
+		r = e.checked(e.do("GET", "/admin/webhooks/stats", nil, admin))
+		stats := r.json(t)["data"].(map[string]any)
+		require.Equal(t, float64(1), stats["total_webhooks"])
+		require.Equal(t, float64(1), stats["total_deliveries_24h"])
+		require.Equal(t, float64(1), stats["successful_deliveries_24h"])
+		require.Equal(t, float64(100), stats["success_rate"])
+
+		withBots(t, e, "a")
+		r = e.checked(e.do("GET", "/bots/profiles", nil, key))
+		require.Equal(t, []any{map[string]any{"jid": metaAI.JID.String(), "name": "Meta AI", "persona_id": "meta_ai_v1",
+			"description": "AI assistant powered by Meta", "category": "assistant", "is_default": true, "prompts": []any{"✨ Imagine a cat"}}},
+			r.json(t)["data"])
+
+		poll := withPoll(t, e, "a")
+		r = e.checked(e.do("GET", "/polls/"+poll["poll_id"]+"/results", nil, key))
+		res := r.json(t)["data"].(map[string]any)
+		require.Equal(t, "Lunch?", res["question"])
+		require.Len(t, res["options"], 2)
+
+		withStatus(t, e, "a")
+		conn := e.fake.Conn("a")
+		require.True(t, conn.Emit(watest.Text(types.StatusBroadcastJID, frank, "3EB0ST1", epoch, "frank's story")))
+		e.fake.Register(frank.User)
+		require.Eventually(t, func() bool {
+			r := e.checked(e.do("GET", "/status", nil, key))
+			return len(r.json(t)["data"].(map[string]any)["statuses"].([]any)) == 2
+		}, 5*time.Second, 5*time.Millisecond, "both status updates are listed")
+		r = e.checked(e.do("GET", "/status/"+frank.String(), nil, key))
+		mine := r.json(t)["data"].(map[string]any)["statuses"].([]any)
+		require.Len(t, mine, 1, "frank's only")
+		require.Equal(t, "3EB0ST1", mine[0].(map[string]any)["message_id"])
+	})
+}
