@@ -7,7 +7,8 @@
 // The handler is built on the standard library's ServeMux from one route
 // table; GET /openapi.json serves an OpenAPI 3.1 document generated from
 // the same table, so every route, parameter, body, answer and error status
-// is described. Handlers only decode the request, call exported Client
+// is described (?dialect=sync, business, chat or multisession: one
+// dialect's routes alone). Handlers only decode the request, call exported Client
 // methods and encode the answer.
 //
 // # Dialects
@@ -134,15 +135,35 @@
 //
 //   - X-Admin-Secret, on the /admin routes: the admin password of Options
 //     (AdminPasswordHash), sent alone. GET /admin/stats, GET /admin/health,
-//     GET /admin/devices, GET /admin/devices/status and
-//     POST /admin/devices/reconnect act on every account.
-//   - X-API-Key, on POST /devices: an API key with the admin scope that
-//     reaches every account (only such a key may create accounts: it could
-//     act on them anyway). It creates an account and answers its token;
-//     each key may create Options.MaxDevicesPerKey devices (default 10)
-//     whose tokens are not revoked, counted by the tokens' names
-//     ("device token, created by <key id>"). device_name is echoed, not
-//     kept: the device's name is its account id.
+//     GET /admin/devices, GET /admin/devices/status,
+//     POST /admin/devices/reconnect, GET /admin/webhooks/stats (the last
+//     24 hours) and DELETE /admin/devices/{device_id} (Client.Logout: the
+//     account and everything stored for it) act on every account.
+//     POST /admin/api-keys creates an API key that creates devices: the
+//     admin scope over the accounts it creates (none at first), with its
+//     own device quota (max_devices; wauser.APIKey.MaxDevices) and the
+//     customer's name, e-mail and phone (customer_name is the key's name);
+//     its secret (api_key) is shown once. Keys are numbered (id: 53 bits of
+//     a hash of the key's id, which paths also take). GET /admin/api-keys
+//     lists them (device tokens are not the server's API keys: they are
+//     left out), with device_count, the devices whose tokens are not
+//     revoked; GET, PATCH (customer_name, customer_email, customer_phone,
+//     max_devices; is_active false revokes the key for good, and a revoked
+//     key cannot be made active again) and DELETE /admin/api-keys/{id}
+//     (revokes it and deletes every device it created, as the server
+//     does); GET /admin/api-keys/{id}/devices and .../devices/status list
+//     its devices. rate_limit_per_hour is validated and answered as the
+//     handler's own limit (Options.RequestsPerMinute × 60), which every key
+//     has: wauser has no per-key limit.
+//   - X-API-Key, on POST /devices: a key of POST /admin/api-keys, or any
+//     API key with the admin scope that reaches every account. It creates
+//     an account and answers its token; each key may create as many
+//     devices as its quota (its own, or Options.MaxDevicesPerKey, default
+//     10) whose tokens are not revoked: each token records the key that
+//     created it (wauser.APIKey.CreatedBy), and a device deleted frees its
+//     place. A key of POST /admin/api-keys reaches the devices it created
+//     and no other. device_name names the token; the device's name is its
+//     account id.
 //   - Authorization: Bearer <token>, on /devices/me/* and every device
 //     route: the token is an API key bound to the one account, with every
 //     scope, shown once. Any API key works the same way; scopes and account
@@ -157,10 +178,37 @@
 // ?chat_jid= for a WhatsApp id that is not stored; webhooks answer a
 // numeric id (derived from the webhook's id, which paths also take) with
 // webhook_id, and their secret once, at creation (a chosen secret is
-// refused: wauser makes it); events are wauser's names (message.received,
-// message.*, ...); GET /webhooks/{webhook_id}/logs lists the deliveries and
-// POST /webhooks/{webhook_id}/test sends a signed webhook.ping. POST
-// /devices/me/login answers the QR code's payload (output=html is
+// refused: wauser makes it); GET /webhooks/{webhook_id}/logs lists the
+// deliveries and POST /webhooks/{webhook_id}/test sends a signed
+// webhook.ping. Webhooks created by POST /webhooks receive the server's
+// events (wauser.WebhookFormatMultiSession): {event_type, device_id,
+// timestamp, data}, named as the server names them, and their events take
+// those names (message.received, message.delivered, message.read,
+// message.played, message.deleted, connection.connected,
+// connection.disconnected, connection.reconnecting, connection.logged_out,
+// call.offer, call.accept, call.terminate, group.join, group.info_update,
+// newsletter.message_received, status.posted, status.viewed,
+// status.deleted, contact.update, blocklist.change, history.sync, a family
+// such as status.*, or *); message data carries the server's message_id
+// (the WhatsApp id), from, chat, timestamp and is_from_me beside wauser's
+// message fields.
+//
+// Beyond the specification's shapes (which leave these data open):
+// GET /bots and GET /bots/profiles list WhatsApp's AI bots (jid, name,
+// persona_id; profiles add description, category, is_default, prompts and
+// commands). POST /newsletters/{jid}/live answers {jid, duration}: the
+// seconds WhatsApp pushes the channel's counts. GET
+// /newsletters/{jid}/updates (count, since) answers {jid, updates}: the
+// posts whose view or reaction counts changed, with views_count and
+// reaction_counts. POST /newsletters/tos/accept takes {notice_id, stage}
+// (the channel terms: 20601218, stage 5). GET /polls/{poll_id}/results
+// answers the stored tally (question, options with count and voters,
+// voters; ?chat_jid= names the chat of a WhatsApp id). GET /status answers
+// the server's info and the stored status updates (statuses, newest
+// first; ?limit=), GET /status/{status_id} a person's about text (status)
+// and their stored status updates.
+//
+// POST /devices/me/login answers the QR code's payload (output=html is
 // refused), and typing_simulation and presence_simulation are read and
 // have no effect: the Client paces sends itself (wauser.WithSendPacing).
 // The specification's two paths that OpenAPI 3 cannot hold beside another
@@ -176,19 +224,6 @@
 //   - GET /admin/whatsapp/version, POST /admin/whatsapp/version/refresh: the
 //     host program embedding wauser controls this, not an API client: the
 //     WhatsApp Web version is the one of the whatsmeow wauser is built with.
-//   - GET /admin/webhooks/stats, GET /admin/api-keys,
-//     GET /admin/api-keys/{id}, DELETE /admin/api-keys/{id},
-//     GET /admin/api-keys/{id}/devices,
-//     GET /admin/api-keys/{id}/devices/status,
-//     DELETE /admin/devices/{device_id}, GET /bots, GET /bots/profiles,
-//     POST /newsletters/{jid}/live, GET /newsletters/{jid}/updates,
-//     POST /newsletters/tos/accept, GET /polls/{poll_id}/results, GET /status,
-//     GET /status/{status_id}: wauser does not serve this operation of the
-//     multi-session server yet.
-//   - POST /admin/api-keys: create API keys with Client.CreateAPIKey or the
-//     pairing page; a key's device quota is rest.Options.MaxDevicesPerKey.
-//   - PATCH /admin/api-keys/{id}: API keys cannot be changed: revoke one and
-//     create another.
 //   - POST /devices/token: the token is an API key of the device that does not
 //     expire: there is no device secret to trade for another; revoke a leaked
 //     one and create another device or key.
@@ -304,8 +339,10 @@
 //
 // With Options.Docs it serves GET /docs, the API reference: Swagger UI
 // (the npm package swagger-ui-dist, vendored unmodified and embedded with
-// its licence, see SwaggerUIVersion) rendering /openapi.json, with "Try it
-// out" for requests made with an API key. The page loads nothing from
+// its licence, see SwaggerUIVersion) rendering /openapi.json one dialect at
+// a time (a selector offers each dialect that is on, and the whole
+// document, slow to render, last), with "Try it out" for requests made
+// with an API key. The page loads nothing from
 // elsewhere, so it works offline, and its addresses are relative, so it
 // works under a prefix.
 //

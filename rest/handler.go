@@ -69,7 +69,8 @@ type Options struct {
 	// orchestrators. Off by default.
 	Health bool
 	// Docs serves GET /docs: the API reference, Swagger UI rendering GET
-	// /openapi.json, embedded so that it works offline. Public, like
+	// /openapi.json one dialect at a time, embedded so that it works
+	// offline. Public, like
 	// /openapi.json. Off by default.
 	Docs bool
 	// Demo marks a demonstration server whose WhatsApp is simulated
@@ -81,8 +82,9 @@ type Options struct {
 	// /openapi.json does not describe them. Default: every dialect is on.
 	DialectsOff []Dialect
 	// MaxDevicesPerKey is how many accounts one API key may create through
-	// the multi-session server's POST /devices (see the package
-	// documentation). 0 means 10; a negative value refuses every creation.
+	// the multi-session server's POST /devices, for keys without a quota of
+	// their own (wauser.APIKey.MaxDevices; see the package documentation).
+	// 0 means 10; a negative value refuses every creation by such keys.
 	MaxDevicesPerKey int
 }
 
