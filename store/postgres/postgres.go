@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/uptrace/bun"
@@ -40,7 +39,7 @@ func Open(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, 
 // runs on a connection of its own, through which new message rows go in
 // with COPY when db's driver is pgx.
 func New(db *bun.DB, opts ...store.Option) *store.Store {
-	return store.New(db, append(slices.Clip(opts), store.WithDialect(newConns))...)
+	return store.New(db, newConns, opts...)
 }
 
 // DSN names a PostgreSQL database (a postgres:// URL or a key=value

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -89,7 +88,7 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*store.Store,
 // sets aside, and it checkpoints the WAL on a goroutine of its own; Close
 // the Store to stop it.
 func New(db *bun.DB, opts ...store.Option) *store.Store {
-	return store.New(db, append(slices.Clip(opts), store.WithDialect(newWriter))...)
+	return store.New(db, newWriter, opts...)
 }
 
 // File names a SQLite database by its path (":memory:" for an in-memory

@@ -1,29 +1,25 @@
-// Package store is wauser's storage: bun models, embedded migrations and the
-// queries the rest of the library runs, on SQLite or PostgreSQL.
+// Package store is wauser's engine storage: the bun models, the embedded
+// migrations and every query the library runs, on SQLite or PostgreSQL.
+// Programs do not import it: they open a database through the public
+// package github.com/wauser/wauser/store and its adapters (store/sqlite,
+// store/postgres), which wrap the Store of this package; the library gets
+// it back with Unwrap.
 //
 // A Store wraps one *bun.DB. WhatsApp's own device store (whatsmeow's
 // sqlstore, tables whatsmeow_*) lives in the same database on the same
-// *sql.DB, through one container per Store. Open a Store with
-// [github.com/wauser/wauser/store/sqlite.Open] or
-// [github.com/wauser/wauser/store/postgres.Open], which also migrate; or wrap
-// a database the host already owns with the adapter's New
-// ([github.com/wauser/wauser/store/sqlite.New],
-// [github.com/wauser/wauser/store/postgres.New]) and call Migrate yourself.
-// An Opener (sqlite.File, postgres.DSN) names a database for wauser.Open.
+// *sql.DB, through one container per Store. All tables are prefixed
+// wauser_; migrations are recorded in wauser_migrations.
 //
-// This package imports no SQL driver: each adapter imports its own, so a
-// program links only the driver of the adapter it uses.
+// Each query is a named function that owns its rules (a method on *Store,
+// or a function taking bun.IDB when it must run inside a caller's
+// transaction); no SQL text is built outside this package and the
+// adapters.
 //
-// All tables are prefixed wauser_; migrations are recorded in
-// wauser_migrations.
-//
-// Writes go through RunInTx. On a SQLite file its transactions run one at a
-// time on one connection set aside for writing (its page cache stays
-// warm), and the Store checkpoints the WAL on a goroutine of its own
-// (passive, at most every 100 ms) rather than inside a writer's commit;
-// Close stops it (store/sqlite). On PostgreSQL each transaction has its own
-// connection, which lets new message rows go in with COPY when the driver
-// is pgx (store/postgres).
+// Writes go through RunInTx, which the adapter's dialect runs: on a
+// SQLite file its transactions run one at a time on one connection set
+// aside for writing, with the WAL checkpointed on a goroutine of its own;
+// on PostgreSQL each transaction has its own connection, which lets new
+// message rows go in with COPY when the driver is pgx.
 package store
 
 import (
@@ -64,65 +60,25 @@ type Store struct {
 	evMu      sync.Mutex
 	evWritten chan struct{} // closed and replaced when events commit
 
-	// dialect runs write transactions (sqldialect.Plain unless an
-	// adapter gave one).
-	newDialect sqldialect.New
-	dialect    sqldialect.Dialect
+	// dialect runs write transactions, as the adapter that opened the
+	// database decided.
+	dialect sqldialect.Dialect
 
 	stmts sync.Map // query -> *sql.Stmt (see prepared)
 }
 
-// Option configures a Store.
-type Option func(*Store)
-
-// WithLogger sets the logger for the store and whatsmeow's device store.
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Store) {
-		if l != nil {
-			s.log = l
-		}
-	}
-}
-
-// WithDialect is for the adapters, store/sqlite and store/postgres: it
-// sets how write transactions run on their database. Open a store through
-// an adapter (Open, or its New for a database you own) rather than giving
-// it yourself.
-func WithDialect(d sqldialect.New) Option {
-	return func(s *Store) {
-		if d != nil {
-			s.newDialect = d
-		}
-	}
-}
-
 // New wraps db, a SQLite (sqlitedialect) or PostgreSQL (pgdialect) bun
-// database. It does no I/O; call Migrate before use. Prefer the adapters'
-// New ([github.com/wauser/wauser/store/sqlite.New],
-// [github.com/wauser/wauser/store/postgres.New]), which add what their
-// database needs for fast writes; a Store from this New runs every write
-// transaction on the pool.
-//
-// For SQLite the DSN must enable foreign keys on every connection, and should
-// set busy_timeout and WAL; see [github.com/wauser/wauser/store/sqlite.DSN].
-func New(db *bun.DB, opts ...Option) *Store {
-	s := &Store{db: db, log: slog.New(slog.DiscardHandler), evWritten: make(chan struct{})}
-	for _, o := range opts {
-		o(s)
+// database, with the dialect newDialect makes (store/sqlite, store/postgres
+// give theirs), logging to log (nil for none). It does no I/O; call Migrate
+// before use.
+func New(db *bun.DB, newDialect sqldialect.New, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	s.dialect = sqldialect.Plain{}
-	if s.newDialect != nil {
-		s.dialect = s.newDialect(db, s.log)
-	}
+	s := &Store{db: db, log: log, evWritten: make(chan struct{})}
+	s.dialect = newDialect(db, s.log)
 	s.container = sqlstore.NewWithDB(db.DB, s.whatsmeowDialect(), walog.New(s.log).Sub("store"))
 	return s
-}
-
-// Opener opens and migrates a Store: [github.com/wauser/wauser/store/sqlite.File]
-// and [github.com/wauser/wauser/store/postgres.DSN] are Openers, for
-// wauser.Open.
-type Opener interface {
-	OpenStore(ctx context.Context, opts ...Option) (*Store, error)
 }
 
 // DB returns the underlying bun database.
