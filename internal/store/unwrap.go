@@ -1,26 +1,39 @@
 package store
 
-// Receiver takes the Store out of a public store.Store (package
-// github.com/wauser/wauser/store), which hands it only to a Receiver. Only
-// this package implements Receiver (its unexported method), so a program
-// outside the module cannot get at the Store: it can pass only nil.
-type Receiver interface {
-	Receive(*Store)
-	sealed()
+import (
+	"log/slog"
+
+	"github.com/uptrace/bun"
+
+	"github.com/wauser/wauser/internal/sqldialect"
+)
+
+// Public is the public store.Store (package github.com/wauser/wauser/store
+// defines Store on it): the adapters make one with NewPublic, and the
+// library gets the Store inside with Unwrap. Its one field is unexported
+// and the type is internal, so a program holding a store.Store cannot
+// reach the Store inside, nor convert it to anything that can.
+type Public struct{ s *Store }
+
+// Config is what the public store's options set.
+type Config struct {
+	Log *slog.Logger // nil for none
 }
 
-// receiver is the one Receiver.
-type receiver struct{ st *Store }
+// NewPublic wraps db, with the dialect newDialect makes, as a public
+// store; opts are the public store's options.
+func NewPublic[O ~func(*Config)](db *bun.DB, newDialect sqldialect.New, opts ...O) *Public {
+	var c Config
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Public{s: New(db, newDialect, c.Log)}
+}
 
-func (r *receiver) Receive(st *Store) { r.st = st }
-func (*receiver) sealed()             {}
-
-// Holder is a public *store.Store as this package sees it.
-type Holder interface{ Hand(Receiver) }
-
-// Unwrap returns the Store inside h, a public *store.Store (nil for nil).
-func Unwrap(h Holder) *Store {
-	var r receiver
-	h.Hand(&r)
-	return r.st
+// Unwrap returns the Store inside p, a public *store.Store (nil for nil).
+func Unwrap[P ~struct{ s *Store }](p *P) *Store {
+	if p == nil {
+		return nil
+	}
+	return Public(*p).s
 }

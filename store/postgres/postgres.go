@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/store"
 )
 
@@ -39,7 +40,7 @@ func Open(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, 
 // runs on a connection of its own, through which new message rows go in
 // with COPY when db's driver is pgx.
 func New(db *bun.DB, opts ...store.Option) *store.Store {
-	return store.New(db, newConns, opts...)
+	return (*store.Store)(istore.NewPublic(db, newConns, opts...))
 }
 
 // DSN names a PostgreSQL database (a postgres:// URL or a key=value

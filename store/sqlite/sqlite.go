@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/store"
 )
 
@@ -88,7 +89,7 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*store.Store,
 // sets aside, and it checkpoints the WAL on a goroutine of its own; Close
 // the Store to stop it.
 func New(db *bun.DB, opts ...store.Option) *store.Store {
-	return store.New(db, newWriter, opts...)
+	return (*store.Store)(istore.NewPublic(db, newWriter, opts...))
 }
 
 // File names a SQLite database by its path (":memory:" for an in-memory
