@@ -34,7 +34,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 
@@ -77,15 +76,12 @@ func New(db *bun.DB, newDialect sqldialect.New, log *slog.Logger) *Store {
 	}
 	s := &Store{db: db, log: log, evWritten: make(chan struct{})}
 	s.dialect = newDialect(db, s.log)
-	s.container = sqlstore.NewWithDB(db.DB, s.whatsmeowDialect(), walog.New(s.log).Sub("store"))
+	s.container = sqlstore.NewWithDB(db.DB, s.dialect.WhatsmeowDialect(), walog.New(s.log).Sub("store"))
 	return s
 }
 
 // DB returns the underlying bun database.
 func (s *Store) DB() *bun.DB { return s.db }
-
-// Postgres reports whether the store runs on PostgreSQL.
-func (s *Store) Postgres() bool { return s.db.Dialect().Name() == dialect.PG }
 
 // ConcurrentReads reports whether a query can run on the database while a
 // transaction is open: false for an in-memory SQLite database, whose one
@@ -103,38 +99,29 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-func (s *Store) whatsmeowDialect() string {
-	if s.Postgres() {
-		return "postgres"
-	}
-	return "sqlite3"
-}
-
 // Migrate applies wauser's pending migrations and upgrades whatsmeow's device
 // store in the same database. It is idempotent, and safe to call from several
 // processes at once: they take turns on the migration lock.
 func (s *Store) Migrate(ctx context.Context) error {
-	if !s.Postgres() {
-		var fk bool
-		if err := s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
-			return fmt.Errorf("store: check foreign keys: %w", err)
-		}
-		if !fk {
-			return errors.New("store: SQLite foreign keys are off; open the database with _pragma=foreign_keys(1) (see sqlite.DSN)")
-		}
+	if err := s.dialect.CheckConn(ctx, s.db); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	migrations := migrate.NewMigrations()
 	if err := migrations.Discover(migrationFiles); err != nil {
 		return fmt.Errorf("store: load migrations: %w", err)
 	}
-	if err := s.discoverDialectMigrations(migrations); err != nil {
+	own, err := s.dialect.Migrations()
+	if err == nil {
+		err = migrations.Discover(own)
+	}
+	if err != nil {
 		return fmt.Errorf("store: load migrations: %w", err)
 	}
-	if s.Postgres() {
+	if locks := s.dialect.Locks(); locks != nil {
 		// bun creates its migration and lock tables before any lock
 		// exists; processes starting together on a fresh database would
 		// create them at once, and all but one fail.
-		unlock, err := s.lockMigrationsPostgres(ctx)
+		unlock, err := s.lockMigrations(ctx, locks)
 		if err != nil {
 			return err
 		}
@@ -148,10 +135,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := m.Init(ctx); err != nil {
 		return fmt.Errorf("store: init migrations: %w", err)
 	}
-	if err := lockMigrations(ctx, m); err != nil {
+	if err := waitMigrationLock(ctx, m); err != nil {
 		return err
 	}
-	_, err := m.Migrate(ctx)
+	_, err = m.Migrate(ctx)
 	if err == nil {
 		// Under the same lock: whatsmeow's upgrade takes none of its own,
 		// so two processes upgrading a fresh device store at once would
@@ -171,31 +158,31 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// migrationNamespace is the first key of the PostgreSQL advisory lock
-// that serializes migrations ("wamg"; leases use another namespace).
+// migrationNamespace is the first key of the advisory lock that
+// serializes migrations ("wamg"; leases use another namespace).
 const migrationNamespace = 0x77616d67
 
-// lockMigrationsPostgres takes a session advisory lock on a connection of
-// its own, waiting while another process migrates; the returned function
-// releases it. PostgreSQL releases it too if this process dies.
-func (s *Store) lockMigrationsPostgres(ctx context.Context) (func(), error) {
+// lockMigrations takes the migration lock on a connection of its own,
+// waiting while another process migrates; the returned function releases
+// it. The database releases it too if this process dies.
+func (s *Store) lockMigrations(ctx context.Context, locks sqldialect.Locks) (func(), error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: migration lock: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, 0)", migrationNamespace); err != nil {
+	if err := locks.Lock(ctx, conn, migrationNamespace, 0); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("store: migration lock: %w", err)
 	}
 	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?, 0)", migrationNamespace)
+		_ = locks.Unlock(context.WithoutCancel(ctx), conn, migrationNamespace, 0)
 		_ = conn.Close()
 	}, nil
 }
 
-// lockMigrations takes bun's migration lock, waiting while another process
+// waitMigrationLock takes bun's migration lock, waiting while another process
 // holds it.
-func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
+func waitMigrationLock(ctx context.Context, m *migrate.Migrator) error {
 	const wait = 30 * time.Second
 	deadline := time.Now().Add(wait)
 	delay := 10 * time.Millisecond

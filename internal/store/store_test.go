@@ -29,9 +29,10 @@ func TestMigrateIdempotentWithWhatsmeowTables(t *testing.T) {
 
 		files, err := filepath.Glob("migrations/*.up.sql")
 		require.NoError(t, err)
-		dialectDir := "migrations/sqlite" // migrations whose SQL differs by database
+		// Migrations whose SQL differs by database are the adapters'.
+		dialectDir := "../../store/sqlite/migrations"
 		if db.Dialect != "sqlite" {
-			dialectDir = "migrations/postgres"
+			dialectDir = "../../store/postgres/migrations"
 		}
 		more, err := filepath.Glob(dialectDir + "/*.up.sql")
 		require.NoError(t, err)
