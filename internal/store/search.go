@@ -80,5 +80,7 @@ func (s *Store) MessagesByID(ctx context.Context, account string, ids []string) 
 	if len(ids) == 0 {
 		return []*Message{}, nil
 	}
-	return messagesWhere(ctx, s.db, account, "message_id IN (?)", bun.List(ids))
+	return selectMessages(ctx, s.db, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("message_id IN (?)", bun.List(ids))
+	})
 }

@@ -1,5 +1,13 @@
 // Package postgres opens a wauser store on PostgreSQL through pgx v5's
-// database/sql driver.
+// database/sql driver: Open, DSN for wauser.Open, or New to wrap a
+// *bun.DB your program opened.
+//
+// It also holds what PostgreSQL does its own way: each write transaction
+// runs on a connection of its own and copies new message rows in with
+// COPY, search uses a GIN index over the 'simple' text configuration (this
+// package's migration), and advisory locks let several processes share
+// the database (migrations take turns; each account is connected by one
+// process at a time).
 package postgres
 
 import (

@@ -1,5 +1,11 @@
 // Package sqlite opens a wauser store on an embedded SQLite database
-// (modernc.org/sqlite, pure Go, no cgo).
+// (modernc.org/sqlite, pure Go, no cgo): Open, File for wauser.Open, or
+// New to wrap a *bun.DB your program opened with DSN's settings.
+//
+// It also holds what SQLite does its own way: writes run one at a time on
+// one connection set aside for them, the WAL is checkpointed on a
+// goroutine of its own, search uses an FTS5 table (this package's
+// migration), and foreign keys must be on (Migrate checks).
 package sqlite
 
 import (
