@@ -1,25 +1,3 @@
-// Package store is wauser's engine storage: the bun models, the embedded
-// migrations and every query the library runs, on SQLite or PostgreSQL.
-// Programs do not import it: they open a database through the public
-// package github.com/wauser/wauser/store and its adapters (store/sqlite,
-// store/postgres), which wrap the Store of this package; the library gets
-// it back with Unwrap.
-//
-// A Store wraps one *bun.DB. WhatsApp's own device store (whatsmeow's
-// sqlstore, tables whatsmeow_*) lives in the same database on the same
-// *sql.DB, through one container per Store. All tables are prefixed
-// wauser_; migrations are recorded in wauser_migrations.
-//
-// Each query is a named function that owns its rules (a method on *Store,
-// or a function taking bun.IDB when it must run inside a caller's
-// transaction); no SQL text is built outside this package and the
-// adapters.
-//
-// Writes go through RunInTx, which the adapter's dialect runs: on a
-// SQLite file its transactions run one at a time on one connection set
-// aside for writing, with the WAL checkpointed on a goroutine of its own;
-// on PostgreSQL each transaction has its own connection, which lets new
-// message rows go in with COPY when the driver is pgx.
 package store
 
 import (
