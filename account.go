@@ -12,7 +12,7 @@ import (
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/types"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Account is a linked WhatsApp device and its settings (the Business Server API

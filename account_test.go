@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/watest"
 )
@@ -88,7 +89,7 @@ func TestPairQRToConnected(t *testing.T) {
 		require.Equal(t, epoch, got.ConnectedAt)
 
 		// Each step wrote its event to the outbox, in order.
-		evs, err := h.c.Store().ListEvents(ctx, "sales", 0, 100)
+		evs, err := store.Unwrap(h.c.Store()).ListEvents(ctx, "sales", 0, 100)
 		require.NoError(t, err)
 		var kinds []string
 		for _, e := range evs {

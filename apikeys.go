@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Scope is a permission carried by an API key.

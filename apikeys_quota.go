@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // maxDevicesLimit bounds an API key's own device quota.

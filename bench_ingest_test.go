@@ -14,8 +14,8 @@ import (
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -148,7 +148,7 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 				} else {
 					fresh = testdb.Postgres(b)
 				}
-				st := fresh.Open(b)
+				st := fresh.OpenEngine(b)
 				ctx := context.Background()
 				now := time.Now().UTC()
 				require.NoError(b, st.CreateAccount(ctx, &store.Account{ID: "bench", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
@@ -192,7 +192,8 @@ func BenchmarkIngestHistorySync(b *testing.B) {
 // must not grow with the store (index on account and seq).
 func BenchmarkSyncPage(b *testing.B) {
 	benchDBs(b, func(b *testing.B, db *testdb.DB) {
-		st := db.Open(b)
+		pub := db.Open(b)
+		st := store.Unwrap(pub)
 		ctx := context.Background()
 		now := epoch
 		require.NoError(b, st.CreateAccount(ctx, &store.Account{ID: "bench", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
@@ -220,7 +221,7 @@ func BenchmarkSyncPage(b *testing.B) {
 				stored += len(batch)
 			}
 			b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
-				bot, err := wauser.New(st)
+				bot, err := wauser.New(pub)
 				require.NoError(b, err)
 				cursor := wauser.Cursor(n / 2)
 				for b.Loop() {

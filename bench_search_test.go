@@ -12,8 +12,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 // searchCorpus makes n chat-like message bodies: 3 to 14 words drawn
@@ -224,7 +224,7 @@ func rawNoSearchIndex(b *testing.B, db *testdb.DB) {
 				fresh = testdb.Postgres(b)
 				drop = []string{"DROP INDEX wauser_messages_search"}
 			}
-			st := fresh.Open(b)
+			st := fresh.OpenEngine(b)
 			ctx := context.Background()
 			for _, q := range drop {
 				_, err := st.DB().ExecContext(ctx, q)

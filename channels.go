@@ -15,8 +15,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
-	"github.com/wauser/wauser/store"
 )
 
 // Channels (WhatsApp's newsletters) the account owns or follows. Posts are

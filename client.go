@@ -18,6 +18,7 @@ import (
 	"github.com/wauser/wauser/internal/metrics"
 	"github.com/wauser/wauser/internal/pacing"
 	"github.com/wauser/wauser/internal/pagecache"
+	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
 	"github.com/wauser/wauser/store"
@@ -37,7 +38,8 @@ type Client struct {
 
 // core is what every copy of a Client shares.
 type core struct {
-	st        *store.Store
+	st        *istore.Store // the engine's view of pub
+	pub       *store.Store  // what New was given; Client.Store returns it
 	cfg       config
 	devices   *wa.Devices
 	ingest    *ingest.Ingester
@@ -60,7 +62,7 @@ type core struct {
 	engine   *deliver.Engine  // outbox consumer: webhook deliveries and handlers
 	handlers handlers
 
-	leases *store.Leases // the accounts this process may connect (lease.go)
+	leases *istore.Leases // the accounts this process may connect (lease.go)
 	lease  leaseState
 
 	pacers  pacing.Pacers // send pacing and contact-check throttling, per account
@@ -284,13 +286,14 @@ func WithWhatsApp(f wa.Factory) Option {
 	}
 }
 
-// New returns a Client over st, which must be migrated (sqlite.Open and
+// New returns a Client over db, which must be migrated (sqlite.Open and
 // postgres.Open migrate; sqlite.New and postgres.New do not). New does no
 // I/O and starts no goroutines; call Start to connect the paired accounts.
-func New(st *store.Store, opts ...Option) (*Client, error) {
-	if st == nil {
+func New(db *store.Store, opts ...Option) (*Client, error) {
+	if db == nil {
 		return nil, invalidArg("store", "nil *store.Store")
 	}
+	st := istore.Unwrap(db)
 	cfg := config{
 		logger:     slog.New(slog.DiscardHandler),
 		httpClient: &http.Client{Timeout: 30 * time.Second},
@@ -317,6 +320,7 @@ func New(st *store.Store, opts ...Option) (*Client, error) {
 	}
 	co := &core{
 		st:       st,
+		pub:      db,
 		cfg:      cfg,
 		devices:  wa.NewDevices(st.Container(), cfg.factory, walog.New(cfg.logger).Sub("whatsmeow")),
 		sessions: make(map[AccountID]*session),
@@ -383,7 +387,7 @@ func (c *Client) WithAccount(id AccountID) *Client {
 func (c *Client) Account() AccountID { return c.account }
 
 // Store returns the store the client runs on.
-func (c *Client) Store() *store.Store { return c.core.st }
+func (c *Client) Store() *store.Store { return c.core.pub }
 
 // Start connects every paired account that has not been logged out, and
 // keeps each connected, reconnecting with backoff. It also starts the

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // CommandID names a command record.

@@ -11,7 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/ingest"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // maxCheckPhones bounds CheckContacts; WhatsApp throttles large lookups.

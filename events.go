@@ -15,7 +15,7 @@ import (
 
 	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/ids"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // EventType names an event. In-process handlers and webhooks see the same

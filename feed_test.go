@@ -199,3 +199,41 @@ func TestSyncPageJSONCache(t *testing.T) {
 		require.ErrorIs(t, err, wauser.ErrInvalidArgument)
 	})
 }
+
+// A live reader starts at HeadCursor, sees only what is committed later,
+// and is woken by ChangesWritten when it is.
+func TestHeadCursorAndChangesWritten(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		_, bot, conn := paired(t, db)
+		ctx := ctxTimeout(t)
+		require.True(t, conn.Emit(watest.Text(alice, alice, "H1", at(1), "before")))
+		head, err := bot.HeadCursor(ctx)
+		require.NoError(t, err)
+		all, err := bot.SyncPage(ctx, 0, wauser.MaxSyncLimit)
+		require.NoError(t, err)
+		require.Equal(t, all.Cursor, head, "the head is the cursor of the latest change")
+
+		written := bot.ChangesWritten()
+		require.True(t, conn.Emit(watest.Text(alice, alice, "H2", at(2), "after")))
+		select {
+		case <-written:
+		case <-ctx.Done():
+			t.Fatal("ChangesWritten not closed by a commit")
+		}
+		page, err := bot.SyncPage(ctx, head, wauser.MaxSyncLimit)
+		require.NoError(t, err)
+		var bodies []string
+		for _, m := range page.Messages {
+			bodies = append(bodies, m.Body)
+		}
+		require.Equal(t, []string{"after"}, bodies, "only what was committed after the head")
+		next, err := bot.HeadCursor(ctx)
+		require.NoError(t, err)
+		require.Greater(t, next, head)
+
+		_, err = bot.WithAccount("nobody").HeadCursor(ctx)
+		require.ErrorIs(t, err, wauser.ErrNotFound)
+	})
+}

@@ -17,8 +17,8 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -162,7 +162,7 @@ func records(t *testing.T, c *wauser.Client) (map[string]string, []int64) {
 func serialReference(t *testing.T, blob *waHistorySync.HistorySync) map[string]string {
 	t.Helper()
 	_, bot, conn := paired(t, testdb.Memory(t))
-	require.False(t, bot.Store().ConcurrentReads(), "the reference is stored without the pipeline")
+	require.False(t, store.Unwrap(bot.Store()).ConcurrentReads(), "the reference is stored without the pipeline")
 	emitHistory(t, bot, conn, watest.HistoryData(blob))
 	want, _ := records(t, bot)
 	return want
@@ -187,7 +187,7 @@ func TestHistoryPipelineStoresWhatBatchAfterBatchStores(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		_, bot, conn := paired(t, db)
-		require.True(t, bot.Store().ConcurrentReads())
+		require.True(t, store.Unwrap(bot.Store()).ConcurrentReads())
 		emitHistory(t, bot, conn, watest.HistoryData(blob))
 		got, seqs := records(t, bot)
 		require.Equal(t, want, got)

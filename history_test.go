@@ -12,6 +12,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/watest"
 )
@@ -86,7 +87,7 @@ func TestHistorySync(t *testing.T) {
 		require.Equal(t, bob.String(), s.msgs["G1"].SenderJID)
 		require.Equal(t, "Bobby", s.contacts[bob.String()].WhatsAppPushName)
 
-		evs, err := bot.Store().ListEvents(ctxTimeout(t), "acc", before, 100)
+		evs, err := store.Unwrap(bot.Store()).ListEvents(ctxTimeout(t), "acc", before, 100)
 		require.NoError(t, err)
 		var kinds []string
 		for _, e := range evs {
@@ -172,7 +173,7 @@ func TestHistoryOddRecordsAreSkipped(t *testing.T) {
 		acc, err := bot.GetAccount(ctxTimeout(t))
 		require.NoError(t, err)
 		require.Equal(t, int64(2), acc.SkippedRecords, "the conversation and the participant")
-		evs, err := bot.Store().ListEvents(ctxTimeout(t), "acc", before, 100)
+		evs, err := store.Unwrap(bot.Store()).ListEvents(ctxTimeout(t), "acc", before, 100)
 		require.NoError(t, err)
 		require.NotEmpty(t, evs)
 		var summary map[string]any

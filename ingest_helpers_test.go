@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/watest"
 )
@@ -109,7 +110,7 @@ func feed(t *testing.T, c *wauser.Client) *snapshot {
 // eventTypes returns the outbox event types of the account after seq.
 func eventTypes(t *testing.T, c *wauser.Client, after int64) []string {
 	t.Helper()
-	evs, err := c.Store().ListEvents(ctxTimeout(t), string(c.Account()), after, 1000)
+	evs, err := store.Unwrap(c.Store()).ListEvents(ctxTimeout(t), string(c.Account()), after, 1000)
 	require.NoError(t, err)
 	out := []string{}
 	for _, e := range evs {
@@ -121,7 +122,7 @@ func eventTypes(t *testing.T, c *wauser.Client, after int64) []string {
 // lastEventSeq returns the seq of the account's newest outbox event.
 func lastEventSeq(t *testing.T, c *wauser.Client) int64 {
 	t.Helper()
-	evs, err := c.Store().ListEvents(ctxTimeout(t), string(c.Account()), 0, 100000)
+	evs, err := store.Unwrap(c.Store()).ListEvents(ctxTimeout(t), string(c.Account()), 0, 100000)
 	require.NoError(t, err)
 	if len(evs) == 0 {
 		return 0

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // LeaseOptions tune account leases, which keep every account connected by

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/watest"
 )
@@ -193,7 +194,7 @@ func TestRetentionPrunesTheOutbox(t *testing.T) {
 
 func eventTypesOf(t *testing.T, c *wauser.Client, account string) []string {
 	t.Helper()
-	evs, err := c.Store().ListEvents(ctxTimeout(t), account, 0, 1000)
+	evs, err := store.Unwrap(c.Store()).ListEvents(ctxTimeout(t), account, 0, 1000)
 	require.NoError(t, err)
 	out := []string{}
 	for _, e := range evs {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Page sizes of the List methods.

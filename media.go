@@ -18,7 +18,7 @@ import (
 
 	"github.com/wauser/wauser/internal/fetch"
 	"github.com/wauser/wauser/internal/mediainfo"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // MediaID identifies a file uploaded with UploadMedia.

@@ -16,7 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser/internal/ingest"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // mediaRetryTimeout is how long DownloadMedia waits for the phone to

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wauser/wauser/internal/search"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Page sizes of SearchMessages.

@@ -15,8 +15,8 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
-	"github.com/wauser/wauser/store"
 )
 
 // QR code lifetimes, as whatsmeow's QR channel uses them: the first code of

@@ -172,6 +172,28 @@ func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit
 	return page, nil
 }
 
+// HeadCursor returns the cursor of the account's latest committed change:
+// SyncPage and Changes from it return only what is committed later. A
+// reader that starts live (showing only new changes) starts here.
+func (c *Client) HeadCursor(ctx context.Context) (Cursor, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	bound, err := c.core.st.ChangeBound(ctx, string(id))
+	if err != nil {
+		return 0, fmt.Errorf("wauser: sync: %w", c.core.notFoundAccount(err, id))
+	}
+	return Cursor(bound), nil
+}
+
+// ChangesWritten returns a channel that is closed the next time this
+// process commits changes, of any account. Take the channel before reading
+// the feed (SyncPage, Changes), then wait on it: no commit is missed.
+// Changes committed by other processes on the same database do not close
+// it; a reader that must see them also polls.
+func (c *Client) ChangesWritten() <-chan struct{} { return c.core.st.EventsWritten() }
+
 // Changes iterates over the account's changes after cursor, fetching pages
 // of limit records lazily (see SyncPage for limit and ordering). Each Change
 // carries its own seq: to resume later, store the Seq of the last change

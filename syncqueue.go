@@ -21,7 +21,7 @@ import (
 
 	"github.com/wauser/wauser/internal/histsync"
 	"github.com/wauser/wauser/internal/ingest"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // The sync queue: work WhatsApp hands over once and that must not be lost

@@ -11,8 +11,8 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/ingest"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 	"github.com/wauser/wauser/watest"
 )
 

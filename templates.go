@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Template components, in the order a rendered template shows them.

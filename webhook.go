@@ -21,7 +21,7 @@ import (
 	"github.com/wauser/wauser/internal/deliver"
 	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/netguard"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // WebhookID names a registered webhook endpoint.

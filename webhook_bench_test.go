@@ -18,8 +18,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 // benchSetup starts a Client on db with one account and one webhook to a
@@ -64,7 +64,7 @@ func benchEvent(i int) *store.Event {
 }
 
 func writeEvents(b *testing.B, c *wauser.Client, evs []*store.Event) {
-	err := c.Store().RunInTx(b.Context(), func(ctx context.Context, tx bun.Tx) error {
+	err := store.Unwrap(c.Store()).RunInTx(b.Context(), func(ctx context.Context, tx bun.Tx) error {
 		return store.InsertEvents(ctx, tx, evs)
 	})
 	require.NoError(b, err)

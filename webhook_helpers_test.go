@@ -17,8 +17,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 	"github.com/wauser/wauser/watest"
 )
 
@@ -181,7 +181,7 @@ func webhookClient(t *testing.T, db *testdb.DB, clock *watest.Clock, opts ...wau
 // as ingestion does, and returns them numbered.
 func insertEvents(t *testing.T, c *wauser.Client, evs ...*store.Event) []*store.Event {
 	t.Helper()
-	err := c.Store().RunInTx(t.Context(), func(ctx context.Context, tx bun.Tx) error {
+	err := store.Unwrap(c.Store()).RunInTx(t.Context(), func(ctx context.Context, tx bun.Tx) error {
 		return store.InsertEvents(ctx, tx, evs)
 	})
 	require.NoError(t, err)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // WebhookStats counts the webhooks of every account and their deliveries

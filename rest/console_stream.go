@@ -27,8 +27,7 @@ func consoleChanges(h *handler) operation {
 		if _, err := c.GetAccount(x.ctx); err != nil {
 			return err // not found: answered as JSON, nothing was written yet
 		}
-		st := c.Store()
-		bound, err := st.ChangeBound(x.ctx, string(c.Account()))
+		at, err := c.HeadCursor(x.ctx)
 		if err != nil {
 			return err
 		}
@@ -50,7 +49,6 @@ func consoleChanges(h *handler) operation {
 		if _, err := fmt.Fprint(x.w, "retry: 3000\n\n"); err != nil {
 			return nil
 		}
-		at := wauser.Cursor(bound)
 		if !send("ready", map[string]wauser.Cursor{"cursor": at}) {
 			return nil
 		}
@@ -58,7 +56,7 @@ func consoleChanges(h *handler) operation {
 		quiet := 0
 		for {
 			// Taken before the read: a commit after it wakes the wait below.
-			written := st.EventsWritten()
+			written := c.ChangesWritten()
 			page, err := c.SyncPage(x.ctx, at, wauser.MaxSyncLimit)
 			if err != nil {
 				if x.ctx.Err() == nil {

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/rest"
-	"github.com/wauser/wauser/store"
 )
 
 // FuzzHandler sends random methods, paths, headers, credentials and bodies
@@ -127,7 +127,7 @@ func settle(t *testing.T, c *wauser.Client) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		for _, name := range []string{store.ConsumerWebhooks, store.ConsumerHandlers} {
-			if b, err := c.Store().EventBacklog(context.Background(), name); err != nil || len(b) > 0 {
+			if b, err := store.Unwrap(c.Store()).EventBacklog(context.Background(), name); err != nil || len(b) > 0 {
 				return false
 			}
 		}

@@ -12,9 +12,9 @@ import (
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/netguard/netguardtest"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/rest"
-	"github.com/wauser/wauser/store"
 )
 
 // loopbackHosts are spellings of a loopback address that resolvers and
@@ -129,7 +129,7 @@ func TestNoRouteConnectsToPrivateAddresses(t *testing.T) {
 				Headers: map[string]string{}, EventTypes: []string{"*"}, ChatIDs: []string{}, ChatTypes: []string{}, Mentions: []string{},
 				MessageTypes: []string{}, SettingsTypes: []string{}, Secret: "whsec_" + strings.Repeat("A", 43) + "=", Enabled: true,
 				Format: "wauser", CreatedAt: now, UpdatedAt: now}
-			require.NoError(t, e.c.Store().InsertWebhook(ctx, h))
+			require.NoError(t, store.Unwrap(e.c.Store()).InsertWebhook(ctx, h))
 			ids = append(ids, h.ID)
 		}
 		bot := e.c.WithAccount("a")

@@ -23,7 +23,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/wauser/wauser/internal/metrics"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Config configures an Engine. Zero durations and counts take the defaults

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 // Deliveries the pump claimed but could not hand to a worker — Close came
@@ -23,7 +23,7 @@ func TestDispatchReleasesWhatItCannotHandOver(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "acc", State: "connected", CreatedAt: t0, UpdatedAt: t0}, nil))
 		require.NoError(t, st.InsertWebhook(ctx, &store.Webhook{

@@ -8,7 +8,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/event"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Account is what filters need to know about the account of an event.

@@ -7,7 +7,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/event"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Webhook formats: the shape of a webhook's deliveries, stored with it and

@@ -9,7 +9,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser/internal/event"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // setPushName records the WhatsApp push name of a contact, stated at ts

@@ -14,8 +14,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/wauser/wauser/internal/event"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 var (
@@ -62,7 +62,7 @@ type ingested struct {
 func ingest(t *testing.T, db *testdb.DB, evts ...any) ingested {
 	t.Helper()
 	ctx := context.Background()
-	st := db.Open(t)
+	st := db.OpenEngine(t)
 	require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "acc", State: "connected", CreatedAt: t0, UpdatedAt: t0}, nil))
 	in := New(st, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
 	acc := &Account{ID: "acc", Own: own}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/histsync"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // HistoryBatch is how many history messages one transaction stores:

@@ -51,8 +51,8 @@ import (
 	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/histsync"
 	"github.com/wauser/wauser/internal/ids"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
-	"github.com/wauser/wauser/store"
 )
 
 // Account is what the ingester needs to know about the account an event

@@ -11,7 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser/internal/event"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Message directions and statuses (the WhatsApp Use sync API).

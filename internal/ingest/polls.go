@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // A poll's votes live in its message's extra data: "votes" maps each voter

@@ -7,7 +7,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser/internal/event"
-	"github.com/wauser/wauser/store"
+	"github.com/wauser/wauser/internal/store"
 )
 
 // star records WhatsApp's star app state on the message it names: the

@@ -16,8 +16,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 // arrival is one webhook request the receiver got.
@@ -128,7 +128,7 @@ func TestTwoProcessesDrainWebhookBacklog(t *testing.T) {
 			convOf[e.ID] = conv
 			batch = append(batch, e)
 		}
-		require.NoError(t, c.Store().RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		require.NoError(t, store.Unwrap(c.Store()).RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			return store.InsertEvents(ctx, tx, batch)
 		}))
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wauser/wauser"
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 // feedReader follows the account's change feed the way a sync client does,
@@ -189,8 +189,9 @@ func TestHistoryIngestSurvivesSIGKILL(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		pairAccounts(t, db, "acc")
-		st := db.Open(t)
-		reader, err := wauser.New(st)
+		pub := db.Open(t)
+		st := store.Unwrap(pub)
+		reader, err := wauser.New(pub)
 		require.NoError(t, err)
 		feed := &feedReader{bot: reader.WithAccount("acc"), seen: map[string]bool{}}
 		fctx, stopFeed := context.WithCancel(t.Context())

@@ -1,26 +1,34 @@
-// Package sqldialect is the seam between package store and its adapters,
-// store/sqlite and store/postgres: what the databases do differently
-// beyond the SQL that bun's dialects write. Package store runs every query;
-// an adapter supplies a Dialect, which decides how a write transaction runs
-// (SQLite: one set-aside write connection and a checkpointer; PostgreSQL:
-// a connection of its own, through which new rows can be copied in bulk).
+// Package sqldialect is the seam between the engine's store
+// (internal/store) and the adapters, store/sqlite and store/postgres: what
+// the databases do differently beyond the SQL that bun's dialects write.
+// The store runs every query; an adapter supplies a Dialect, which decides
+// how a write transaction runs (SQLite: one set-aside write connection and
+// a checkpointer; PostgreSQL: a connection of its own, through which new
+// rows can be copied in bulk), holds the SQL that only its database speaks
+// (the full-text search, advisory locks, placeholders), and embeds its
+// database's own migrations.
 //
-// Package store imports this package and no SQL driver; each adapter
-// imports its own driver, so a program links only the drivers of the
-// adapters it imports.
+// The store imports this package and no SQL driver; each adapter imports
+// its own driver, so a program links only the drivers of the adapters it
+// imports.
 package sqldialect
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/wauser/wauser/internal/search"
 )
 
 // New makes the Dialect of a store over db, which logs to log.
 type New func(db *bun.DB, log *slog.Logger) Dialect
 
-// Dialect runs a store's write transactions.
+// Dialect is what one database does its own way. Only the adapters
+// implement it: its unexported method comes with Sealed, which they embed.
 type Dialect interface {
 	// RunInTx runs fn in a transaction on db. It may put a Copier in the
 	// ctx it gives fn.
@@ -28,6 +36,59 @@ type Dialect interface {
 	// Close releases what the dialect holds (connections, goroutines)
 	// before the database is closed. Later RunInTx calls fail.
 	Close() error
+
+	// WhatsmeowDialect names the database for whatsmeow's sqlstore
+	// ("sqlite3", "postgres").
+	WhatsmeowDialect() string
+	// CheckConn checks, before migrating, that db's connections have the
+	// settings the schema relies on (SQLite: foreign keys on).
+	CheckConn(ctx context.Context, db *bun.DB) error
+	// Migrations returns the migrations of this database only (the
+	// full-text index), named in the same sequence as the shared ones.
+	Migrations() (fs.FS, error)
+	// Placeholders rewrites the ? placeholders of a query to prepare
+	// (which has no ? in literals) into the driver's own.
+	Placeholders(query string) string
+	// ForUpdate makes q lock the rows it reads until the transaction
+	// ends, where the database locks rows (PostgreSQL); SQLite's
+	// immediate transactions hold the whole database already.
+	ForUpdate(q *bun.SelectQuery) *bun.SelectQuery
+	// SearchMessages returns the start of a full-text search of messages:
+	// a SELECT of m.message_id and score (higher is better) from
+	// wauser_messages AS m joined to the index, with a WHERE clause that
+	// matches q and its one argument; the caller adds AND clauses, ORDER
+	// and LIMIT.
+	SearchMessages(q search.Query) (query string, arg any)
+	// Locks returns the database's advisory locks, or nil when the
+	// database serves one process (SQLite) and needs none.
+	Locks() Locks
+
+	sealed()
+}
+
+// Sealed gives an adapter's Dialect its unexported method: embed it.
+type Sealed struct{}
+
+//lint:ignore U1000 never called: it makes only types that embed Sealed implement Dialect
+func (Sealed) sealed() {}
+
+// Locks are advisory locks held by one connection of its own and freed by
+// the database when that connection ends (PostgreSQL's session advisory
+// locks). A lock is named by two keys: a namespace and a key in it.
+type Locks interface {
+	// Setup prepares conn to hold locks for a long time: names it (name,
+	// shown to the database's administrators) and sets its keepalives so
+	// that the database notices a vanished holder about keepAlive +
+	// 3·interval later and frees its locks.
+	Setup(ctx context.Context, conn bun.IConn, name string, keepAlive, interval time.Duration) error
+	// Lock waits for the lock and takes it.
+	Lock(ctx context.Context, conn bun.IConn, namespace, key int32) error
+	// TryLock takes the lock if no other connection holds it.
+	TryLock(ctx context.Context, conn bun.IConn, namespace, key int32) (bool, error)
+	// Unlock lets one lock go.
+	Unlock(ctx context.Context, conn bun.IConn, namespace, key int32) error
+	// UnlockAll lets every lock of conn go.
+	UnlockAll(ctx context.Context, conn bun.IConn) error
 }
 
 // Rows is a source of rows for a Copier: Next advances to the next row,
@@ -56,15 +117,3 @@ func CopierFrom(ctx context.Context) Copier {
 	c, _ := ctx.Value(copierKey{}).(Copier)
 	return c
 }
-
-// Plain is the Dialect of a database no adapter set up: transactions run
-// on the pool, without a bulk path.
-type Plain struct{}
-
-// RunInTx runs fn in db.RunInTx.
-func (Plain) RunInTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return db.RunInTx(ctx, nil, fn)
-}
-
-// Close does nothing.
-func (Plain) Close() error { return nil }

@@ -16,6 +16,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
+	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/store"
 	"github.com/wauser/wauser/store/postgres"
 	"github.com/wauser/wauser/store/sqlite"
@@ -51,6 +52,14 @@ func (db *DB) Open(tb testing.TB, opts ...store.Option) *store.Store {
 	}
 	tb.Cleanup(func() { _ = st.Close() })
 	return st
+}
+
+// OpenEngine opens the database as Open does and returns the library's
+// own view of it (package internal/store), for tests of the engine's
+// queries and of the packages that run them.
+func (db *DB) OpenEngine(tb testing.TB, opts ...store.Option) *istore.Store {
+	tb.Helper()
+	return istore.Unwrap(db.Open(tb, opts...))
 }
 
 // DSN returns the path (SQLite) or connection string (PostgreSQL).

@@ -3,19 +3,25 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
+	"github.com/wauser/wauser/internal/search"
 	"github.com/wauser/wauser/internal/sqldialect"
 )
 
 // conns is the PostgreSQL dialect: each write transaction runs on a
 // connection of its own, through which new rows are copied in bulk (COPY)
 // when the driver is pgx.
-type conns struct{}
+type conns struct{ sqldialect.Sealed }
 
 func newConns(*bun.DB, *slog.Logger) sqldialect.Dialect { return conns{} }
 
@@ -60,4 +66,91 @@ func (c copier) Copy(ctx context.Context, table string, columns []string, rows s
 		return nil
 	})
 	return done, err
+}
+
+//go:embed migrations/*.up.sql
+var migrations embed.FS
+
+func (conns) WhatsmeowDialect() string { return "postgres" }
+
+// CheckConn has nothing to check.
+func (conns) CheckConn(context.Context, *bun.DB) error { return nil }
+
+// Migrations are the full-text index's: a GIN index over the 'simple'
+// configuration.
+func (conns) Migrations() (fs.FS, error) { return fs.Sub(migrations, "migrations") }
+
+// Placeholders numbers the placeholders: $1, $2...
+func (conns) Placeholders(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ForUpdate locks the rows q reads.
+func (conns) ForUpdate(q *bun.SelectQuery) *bun.SelectQuery { return q.For("UPDATE") }
+
+// SearchMessages matches the GIN index of to_tsvector('simple', body) and
+// ranks with ts_rank.
+func (conns) SearchMessages(q search.Query) (string, any) {
+	return `SELECT m.message_id, ts_rank(to_tsvector('simple'::regconfig, m.body), q.q) AS score
+FROM wauser_messages AS m, to_tsquery('simple'::regconfig, ?) AS q(q)
+WHERE to_tsvector('simple'::regconfig, m.body) @@ q.q`, q.TSQuery()
+}
+
+func (conns) Locks() sqldialect.Locks { return advisory{} }
+
+// advisory are PostgreSQL's session advisory locks, two-key form.
+type advisory struct{}
+
+func (advisory) Setup(ctx context.Context, conn bun.IConn, name string, keepAlive, interval time.Duration) error {
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	secs := func(d time.Duration) int { return max(int(d/time.Second), 1) }
+	for _, set := range []struct {
+		name  string
+		value any
+	}{
+		{"application_name", name},
+		// Let PostgreSQL notice a vanished holder (power off, partition)
+		// and free its locks in bounded time.
+		{"tcp_keepalives_idle", secs(keepAlive)},
+		{"tcp_keepalives_interval", secs(interval)},
+		{"tcp_keepalives_count", 3},
+	} {
+		if _, err := conn.ExecContext(ctx, "SELECT set_config(?, ?, false)", set.name, fmt.Sprint(set.value)); err != nil {
+			return fmt.Errorf("set %s: %w", set.name, err)
+		}
+	}
+	return nil
+}
+
+func (advisory) Lock(ctx context.Context, conn bun.IConn, namespace, key int32) error {
+	_, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, ?)", namespace, key)
+	return err
+}
+
+func (advisory) TryLock(ctx context.Context, conn bun.IConn, namespace, key int32) (bool, error) {
+	var got bool
+	err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?, ?)", namespace, key).Scan(&got)
+	return got, err
+}
+
+func (advisory) Unlock(ctx context.Context, conn bun.IConn, namespace, key int32) error {
+	_, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?, ?)", namespace, key)
+	return err
+}
+
+func (advisory) UnlockAll(ctx context.Context, conn bun.IConn) error {
+	_, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock_all()")
+	return err
 }

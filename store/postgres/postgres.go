@@ -1,5 +1,13 @@
 // Package postgres opens a wauser store on PostgreSQL through pgx v5's
-// database/sql driver.
+// database/sql driver: Open, DSN for wauser.Open, or New to wrap a
+// *bun.DB your program opened.
+//
+// It also holds what PostgreSQL does its own way: each write transaction
+// runs on a connection of its own and copies new message rows in with
+// COPY, search uses a GIN index over the 'simple' text configuration (this
+// package's migration), and advisory locks let several processes share
+// the database (migrations take turns; each account is connected by one
+// process at a time).
 package postgres
 
 import (
@@ -7,12 +15,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/store"
 )
 
@@ -40,7 +48,7 @@ func Open(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, 
 // runs on a connection of its own, through which new message rows go in
 // with COPY when db's driver is pgx.
 func New(db *bun.DB, opts ...store.Option) *store.Store {
-	return store.New(db, append(slices.Clip(opts), store.WithDialect(newConns))...)
+	return (*store.Store)(istore.NewPublic(db, newConns, opts...))
 }
 
 // DSN names a PostgreSQL database (a postgres:// URL or a key=value

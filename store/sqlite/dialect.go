@@ -3,12 +3,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/wauser/wauser/internal/search"
 	"github.com/wauser/wauser/internal/sqldialect"
 )
 
@@ -16,6 +21,8 @@ import (
 // time on one connection set aside for writing, and a goroutine of its own
 // checkpoints the WAL.
 type writer struct {
+	sqldialect.Sealed
+
 	db  *bun.DB
 	log *slog.Logger
 
@@ -129,3 +136,42 @@ func (w *writer) checkpointLoop(wake, stop <-chan struct{}) {
 		}
 	}
 }
+
+//go:embed migrations/*.up.sql
+var migrations embed.FS
+
+func (*writer) WhatsmeowDialect() string { return "sqlite3" }
+
+// CheckConn checks that foreign keys are on: whatsmeow's device store
+// relies on ON DELETE CASCADE.
+func (*writer) CheckConn(ctx context.Context, db *bun.DB) error {
+	var fk bool
+	if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	if !fk {
+		return errors.New("SQLite foreign keys are off; open the database with _pragma=foreign_keys(1) (see sqlite.DSN)")
+	}
+	return nil
+}
+
+// Migrations are the full-text index's: an FTS5 table kept by triggers.
+func (*writer) Migrations() (fs.FS, error) { return fs.Sub(migrations, "migrations") }
+
+// Placeholders keeps SQLite's ? placeholders.
+func (*writer) Placeholders(q string) string { return q }
+
+// ForUpdate changes nothing: the immediate transaction holds the
+// database's write lock.
+func (*writer) ForUpdate(q *bun.SelectQuery) *bun.SelectQuery { return q }
+
+// SearchMessages matches the FTS5 table and ranks with its bm25 (lower is
+// better, hence negated).
+func (*writer) SearchMessages(q search.Query) (string, any) {
+	return `SELECT m.message_id, -f.rank AS score
+FROM wauser_messages_fts AS f JOIN wauser_messages AS m ON m.rowid = f.rowid
+WHERE wauser_messages_fts MATCH ?`, q.FTS5()
+}
+
+// Locks are none: one process uses a SQLite file.
+func (*writer) Locks() sqldialect.Locks { return nil }

@@ -1,5 +1,11 @@
 // Package sqlite opens a wauser store on an embedded SQLite database
-// (modernc.org/sqlite, pure Go, no cgo).
+// (modernc.org/sqlite, pure Go, no cgo): Open, File for wauser.Open, or
+// New to wrap a *bun.DB your program opened with DSN's settings.
+//
+// It also holds what SQLite does its own way: writes run one at a time on
+// one connection set aside for them, the WAL is checkpointed on a
+// goroutine of its own, search uses an FTS5 table (this package's
+// migration), and foreign keys must be on (Migrate checks).
 package sqlite
 
 import (
@@ -7,13 +13,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/store"
 )
 
@@ -89,7 +95,7 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*store.Store,
 // sets aside, and it checkpoints the WAL on a goroutine of its own; Close
 // the Store to stop it.
 func New(db *bun.DB, opts ...store.Option) *store.Store {
-	return store.New(db, append(slices.Clip(opts), store.WithDialect(newWriter))...)
+	return (*store.Store)(istore.NewPublic(db, newWriter, opts...))
 }
 
 // File names a SQLite database by its path (":memory:" for an in-memory

@@ -197,17 +197,3 @@ func MessagesNaming(ctx context.Context, db bun.IDB, account string, convIDs []s
 			})
 	})
 }
-
-// conversationsWhere, contactsWhere and messagesWhere load the account's
-// rows matching a condition of this package's queries.
-func conversationsWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Conversation, error) {
-	return selectConversations(ctx, db, account, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where(where, args...) })
-}
-
-func contactsWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Contact, error) {
-	return selectContacts(ctx, db, account, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where(where, args...) })
-}
-
-func messagesWhere(ctx context.Context, db bun.IDB, account, where string, args ...any) ([]*Message, error) {
-	return selectMessages(ctx, db, account, func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where(where, args...) })
-}

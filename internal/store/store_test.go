@@ -12,9 +12,9 @@ import (
 	"github.com/uptrace/bun"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
 	"github.com/wauser/wauser/internal/wa"
-	"github.com/wauser/wauser/store"
 )
 
 func TestMigrateIdempotentWithWhatsmeowTables(t *testing.T) {
@@ -22,16 +22,17 @@ func TestMigrateIdempotentWithWhatsmeowTables(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		// Twice more on the same database: nothing to do, no error.
 		require.NoError(t, st.Migrate(ctx))
-		require.NoError(t, db.Open(t).Migrate(ctx))
+		require.NoError(t, db.OpenEngine(t).Migrate(ctx))
 
 		files, err := filepath.Glob("migrations/*.up.sql")
 		require.NoError(t, err)
-		dialectDir := "migrations/sqlite" // migrations whose SQL differs by database
+		// Migrations whose SQL differs by database are the adapters'.
+		dialectDir := "../../store/sqlite/migrations"
 		if db.Dialect != "sqlite" {
-			dialectDir = "migrations/postgres"
+			dialectDir = "../../store/postgres/migrations"
 		}
 		more, err := filepath.Glob(dialectDir + "/*.up.sql")
 		require.NoError(t, err)
@@ -61,7 +62,7 @@ func TestAccountAndDeviceSurviveReopen(t *testing.T) {
 		now := time.Date(2026, 11, 21, 10, 0, 0, 123000000, time.UTC)
 		jid := types.NewADJID("15551234567", 0, 3)
 
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		acc := &store.Account{ID: "sales", State: "connected", OnlyStatusUpdates: true, CreatedAt: now, UpdatedAt: now}
 		require.NoError(t, st.CreateAccount(ctx, acc, nil))
 		dev := st.Container().NewDevice()
@@ -70,7 +71,7 @@ func TestAccountAndDeviceSurviveReopen(t *testing.T) {
 		require.NoError(t, st.UpdateAccount(ctx, acc, "jid"))
 		require.NoError(t, st.Close())
 
-		st2 := db.Open(t)
+		st2 := db.OpenEngine(t)
 		got, err := st2.GetAccount(ctx, "sales")
 		require.NoError(t, err)
 		require.Equal(t, jid.String(), got.JID)
@@ -92,7 +93,7 @@ func TestCreateAccountConflictWritesNothing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		now := time.Now().UTC()
 		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "unpaired", CreatedAt: now, UpdatedAt: now}, nil))
 		hook := &store.Webhook{ID: "wh_1", AccountID: "a", URL: "https://example.com/h", EventTypes: []string{"*"}, CreatedAt: now, UpdatedAt: now}
@@ -114,7 +115,7 @@ func TestCountersAndEvents(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		now := time.Now().UTC()
 		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "unpaired", CreatedAt: now, UpdatedAt: now}, nil))
 		err := st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -160,7 +161,7 @@ func TestChangesAfterCountsKindsTogether(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
 		// seqs: conversation 1, contact 2, messages 3..6, contact 7, conversation 8.
@@ -233,7 +234,7 @@ func TestMessageWritePaths(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		now := time.Date(2026, 11, 22, 10, 0, 0, 123456000, time.UTC)
 		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
 		msg := func(id string, seq int64) *store.Message {
@@ -304,12 +305,12 @@ func TestMessageWritePaths(t *testing.T) {
 
 func TestReadCounterAndConcurrentReads(t *testing.T) {
 	t.Parallel()
-	mem := testdb.Memory(t).Open(t)
+	mem := testdb.Memory(t).OpenEngine(t)
 	require.False(t, mem.ConcurrentReads(), "an in-memory database has one connection")
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		require.True(t, st.ConcurrentReads())
 		now := time.Now().UTC()
 		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
@@ -332,7 +333,7 @@ func TestWriteAfterCancelledTransaction(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		now := time.Now().UTC()
 		require.NoError(t, st.CreateAccount(t.Context(), &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
 		rows := make([]*store.Message, 500)

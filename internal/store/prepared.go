@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -18,11 +17,7 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
-	text := query
-	if s.Postgres() {
-		text = numberPlaceholders(query)
-	}
-	st, err := s.db.DB.PrepareContext(ctx, text)
+	st, err := s.db.DB.PrepareContext(ctx, s.dialect.Placeholders(query))
 	if err != nil {
 		return nil, err
 	}
@@ -31,22 +26,6 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 		return prev.(*sql.Stmt), nil
 	}
 	return st, nil
-}
-
-// numberPlaceholders turns ? placeholders into PostgreSQL's $1, $2... The
-// queries given to prepared have no ? in literals.
-func numberPlaceholders(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // closeStatements closes the prepared statements.

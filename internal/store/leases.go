@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/wauser/wauser/internal/sqldialect"
 )
 
 // ErrLeaseLost is returned when the lease connection failed: every lease
-// held on it was lost with it (PostgreSQL freed the advisory locks).
+// held on it was lost with it (the database freed the advisory locks).
 var ErrLeaseLost = errors.New("store: account leases lost with their connection")
 
 // leaseNamespace is the first key of wauser's advisory locks ("waus"); the
@@ -69,8 +71,9 @@ type LeaseConfig struct {
 // Leases is safe for concurrent use. Statements on the lease connection run
 // one at a time.
 type Leases struct {
-	st  *Store
-	cfg LeaseConfig
+	st    *Store
+	cfg   LeaseConfig
+	locks sqldialect.Locks // nil on SQLite
 
 	mu   sync.Mutex
 	conn *bun.Conn
@@ -87,12 +90,13 @@ func (s *Store) NewLeases(cfg LeaseConfig) *Leases {
 	if cfg.KeepAlive <= 0 {
 		cfg.KeepAlive = 10 * time.Second
 	}
-	return &Leases{st: s, cfg: cfg, held: map[string]bool{}, keys: map[int32]int{}}
+	return &Leases{st: s, cfg: cfg, locks: s.dialect.Locks(), held: map[string]bool{}, keys: map[int32]int{}}
 }
 
-// Distributed reports whether leases exclude other processes (PostgreSQL);
-// on SQLite they are local and always granted.
-func (l *Leases) Distributed() bool { return l.st.Postgres() }
+// Distributed reports whether leases exclude other processes (PostgreSQL,
+// whose dialect has advisory locks); on SQLite they are local and always
+// granted.
+func (l *Leases) Distributed() bool { return l.locks != nil }
 
 // Holder returns the name of this process in wauser_leases.
 func (l *Leases) Holder() string { return l.cfg.Holder }
@@ -147,8 +151,8 @@ func (l *Leases) Acquire(ctx context.Context, account string) (ok bool, wait tim
 	}
 	key := leaseKey(account)
 	if l.keys[key] == 0 {
-		var got bool
-		if err := l.conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?, ?)", leaseNamespace, key).Scan(&got); err != nil {
+		got, err := l.locks.TryLock(ctx, l.conn, leaseNamespace, key)
+		if err != nil {
 			return false, 0, fmt.Errorf("%w: lock account %q: %w", ErrLeaseLost, account, err)
 		}
 		if !got {
@@ -213,7 +217,7 @@ func (l *Leases) Release(ctx context.Context, account string) (err error) {
 }
 
 // releaseLocked drops account from the held set and unlocks its key when no
-// other held account shares it. l.mu is held and the store is PostgreSQL.
+// other held account shares it. l.mu is held and the leases Distributed.
 func (l *Leases) releaseLocked(ctx context.Context, account string) error {
 	delete(l.held, account)
 	key := leaseKey(account)
@@ -222,7 +226,7 @@ func (l *Leases) releaseLocked(ctx context.Context, account string) error {
 		return nil
 	}
 	delete(l.keys, key)
-	if _, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?, ?)", leaseNamespace, key); err != nil {
+	if err := l.locks.Unlock(ctx, l.conn, leaseNamespace, key); err != nil {
 		return fmt.Errorf("%w: unlock %q: %w", ErrLeaseLost, account, err)
 	}
 	return nil
@@ -267,7 +271,7 @@ type LeaseInfo struct {
 // Lease returns the lease row of account, read through the pool (any
 // process may ask). On SQLite it is always empty.
 func (s *Store) Lease(ctx context.Context, account string) (LeaseInfo, error) {
-	if !s.Postgres() {
+	if s.dialect.Locks() == nil {
 		return LeaseInfo{}, nil
 	}
 	var (
@@ -303,7 +307,7 @@ func (l *Leases) Close(ctx context.Context) error {
 	if err == nil {
 		// Closing the connection frees the locks too, but only once the
 		// server process has ended; this frees them before Close returns.
-		_, err = l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock_all()")
+		err = l.locks.UnlockAll(ctx, l.conn)
 	}
 	l.discard()
 	if err != nil {
@@ -330,25 +334,10 @@ func (l *Leases) connect(ctx context.Context) error {
 		return fmt.Errorf("%w: open the lease connection: %w", ErrLeaseLost, err)
 	}
 	l.conn = &conn
-	name := "wauser lease " + l.cfg.Holder
-	if len(name) > 63 {
-		name = name[:63]
-	}
-	secs := func(d time.Duration) int { return max(int(d/time.Second), 1) }
-	for _, set := range []struct {
-		name  string
-		value any
-	}{
-		{"application_name", name},
-		// Let PostgreSQL notice a vanished holder (power off, partition)
-		// and free its locks in bounded time.
-		{"tcp_keepalives_idle", secs(l.cfg.KeepAlive)},
-		{"tcp_keepalives_interval", secs(l.cfg.Timeout)},
-		{"tcp_keepalives_count", 3},
-	} {
-		if _, err := l.conn.ExecContext(ctx, "SELECT set_config(?, ?, false)", set.name, fmt.Sprint(set.value)); err != nil {
-			return fmt.Errorf("%w: set %s: %w", ErrLeaseLost, set.name, err)
-		}
+	// Let the database notice a vanished holder (power off, partition)
+	// and free its locks in bounded time.
+	if err := l.locks.Setup(ctx, l.conn, "wauser lease "+l.cfg.Holder, l.cfg.KeepAlive, l.cfg.Timeout); err != nil {
+		return fmt.Errorf("%w: %w", ErrLeaseLost, err)
 	}
 	return nil
 }

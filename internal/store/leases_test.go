@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 func createAccounts(t *testing.T, st *store.Store, ids ...string) {
@@ -42,7 +42,7 @@ func TestLeasesExcludeOtherHolders(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	db := testdb.Postgres(t)
-	stA, stB := db.Open(t), db.Open(t) // two processes: two pools
+	stA, stB := db.OpenEngine(t), db.OpenEngine(t) // two processes: two pools
 	createAccounts(t, stA, "a1", "a2")
 	grace := 30 * time.Second
 	a := stA.NewLeases(store.LeaseConfig{Holder: "A", Grace: grace, Timeout: 5 * time.Second})
@@ -114,7 +114,7 @@ func TestLeasesLostWithTheirConnection(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	db := testdb.Postgres(t)
-	stA, stB := db.Open(t), db.Open(t)
+	stA, stB := db.OpenEngine(t), db.OpenEngine(t)
 	createAccounts(t, stA, "a1", "a2")
 	grace := 30 * time.Second
 	var lost lostRecorder
@@ -162,7 +162,7 @@ func TestLeasesLostWithTheirConnection(t *testing.T) {
 func TestLeasesLocalOnSQLite(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := testdb.SQLite(t).Open(t)
+	st := testdb.SQLite(t).OpenEngine(t)
 	l := st.NewLeases(store.LeaseConfig{Holder: "A"})
 	require.False(t, l.Distributed())
 	ok, wait, err := l.Acquire(ctx, "anything")

@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 // TestSyncJobs: the queue's bookkeeping. A history job is stored once per
@@ -21,7 +21,7 @@ func TestSyncJobs(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		t0 := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: t0, UpdatedAt: t0}, nil))
 		d := st.DB()

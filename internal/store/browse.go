@@ -132,39 +132,53 @@ func first[T any](rows []*T, err error) (*T, error) {
 // merges to the survivor.
 func (s *Store) GetConversation(ctx context.Context, account, id string) (*Conversation, error) {
 	return follow(id, func(id string) (*Conversation, error) {
-		return first(conversationsWhere(ctx, s.db, account, "conversation_id = ?", id))
+		return first(selectConversations(ctx, s.db, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("conversation_id = ?", id)
+		}))
 	}, func(c *Conversation) string { return c.MergedInto })
 }
 
 // GetContact returns one contact, following merges to the survivor.
 func (s *Store) GetContact(ctx context.Context, account, personID string) (*Contact, error) {
-	return s.contactWhere(ctx, account, "person_id = ?", personID)
+	return s.contact(ctx, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("person_id = ?", personID)
+	})
 }
 
 // ContactByJID returns the contact whose phone JID or LID is jid.
 func (s *Store) ContactByJID(ctx context.Context, account, jid string) (*Contact, error) {
-	return s.contactWhere(ctx, account, "(phone_jid = ? OR lid_jid = ?) AND merged_into = ''", jid, jid)
+	return s.contact(ctx, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("(phone_jid = ? OR lid_jid = ?) AND merged_into = ''", jid, jid)
+	})
 }
 
 // ContactByNum returns the contact with the stable number num.
 func (s *Store) ContactByNum(ctx context.Context, account string, num int64) (*Contact, error) {
-	return s.contactWhere(ctx, account, "num = ?", num)
+	return s.contact(ctx, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("num = ?", num)
+	})
 }
 
-func (s *Store) contactWhere(ctx context.Context, account, where string, args ...any) (*Contact, error) {
-	c, err := first(contactsWhere(ctx, s.db, account, where, args...))
+// contact returns the first of the account's contacts the query matches,
+// following merges to the survivor.
+func (s *Store) contact(ctx context.Context, account string, match func(*bun.SelectQuery) *bun.SelectQuery) (*Contact, error) {
+	c, err := first(selectContacts(ctx, s.db, account, match))
 	if err != nil || c.MergedInto == "" {
 		return c, err
 	}
 	return follow(c.MergedInto, func(id string) (*Contact, error) {
-		return first(contactsWhere(ctx, s.db, account, "person_id = ?", id))
+		return first(selectContacts(ctx, s.db, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("person_id = ?", id)
+		}))
 	}, func(c *Contact) string { return c.MergedInto })
 }
 
 // GetMessage returns one message, following merges to the survivor.
 func (s *Store) GetMessage(ctx context.Context, account, id string) (*Message, error) {
 	return follow(id, func(id string) (*Message, error) {
-		return first(messagesWhere(ctx, s.db, account, "message_id = ?", id))
+		return first(selectMessages(ctx, s.db, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("message_id = ?", id)
+		}))
 	}, func(m *Message) string { return m.MergedInto })
 }
 

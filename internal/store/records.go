@@ -21,11 +21,8 @@ import (
 // PostgreSQL) and their seqs become visible in commit order. On SQLite the
 // immediate transaction already holds the database's write lock.
 func (s *Store) LockCounter(ctx context.Context, tx bun.IDB, account, name string) (int64, error) {
-	q := tx.NewSelect().Model((*Counter)(nil)).Column("value").
-		Where("account_id = ? AND name = ?", account, name)
-	if s.Postgres() {
-		q = q.For("UPDATE")
-	}
+	q := s.dialect.ForUpdate(tx.NewSelect().Model((*Counter)(nil)).Column("value").
+		Where("account_id = ? AND name = ?", account, name))
 	var v int64
 	if err := q.Scan(ctx, &v); err != nil {
 		return 0, fmt.Errorf("store: lock counter %s of %q: %w", name, account, notFound(err))

@@ -2,36 +2,14 @@ package store
 
 import (
 	"context"
-	"embed"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/migrate"
 
 	"github.com/wauser/wauser/internal/search"
 )
-
-// Migrations whose SQL differs between the databases (the full-text
-// index): one directory per dialect, the same names in both.
-//
-//go:embed migrations/sqlite/*.up.sql migrations/postgres/*.up.sql
-var dialectMigrationFiles embed.FS
-
-// discoverDialectMigrations adds the migrations of the store's dialect.
-func (s *Store) discoverDialectMigrations(m *migrate.Migrations) error {
-	dir := "migrations/sqlite"
-	if s.Postgres() {
-		dir = "migrations/postgres"
-	}
-	sub, err := fs.Sub(dialectMigrationFiles, dir)
-	if err != nil {
-		return err
-	}
-	return m.Discover(sub)
-}
 
 // SearchMessagesQuery is a full-text search of one account's messages.
 type SearchMessagesQuery struct {
@@ -54,23 +32,14 @@ type SearchHit struct {
 // SearchMessages finds the live messages (not deleted, not merged away,
 // received) whose body matches q.Query, best first; equal scores newest
 // first. SQLite ranks with FTS5's bm25, PostgreSQL with ts_rank over the
-// 'simple' configuration.
+// 'simple' configuration (the adapters' SearchMessages).
 func (s *Store) SearchMessages(ctx context.Context, account string, q SearchMessagesQuery) ([]SearchHit, error) {
 	var sb strings.Builder
 	var args []any
-	if s.Postgres() {
-		sb.WriteString(`SELECT m.message_id, ts_rank(to_tsvector('simple'::regconfig, m.body), q.q) AS score
-FROM wauser_messages AS m, to_tsquery('simple'::regconfig, ?) AS q(q)
-WHERE to_tsvector('simple'::regconfig, m.body) @@ q.q
-AND m.body <> '' AND m.deleted_at IS NULL AND m.merged_into = ''`)
-		args = append(args, q.Query.TSQuery())
-	} else {
-		sb.WriteString(`SELECT m.message_id, -f.rank AS score
-FROM wauser_messages_fts AS f JOIN wauser_messages AS m ON m.rowid = f.rowid
-WHERE wauser_messages_fts MATCH ?
-AND m.body <> '' AND m.deleted_at IS NULL AND m.merged_into = ''`)
-		args = append(args, q.Query.FTS5())
-	}
+	match, arg := s.dialect.SearchMessages(q.Query)
+	sb.WriteString(match)
+	args = append(args, arg)
+	sb.WriteString(" AND m.body <> '' AND m.deleted_at IS NULL AND m.merged_into = ''")
 	sb.WriteString(" AND m.account_id = ? AND m.sent_at IS NOT NULL")
 	args = append(args, account)
 	if q.ConversationID != "" {
@@ -111,5 +80,7 @@ func (s *Store) MessagesByID(ctx context.Context, account string, ids []string) 
 	if len(ids) == 0 {
 		return []*Message{}, nil
 	}
-	return messagesWhere(ctx, s.db, account, "message_id IN (?)", bun.List(ids))
+	return selectMessages(ctx, s.db, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("message_id IN (?)", bun.List(ids))
+	})
 }

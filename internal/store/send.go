@@ -208,7 +208,9 @@ func LabelChats(ctx context.Context, db bun.IDB, account, label string) ([]strin
 // JID (or, for a direct chat, the other addressing form) is jid, or
 // ErrNotFound.
 func ConversationByJID(ctx context.Context, db bun.IDB, account, jid string) (*Conversation, error) {
-	rows, err := conversationsWhere(ctx, db, account, "merged_into = '' AND (chat_jid = ? OR alt_jid = ?)", jid, jid)
+	rows, err := selectConversations(ctx, db, account, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("merged_into = '' AND (chat_jid = ? OR alt_jid = ?)", jid, jid)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/store"
 )
 
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -69,7 +69,7 @@ func TestClaimDeliveriesKeepsQueueOrder(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		hookFixture(t, st)
 		queueDeliveries(t, st, "conv_a", 1, 3)
 		queueDeliveries(t, st, "conv_b", 4, 3)
@@ -156,7 +156,7 @@ func TestClaimDeliveriesSkipsLockedRows(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	db := testdb.Postgres(t)
-	stA, stB := db.Open(t), db.Open(t) // two processes
+	stA, stB := db.OpenEngine(t), db.OpenEngine(t) // two processes
 	hookFixture(t, stA)
 	for i := range 200 {
 		queueDeliveries(t, stA, fmt.Sprintf("c%03d", i), i+1, 1)
@@ -220,7 +220,7 @@ func TestFanoutNeverStrandsAQueue(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	db := testdb.Postgres(t)
-	stA, stB := db.Open(t), db.Open(t)
+	stA, stB := db.OpenEngine(t), db.OpenEngine(t)
 	hookFixture(t, stA)
 	queueDeliveries(t, stA, "conv", 1, 1)
 	head, err := stA.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
@@ -278,7 +278,7 @@ func TestPruneOutbox(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		t.Parallel()
 		ctx := t.Context()
-		st := db.Open(t)
+		st := db.OpenEngine(t)
 		hookFixture(t, st)
 		// Deliveries: three finished ones and a queue that is not.
 		old := queueDeliveries(t, st, "old", 1, 3)
