@@ -3,7 +3,6 @@ package wauser
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"image"
@@ -18,6 +17,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/preview"
 	"github.com/wauser/wauser/store"
 )
@@ -162,7 +162,7 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 	}
 	switch typ {
 	case MessageText:
-		p.msg = textMessage(req.Text, p.ctxInfo, req.PreviewURL)
+		p.msg = compose.TextMessage(req.Text, p.ctxInfo, req.PreviewURL)
 		if req.PreviewURL {
 			p.previewURL = preview.FirstURL(req.Text)
 		}
@@ -172,12 +172,11 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 		}
 	case MessageLocation:
 		l := req.Location
-		p.msg = &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
-			DegreesLatitude: proto.Float64(l.Latitude), DegreesLongitude: proto.Float64(l.Longitude),
-			Name: optString(l.Name), Address: optString(l.Address), URL: optString(l.URL), ContextInfo: p.ctxInfo,
-		}}
+		p.msg = compose.LocationMessage(compose.Location{
+			Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address, URL: l.URL,
+		}, p.ctxInfo)
 	case MessageContacts:
-		p.msg = contactsMessage(req.Contacts, p.ctxInfo)
+		p.msg = compose.ContactsMessage(composeCards(req.Contacts), p.ctxInfo)
 	case MessagePoll:
 		p.poll = req.Poll
 	case MessageInvite:
@@ -185,13 +184,13 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 			return nil, err
 		}
 	case MessageInteractive:
-		p.msg = interactiveMessage(req.Interactive, p.ctxInfo)
+		p.msg = compose.InteractiveMessage(composeInteractive(req.Interactive), p.ctxInfo)
 	case MessageTemplate:
 		text, err := c.renderTemplate(ctx, p.account, req.Template)
 		if err != nil {
 			return nil, err
 		}
-		p.msg = textMessage(text, p.ctxInfo, false)
+		p.msg = compose.TextMessage(text, p.ctxInfo, false)
 	}
 	return p, nil
 }
@@ -561,7 +560,7 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 			return nil, err
 		}
 		ci.StanzaID = proto.String(waID)
-		_, wireAuthor := wireTarget(target, p.chat, author)
+		_, wireAuthor := compose.WireTarget(target, p.chat, author)
 		switch {
 		case target != nil && target.IsFromMe && target.WireSenderJID != "":
 			ci.Participant = proto.String(target.WireSenderJID) // the account, as WhatsApp addressed it
@@ -570,7 +569,7 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 		case !wireAuthor.IsEmpty():
 			ci.Participant = proto.String(wireAuthor.ToNonAD().String())
 		}
-		ci.QuotedMessage = quotedProto(target)
+		ci.QuotedMessage = compose.Quoted(target)
 		set = true
 	} else if mctx.Participant != "" {
 		return nil, invalidArg("context.participant", "set without context.message_id")
@@ -724,7 +723,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 				return nil, "", types.EmptyJID, invalidArg(field, "message %q is not in chat %s", id, chat)
 			}
 		}
-		return r, r.WAMessageID, rowAuthor(r), nil
+		return r, r.WAMessageID, compose.RowAuthor(r), nil
 	}
 	if !validWAID(id) {
 		return nil, "", types.EmptyJID, invalidArg(field, "%q is neither a message id (msg_…) nor a WhatsApp message id", id)
@@ -756,7 +755,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 			}
 		}
 		if match != nil {
-			return match, match.WAMessageID, rowAuthor(match), nil
+			return match, match.WAMessageID, compose.RowAuthor(match), nil
 		}
 	}
 	switch {
@@ -769,145 +768,6 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 		return nil, id, chat, nil // a message of the peer
 	}
 	return nil, id, types.EmptyJID, nil
-}
-
-// wireTarget returns how WhatsApp addresses a message of chat by author
-// (EmptyJID for the account's own): for a stored message r, the chat and
-// sender forms it was seen under on the wire (a LID chat or participant
-// where the record shows the phone number); otherwise chat and author as
-// given. The account's own messages keep EmptyJID as author.
-func wireTarget(r *store.Message, chat, author types.JID) (types.JID, types.JID) {
-	if r == nil {
-		return chat, author
-	}
-	if r.WireChatJID != "" {
-		if j, err := types.ParseJID(r.WireChatJID); err == nil {
-			chat = j
-		}
-	}
-	if !r.IsFromMe && r.WireSenderJID != "" {
-		if j, err := types.ParseJID(r.WireSenderJID); err == nil {
-			author = j
-		}
-	}
-	return chat, author
-}
-
-// rowAuthor returns the author of a stored message: EmptyJID for the
-// account's own.
-func rowAuthor(r *store.Message) types.JID {
-	if r.IsFromMe {
-		return types.EmptyJID
-	}
-	j, err := types.ParseJID(r.SenderJID)
-	if err != nil {
-		return types.EmptyJID
-	}
-	return j
-}
-
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return proto.String(s)
-}
-
-// textMessage is a text: a plain Conversation, or an ExtendedTextMessage
-// when it replies, mentions, previews a link or disappears (Conversation
-// has no ContextInfo).
-func textMessage(text string, ci *waE2E.ContextInfo, preview bool) *waE2E.Message {
-	if ci == nil && !preview {
-		return &waE2E.Message{Conversation: proto.String(text)}
-	}
-	return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}}
-}
-
-// contactsMessage is one contact card, or an array of several.
-func contactsMessage(cards []ContactCard, ci *waE2E.ContextInfo) *waE2E.Message {
-	msgs := make([]*waE2E.ContactMessage, 0, len(cards))
-	for _, cc := range cards {
-		vcard := cc.VCard
-		if vcard == "" {
-			vcard = makeVCard(cc.Name, cc.Phones)
-		}
-		msgs = append(msgs, &waE2E.ContactMessage{DisplayName: proto.String(cc.Name), Vcard: proto.String(vcard)})
-	}
-	if len(msgs) == 1 {
-		msgs[0].ContextInfo = ci
-		return &waE2E.Message{ContactMessage: msgs[0]}
-	}
-	name := fmt.Sprintf("%d contacts", len(msgs))
-	return &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{DisplayName: proto.String(name), Contacts: msgs, ContextInfo: ci}}
-}
-
-// makeVCard writes a vCard 3.0 with a name and phone numbers; waid lets
-// WhatsApp link each number to its account.
-func makeVCard(name string, phones []string) string {
-	var b strings.Builder
-	b.WriteString("BEGIN:VCARD\nVERSION:3.0\n")
-	fmt.Fprintf(&b, "FN:%s\n", vcardEscape(name))
-	for _, ph := range phones {
-		digits, _ := parsePhone(ph)
-		fmt.Fprintf(&b, "TEL;type=CELL;waid=%s:+%s\n", digits, digits)
-	}
-	b.WriteString("END:VCARD")
-	return b.String()
-}
-
-func vcardEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, ",", `\,`, ";", `\;`).Replace(s)
-}
-
-// interactiveMessage is a buttons or list message whose text also lists the
-// choices, numbered, for the many clients that do not show the buttons.
-func interactiveMessage(in *Interactive, ci *waE2E.ContextInfo) *waE2E.Message {
-	var b strings.Builder
-	b.WriteString(in.Body)
-	if in.Type == "button" {
-		b.WriteString("\n")
-		buttons := make([]*waE2E.ButtonsMessage_Button, 0, len(in.Buttons))
-		for i, bt := range in.Buttons {
-			fmt.Fprintf(&b, "\n%d. %s", i+1, bt.Title)
-			buttons = append(buttons, &waE2E.ButtonsMessage_Button{
-				ButtonID:   proto.String(bt.ID),
-				ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String(bt.Title)},
-				Type:       waE2E.ButtonsMessage_Button_RESPONSE.Enum(),
-			})
-		}
-		bm := &waE2E.ButtonsMessage{
-			ContentText: proto.String(b.String()), FooterText: optString(in.Footer), Buttons: buttons, ContextInfo: ci,
-			HeaderType: waE2E.ButtonsMessage_EMPTY.Enum(),
-		}
-		if in.Header != "" {
-			bm.HeaderType = waE2E.ButtonsMessage_TEXT.Enum()
-			bm.Header = &waE2E.ButtonsMessage_Text{Text: in.Header}
-		}
-		return &waE2E.Message{ButtonsMessage: bm}
-	}
-	sections := make([]*waE2E.ListMessage_Section, 0, len(in.Sections))
-	n := 0
-	for _, sec := range in.Sections {
-		rows := make([]*waE2E.ListMessage_Row, 0, len(sec.Rows))
-		if sec.Title != "" {
-			fmt.Fprintf(&b, "\n\n%s", sec.Title)
-		} else {
-			b.WriteString("\n")
-		}
-		for _, r := range sec.Rows {
-			n++
-			fmt.Fprintf(&b, "\n%d. %s", n, r.Title)
-			if r.Description != "" {
-				fmt.Fprintf(&b, " (%s)", r.Description)
-			}
-			rows = append(rows, &waE2E.ListMessage_Row{Title: proto.String(r.Title), Description: optString(r.Description), RowID: proto.String(r.ID)})
-		}
-		sections = append(sections, &waE2E.ListMessage_Section{Title: optString(sec.Title), Rows: rows})
-	}
-	return &waE2E.Message{ListMessage: &waE2E.ListMessage{
-		Title: optString(in.Header), Description: proto.String(b.String()), ButtonText: proto.String(in.Button),
-		ListType: waE2E.ListMessage_SINGLE_SELECT.Enum(), Sections: sections, FooterText: optString(in.Footer), ContextInfo: ci,
-	}}
 }
 
 // prepareMedia looks up a media id, or keeps the file to upload.
@@ -964,8 +824,7 @@ func (c *Client) buildOnline(ctx context.Context, s *session, p *prepared) error
 
 // buildPoll builds the poll creation message, with a fresh secret.
 func buildPoll(s *session, p *prepared) {
-	p.msg = s.conn.Local.BuildPollCreation(p.poll.Question, p.poll.Options, p.poll.SelectableCount)
-	p.msg.PollCreationMessage.ContextInfo = p.ctxInfo
+	p.msg = compose.PollMessage(s.conn.Local, p.poll.Question, p.poll.Options, p.poll.SelectableCount, p.ctxInfo)
 }
 
 // resolveMedia uploads the file of a media message if needed and fills in
@@ -986,101 +845,12 @@ func (c *Client) resolveMedia(ctx context.Context, s *session, p *prepared) erro
 		}
 		pm.row = row
 	}
-	msg, err := mediaProto(pm, p.ctxInfo, c.core.cfg.clock.Now())
+	msg, err := pm.message(p.ctxInfo, c.core.cfg.clock.Now())
 	if err != nil {
 		return err
 	}
 	p.msg = msg
 	return nil
-}
-
-// mediaProto builds the message of a stored upload as official clients
-// send it: images with their dimensions and a JPEG thumbnail, audio with
-// its playing time, voice notes as Ogg Opus push-to-talk, captioned
-// documents wrapped in DocumentWithCaptionMessage; details wauser could
-// not read from the file come from the caller, or are left out.
-func mediaProto(pm *pendingMedia, ci *waE2E.ContextInfo, now time.Time) (*waE2E.Message, error) {
-	r := pm.row
-	dec := base64.StdEncoding.DecodeString
-	key, err1 := dec(r.MediaKey)
-	enc, err2 := dec(r.EncSHA256)
-	sum, err3 := dec(r.SHA256)
-	thumb, err4 := dec(r.Thumbnail)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return nil, fmt.Errorf("wauser: media %s: stored keys are corrupt: %w", r.MediaID, err)
-	}
-	size, ts := uint64(r.Size), proto.Int64(now.Unix())
-	caption := optString(pm.caption)
-	switch pm.typ {
-	case MediaImage:
-		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
-			Width: optUint32(r.Width), Height: optUint32(r.Height), JPEGThumbnail: nonEmpty(thumb),
-		}}, nil
-	case MediaVideo:
-		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
-			Seconds: optUint32(pm.seconds), Width: optUint32(pm.width), Height: optUint32(pm.height), JPEGThumbnail: nonEmpty(pm.thumbnail),
-		}}, nil
-	case MediaAudio:
-		mimeType, seconds := r.MIMEType, r.Seconds
-		if seconds == 0 {
-			seconds = pm.seconds
-		}
-		if pm.voice {
-			if baseMIME(mimeType) != "audio/ogg" {
-				return nil, invalidArg("audio.voice", "a voice note must be Ogg Opus audio (audio/ogg; codecs=opus); this file is %s", mimeType)
-			}
-			mimeType = voiceMIME
-		}
-		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(mimeType), PTT: proto.Bool(pm.voice), MediaKeyTimestamp: ts, ContextInfo: ci,
-			Seconds: optUint32(seconds), Waveform: nonEmpty(pm.waveform),
-		}}, nil
-	case MediaSticker:
-		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(r.MIMEType), MediaKeyTimestamp: ts, ContextInfo: ci,
-			Width: optUint32(r.Width), Height: optUint32(r.Height),
-		}}, nil
-	}
-	name := pm.fileName
-	if name == "" {
-		name = r.FileName
-	}
-	if name == "" {
-		name = "file"
-	}
-	doc := &waE2E.DocumentMessage{
-		URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-		FileLength: &size, Mimetype: proto.String(r.MIMEType), FileName: proto.String(name), Title: proto.String(name),
-		Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci, JPEGThumbnail: nonEmpty(pm.thumbnail),
-	}
-	if caption != nil {
-		// Official clients wrap a captioned document; some show the
-		// caption of an unwrapped one not at all.
-		return &waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{DocumentMessage: doc}}}, nil
-	}
-	return &waE2E.Message{DocumentMessage: doc}, nil
-}
-
-// optUint32 is n for a proto field, nil when 0 (not known).
-func optUint32(n int) *uint32 {
-	if n <= 0 {
-		return nil
-	}
-	return proto.Uint32(uint32(n))
-}
-
-// nonEmpty is b, or nil when empty.
-func nonEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }
 
 // prepareInvite builds a group invite message; the group's name comes from
@@ -1101,9 +871,56 @@ func (c *Client) prepareInvite(ctx context.Context, p *prepared, in *GroupInvite
 	if exp.IsZero() {
 		exp = c.core.cfg.clock.Now().Add(inviteLifetime)
 	}
-	p.msg = &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{
-		GroupJID: proto.String(group.String()), InviteCode: proto.String(in.Code), InviteExpiration: proto.Int64(exp.Unix()),
-		GroupName: optString(name), Caption: optString(in.Caption), ContextInfo: p.ctxInfo,
-	}}
+	p.msg = compose.InviteMessage(compose.Invite{Group: group, Code: in.Code, Expiration: exp, Name: name, Caption: in.Caption}, p.ctxInfo)
 	return nil
+}
+
+// message builds the proto of the uploaded file (pm.row).
+func (pm *pendingMedia) message(ci *waE2E.ContextInfo, now time.Time) (*waE2E.Message, error) {
+	msg, err := compose.MediaMessage(&compose.Media{
+		Kind: compose.Kind(pm.typ), Row: pm.row, Caption: pm.caption, Voice: pm.voice, FileName: pm.fileName,
+		Seconds: pm.seconds, Width: pm.width, Height: pm.height, Thumbnail: pm.thumbnail, Waveform: pm.waveform,
+	}, ci, now)
+	return msg, composeError(err)
+}
+
+// composeError is err of internal/compose in the caller's terms: its
+// FieldError as an ArgumentError.
+func composeError(err error) error {
+	var fe *compose.FieldError
+	if errors.As(err, &fe) {
+		return invalidArg(fe.Field, "%s", fe.Reason)
+	}
+	return err
+}
+
+// composeCards converts contact cards for compose, phone numbers as their
+// digits (validateCards checked them).
+func composeCards(cards []ContactCard) []compose.Card {
+	out := make([]compose.Card, 0, len(cards))
+	for _, cc := range cards {
+		var phones []string
+		for _, ph := range cc.Phones {
+			digits, _ := parsePhone(ph)
+			phones = append(phones, digits)
+		}
+		out = append(out, compose.Card{Name: cc.Name, Phones: phones, VCard: cc.VCard})
+	}
+	return out
+}
+
+// composeInteractive converts an interactive message for compose.
+func composeInteractive(in *Interactive) *compose.Interactive {
+	out := &compose.Interactive{Type: in.Type, Header: in.Header, Body: in.Body, Footer: in.Footer, Button: in.Button}
+	for _, b := range in.Buttons {
+		out.Buttons = append(out.Buttons, compose.Button{ID: b.ID, Title: b.Title})
+	}
+	for _, sec := range in.Sections {
+		cs := compose.Section{Title: sec.Title}
+		for _, r := range sec.Rows {
+			cs.Rows = append(cs.Rows, compose.Row{ID: r.ID, Title: r.Title, Description: r.Description})
+		}
+		out.Sections = append(out.Sections, cs)
+	}
+	return out
 }

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
-	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waMmsRetry"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/store"
 )
@@ -68,7 +67,7 @@ func (c *Client) DownloadMedia(ctx context.Context, message MessageID) (*MediaFi
 	if err != nil {
 		return nil, err
 	}
-	data, err := s.conn.Client.Download(ctx, downloadable(row.ContentType, &keys))
+	data, err := s.conn.Client.Download(ctx, compose.Downloadable(row.ContentType, &keys))
 	if errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith403) || errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404) ||
 		errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410) {
 		data, err = c.retryMedia(ctx, s, row, &keys)
@@ -115,7 +114,7 @@ func (c *Client) DownloadUploadedMedia(ctx context.Context, id MediaID) (*MediaF
 	}
 	keys := &store.MediaKeys{URL: row.URL, DirectPath: row.DirectPath, MediaKey: key, FileEncSHA256: encSum,
 		FileSHA256: sum, FileLength: uint64(max(row.Size, 0)), MimeType: row.MIMEType}
-	data, err := s.conn.Client.Download(ctx, downloadable(uploadedContentType(MediaType(row.MediaType)), keys))
+	data, err := s.conn.Client.Download(ctx, compose.Downloadable(uploadedContentType(MediaType(row.MediaType)), keys))
 	switch {
 	case errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith403), errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404),
 		errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410):
@@ -142,23 +141,6 @@ func uploadedContentType(t MediaType) string {
 	return ingest.TypeDocument
 }
 
-// downloadable is the proto whatsmeow downloads a file of content type typ
-// with.
-func downloadable(typ string, k *store.MediaKeys) whatsmeow.DownloadableMessage {
-	url, path, length, mime := optString(k.URL), optString(k.DirectPath), proto.Uint64(k.FileLength), optString(k.MimeType)
-	switch typ {
-	case ingest.TypeImage:
-		return &waE2E.ImageMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
-	case ingest.TypeSticker:
-		return &waE2E.StickerMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
-	case ingest.TypeVideo:
-		return &waE2E.VideoMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
-	case ingest.TypeAudio, ingest.TypeVoice:
-		return &waE2E.AudioMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
-	}
-	return &waE2E.DocumentMessage{URL: url, DirectPath: path, MediaKey: k.MediaKey, FileEncSHA256: k.FileEncSHA256, FileSHA256: k.FileSHA256, FileLength: length, Mimetype: mime}
-}
-
 // retryMedia asks the phone to upload the file of row again, waits for its
 // answer, stores the file's new location, and downloads it from there.
 func (c *Client) retryMedia(ctx context.Context, s *session, row *store.Message, keys *store.MediaKeys) ([]byte, error) {
@@ -173,7 +155,7 @@ func (c *Client) retryMedia(ctx context.Context, s *session, row *store.Message,
 		}
 	}
 	// The receipt names the message as WhatsApp addressed it.
-	chat, sender = wireTarget(row, chat, sender)
+	chat, sender = compose.WireTarget(row, chat, sender)
 	info := &types.MessageInfo{
 		MessageSource: types.MessageSource{Chat: chat, Sender: sender, IsFromMe: row.IsFromMe, IsGroup: chat.Server == types.GroupServer},
 		ID:            row.WAMessageID,
@@ -215,7 +197,7 @@ func (c *Client) retryMedia(ctx context.Context, s *session, row *store.Message,
 	if err != nil {
 		return nil, fmt.Errorf("wauser: download media: store the new file location: %w", err)
 	}
-	data, err := s.conn.Client.Download(ctx, downloadable(row.ContentType, keys))
+	data, err := s.conn.Client.Download(ctx, compose.Downloadable(row.ContentType, keys))
 	if err != nil {
 		return nil, waError("download media after a media retry", err)
 	}
