@@ -24,6 +24,7 @@ func hashID(prefix string, parts ...string) string {
 }
 
 func conversationID(account, key string) string { return hashID("conv_", account, key) }
+func personID(account, firstJID string) string  { return hashID("person_", account, firstJID) }
 
 // directConversationID is the canonical id of a person's direct
 // conversation: derived from the person, not from a chat JID, so that a
@@ -31,7 +32,6 @@ func conversationID(account, key string) string { return hashID("conv_", account
 func directConversationID(account, person string) string {
 	return conversationID(account, "direct:"+person)
 }
-func personID(account, firstJID string) string  { return hashID("person_", account, firstJID) }
 
 // messageID identifies a message by chat, sender and WhatsApp id; sender is
 // "me" for the account's own messages, else the sender's person id. The id

@@ -87,7 +87,7 @@ type Ingester struct {
 // for the whole of each transaction of the account in this process.
 type accountState struct {
 	mu       sync.Mutex
-	person   map[string]string // user JID -> person id
+	person   map[string]string  // user JID -> person id
 	conv     map[convKey]string // a person's direct chat or a chat JID -> conversation id
 	contacts map[string]bool    // person ids known to exist (unmerged)
 
