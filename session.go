@@ -721,7 +721,7 @@ func (s *session) handle(evt any) bool {
 	default:
 		start := time.Now()
 		err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt)
-		s.co.countEvent(evt, time.Since(start), err)
+		s.co.metrics.WhatsmeowEvent(evt, time.Since(start), err)
 		if err != nil {
 			// Not acknowledged: WhatsApp redelivers it, and ingestion is
 			// idempotent.
