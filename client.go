@@ -52,7 +52,7 @@ type core struct {
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
-	stateLogs sync.Map                  // AccountID -> *lograte.Limiter of state change logs (statelog.go)
+	stateLogs sync.Map                  // AccountID -> *lograte.Limiter[stateLine] of state change logs (statelog.go)
 	apiKeys   apiKeyCache               // recently authenticated API keys (apikeys.go)
 	syncCache *pagecache.Cache[syncKey] // encoded change-feed pages (SyncPageJSON)
 
