@@ -8,8 +8,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
+	"go.mau.fi/whatsmeow/proto/waCompanionReg"
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wauser/wauser/internal/store"
@@ -735,4 +738,145 @@ func (co *core) notFoundAccount(err error, id AccountID) error {
 		return fmt.Errorf("%w: account %q", ErrNotFound, id)
 	}
 	return err
+}
+
+// DevicePlatform is the kind of client the account's phone shows a linked
+// device as (the icon on its "Linked devices" list).
+type DevicePlatform string
+
+// Device platforms.
+const (
+	PlatformChrome  DevicePlatform = "chrome"
+	PlatformFirefox DevicePlatform = "firefox"
+	PlatformSafari  DevicePlatform = "safari"
+	PlatformEdge    DevicePlatform = "edge"
+	PlatformOpera   DevicePlatform = "opera"
+	PlatformDesktop DevicePlatform = "desktop" // the WhatsApp desktop app
+)
+
+// Defaults of WithDevice: a device linked by wauser is listed on the phone
+// as WhatsApp Web in Chrome on Linux, not under whatsmeow's own name.
+const (
+	DefaultDeviceName     = "Linux"
+	DefaultDevicePlatform = PlatformChrome
+)
+
+var platforms = map[DevicePlatform]struct {
+	props   waCompanionReg.DeviceProps_PlatformType
+	pair    whatsmeow.PairClientType
+	display string
+}{
+	PlatformChrome:  {waCompanionReg.DeviceProps_CHROME, whatsmeow.PairClientChrome, "Chrome"},
+	PlatformFirefox: {waCompanionReg.DeviceProps_FIREFOX, whatsmeow.PairClientFirefox, "Firefox"},
+	PlatformSafari:  {waCompanionReg.DeviceProps_SAFARI, whatsmeow.PairClientSafari, "Safari"},
+	PlatformEdge:    {waCompanionReg.DeviceProps_EDGE, whatsmeow.PairClientEdge, "Edge"},
+	PlatformOpera:   {waCompanionReg.DeviceProps_OPERA, whatsmeow.PairClientOpera, "Opera"},
+	PlatformDesktop: {waCompanionReg.DeviceProps_DESKTOP, whatsmeow.PairClientElectron, "Desktop"},
+}
+
+// WithDevice sets how the account's phone lists devices linked from now on
+// (it cannot change for a device already linked): name is the operating
+// system shown next to the platform's browser, as in "Chrome (Linux)", 1
+// to 50 characters; platform is one of the Platform constants. Phone-code
+// pairing (PairPhone) shows the same "<Browser> (<name>)". The defaults
+// are DefaultDeviceName and DefaultDevicePlatform.
+//
+// whatsmeow keeps these settings process-wide: Clients of one process that
+// pair at the same time with different settings each set theirs before
+// connecting, without racing, but a pairing reads whatever was set last.
+func WithDevice(name string, platform DevicePlatform) Option {
+	return func(c *config) error {
+		name = strings.TrimSpace(name)
+		switch n := utf8.RuneCountInString(name); {
+		case n == 0 || n > 50 || !utf8.ValidString(name) || strings.ContainsAny(name, "()\r\n\t"):
+			return invalidArg("device name", "%q: give 1 to 50 characters without parentheses or line breaks", name)
+		}
+		if _, ok := platforms[platform]; !ok {
+			return invalidArg("device platform", "%q is not chrome, firefox, safari, edge, opera or desktop", platform)
+		}
+		c.deviceName, c.devicePlatform = name, platform
+		return nil
+	}
+}
+
+// pairDisplayName is the name PairPhone shows on the phone: whatsmeow
+// requires "Browser (OS)".
+func (c *config) pairDisplayName() string {
+	return platforms[c.devicePlatform].display + " (" + c.deviceName + ")"
+}
+
+// AccountState is where an account stands with WhatsApp. The states form an
+// explicit state machine: an event that would make a transition not listed
+// below (a late "disconnected" after a logout, say) is ignored, so an account
+// never loops between states on its own.
+//
+//	unpaired        -> pairing
+//	pairing         -> unpaired (pairing failed or expired), connecting, connected
+//	connecting      -> connected, reconnecting, and the end states
+//	connected       -> connecting (Refresh), reconnecting, and the end states
+//	reconnecting    -> connecting, connected, and the end states
+//	logged_out      -> pairing
+//	stream_replaced, banned, outdated, failed -> connecting (Start or Refresh), logged_out
+//
+// The end states are logged_out, stream_replaced, banned, outdated and
+// failed: the Client does not reconnect from them by itself, and
+// Status.LastError says why it stopped.
+//
+// When several processes share a PostgreSQL store, only the process that
+// holds an account's lease (see WithLeases) drives its state machine and
+// stores its state. Being connected by another process is not a state:
+// elsewhere, Status reports the state that process stored, with
+// HeldElsewhere set; a process that takes an account over continues from
+// the stored state (connected -> connecting, and so on).
+type AccountState string
+
+// Account states.
+const (
+	StateUnpaired       AccountState = "unpaired"        // created, never paired
+	StatePairing        AccountState = "pairing"         // showing a QR code or phone code
+	StateConnecting     AccountState = "connecting"      // paired; connecting to WhatsApp
+	StateConnected      AccountState = "connected"       // logged in and online
+	StateReconnecting   AccountState = "reconnecting"    // connection lost or refused; retrying with backoff (see LastError)
+	StateLoggedOut      AccountState = "logged_out"      // the phone unlinked this device; pair again
+	StateStreamReplaced AccountState = "stream_replaced" // another client connected with this session; not retried
+	StateBanned         AccountState = "banned"          // temporarily banned by WhatsApp
+	StateOutdated       AccountState = "outdated"        // WhatsApp rejected this client version, also after a version refresh
+	// StateFailed: WhatsApp refused the connection with a failure it gives
+	// no retry for (400 generic, 409 bad user agent, 415, 418, 501 and
+	// other codes whatsmeow does not retry); LastError has the code and
+	// WhatsApp's message. Refresh tries again.
+	StateFailed AccountState = "failed"
+)
+
+// terminal reports whether the Client stops reconnecting in state s.
+func (s AccountState) terminal() bool {
+	switch s {
+	case StateLoggedOut, StateStreamReplaced, StateBanned, StateOutdated, StateFailed:
+		return true
+	}
+	return false
+}
+
+// canTransition reports whether the state machine allows from -> to.
+func canTransition(from, to AccountState) bool {
+	if from == to {
+		return true
+	}
+	switch from {
+	case StateUnpaired:
+		return to == StatePairing
+	case StatePairing:
+		return to == StateUnpaired || to == StateConnecting || to == StateConnected
+	case StateConnecting:
+		return to == StateConnected || to == StateReconnecting || to.terminal()
+	case StateConnected:
+		return to == StateConnecting || to == StateReconnecting || to.terminal()
+	case StateReconnecting:
+		return to == StateConnecting || to == StateConnected || to.terminal()
+	case StateLoggedOut:
+		return to == StatePairing
+	case StateStreamReplaced, StateBanned, StateOutdated, StateFailed:
+		return to == StateConnecting || to == StateLoggedOut
+	}
+	return false
 }

@@ -14,6 +14,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
@@ -365,7 +366,7 @@ func (c *Client) SendNewsletterMessage(ctx context.Context, req SendNewsletterMe
 		if err := validText("text", req.Text, true, maxTextLen); err != nil {
 			return nil, err
 		}
-		msg = textMessage(req.Text, nil, false)
+		msg = compose.TextMessage(req.Text, nil, false)
 	} else {
 		if err := media.validate(field, typ, c.core.cfg.mediaLimit); err != nil {
 			return nil, err
@@ -435,7 +436,7 @@ func (c *Client) newsletterMedia(ctx context.Context, s *session, m *MediaMessag
 		Seconds: info.seconds, Thumbnail: b64(info.thumbnail)}
 	pm := &pendingMedia{typ: typ, row: row, caption: m.Caption, voice: m.Voice, fileName: m.FileName,
 		seconds: m.Seconds, width: m.Width, height: m.Height, thumbnail: m.Thumbnail, waveform: m.Waveform}
-	msg, err := mediaProto(pm, nil, c.core.cfg.clock.Now())
+	msg, err := pm.message(nil, c.core.cfg.clock.Now())
 	if err != nil {
 		return nil, "", err
 	}

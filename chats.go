@@ -14,6 +14,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/store"
 )
@@ -155,7 +156,7 @@ func (s *session) lastMessage(ctx context.Context, chat types.JID) (lastMessage,
 		return out, err
 	}
 	// Indexed and keyed as WhatsApp addressed the chat's last message.
-	wireChat, author := wireTarget(m, chat, rowAuthor(m))
+	wireChat, author := compose.WireTarget(m, chat, compose.RowAuthor(m))
 	out.chat, out.at = wireChat, m.SentAt
 	out.key = s.conn.Local.BuildMessageKey(wireChat, author, m.WAMessageID)
 	return out, nil
@@ -347,7 +348,7 @@ func (c *Client) markRead(ctx context.Context, s *session, p *prepared, targets 
 	var order []addressed
 	ids := map[addressed][]types.MessageID{}
 	for _, t := range targets {
-		chat, author := wireTarget(t.row, p.chat, t.author)
+		chat, author := compose.WireTarget(t.row, p.chat, t.author)
 		a := addressed{chat, author}
 		if _, ok := ids[a]; !ok {
 			order = append(order, a)

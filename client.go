@@ -54,7 +54,7 @@ type core struct {
 	changed  chan struct{} // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
-	stateLogs sync.Map                  // AccountID -> *lograte.Limiter of state change logs (statelog.go)
+	stateLogs sync.Map                  // AccountID -> *lograte.Limiter[stateLine] of state change logs (statelog.go)
 	apiKeys   apiKeyCache               // recently authenticated API keys (apikeys.go)
 	syncCache *pagecache.Cache[syncKey] // encoded change-feed pages (SyncPageJSON)
 
@@ -527,3 +527,29 @@ func (c *Client) accountID(ctx context.Context) (AccountID, error) {
 // versionCheck makes the first connection of a Client look up the current
 // WhatsApp Web version (see session.beforeConnect).
 type versionCheck struct{ once sync.Once }
+
+// Clock tells time and makes timers. The Client uses it for reconnect
+// backoff, QR code rotation and timestamps; WithClock replaces it, e.g. with
+// watest.Clock in tests.
+type Clock interface {
+	Now() time.Time
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a timer made by a Clock.
+type Timer interface {
+	// C returns the channel the timer fires on.
+	C() <-chan time.Time
+	// Stop prevents the timer from firing; see time.Timer.Stop.
+	Stop() bool
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                 { return time.Now() }
+func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
+
+type systemTimer struct{ t *time.Timer }
+
+func (t systemTimer) C() <-chan time.Time { return t.t.C }
+func (t systemTimer) Stop() bool          { return t.t.Stop() }

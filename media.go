@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,9 @@ import (
 
 	"go.mau.fi/whatsmeow"
 
+	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/fetch"
+	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/mediainfo"
 	"github.com/wauser/wauser/internal/store"
 )
@@ -382,4 +385,127 @@ func normalizeMIME(s string) (string, error) {
 func baseMIME(mt string) string {
 	base, _, _ := strings.Cut(mt, ";")
 	return strings.TrimSpace(base)
+}
+
+// mediaRetryTimeout is how long DownloadMedia waits for the phone to
+// upload an expired file again.
+const mediaRetryTimeout = time.Minute
+
+// MediaFile is the file of a message, downloaded and decrypted.
+type MediaFile struct {
+	Data     []byte `json:"-"`
+	MIMEType string `json:"mime_type"`
+	FileName string `json:"file_name,omitempty"`
+}
+
+// DownloadMedia downloads and decrypts the file of a message (image,
+// video, audio, voice note, document or sticker), incoming or sent, with
+// the keys stored with it (never shown). When WhatsApp's servers no longer
+// have the file (403, 404, 410: files expire after some weeks), it asks the
+// phone to upload it again (a media retry), waits for the answer (up to a
+// minute; the phone must be online), stores the new location and downloads
+// from there. A message without a file returns ErrNotFound, and so does a
+// file the phone no longer has.
+func (c *Client) DownloadMedia(ctx context.Context, message MessageID) (*MediaFile, error) {
+	if !validRecordID(string(message)) {
+		return nil, invalidArg("message_id", "%q is not a message id", message)
+	}
+	account, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := c.core.st.GetMessage(ctx, string(account), string(message))
+	if err != nil {
+		return nil, recordError("message", string(message), err)
+	}
+	if row.MediaKeys == "" || !row.DeletedAt.IsZero() {
+		return nil, fmt.Errorf("%w: message %q has no file", ErrNotFound, message)
+	}
+	var keys store.MediaKeys
+	if err := json.Unmarshal([]byte(row.MediaKeys), &keys); err != nil || len(keys.MediaKey) == 0 {
+		return nil, fmt.Errorf("%w: message %q has no usable file keys", ErrNotFound, message)
+	}
+	file := &MediaFile{MIMEType: keys.MimeType}
+	if m := messageFromRow(row); m.Media != nil {
+		file.FileName = m.Media.FileName
+		if file.MIMEType == "" {
+			file.MIMEType = m.Media.MimeType
+		}
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data, err := s.conn.Client.Download(ctx, compose.Downloadable(row.ContentType, &keys))
+	if errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith403) || errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404) ||
+		errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410) {
+		data, err = c.retryMedia(ctx, s, row, &keys)
+	} else if err != nil {
+		err = waError("download media", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	file.Data = data
+	return file, nil
+}
+
+// DownloadUploadedMedia downloads and decrypts a file uploaded with
+// UploadMedia (by its media id), from WhatsApp's media servers, with the
+// keys stored with it. It returns ErrNotFound for an unknown id, and for a
+// file WhatsApp's servers no longer keep (uploads expire after some weeks;
+// unlike a message's file, nothing can upload it again). It needs a
+// connection.
+func (c *Client) DownloadUploadedMedia(ctx context.Context, id MediaID) (*MediaFile, error) {
+	if id == "" {
+		return nil, invalidArg("id", "empty")
+	}
+	account, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := store.GetMedia(ctx, c.core.st.DB(), string(account), string(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: media %q", ErrNotFound, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: download uploaded media: %w", err)
+	}
+	b64 := base64.StdEncoding.DecodeString
+	key, err1 := b64(row.MediaKey)
+	encSum, err2 := b64(row.EncSHA256)
+	sum, err3 := b64(row.SHA256)
+	if err := errors.Join(err1, err2, err3); err != nil || len(key) == 0 {
+		return nil, fmt.Errorf("%w: media %q has no usable keys", ErrNotFound, id)
+	}
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := &store.MediaKeys{URL: row.URL, DirectPath: row.DirectPath, MediaKey: key, FileEncSHA256: encSum,
+		FileSHA256: sum, FileLength: uint64(max(row.Size, 0)), MimeType: row.MIMEType}
+	data, err := s.conn.Client.Download(ctx, compose.Downloadable(uploadedContentType(MediaType(row.MediaType)), keys))
+	switch {
+	case errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith403), errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404),
+		errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410):
+		return nil, fmt.Errorf("%w: WhatsApp's servers no longer keep media %q; upload it again", ErrNotFound, id)
+	case err != nil:
+		return nil, waError("download uploaded media", err)
+	}
+	return &MediaFile{Data: data, MIMEType: row.MIMEType, FileName: row.FileName}, nil
+}
+
+// uploadedContentType is the message content type a file uploaded as t is
+// downloaded as.
+func uploadedContentType(t MediaType) string {
+	switch t {
+	case MediaImage:
+		return ingest.TypeImage
+	case MediaVideo:
+		return ingest.TypeVideo
+	case MediaAudio:
+		return ingest.TypeAudio
+	case MediaSticker:
+		return ingest.TypeSticker
+	}
+	return ingest.TypeDocument
 }

@@ -2,19 +2,17 @@ package wauser
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"strings"
-	"time"
 
-	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/store"
 )
@@ -54,505 +52,6 @@ const (
 	StatusRecording ChatStatus = "recording" // show "recording audio…"
 	StatusPaused    ChatStatus = "paused"    // stop showing either
 )
-
-// SendMessageRequest is the body of SendMessage. To and one content field
-// are required: Text, Image, Video, Audio, Document, Sticker, Location,
-// Contacts, Poll, Reaction, Invite, Interactive, Template, or Status. Type
-// may be left empty; it then follows from the content field that is set,
-// and when it is given that field must be the one set.
-type SendMessageRequest struct {
-	// To is the recipient: a phone number, a person's JID (…@s.whatsapp.net
-	// or …@lid), a group (…@g.us), a channel (…@newsletter) or
-	// status@broadcast (see ParseRecipient).
-	To string `json:"to"`
-	// RecipientType says how a bare To is read: "individual" (a phone
-	// number, the default) or "group" (a group id).
-	RecipientType RecipientType `json:"recipient_type,omitempty"`
-	Type          MessageType   `json:"type,omitempty"`
-	// ID is the caller's id of the message, an idempotency key: 1 to 64
-	// ASCII letters and digits. Sending again with the same ID (to the same
-	// chat) sends nothing and returns the stored message, unless the first
-	// attempt failed: then it is sent again, under the same WhatsApp id.
-	// The message goes to WhatsApp under an id whatsmeow makes (official
-	// clients never send ids of their own making); the record keeps both,
-	// as ClientID and WAMessageID, and ID finds the message wherever a
-	// WhatsApp id of the chat is accepted (replies, reactions, edits,
-	// deletions). Empty means no key.
-	ID string `json:"id,omitempty"`
-
-	// Text is the text of a text message. With PreviewURL, the first link
-	// in it gets a preview (title and description fetched from the page).
-	Text       string `json:"text,omitempty"`
-	PreviewURL bool   `json:"preview_url,omitempty"`
-
-	Image       *MediaMessage    `json:"image,omitempty"`
-	Video       *MediaMessage    `json:"video,omitempty"`
-	Audio       *MediaMessage    `json:"audio,omitempty"`
-	Document    *MediaMessage    `json:"document,omitempty"`
-	Sticker     *MediaMessage    `json:"sticker,omitempty"`
-	Location    *Location        `json:"location,omitempty"`
-	Contacts    []ContactCard    `json:"contacts,omitempty"`
-	Poll        *Poll            `json:"poll,omitempty"`
-	Reaction    *Reaction        `json:"reaction,omitempty"`
-	Invite      *GroupInvite     `json:"invite,omitempty"`
-	Interactive *Interactive     `json:"interactive,omitempty"`
-	Template    *TemplateMessage `json:"template,omitempty"`
-	// Status marks the Context message read or played, or shows typing or
-	// recording in the chat.
-	Status ChatStatus `json:"status,omitempty"`
-
-	// Context makes the message a reply, and mentions people.
-	Context *MessageContext `json:"context,omitempty"`
-	// Participants would limit a group message to some of its members
-	// (the Business Server API). whatsmeow (in the version wauser is built on) always
-	// encrypts a group message for every member, so a non-empty list is
-	// refused with ErrInvalidArgument rather than silently ignored.
-	Participants []string `json:"participants,omitempty"`
-}
-
-// MessageContext is what a message refers to (the Business Server API's context).
-type MessageContext struct {
-	// MessageID is the message replied to, reacted to or marked read: a
-	// stored message's id ("msg_…") or a WhatsApp message id in the chat.
-	MessageID string `json:"message_id,omitempty"`
-	// Participant is the author of MessageID, needed in groups when the
-	// message is not stored (for a stored one the store knows).
-	Participant string `json:"participant,omitempty"`
-	// Mentions are people mentioned (phone numbers or JIDs). Write
-	// "@<number>" in the text for each, as WhatsApp shows the mention there.
-	// In groups, "@<number>" tokens of the text are mentioned even when not
-	// listed here.
-	Mentions []string `json:"mentions,omitempty"`
-}
-
-// MediaMessage is the file of an image, video, audio, document or sticker
-// message: exactly one of ID (uploaded before with UploadMedia), Data and
-// URL. Data and URL are uploaded first, as by UploadMedia, and kept under
-// a new media id.
-type MediaMessage struct {
-	ID   MediaID `json:"id,omitempty"`
-	URL  string  `json:"url,omitempty"`
-	Data []byte  `json:"-"`
-	// MIMEType, for Data and URL: empty means sniffed (or the URL server's).
-	MIMEType string `json:"mime_type,omitempty"`
-	// FileName is shown for documents; empty means the uploaded file's name.
-	FileName string `json:"filename,omitempty"`
-	Caption  string `json:"caption,omitempty"`
-	// Voice sends audio as a voice note (push-to-talk). WhatsApp plays
-	// only Ogg Opus as voice notes: the file must be audio/ogg, and is
-	// sent as "audio/ogg; codecs=opus".
-	Voice bool `json:"voice,omitempty"`
-
-	// What official clients show before a file is downloaded. wauser
-	// measures images itself (dimensions and a thumbnail) and reads the
-	// playing time of Ogg Opus audio; what it cannot read from the file is
-	// taken from these fields, and left out of the message when they are
-	// not given, never made up.
-
-	// Seconds is the playing time of a video, or of audio other than Ogg
-	// Opus: 0 to 86400.
-	Seconds int `json:"seconds,omitempty"`
-	// Width and Height are a video's dimensions in pixels, 0 to 16384.
-	Width  int `json:"width,omitempty"`
-	Height int `json:"height,omitempty"`
-	// Thumbnail is a small JPEG (at most 64 KiB) shown for a video or
-	// document until it is downloaded; base64 in JSON.
-	Thumbnail []byte `json:"thumbnail,omitempty"`
-	// Waveform is a voice note's waveform: up to 64 samples, 0 to 100;
-	// base64 in JSON.
-	Waveform []byte `json:"waveform,omitempty"`
-}
-
-// Location is a location message.
-type Location struct {
-	Latitude  float64 `json:"latitude"`
-	Longitude float64 `json:"longitude"`
-	Name      string  `json:"name,omitempty"`
-	Address   string  `json:"address,omitempty"`
-	URL       string  `json:"url,omitempty"`
-}
-
-// ContactCard is a contact shared in a message: a vCard, given whole or
-// made from Name and Phones.
-type ContactCard struct {
-	Name   string   `json:"name"`
-	Phones []string `json:"phones,omitempty"`
-	VCard  string   `json:"vcard,omitempty"`
-}
-
-// Poll is a poll message.
-type Poll struct {
-	Question string   `json:"question"`
-	Options  []string `json:"options"` // 2 to 12 distinct options
-	// SelectableCount is how many options one may choose; 0 means any
-	// number.
-	SelectableCount int `json:"selectable_count,omitempty"`
-}
-
-// Reaction reacts to a message of the chat with an emoji; an empty Emoji
-// removes the account's reaction.
-type Reaction struct {
-	// MessageID is a stored message's id ("msg_…") or a WhatsApp id in the
-	// chat (then Context.Participant names its author in groups).
-	MessageID string `json:"message_id"`
-	Emoji     string `json:"emoji"`
-}
-
-// GroupInvite is an invitation to a group, sent to a person whose privacy
-// settings did not let the account add them (the code comes from
-// GroupParticipant.InviteCode).
-type GroupInvite struct {
-	Group      string    `json:"group"`
-	Code       string    `json:"code"`
-	Expiration time.Time `json:"expiration,omitzero"` // default: 3 days from now
-	GroupName  string    `json:"group_name,omitempty"`
-	Caption    string    `json:"caption,omitempty"`
-}
-
-// Interactive is a message with reply buttons ("button") or a list of
-// choices ("list"), the Business Server API's interactive message. WhatsApp renders
-// these only for messages from the official Business (Cloud) API; sent
-// from a linked device they show on few phones or none. wauser therefore
-// writes the choices into the text too (numbered lines), so that it reads
-// as a plain message where the buttons do not show; prefer polls for
-// choices people must be able to make.
-type Interactive struct {
-	Type    string              `json:"type"` // "button" or "list"
-	Header  string              `json:"header,omitempty"`
-	Body    string              `json:"body"`
-	Footer  string              `json:"footer,omitempty"`
-	Buttons []InteractiveButton `json:"buttons,omitempty"` // "button": 1 to 3
-	// Button is the label of the button that opens a list.
-	Button   string               `json:"button,omitempty"`
-	Sections []InteractiveSection `json:"sections,omitempty"` // "list": 1 to 10
-}
-
-// InteractiveButton is a reply button.
-type InteractiveButton struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-}
-
-// InteractiveSection is a section of a list.
-type InteractiveSection struct {
-	Title string           `json:"title,omitempty"`
-	Rows  []InteractiveRow `json:"rows"`
-}
-
-// InteractiveRow is one choice of a list.
-type InteractiveRow struct {
-	ID          string `json:"id"`
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
-}
-
-// SendMessage sends a message and returns it as stored.
-//
-// The message is stored as pending (Status "pending", message.status
-// event) before anything is sent, then as sent with WhatsApp's timestamp
-// (message.sent), and receipts move it on to delivered, read and played
-// (message.status). When WhatsApp refuses it, it is stored as failed with
-// the reason in Message.Error, and the error is returned.
-//
-// Invalid input returns ErrInvalidArgument before anything is sent or
-// stored: a bad recipient, empty text, no or several contents, an unknown
-// media id or template, a template parameter missing, a file larger than
-// WithMediaLimit. Past the daily message limit it returns a
-// *RateLimitError. whatsmeow errors come back as sentinels (see waSentinel)
-// that keep the cause.
-//
-// A reaction returns the message reacted to; a status (read, typing...)
-// stores no message and returns nil.
-func (c *Client) SendMessage(ctx context.Context, req SendMessageRequest) (_ *Message, err error) {
-	var typ MessageType // known once the request is valid: a label of bounded values
-	defer func() { c.core.countSendOutcome(typ, err) }()
-	p, err := c.prepare(ctx, &req)
-	if err != nil {
-		return nil, err
-	}
-	typ = p.typ
-	s, err := c.online(ctx)
-	if err != nil {
-		return nil, err
-	}
-	switch p.typ {
-	case MessageStatus:
-		return nil, c.sendStatus(ctx, s, p)
-	case MessageReaction:
-		return c.sendReaction(ctx, s, p)
-	}
-	return c.sendContent(ctx, s, p)
-}
-
-// SendText sends a text message to to (see SendMessage).
-func (c *Client) SendText(ctx context.Context, to, text string) (*Message, error) {
-	return c.SendMessage(ctx, SendMessageRequest{To: to, Type: MessageText, Text: text})
-}
-
-// sendContent sends a prepared message with content: the media is
-// uploaded, the message stored as pending (counted against the daily
-// limit), sent, and stored as sent or failed.
-func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Message, error) {
-	if p.id != "" {
-		if m, err := c.sentBefore(ctx, s.id, p.chat, p.id); err != nil || m != nil {
-			return m, err
-		}
-	}
-	if err := c.checkQuota(ctx, s.id); err != nil {
-		return nil, err
-	}
-	if err := c.buildOnline(ctx, s, p); err != nil {
-		return nil, err
-	}
-	if p.previewURL != "" {
-		c.addPreview(ctx, p)
-	}
-	// Wait for the account's turn (WithSendPacing) before the message is
-	// stored as pending: a send that never went leaves no record.
-	if err := c.core.paceSend(ctx, s.id); err != nil {
-		return nil, err
-	}
-	// The message goes under an id whatsmeow makes, as official clients'
-	// ids look; a caller's id is kept as the record's client id.
-	id := s.conn.Local.GenerateMessageID()
-	var (
-		row  *store.Message
-		send bool
-	)
-	err := c.core.ingest.Apply(ctx, s.ingestAccount(), func(t *ingest.Tx) error {
-		m, state, err := t.Outgoing(p.chat, id, p.id, p.msg)
-		if err != nil {
-			return err
-		}
-		if state == ingest.OutgoingNew {
-			if err := c.countSend(t, s.id); err != nil {
-				return err
-			}
-		}
-		row, send = m, state != ingest.OutgoingExists
-		return nil
-	})
-	if err != nil {
-		return nil, c.storeError("send message", err)
-	}
-	if !send {
-		m := messageFromRow(row)
-		return &m, nil
-	}
-	// A retry goes under the id of the first attempt.
-	resp, sendErr := s.conn.Client.SendMessage(ctx, p.chat, p.msg, whatsmeow.SendRequestExtra{ID: row.WAMessageID})
-	// The outcome is stored even when ctx ended meanwhile.
-	wctx := context.WithoutCancel(ctx)
-	err = c.core.ingest.Apply(wctx, s.ingestAccount(), func(t *ingest.Tx) error {
-		m, err := t.MessageByID(row.MessageID)
-		if err != nil || m == nil {
-			return err
-		}
-		if sendErr != nil {
-			t.MarkFailed(m, sendErr.Error())
-		} else if err := t.MarkSent(m, resp.ID, resp.Timestamp, resp.Sender); err != nil {
-			return err
-		}
-		row = m
-		return nil
-	})
-	if sendErr != nil {
-		return nil, waError("send message", sendErr)
-	}
-	if err != nil {
-		return nil, c.storeError("send message: sent, but storing it failed", err)
-	}
-	m := messageFromRow(row)
-	return &m, nil
-}
-
-// storeError wraps an error of the store (or of a quota check made in the
-// same transaction) for operation op.
-func (c *Client) storeError(op string, err error) error {
-	var rl *RateLimitError
-	if errors.As(err, &rl) {
-		return rl
-	}
-	return fmt.Errorf("wauser: %s: %w", op, err)
-}
-
-// sentBefore returns the account's own message sent with the caller's id
-// in chat when it is stored and was sent (or is being sent): sending it
-// again is then a no-op. A failed message, or one pending for too long, is
-// sent again. Messages stored before caller ids were kept apart were sent
-// under the caller's id itself, and are found by it too.
-func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.JID, id string) (*Message, error) {
-	conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(account), chat.String())
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("wauser: send message: %w", err)
-	}
-	rows, err := store.SentByClientID(ctx, c.core.st.DB(), string(account), conv.ConversationID, id)
-	if err != nil {
-		return nil, fmt.Errorf("wauser: send message: %w", err)
-	}
-	for _, r := range rows {
-		stale := r.Status == ingest.StatusPending && c.core.cfg.clock.Now().Sub(r.UpdatedAt) > ingest.StalePending
-		if r.ContentType == ingest.TypeUnknown || r.Status == ingest.StatusFailed || stale {
-			continue
-		}
-		m := messageFromRow(r)
-		return &m, nil
-	}
-	return nil, nil
-}
-
-// checkQuota refuses a send when the account already reached its daily
-// limit. It is a cheap check before uploads; the count that holds is made
-// with the pending message (countSend).
-func (c *Client) checkQuota(ctx context.Context, account AccountID) error {
-	limit := c.core.cfg.dailyLimit
-	if limit == 0 {
-		return nil
-	}
-	now := c.core.cfg.clock.Now()
-	n, err := store.SentOn(ctx, c.core.st.DB(), string(account), store.QuotaDay(now))
-	if err != nil {
-		return fmt.Errorf("wauser: send message: %w", err)
-	}
-	if n >= int64(limit) {
-		return c.quotaError(now)
-	}
-	return nil
-}
-
-// countSend counts one message against the account's daily limit inside
-// the transaction storing it, failing when the limit is passed.
-func (c *Client) countSend(t *ingest.Tx, account AccountID) error {
-	limit := c.core.cfg.dailyLimit
-	now := c.core.cfg.clock.Now()
-	n, err := store.CountSend(t.Context(), t.DB(), string(account), store.QuotaDay(now))
-	if err != nil {
-		return err
-	}
-	if limit > 0 && n > int64(limit) {
-		return c.quotaError(now)
-	}
-	return nil
-}
-
-func (c *Client) quotaError(now time.Time) *RateLimitError {
-	y, m, d := now.UTC().Date()
-	reset := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
-	return &RateLimitError{Limit: c.core.cfg.dailyLimit, ResetAt: reset, wait: reset.Sub(now)}
-}
-
-// MessageQuota is an account's use of its daily message limit.
-type MessageQuota struct {
-	Limit   int       `json:"limit"` // 0: no limit
-	Sent    int       `json:"sent"`  // messages sent today (UTC)
-	ResetAt time.Time `json:"reset_at"`
-}
-
-// GetMessageQuota returns how much of its daily message limit the account
-// used (see WithDailyMessageLimit).
-func (c *Client) GetMessageQuota(ctx context.Context) (*MessageQuota, error) {
-	id, err := c.accountID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := c.core.cfg.clock.Now()
-	n, err := store.SentOn(ctx, c.core.st.DB(), string(id), store.QuotaDay(now))
-	if err != nil {
-		return nil, fmt.Errorf("wauser: message quota: %w", err)
-	}
-	return &MessageQuota{Limit: c.core.cfg.dailyLimit, Sent: int(n), ResetAt: c.quotaError(now).ResetAt}, nil
-}
-
-// MaxMessageCountDays bounds ListMessageCounts: a year and a day.
-const MaxMessageCountDays = 366
-
-// DailyMessageCount is how many messages an account sent on one UTC day,
-// as counted against its daily limit (every message stored to be sent,
-// including those WhatsApp then refused; reactions, edits, deletions and
-// read marks are not counted).
-type DailyMessageCount struct {
-	Day  string `json:"day"` // YYYY-MM-DD, UTC
-	Sent int    `json:"sent"`
-}
-
-// ListMessageCounts returns the account's message counts of the last limit
-// (1 to MaxMessageCountDays) UTC days on which it sent any, newest first:
-// the history behind GetMessageQuota, kept in the store.
-func (c *Client) ListMessageCounts(ctx context.Context, limit int) ([]DailyMessageCount, error) {
-	if limit < 1 || limit > MaxMessageCountDays {
-		return nil, invalidArg("limit", "%d; give 1 to %d", limit, MaxMessageCountDays)
-	}
-	id, err := c.accountID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := store.SentDays(ctx, c.core.st.DB(), string(id), limit)
-	if err != nil {
-		return nil, fmt.Errorf("wauser: message counts: %w", err)
-	}
-	out := make([]DailyMessageCount, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, DailyMessageCount{Day: r.Day, Sent: int(r.Sent)})
-	}
-	return out, nil
-}
-
-// quotedProto is the proto of a stored message to quote in a reply, as
-// official clients quote it: a text as its text; an image, video, audio,
-// document or sticker as that media message (the file's keys, type,
-// dimensions, duration and caption, without the thumbnail, which is not
-// kept), so the quote shows what kind of message it was; a location as
-// its coordinates. Anything else is quoted by its text, if it has one.
-func quotedProto(r *store.Message) *waE2E.Message {
-	if r == nil || !r.DeletedAt.IsZero() {
-		return nil
-	}
-	var info store.MediaInfo
-	var keys store.MediaKeys
-	hasMedia := r.Media != "" && r.MediaKeys != "" &&
-		json.Unmarshal([]byte(r.Media), &info) == nil && json.Unmarshal([]byte(r.MediaKeys), &keys) == nil
-	if hasMedia {
-		caption := optString(info.Caption)
-		switch m := downloadable(r.ContentType, &keys).(type) {
-		case *waE2E.ImageMessage:
-			m.Caption, m.Width, m.Height = caption, optUint32(int(info.Width)), optUint32(int(info.Height))
-			return &waE2E.Message{ImageMessage: m}
-		case *waE2E.StickerMessage:
-			m.Width, m.Height = optUint32(int(info.Width)), optUint32(int(info.Height))
-			return &waE2E.Message{StickerMessage: m}
-		case *waE2E.VideoMessage:
-			m.Caption, m.Seconds = caption, optUint32(int(info.Seconds))
-			m.Width, m.Height = optUint32(int(info.Width)), optUint32(int(info.Height))
-			return &waE2E.Message{VideoMessage: m}
-		case *waE2E.AudioMessage:
-			m.Seconds, m.PTT = optUint32(int(info.Seconds)), proto.Bool(r.ContentType == ingest.TypeVoice)
-			return &waE2E.Message{AudioMessage: m}
-		case *waE2E.DocumentMessage:
-			m.Caption, m.FileName = caption, optString(info.FileName)
-			return &waE2E.Message{DocumentMessage: m}
-		}
-	}
-	if r.ContentType == ingest.TypeLocation && r.Extra != "" {
-		var loc struct {
-			Latitude  float64 `json:"latitude"`
-			Longitude float64 `json:"longitude"`
-			Name      string  `json:"name"`
-			Address   string  `json:"address"`
-		}
-		if json.Unmarshal([]byte(r.Extra), &loc) == nil {
-			return &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
-				DegreesLatitude: proto.Float64(loc.Latitude), DegreesLongitude: proto.Float64(loc.Longitude),
-				Name: optString(loc.Name), Address: optString(loc.Address),
-			}}
-		}
-	}
-	if r.Body == "" {
-		return nil
-	}
-	return &waE2E.Message{Conversation: proto.String(r.Body)}
-}
 
 // ListMessagesOptions selects messages.
 type ListMessagesOptions struct {
@@ -712,7 +211,7 @@ func (c *Client) prepareReaction(ctx context.Context, p *prepared, req *SendMess
 // sendReaction sends a prepared reaction and stores it on the message.
 func (c *Client) sendReaction(ctx context.Context, s *session, p *prepared) (*Message, error) {
 	now := c.core.cfg.clock.Now()
-	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	wireChat, wireAuthor := compose.WireTarget(p.target, p.chat, p.targetSender)
 	msg := s.conn.Local.BuildReaction(wireChat, wireAuthor, p.targetWAID, p.emoji)
 	msg.ReactionMessage.SenderTimestampMS = proto.Int64(now.UnixMilli())
 	if err := c.core.paceSend(ctx, s.id); err != nil {
@@ -790,7 +289,7 @@ func (c *Client) EditMessage(ctx context.Context, chat, message, text string) (*
 	}
 	now := c.core.cfg.clock.Now()
 	content := &waE2E.Message{Conversation: proto.String(text)}
-	wireChat, _ := wireTarget(p.target, p.chat, p.targetSender)
+	wireChat, _ := compose.WireTarget(p.target, p.chat, p.targetSender)
 	msg := s.conn.Local.BuildEdit(wireChat, p.targetWAID, content)
 	msg.GetEditedMessage().GetMessage().GetProtocolMessage().TimestampMS = proto.Int64(now.UnixMilli())
 	if err := c.core.paceSend(ctx, s.id); err != nil {
@@ -836,7 +335,7 @@ func (c *Client) RevokeMessage(ctx context.Context, chat, message string) (*Mess
 	if err != nil {
 		return nil, err
 	}
-	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	wireChat, wireAuthor := compose.WireTarget(p.target, p.chat, p.targetSender)
 	msg := s.conn.Local.BuildRevoke(wireChat, wireAuthor, p.targetWAID)
 	if err := c.core.paceSend(ctx, s.id); err != nil {
 		return nil, err
@@ -957,7 +456,7 @@ func (c *Client) starMessage(ctx context.Context, chat, message string, starred 
 	if p.target != nil {
 		fromMe = p.target.IsFromMe
 	}
-	wireChat, wireAuthor := wireTarget(p.target, p.chat, p.targetSender)
+	wireChat, wireAuthor := compose.WireTarget(p.target, p.chat, p.targetSender)
 	if fromMe && wireChat.Server == types.GroupServer {
 		// In groups the index names the author, the account too, as the
 		// message went out.
@@ -1024,157 +523,15 @@ func (c *Client) ForwardMessage(ctx context.Context, message, to string) (*Messa
 	if eph > 0 {
 		ci.Expiration = proto.Uint32(eph)
 	}
-	msg, typ, err := forwardContent(p.target, ci)
+	msg, kind, err := compose.Forward(p.target, ci)
 	if err != nil {
-		return nil, err
+		return nil, composeError(err)
 	}
+	typ := MessageType(kind)
 	s, err := c.online(ctx)
 	if err != nil {
 		return nil, err
 	}
 	fp := &prepared{typ: typ, account: p.account, chat: jid, msg: msg}
 	return c.sendContent(ctx, s, fp)
-}
-
-// forwardContent rebuilds the content of a stored message, with ci.
-func forwardContent(r *store.Message, ci *waE2E.ContextInfo) (*waE2E.Message, MessageType, error) {
-	var info store.MediaInfo
-	if r.Media != "" {
-		_ = json.Unmarshal([]byte(r.Media), &info)
-	}
-	var keys store.MediaKeys
-	if r.MediaKeys != "" {
-		_ = json.Unmarshal([]byte(r.MediaKeys), &keys)
-	}
-	var extra map[string]any
-	if r.Extra != "" {
-		_ = json.Unmarshal([]byte(r.Extra), &extra)
-	}
-	media := func() error {
-		if len(keys.MediaKey) == 0 || keys.DirectPath == "" {
-			return invalidArg("message", "%q is a %s message whose media keys are not stored", r.MessageID, r.ContentType)
-		}
-		return nil
-	}
-	mime := keys.MimeType
-	if mime == "" {
-		mime = info.MimeType
-	}
-	size := keys.FileLength
-	if size == 0 {
-		size = info.Size
-	}
-	ts := optInt64(keys.KeyTimestamp)
-	switch r.ContentType {
-	case ingest.TypeText:
-		return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(r.Body), ContextInfo: ci}}, MessageText, nil
-	case "image":
-		if err := media(); err != nil {
-			return nil, "", err
-		}
-		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
-			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
-			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
-			Mimetype: optString(mime), Caption: optString(info.Caption), Width: optU32(info.Width), Height: optU32(info.Height),
-			MediaKeyTimestamp: ts, ContextInfo: ci,
-		}}, MessageImage, nil
-	case "video":
-		if err := media(); err != nil {
-			return nil, "", err
-		}
-		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
-			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
-			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
-			Mimetype: optString(mime), Caption: optString(info.Caption), Width: optU32(info.Width), Height: optU32(info.Height),
-			Seconds: optU32(info.Seconds), MediaKeyTimestamp: ts, ContextInfo: ci,
-		}}, MessageVideo, nil
-	case "audio", "voice":
-		if err := media(); err != nil {
-			return nil, "", err
-		}
-		typ := MessageAudio
-		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
-			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
-			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
-			Mimetype: optString(mime), Seconds: optU32(info.Seconds), PTT: proto.Bool(r.ContentType == "voice"),
-			MediaKeyTimestamp: ts, ContextInfo: ci,
-		}}, typ, nil
-	case "document":
-		if err := media(); err != nil {
-			return nil, "", err
-		}
-		return &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
-			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
-			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
-			Mimetype: optString(mime), FileName: optString(info.FileName), Title: optString(info.FileName),
-			Caption: optString(info.Caption), MediaKeyTimestamp: ts, ContextInfo: ci,
-		}}, MessageDocument, nil
-	case "sticker":
-		if err := media(); err != nil {
-			return nil, "", err
-		}
-		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
-			URL: optString(keys.URL), DirectPath: proto.String(keys.DirectPath), MediaKey: keys.MediaKey,
-			FileEncSHA256: keys.FileEncSHA256, FileSHA256: keys.FileSHA256, FileLength: proto.Uint64(size),
-			Mimetype: optString(mime), Width: optU32(info.Width), Height: optU32(info.Height),
-			MediaKeyTimestamp: ts, ContextInfo: ci,
-		}}, MessageSticker, nil
-	case "location":
-		lat, _ := extra["latitude"].(float64)
-		lng, _ := extra["longitude"].(float64)
-		if live, _ := extra["live"].(bool); live {
-			return nil, "", invalidArg("message", "%q is a live location, which WhatsApp does not forward", r.MessageID)
-		}
-		loc := &waE2E.LocationMessage{DegreesLatitude: proto.Float64(lat), DegreesLongitude: proto.Float64(lng), ContextInfo: ci}
-		if name, _ := extra["name"].(string); name != "" {
-			loc.Name = proto.String(name)
-		}
-		if addr, _ := extra["address"].(string); addr != "" {
-			loc.Address = proto.String(addr)
-		}
-		if u, _ := extra["url"].(string); u != "" {
-			loc.URL = proto.String(u)
-		}
-		return &waE2E.Message{LocationMessage: loc}, MessageLocation, nil
-	case "contact":
-		cards, _ := extra["contacts"].([]any)
-		var out []*waE2E.ContactMessage
-		for _, c := range cards {
-			m, _ := c.(map[string]any)
-			name, _ := m["display_name"].(string)
-			vcard, _ := m["vcard"].(string)
-			out = append(out, &waE2E.ContactMessage{DisplayName: proto.String(name), Vcard: proto.String(vcard), ContextInfo: ci})
-		}
-		switch len(out) {
-		case 0:
-			return nil, "", invalidArg("message", "%q has no contact card stored", r.MessageID)
-		case 1:
-			return &waE2E.Message{ContactMessage: out[0]}, MessageContacts, nil
-		}
-		for _, c := range out {
-			c.ContextInfo = nil
-		}
-		name := r.Body
-		if name == "" {
-			name = fmt.Sprintf("%d contacts", len(out))
-		}
-		return &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{
-			DisplayName: proto.String(name), Contacts: out, ContextInfo: ci,
-		}}, MessageContacts, nil
-	}
-	return nil, "", invalidArg("message", "%q is a %s message, which cannot be forwarded", r.MessageID, r.ContentType)
-}
-
-func optU32(v uint32) *uint32 {
-	if v == 0 {
-		return nil
-	}
-	return proto.Uint32(v)
-}
-
-func optInt64(v int64) *int64 {
-	if v == 0 {
-		return nil
-	}
-	return proto.Int64(v)
 }

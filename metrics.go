@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser/internal/metrics"
 )
@@ -79,42 +76,6 @@ func (co *core) readGauges(ctx context.Context) (*metrics.Gauges, error) {
 	}
 	g.PendingDeliveries, g.QueuedDeliveries, err = co.st.DeliveryQueue(ctx)
 	return g, err
-}
-
-// countEvent counts one whatsmeow event handed to ingestion.
-func (co *core) countEvent(evt any, took time.Duration, err error) {
-	m := co.metrics
-	if m == nil || evt == nil {
-		return
-	}
-	t := reflect.TypeOf(evt)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	name := t.Name() // Message, Receipt, HistorySync...
-	switch e := evt.(type) {
-	case *events.Message:
-		if e.Message.GetProtocolMessage().GetHistorySyncNotification() != nil {
-			// A history blob announced: counted when the sync queue stores it.
-			m.Event("HistorySyncNotification", 0, false, took, err)
-			return
-		}
-		m.Event(name, 1, false, took, err)
-	case *events.HistorySync:
-		n := 0
-		for _, conv := range e.Data.GetConversations() {
-			n += len(conv.GetMessages())
-		}
-		m.Event(name, n, true, took, err)
-	default:
-		m.Event(name, 0, false, took, err)
-	}
-}
-
-// countHistory counts a history blob the sync queue stored (or failed to)
-// with its n messages.
-func (co *core) countHistory(n int, took time.Duration, err error) {
-	co.metrics.Event("HistorySync", n, true, took, err)
 }
 
 // countSendOutcome counts one SendMessage call by its outcome; typ is

@@ -8,6 +8,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/store"
 )
@@ -43,7 +44,7 @@ func (c *Client) VotePoll(ctx context.Context, chat, poll string, options []stri
 	if err != nil {
 		return nil, err
 	}
-	wireChat, author := wireTarget(p.target, p.chat, p.targetSender)
+	wireChat, author := compose.WireTarget(p.target, p.chat, p.targetSender)
 	info := &types.MessageInfo{ID: p.targetWAID, MessageSource: types.MessageSource{
 		Chat: wireChat, Sender: author, IsFromMe: p.target.IsFromMe, IsGroup: wireChat.Server == types.GroupServer}}
 	if p.target.IsFromMe {

@@ -16,7 +16,7 @@ func (s *session) logState(from, to AccountState, lastErr string) {
 	if to == StateConnected {
 		l.Reset()
 	}
-	write, repeated := l.Allow(string(from) + "\x00" + string(to) + "\x00" + lastErr)
+	write, repeated := l.Allow(stateLine{from, to, lastErr})
 	if !write {
 		return
 	}
@@ -28,13 +28,19 @@ func (s *session) logState(from, to AccountState, lastErr string) {
 	s.co.cfg.logger.Info("wauser: account state", attrs...)
 }
 
+// stateLine is a logged change of state: the states and the error.
+type stateLine struct {
+	from, to AccountState
+	lastErr  string
+}
+
 // stateLog returns the log limiter of account id's state changes. It
 // outlives the account's sessions: a pairing loop starts a session per
 // attempt.
-func (co *core) stateLog(id AccountID) *lograte.Limiter {
+func (co *core) stateLog(id AccountID) *lograte.Limiter[stateLine] {
 	if l, ok := co.stateLogs.Load(id); ok {
-		return l.(*lograte.Limiter)
+		return l.(*lograte.Limiter[stateLine])
 	}
-	l, _ := co.stateLogs.LoadOrStore(id, lograte.New(co.cfg.clock.Now, 0, 0))
-	return l.(*lograte.Limiter)
+	l, _ := co.stateLogs.LoadOrStore(id, lograte.New[stateLine](co.cfg.clock.Now, 0, 0))
+	return l.(*lograte.Limiter[stateLine])
 }

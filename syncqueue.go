@@ -321,7 +321,7 @@ func (s *session) runHistoryJob(ctx context.Context, job *store.SyncJob) error {
 		_, err := store.FinishSyncJob(ctx, tx, job, s.co.cfg.clock.Now())
 		return err
 	})
-	s.co.countHistory(n, time.Since(start), err)
+	s.co.metrics.HistoryBlob(n, time.Since(start), err)
 	return err
 }
 

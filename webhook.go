@@ -657,7 +657,7 @@ func (c *Client) ReplayWebhookDeliveries(ctx context.Context, id WebhookID, ids 
 
 // EventWebhookPing is the type of the test event PingWebhook sends. It is
 // never written to the outbox.
-const EventWebhookPing EventType = deliver.EventPing
+const EventWebhookPing EventType = event.WebhookPing
 
 // PingWebhook sends a test event (type webhook.ping, data
 // {"webhook_id": id}; in the WhatsApp Use format a sample

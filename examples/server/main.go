@@ -288,7 +288,7 @@ func keepPaired(ctx context.Context, bot *wauser.Client, phone string, log *slog
 }
 
 func keepPairedWith(ctx context.Context, bot *wauser.Client, phone string, log *slog.Logger, stdout io.Writer, clock wauser.Clock) {
-	failures := lograte.New(clock.Now, 0, 0)
+	failures := lograte.New[string](clock.Now, 0, 0)
 	for ctx.Err() == nil {
 		st, err := bot.Status(ctx)
 		if err != nil {

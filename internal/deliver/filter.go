@@ -82,7 +82,7 @@ func Match(h *store.Webhook, ev *store.Event, acct Account) bool {
 		return data
 	}
 	if acct.OnlyStatusUpdates {
-		if ev.Type != "message.status" {
+		if event.Type(ev.Type) != event.MessageStatus {
 			return false
 		}
 		if d := load(); d.Direction != "outgoing" && !d.IsFromMe {

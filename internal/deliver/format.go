@@ -25,9 +25,6 @@ const (
 // Formats are the valid formats.
 var Formats = []string{FormatWauser, FormatWhatsAppUse, FormatMultiSession}
 
-// EventPing is the type of the test event of Ping.
-const EventPing = "webhook.ping"
-
 // WhatsApp Use event types.
 const (
 	UseMessageReceived  = "whatsapp.message.received"
@@ -53,7 +50,7 @@ var useTypes = map[event.Type]string{
 	event.AccountLoggedOut:    UseConnectionStatus,
 	// The test event is a sample message, as the WhatsApp Use API's test
 	// endpoint sends.
-	EventPing: UseMessageReceived,
+	event.WebhookPing: UseMessageReceived,
 }
 
 // UseType returns the WhatsApp Use API's name of wauser's event type typ,
@@ -77,7 +74,7 @@ func Render(format string, ev *store.Event, acct Account) ([]byte, bool) {
 	}
 	var payload any
 	switch {
-	case ev.Type == EventPing:
+	case event.Type(ev.Type) == event.WebhookPing:
 		payload = map[string]any{"message": sampleMessage(ev)}
 	case typ == UseConnectionStatus:
 		payload = map[string]any{"status": connectionStatus(ev)}
@@ -93,7 +90,7 @@ func Render(format string, ev *store.Event, acct Account) ([]byte, bool) {
 				SenderJID string `json:"sender_jid"`
 			}
 			_ = json.Unmarshal(r, &reaction)
-			if ev.Type == "message.reaction" && acct.isSelf(reaction.SenderJID) {
+			if event.Type(ev.Type) == event.MessageReaction && acct.isSelf(reaction.SenderJID) {
 				return nil, false // the account's own reaction: not received
 			}
 			p["reaction"] = r

@@ -39,7 +39,7 @@ const (
 	MSContactUpdate          = "contact.update"
 	MSBlocklistChange        = "blocklist.change"
 	MSHistorySync            = "history.sync"
-	MSWebhookPing            = EventPing // the test event of POST /webhooks/{id}/test
+	MSWebhookPing            = string(event.WebhookPing) // the test event of POST /webhooks/{id}/test
 )
 
 // MultiSessionEvents are the names a multisession webhook may subscribe
@@ -153,7 +153,7 @@ func MultiSessionType(ev *store.Event) string {
 		return MSBlocklistChange
 	case event.HistorySync:
 		return MSHistorySync
-	case EventPing:
+	case event.WebhookPing:
 		return MSWebhookPing
 	}
 	return ""

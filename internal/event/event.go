@@ -39,6 +39,11 @@ const (
 	CallMissed       Type = "call.missed"
 )
 
+// WebhookPing is the test event a webhook is sent on request (the root
+// package's PingWebhook). It is never written to the outbox, so Types
+// does not list it and handlers never see it.
+const WebhookPing Type = "webhook.ping"
+
 // Types returns every event type, in the order of the list above.
 func Types() []Type {
 	return []Type{

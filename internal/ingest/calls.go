@@ -27,8 +27,11 @@ import (
 // ended, and whether they were answered.
 type callBook struct {
 	mu    sync.Mutex
-	calls map[string]*callState // account + "\x00" + call id
+	calls map[callKey]*callState
 }
+
+// callKey names a call of an account.
+type callKey struct{ account, id string }
 
 type callState struct {
 	answered bool
@@ -43,22 +46,22 @@ func (b *callBook) offer(account, id string, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.calls == nil {
-		b.calls = map[string]*callState{}
+		b.calls = map[callKey]*callState{}
 	}
 	for k, c := range b.calls {
 		if at.Sub(c.since) > maxCallAge {
 			delete(b.calls, k)
 		}
 	}
-	if _, ok := b.calls[account+"\x00"+id]; !ok {
-		b.calls[account+"\x00"+id] = &callState{since: at}
+	if _, ok := b.calls[callKey{account, id}]; !ok {
+		b.calls[callKey{account, id}] = &callState{since: at}
 	}
 }
 
 func (b *callBook) answer(account, id string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if c := b.calls[account+"\x00"+id]; c != nil {
+	if c := b.calls[callKey{account, id}]; c != nil {
 		c.answered = true
 	}
 }
@@ -68,8 +71,8 @@ func (b *callBook) answer(account, id string) {
 func (b *callBook) end(account, id string) (missed bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	c := b.calls[account+"\x00"+id]
-	delete(b.calls, account+"\x00"+id)
+	c := b.calls[callKey{account, id}]
+	delete(b.calls, callKey{account, id})
 	return c != nil && !c.answered
 }
 

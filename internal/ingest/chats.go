@@ -172,11 +172,14 @@ func roleRank(r string) int {
 // role listed, sorted.
 func dedupParticipants(parts []*store.Participant) []*store.Participant {
 	out := make([]*store.Participant, 0, len(parts))
-	seen := map[string]*store.Participant{}
+	// A participant is the same as another by person id, or by JID when
+	// it has none.
+	type participantKey struct{ person, jid string }
+	seen := map[participantKey]*store.Participant{}
 	for _, p := range parts {
-		key := "jid:" + p.ParticipantJID
+		key := participantKey{jid: p.ParticipantJID}
 		if p.PersonID != "" {
-			key = p.PersonID
+			key = participantKey{person: p.PersonID}
 		}
 		if q := seen[key]; q != nil {
 			if roleRank(p.Role) > roleRank(q.Role) {

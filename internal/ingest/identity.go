@@ -55,10 +55,7 @@ func (t *Tx) forms(jid, alt types.JID) (pn, lid types.JID) {
 // second connection: an in-memory SQLite store has only one). Lookups are
 // remembered for the transaction; a failed lookup counts as unknown.
 func (t *Tx) lidMapping(user string, fromPN bool) string {
-	key := "lid:" + user
-	if fromPN {
-		key = "pn:" + user
-	}
+	key := lidKey{user: user, fromPN: fromPN}
 	if v, ok := t.lidCache[key]; ok {
 		return v
 	}
@@ -119,13 +116,13 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 			return err
 		}
 		for _, u := range pns {
-			t.lidCache["pn:"+u] = pairs.LIDOf[u]
+			t.lidCache[lidKey{user: u, fromPN: true}] = pairs.LIDOf[u]
 			if l := pairs.LIDOf[u]; l != "" {
 				users = append(users, types.NewJID(l, types.HiddenUserServer).String())
 			}
 		}
 		for _, u := range lids {
-			t.lidCache["lid:"+u] = pairs.PNOf[u]
+			t.lidCache[lidKey{user: u}] = pairs.PNOf[u]
 			if p := pairs.PNOf[u]; p != "" {
 				users = append(users, types.NewJID(p, types.DefaultUserServer).String())
 			}
@@ -169,10 +166,10 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 			people = append(people, id)
 		}
 		for _, id := range ids {
-			convIDs = append(convIDs, conversationID(t.acc.ID, "direct:"+id))
+			convIDs = append(convIDs, directConversationID(t.acc.ID, id))
 		}
 		for _, id := range people {
-			convIDs = append(convIDs, conversationID(t.acc.ID, "direct:"+id))
+			convIDs = append(convIDs, directConversationID(t.acc.ID, id))
 		}
 		if len(people) > 0 {
 			convs, err := store.DirectConversations(t.ctx, t.db, t.acc.ID, people...)
@@ -182,20 +179,20 @@ func (t *Tx) prefetchChats(chats []types.JID, alts []types.JID) error {
 			has := map[string]bool{}
 			for _, c := range convs {
 				c = t.trackConversation(c, false)
-				t.convKeys["direct:"+c.DirectPersonID] = c.ConversationID
+				t.convKeys[directKey(c.DirectPersonID)] = c.ConversationID
 				has[c.DirectPersonID] = true
 			}
 			for _, id := range people {
-				if _, known := t.convKeys["direct:"+id]; !has[id] && !known {
+				if _, known := t.convKeys[directKey(id)]; !has[id] && !known {
 					// None stored; one this transaction made (or, in a
 					// pipelined history, the batch being written) stays.
-					t.convKeys["direct:"+id] = ""
+					t.convKeys[directKey(id)] = ""
 				}
 			}
 		}
 		for _, id := range ids {
-			if _, ok := t.convKeys["direct:"+id]; !ok && t.contacts[id] == nil {
-				t.convKeys["direct:"+id] = "" // a person not stored has no conversation
+			if _, ok := t.convKeys[directKey(id)]; !ok && t.contacts[id] == nil {
+				t.convKeys[directKey(id)] = "" // a person not stored has no conversation
 			}
 		}
 	}
@@ -492,8 +489,8 @@ func (t *Tx) mergePersons(keep, gone *store.Contact) error {
 			r.cur.Participants = dedupParticipants(r.cur.Participants)
 		}
 	}
-	delete(t.as.conv, "direct:"+gone.PersonID)
-	t.convKeys["direct:"+gone.PersonID] = ""
+	delete(t.as.conv, directKey(gone.PersonID))
+	t.convKeys[directKey(gone.PersonID)] = ""
 	t.retireContact(gone)
 	return nil
 }
@@ -724,7 +721,7 @@ func (t *Tx) retireConversation(c *store.Conversation) {
 
 // directConversation finds the person's unmerged direct conversation.
 func (t *Tx) directConversation(personID string) (*store.Conversation, error) {
-	key := "direct:" + personID
+	key := directKey(personID)
 	if id, ok := t.convKeys[key]; ok {
 		if id == "" {
 			return nil, nil // known not to exist
@@ -791,7 +788,7 @@ func (t *Tx) canonicalDirect(p *store.Contact) (*store.Conversation, error) {
 		conv.MergedInto, conv.DirectPersonID = "", p.PersonID
 		t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
 	}
-	t.convKeys["direct:"+p.PersonID] = conv.ConversationID
+	t.convKeys[directKey(p.PersonID)] = conv.ConversationID
 	if chat, alt := directJIDs(p); conv.ChatJID != chat || conv.AltJID != alt {
 		conv.ChatJID, conv.AltJID = chat, alt
 		t.emit(event.ConversationUpdated, event.KindConversation, conv.ConversationID, nil)
@@ -966,7 +963,8 @@ func (t *Tx) Chat(chat, alt types.JID) (*store.Conversation, *store.Contact, err
 		}
 		return conv, p, nil
 	}
-	key := chat.ToNonAD().String()
+	jid := chat.ToNonAD().String()
+	key := chatKey(jid)
 	if id, ok := t.convKeys[key]; ok {
 		c, err := t.conversationByID(id)
 		return c, nil, err
@@ -976,14 +974,14 @@ func (t *Tx) Chat(chat, alt types.JID) (*store.Conversation, *store.Contact, err
 			return c, nil, err
 		}
 	}
-	id := conversationID(t.acc.ID, key)
+	id := conversationID(t.acc.ID, jid)
 	c, err := t.conversationByID(id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if c == nil {
 		c = t.trackConversation(&store.Conversation{
-			AccountID: t.acc.ID, ConversationID: id, ChatJID: key, Kind: kind, Participants: []*store.Participant{},
+			AccountID: t.acc.ID, ConversationID: id, ChatJID: jid, Kind: kind, Participants: []*store.Participant{},
 			FieldTimes: map[string]int64{},
 		}, true)
 	}

@@ -26,6 +26,13 @@ func hashID(prefix string, parts ...string) string {
 func conversationID(account, key string) string { return hashID("conv_", account, key) }
 func personID(account, firstJID string) string  { return hashID("person_", account, firstJID) }
 
+// directConversationID is the canonical id of a person's direct
+// conversation: derived from the person, not from a chat JID, so that a
+// person's phone and LID chats are one conversation.
+func directConversationID(account, person string) string {
+	return conversationID(account, "direct:"+person)
+}
+
 // messageID identifies a message by chat, sender and WhatsApp id; sender is
 // "me" for the account's own messages, else the sender's person id. The id
 // starts with a part derived from the conversation alone, so that one

@@ -87,39 +87,61 @@ type Ingester struct {
 // for the whole of each transaction of the account in this process.
 type accountState struct {
 	mu       sync.Mutex
-	person   map[string]string // user JID -> person id
-	conv     map[string]string // "direct:<person>" or chat JID -> conversation id
-	contacts map[string]bool   // person ids known to exist (unmerged)
-	ids      map[string]string // derived ids: "p:"+JID -> person id, "d:"+person -> direct conversation id
+	person   map[string]string  // user JID -> person id
+	conv     map[convKey]string // a person's direct chat or a chat JID -> conversation id
+	contacts map[string]bool    // person ids known to exist (unmerged)
+
+	// Derived ids, never wrong: kept across resets.
+	personIDs map[string]string // user JID -> the person id a new contact gets
+	directIDs map[string]string // person id -> the canonical id of their direct conversation
+}
+
+// convKey names a conversation in the identity caches: a person's direct
+// conversation (person set) or a group, newsletter or broadcast chat (chat
+// set to its JID).
+type convKey struct {
+	person string
+	chat   string
+}
+
+func directKey(person string) convKey { return convKey{person: person} }
+func chatKey(jid string) convKey      { return convKey{chat: jid} }
+
+// lidKey names a lookup in whatsmeow's LID map: user is a phone number
+// (fromPN) or a LID user.
+type lidKey struct {
+	user   string
+	fromPN bool
 }
 
 // personID is personID(account, jid), remembered: a history hashes the same
 // few people for every message.
 func (a *accountState) personID(account, jid string) string {
-	if id, ok := a.ids["p:"+jid]; ok {
+	if id, ok := a.personIDs[jid]; ok {
 		return id
 	}
 	id := personID(account, jid)
-	a.ids["p:"+jid] = id
+	a.personIDs[jid] = id
 	return id
 }
 
 // directID is the id of the person's direct conversation, remembered.
 func (a *accountState) directID(account, person string) string {
-	if id, ok := a.ids["d:"+person]; ok {
+	if id, ok := a.directIDs[person]; ok {
 		return id
 	}
-	id := conversationID(account, "direct:"+person)
-	a.ids["d:"+person] = id
+	id := directConversationID(account, person)
+	a.directIDs[person] = id
 	return id
 }
 
 func (a *accountState) reset() {
-	if a.ids == nil {
-		a.ids = map[string]string{} // derived, never wrong: kept across resets
+	if a.personIDs == nil {
+		a.personIDs = map[string]string{} // derived, never wrong: kept across resets
+		a.directIDs = map[string]string{}
 	}
 	a.person = map[string]string{}
-	a.conv = map[string]string{}
+	a.conv = map[convKey]string{}
 	a.contacts = map[string]bool{}
 }
 
@@ -276,7 +298,7 @@ func (in *Ingester) newTx(ctx context.Context, acc *Account, as *accountState, d
 		in: in, acc: acc, as: as, ctx: ctx, db: db, now: in.opts.Now().UTC(), seq: seq,
 		convs: map[string]*tracked[*store.Conversation]{}, contacts: map[string]*tracked[*store.Contact]{},
 		msgs: map[string]*tracked[*store.Message]{}, byWAID: map[waKey][]string{}, fetchedWA: map[waKey]bool{},
-		persons: map[string]string{}, convKeys: map[string]string{}, lidCache: map[string]string{}, absent: map[rowKey]bool{},
+		persons: map[string]string{}, convKeys: map[convKey]string{}, lidCache: map[lidKey]string{}, absent: map[rowKey]bool{},
 	}
 }
 
@@ -329,10 +351,10 @@ type Tx struct {
 	fetchedWA                         map[waKey]bool     // whose rows are all loaded
 
 	persons   map[string]string // cache entries to publish on commit
-	convKeys  map[string]string
+	convKeys  map[convKey]string
 	events    []pendingEvent
 	quiet     bool              // history: record changes emit no per-record events
-	lidCache  map[string]string // LID map lookups of this transaction
+	lidCache  map[lidKey]string // LID map lookups of this transaction
 	absent    map[rowKey]bool   // conversations and contacts known not to be stored (prefetched)
 	decrypted decrypted         // of the live message being applied
 

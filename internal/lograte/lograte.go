@@ -17,14 +17,15 @@ const (
 	DefaultMax   = time.Hour
 )
 
-// Limiter decides which repeated lines to write. It is safe for concurrent
-// use. The zero Limiter is not usable; use New.
-type Limiter struct {
+// Limiter decides which repeated lines to write, each line named by a key
+// of type K (the line's text, or a struct of what makes it). It is safe for
+// concurrent use. The zero Limiter is not usable; use New.
+type Limiter[K comparable] struct {
 	now        func() time.Time
 	first, max time.Duration
 
 	mu    sync.Mutex
-	lines map[string]*line
+	lines map[K]*line
 }
 
 // line is what the Limiter remembers of one line.
@@ -41,7 +42,7 @@ const maxLines = 64
 // New returns a Limiter reading time from now (the wall clock when nil),
 // with intervals growing from first to max (DefaultFirst and DefaultMax
 // when zero).
-func New(now func() time.Time, first, max time.Duration) *Limiter {
+func New[K comparable](now func() time.Time, first, max time.Duration) *Limiter[K] {
 	if now == nil {
 		now = time.Now
 	}
@@ -51,13 +52,13 @@ func New(now func() time.Time, first, max time.Duration) *Limiter {
 	if max < first {
 		max = DefaultMax
 	}
-	return &Limiter{now: now, first: first, max: max, lines: map[string]*line{}}
+	return &Limiter[K]{now: now, first: first, max: max, lines: map[K]*line{}}
 }
 
 // Allow reports whether the line key (say, a state and its error) should be
 // written now, and, when it should, how many times it was left out since it
 // was last written.
-func (l *Limiter) Allow(key string) (write bool, suppressed int) {
+func (l *Limiter[K]) Allow(key K) (write bool, suppressed int) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -82,7 +83,7 @@ func (l *Limiter) Allow(key string) (write bool, suppressed int) {
 
 // Reset forgets every line: the loop succeeded, and its next failure is
 // news again.
-func (l *Limiter) Reset() {
+func (l *Limiter[K]) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	clear(l.lines)

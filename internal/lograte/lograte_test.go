@@ -23,7 +23,7 @@ func TestLimiterWritesARepeatedLineAtGrowingIntervals(t *testing.T) {
 	t.Parallel()
 	clk := &manual{t: time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)}
 	start := clk.t
-	l := lograte.New(clk.now, 0, 0)
+	l := lograte.New[string](clk.now, 0, 0)
 
 	var written []time.Duration
 	var total int
@@ -59,7 +59,7 @@ func TestLimiterWritesARepeatedLineAtGrowingIntervals(t *testing.T) {
 func TestLimiterRemembersFewLines(t *testing.T) {
 	t.Parallel()
 	clk := &manual{t: time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)}
-	l := lograte.New(clk.now, time.Second, time.Minute)
+	l := lograte.New[string](clk.now, time.Second, time.Minute)
 	for i := range 200 {
 		ok, _ := l.Allow(fmt.Sprintf("error %d", i))
 		require.True(t, ok, "line %d", i)

@@ -14,9 +14,11 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.mau.fi/whatsmeow/types/events"
 )
 
 // Metrics are the Client's counters. A nil *Metrics counts nothing.
@@ -239,4 +241,40 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.queue, prometheus.GaugeValue, float64(g.PendingDeliveries), "pending")
 	ch <- prometheus.MustNewConstMetric(c.queue, prometheus.GaugeValue, float64(g.QueuedDeliveries), "queued")
+}
+
+// WhatsmeowEvent counts one whatsmeow event handed to ingestion, by its type
+// name (Message, Receipt, HistorySync...), with the messages it carried.
+func (m *Metrics) WhatsmeowEvent(evt any, took time.Duration, err error) {
+	if m == nil || evt == nil {
+		return
+	}
+	t := reflect.TypeOf(evt)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	name := t.Name() // Message, Receipt, HistorySync...
+	switch e := evt.(type) {
+	case *events.Message:
+		if e.Message.GetProtocolMessage().GetHistorySyncNotification() != nil {
+			// A history blob announced: counted when the sync queue stores it.
+			m.Event("HistorySyncNotification", 0, false, took, err)
+			return
+		}
+		m.Event(name, 1, false, took, err)
+	case *events.HistorySync:
+		n := 0
+		for _, conv := range e.Data.GetConversations() {
+			n += len(conv.GetMessages())
+		}
+		m.Event(name, n, true, took, err)
+	default:
+		m.Event(name, 0, false, took, err)
+	}
+}
+
+// HistoryBlob counts a history blob the sync queue stored (or failed to)
+// with its n messages.
+func (m *Metrics) HistoryBlob(n int, took time.Duration, err error) {
+	m.Event("HistorySync", n, true, took, err)
 }

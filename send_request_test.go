@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wauser/wauser/internal/compose"
 )
 
 func TestAtMentions(t *testing.T) {
@@ -128,4 +129,19 @@ func FuzzSendRequest(f *testing.F) {
 		_, err = ParseRecipient(to, "")
 		check(err)
 	})
+}
+
+// TestComposeError: a FieldError of internal/compose reaches the caller as
+// the ArgumentError of its field; other errors pass unchanged.
+func TestComposeError(t *testing.T) {
+	t.Parallel()
+	err := composeError(&compose.FieldError{Field: "audio.voice", Reason: "not Ogg Opus"})
+	var ae *ArgumentError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "audio.voice", ae.Field)
+	require.Equal(t, "wauser: invalid audio.voice: not Ogg Opus", err.Error())
+	require.ErrorIs(t, err, ErrInvalidArgument)
+	other := errors.New("x")
+	require.Same(t, other, composeError(other))
+	require.NoError(t, composeError(nil))
 }

@@ -3,7 +3,6 @@ package wauser
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"image"
@@ -14,13 +13,461 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/wauser/wauser/internal/compose"
+	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/preview"
 	"github.com/wauser/wauser/internal/store"
 )
+
+// SendMessageRequest is the body of SendMessage. To and one content field
+// are required: Text, Image, Video, Audio, Document, Sticker, Location,
+// Contacts, Poll, Reaction, Invite, Interactive, Template, or Status. Type
+// may be left empty; it then follows from the content field that is set,
+// and when it is given that field must be the one set.
+type SendMessageRequest struct {
+	// To is the recipient: a phone number, a person's JID (…@s.whatsapp.net
+	// or …@lid), a group (…@g.us), a channel (…@newsletter) or
+	// status@broadcast (see ParseRecipient).
+	To string `json:"to"`
+	// RecipientType says how a bare To is read: "individual" (a phone
+	// number, the default) or "group" (a group id).
+	RecipientType RecipientType `json:"recipient_type,omitempty"`
+	Type          MessageType   `json:"type,omitempty"`
+	// ID is the caller's id of the message, an idempotency key: 1 to 64
+	// ASCII letters and digits. Sending again with the same ID (to the same
+	// chat) sends nothing and returns the stored message, unless the first
+	// attempt failed: then it is sent again, under the same WhatsApp id.
+	// The message goes to WhatsApp under an id whatsmeow makes (official
+	// clients never send ids of their own making); the record keeps both,
+	// as ClientID and WAMessageID, and ID finds the message wherever a
+	// WhatsApp id of the chat is accepted (replies, reactions, edits,
+	// deletions). Empty means no key.
+	ID string `json:"id,omitempty"`
+
+	// Text is the text of a text message. With PreviewURL, the first link
+	// in it gets a preview (title and description fetched from the page).
+	Text       string `json:"text,omitempty"`
+	PreviewURL bool   `json:"preview_url,omitempty"`
+
+	Image       *MediaMessage    `json:"image,omitempty"`
+	Video       *MediaMessage    `json:"video,omitempty"`
+	Audio       *MediaMessage    `json:"audio,omitempty"`
+	Document    *MediaMessage    `json:"document,omitempty"`
+	Sticker     *MediaMessage    `json:"sticker,omitempty"`
+	Location    *Location        `json:"location,omitempty"`
+	Contacts    []ContactCard    `json:"contacts,omitempty"`
+	Poll        *Poll            `json:"poll,omitempty"`
+	Reaction    *Reaction        `json:"reaction,omitempty"`
+	Invite      *GroupInvite     `json:"invite,omitempty"`
+	Interactive *Interactive     `json:"interactive,omitempty"`
+	Template    *TemplateMessage `json:"template,omitempty"`
+	// Status marks the Context message read or played, or shows typing or
+	// recording in the chat.
+	Status ChatStatus `json:"status,omitempty"`
+
+	// Context makes the message a reply, and mentions people.
+	Context *MessageContext `json:"context,omitempty"`
+	// Participants would limit a group message to some of its members
+	// (the Business Server API). whatsmeow (in the version wauser is built on) always
+	// encrypts a group message for every member, so a non-empty list is
+	// refused with ErrInvalidArgument rather than silently ignored.
+	Participants []string `json:"participants,omitempty"`
+}
+
+// MessageContext is what a message refers to (the Business Server API's context).
+type MessageContext struct {
+	// MessageID is the message replied to, reacted to or marked read: a
+	// stored message's id ("msg_…") or a WhatsApp message id in the chat.
+	MessageID string `json:"message_id,omitempty"`
+	// Participant is the author of MessageID, needed in groups when the
+	// message is not stored (for a stored one the store knows).
+	Participant string `json:"participant,omitempty"`
+	// Mentions are people mentioned (phone numbers or JIDs). Write
+	// "@<number>" in the text for each, as WhatsApp shows the mention there.
+	// In groups, "@<number>" tokens of the text are mentioned even when not
+	// listed here.
+	Mentions []string `json:"mentions,omitempty"`
+}
+
+// MediaMessage is the file of an image, video, audio, document or sticker
+// message: exactly one of ID (uploaded before with UploadMedia), Data and
+// URL. Data and URL are uploaded first, as by UploadMedia, and kept under
+// a new media id.
+type MediaMessage struct {
+	ID   MediaID `json:"id,omitempty"`
+	URL  string  `json:"url,omitempty"`
+	Data []byte  `json:"-"`
+	// MIMEType, for Data and URL: empty means sniffed (or the URL server's).
+	MIMEType string `json:"mime_type,omitempty"`
+	// FileName is shown for documents; empty means the uploaded file's name.
+	FileName string `json:"filename,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	// Voice sends audio as a voice note (push-to-talk). WhatsApp plays
+	// only Ogg Opus as voice notes: the file must be audio/ogg, and is
+	// sent as "audio/ogg; codecs=opus".
+	Voice bool `json:"voice,omitempty"`
+
+	// What official clients show before a file is downloaded. wauser
+	// measures images itself (dimensions and a thumbnail) and reads the
+	// playing time of Ogg Opus audio; what it cannot read from the file is
+	// taken from these fields, and left out of the message when they are
+	// not given, never made up.
+
+	// Seconds is the playing time of a video, or of audio other than Ogg
+	// Opus: 0 to 86400.
+	Seconds int `json:"seconds,omitempty"`
+	// Width and Height are a video's dimensions in pixels, 0 to 16384.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// Thumbnail is a small JPEG (at most 64 KiB) shown for a video or
+	// document until it is downloaded; base64 in JSON.
+	Thumbnail []byte `json:"thumbnail,omitempty"`
+	// Waveform is a voice note's waveform: up to 64 samples, 0 to 100;
+	// base64 in JSON.
+	Waveform []byte `json:"waveform,omitempty"`
+}
+
+// Location is a location message.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+	URL       string  `json:"url,omitempty"`
+}
+
+// ContactCard is a contact shared in a message: a vCard, given whole or
+// made from Name and Phones.
+type ContactCard struct {
+	Name   string   `json:"name"`
+	Phones []string `json:"phones,omitempty"`
+	VCard  string   `json:"vcard,omitempty"`
+}
+
+// Poll is a poll message.
+type Poll struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options"` // 2 to 12 distinct options
+	// SelectableCount is how many options one may choose; 0 means any
+	// number.
+	SelectableCount int `json:"selectable_count,omitempty"`
+}
+
+// Reaction reacts to a message of the chat with an emoji; an empty Emoji
+// removes the account's reaction.
+type Reaction struct {
+	// MessageID is a stored message's id ("msg_…") or a WhatsApp id in the
+	// chat (then Context.Participant names its author in groups).
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji"`
+}
+
+// GroupInvite is an invitation to a group, sent to a person whose privacy
+// settings did not let the account add them (the code comes from
+// GroupParticipant.InviteCode).
+type GroupInvite struct {
+	Group      string    `json:"group"`
+	Code       string    `json:"code"`
+	Expiration time.Time `json:"expiration,omitzero"` // default: 3 days from now
+	GroupName  string    `json:"group_name,omitempty"`
+	Caption    string    `json:"caption,omitempty"`
+}
+
+// Interactive is a message with reply buttons ("button") or a list of
+// choices ("list"), the Business Server API's interactive message. WhatsApp renders
+// these only for messages from the official Business (Cloud) API; sent
+// from a linked device they show on few phones or none. wauser therefore
+// writes the choices into the text too (numbered lines), so that it reads
+// as a plain message where the buttons do not show; prefer polls for
+// choices people must be able to make.
+type Interactive struct {
+	Type    string              `json:"type"` // "button" or "list"
+	Header  string              `json:"header,omitempty"`
+	Body    string              `json:"body"`
+	Footer  string              `json:"footer,omitempty"`
+	Buttons []InteractiveButton `json:"buttons,omitempty"` // "button": 1 to 3
+	// Button is the label of the button that opens a list.
+	Button   string               `json:"button,omitempty"`
+	Sections []InteractiveSection `json:"sections,omitempty"` // "list": 1 to 10
+}
+
+// InteractiveButton is a reply button.
+type InteractiveButton struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// InteractiveSection is a section of a list.
+type InteractiveSection struct {
+	Title string           `json:"title,omitempty"`
+	Rows  []InteractiveRow `json:"rows"`
+}
+
+// InteractiveRow is one choice of a list.
+type InteractiveRow struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+// SendMessage sends a message and returns it as stored.
+//
+// The message is stored as pending (Status "pending", message.status
+// event) before anything is sent, then as sent with WhatsApp's timestamp
+// (message.sent), and receipts move it on to delivered, read and played
+// (message.status). When WhatsApp refuses it, it is stored as failed with
+// the reason in Message.Error, and the error is returned.
+//
+// Invalid input returns ErrInvalidArgument before anything is sent or
+// stored: a bad recipient, empty text, no or several contents, an unknown
+// media id or template, a template parameter missing, a file larger than
+// WithMediaLimit. Past the daily message limit it returns a
+// *RateLimitError. whatsmeow errors come back as sentinels (see waSentinel)
+// that keep the cause.
+//
+// A reaction returns the message reacted to; a status (read, typing...)
+// stores no message and returns nil.
+func (c *Client) SendMessage(ctx context.Context, req SendMessageRequest) (_ *Message, err error) {
+	var typ MessageType // known once the request is valid: a label of bounded values
+	defer func() { c.core.countSendOutcome(typ, err) }()
+	p, err := c.prepare(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	typ = p.typ
+	s, err := c.online(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch p.typ {
+	case MessageStatus:
+		return nil, c.sendStatus(ctx, s, p)
+	case MessageReaction:
+		return c.sendReaction(ctx, s, p)
+	}
+	return c.sendContent(ctx, s, p)
+}
+
+// SendText sends a text message to to (see SendMessage).
+func (c *Client) SendText(ctx context.Context, to, text string) (*Message, error) {
+	return c.SendMessage(ctx, SendMessageRequest{To: to, Type: MessageText, Text: text})
+}
+
+// sendContent sends a prepared message with content: the media is
+// uploaded, the message stored as pending (counted against the daily
+// limit), sent, and stored as sent or failed.
+func (c *Client) sendContent(ctx context.Context, s *session, p *prepared) (*Message, error) {
+	if p.id != "" {
+		if m, err := c.sentBefore(ctx, s.id, p.chat, p.id); err != nil || m != nil {
+			return m, err
+		}
+	}
+	if err := c.checkQuota(ctx, s.id); err != nil {
+		return nil, err
+	}
+	if err := c.buildOnline(ctx, s, p); err != nil {
+		return nil, err
+	}
+	if p.previewURL != "" {
+		cfg := c.core.cfg
+		preview.Add(ctx, cfg.httpClient, cfg.privateURL, cfg.logger, p.msg, p.previewURL)
+	}
+	// Wait for the account's turn (WithSendPacing) before the message is
+	// stored as pending: a send that never went leaves no record.
+	if err := c.core.paceSend(ctx, s.id); err != nil {
+		return nil, err
+	}
+	// The message goes under an id whatsmeow makes, as official clients'
+	// ids look; a caller's id is kept as the record's client id.
+	id := s.conn.Local.GenerateMessageID()
+	var (
+		row  *store.Message
+		send bool
+	)
+	err := c.core.ingest.Apply(ctx, s.ingestAccount(), func(t *ingest.Tx) error {
+		m, state, err := t.Outgoing(p.chat, id, p.id, p.msg)
+		if err != nil {
+			return err
+		}
+		if state == ingest.OutgoingNew {
+			if err := c.countSend(t, s.id); err != nil {
+				return err
+			}
+		}
+		row, send = m, state != ingest.OutgoingExists
+		return nil
+	})
+	if err != nil {
+		return nil, c.storeError("send message", err)
+	}
+	if !send {
+		m := messageFromRow(row)
+		return &m, nil
+	}
+	// A retry goes under the id of the first attempt.
+	resp, sendErr := s.conn.Client.SendMessage(ctx, p.chat, p.msg, whatsmeow.SendRequestExtra{ID: row.WAMessageID})
+	// The outcome is stored even when ctx ended meanwhile.
+	wctx := context.WithoutCancel(ctx)
+	err = c.core.ingest.Apply(wctx, s.ingestAccount(), func(t *ingest.Tx) error {
+		m, err := t.MessageByID(row.MessageID)
+		if err != nil || m == nil {
+			return err
+		}
+		if sendErr != nil {
+			t.MarkFailed(m, sendErr.Error())
+		} else if err := t.MarkSent(m, resp.ID, resp.Timestamp, resp.Sender); err != nil {
+			return err
+		}
+		row = m
+		return nil
+	})
+	if sendErr != nil {
+		return nil, waError("send message", sendErr)
+	}
+	if err != nil {
+		return nil, c.storeError("send message: sent, but storing it failed", err)
+	}
+	m := messageFromRow(row)
+	return &m, nil
+}
+
+// storeError wraps an error of the store (or of a quota check made in the
+// same transaction) for operation op.
+func (c *Client) storeError(op string, err error) error {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return rl
+	}
+	return fmt.Errorf("wauser: %s: %w", op, err)
+}
+
+// sentBefore returns the account's own message sent with the caller's id
+// in chat when it is stored and was sent (or is being sent): sending it
+// again is then a no-op. A failed message, or one pending for too long, is
+// sent again. Messages stored before caller ids were kept apart were sent
+// under the caller's id itself, and are found by it too.
+func (c *Client) sentBefore(ctx context.Context, account AccountID, chat types.JID, id string) (*Message, error) {
+	conv, err := store.ConversationByJID(ctx, c.core.st.DB(), string(account), chat.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("wauser: send message: %w", err)
+	}
+	rows, err := store.SentByClientID(ctx, c.core.st.DB(), string(account), conv.ConversationID, id)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: send message: %w", err)
+	}
+	for _, r := range rows {
+		stale := r.Status == ingest.StatusPending && c.core.cfg.clock.Now().Sub(r.UpdatedAt) > ingest.StalePending
+		if r.ContentType == ingest.TypeUnknown || r.Status == ingest.StatusFailed || stale {
+			continue
+		}
+		m := messageFromRow(r)
+		return &m, nil
+	}
+	return nil, nil
+}
+
+// checkQuota refuses a send when the account already reached its daily
+// limit. It is a cheap check before uploads; the count that holds is made
+// with the pending message (countSend).
+func (c *Client) checkQuota(ctx context.Context, account AccountID) error {
+	limit := c.core.cfg.dailyLimit
+	if limit == 0 {
+		return nil
+	}
+	now := c.core.cfg.clock.Now()
+	n, err := store.SentOn(ctx, c.core.st.DB(), string(account), store.QuotaDay(now))
+	if err != nil {
+		return fmt.Errorf("wauser: send message: %w", err)
+	}
+	if n >= int64(limit) {
+		return c.quotaError(now)
+	}
+	return nil
+}
+
+// countSend counts one message against the account's daily limit inside
+// the transaction storing it, failing when the limit is passed.
+func (c *Client) countSend(t *ingest.Tx, account AccountID) error {
+	limit := c.core.cfg.dailyLimit
+	now := c.core.cfg.clock.Now()
+	n, err := store.CountSend(t.Context(), t.DB(), string(account), store.QuotaDay(now))
+	if err != nil {
+		return err
+	}
+	if limit > 0 && n > int64(limit) {
+		return c.quotaError(now)
+	}
+	return nil
+}
+
+func (c *Client) quotaError(now time.Time) *RateLimitError {
+	y, m, d := now.UTC().Date()
+	reset := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+	return &RateLimitError{Limit: c.core.cfg.dailyLimit, ResetAt: reset, wait: reset.Sub(now)}
+}
+
+// MessageQuota is an account's use of its daily message limit.
+type MessageQuota struct {
+	Limit   int       `json:"limit"` // 0: no limit
+	Sent    int       `json:"sent"`  // messages sent today (UTC)
+	ResetAt time.Time `json:"reset_at"`
+}
+
+// GetMessageQuota returns how much of its daily message limit the account
+// used (see WithDailyMessageLimit).
+func (c *Client) GetMessageQuota(ctx context.Context) (*MessageQuota, error) {
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := c.core.cfg.clock.Now()
+	n, err := store.SentOn(ctx, c.core.st.DB(), string(id), store.QuotaDay(now))
+	if err != nil {
+		return nil, fmt.Errorf("wauser: message quota: %w", err)
+	}
+	return &MessageQuota{Limit: c.core.cfg.dailyLimit, Sent: int(n), ResetAt: c.quotaError(now).ResetAt}, nil
+}
+
+// MaxMessageCountDays bounds ListMessageCounts: a year and a day.
+const MaxMessageCountDays = 366
+
+// DailyMessageCount is how many messages an account sent on one UTC day,
+// as counted against its daily limit (every message stored to be sent,
+// including those WhatsApp then refused; reactions, edits, deletions and
+// read marks are not counted).
+type DailyMessageCount struct {
+	Day  string `json:"day"` // YYYY-MM-DD, UTC
+	Sent int    `json:"sent"`
+}
+
+// ListMessageCounts returns the account's message counts of the last limit
+// (1 to MaxMessageCountDays) UTC days on which it sent any, newest first:
+// the history behind GetMessageQuota, kept in the store.
+func (c *Client) ListMessageCounts(ctx context.Context, limit int) ([]DailyMessageCount, error) {
+	if limit < 1 || limit > MaxMessageCountDays {
+		return nil, invalidArg("limit", "%d; give 1 to %d", limit, MaxMessageCountDays)
+	}
+	id, err := c.accountID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := store.SentDays(ctx, c.core.st.DB(), string(id), limit)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: message counts: %w", err)
+	}
+	out := make([]DailyMessageCount, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, DailyMessageCount{Day: r.Day, Sent: int(r.Sent)})
+	}
+	return out, nil
+}
 
 // Limits checked before a message reaches WhatsApp.
 const (
@@ -162,7 +609,7 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 	}
 	switch typ {
 	case MessageText:
-		p.msg = textMessage(req.Text, p.ctxInfo, req.PreviewURL)
+		p.msg = compose.TextMessage(req.Text, p.ctxInfo, req.PreviewURL)
 		if req.PreviewURL {
 			p.previewURL = preview.FirstURL(req.Text)
 		}
@@ -172,12 +619,11 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 		}
 	case MessageLocation:
 		l := req.Location
-		p.msg = &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
-			DegreesLatitude: proto.Float64(l.Latitude), DegreesLongitude: proto.Float64(l.Longitude),
-			Name: optString(l.Name), Address: optString(l.Address), URL: optString(l.URL), ContextInfo: p.ctxInfo,
-		}}
+		p.msg = compose.LocationMessage(compose.Location{
+			Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address, URL: l.URL,
+		}, p.ctxInfo)
 	case MessageContacts:
-		p.msg = contactsMessage(req.Contacts, p.ctxInfo)
+		p.msg = compose.ContactsMessage(composeCards(req.Contacts), p.ctxInfo)
 	case MessagePoll:
 		p.poll = req.Poll
 	case MessageInvite:
@@ -185,13 +631,13 @@ func (c *Client) prepare(ctx context.Context, req *SendMessageRequest) (*prepare
 			return nil, err
 		}
 	case MessageInteractive:
-		p.msg = interactiveMessage(req.Interactive, p.ctxInfo)
+		p.msg = compose.InteractiveMessage(composeInteractive(req.Interactive), p.ctxInfo)
 	case MessageTemplate:
 		text, err := c.renderTemplate(ctx, p.account, req.Template)
 		if err != nil {
 			return nil, err
 		}
-		p.msg = textMessage(text, p.ctxInfo, false)
+		p.msg = compose.TextMessage(text, p.ctxInfo, false)
 	}
 	return p, nil
 }
@@ -561,7 +1007,7 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 			return nil, err
 		}
 		ci.StanzaID = proto.String(waID)
-		_, wireAuthor := wireTarget(target, p.chat, author)
+		_, wireAuthor := compose.WireTarget(target, p.chat, author)
 		switch {
 		case target != nil && target.IsFromMe && target.WireSenderJID != "":
 			ci.Participant = proto.String(target.WireSenderJID) // the account, as WhatsApp addressed it
@@ -570,7 +1016,7 @@ func (c *Client) contextInfo(ctx context.Context, p *prepared, req *SendMessageR
 		case !wireAuthor.IsEmpty():
 			ci.Participant = proto.String(wireAuthor.ToNonAD().String())
 		}
-		ci.QuotedMessage = quotedProto(target)
+		ci.QuotedMessage = compose.Quoted(target)
 		set = true
 	} else if mctx.Participant != "" {
 		return nil, invalidArg("context.participant", "set without context.message_id")
@@ -724,7 +1170,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 				return nil, "", types.EmptyJID, invalidArg(field, "message %q is not in chat %s", id, chat)
 			}
 		}
-		return r, r.WAMessageID, rowAuthor(r), nil
+		return r, r.WAMessageID, compose.RowAuthor(r), nil
 	}
 	if !validWAID(id) {
 		return nil, "", types.EmptyJID, invalidArg(field, "%q is neither a message id (msg_…) nor a WhatsApp message id", id)
@@ -756,7 +1202,7 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 			}
 		}
 		if match != nil {
-			return match, match.WAMessageID, rowAuthor(match), nil
+			return match, match.WAMessageID, compose.RowAuthor(match), nil
 		}
 	}
 	switch {
@@ -769,145 +1215,6 @@ func (c *Client) findTarget(ctx context.Context, account AccountID, chat types.J
 		return nil, id, chat, nil // a message of the peer
 	}
 	return nil, id, types.EmptyJID, nil
-}
-
-// wireTarget returns how WhatsApp addresses a message of chat by author
-// (EmptyJID for the account's own): for a stored message r, the chat and
-// sender forms it was seen under on the wire (a LID chat or participant
-// where the record shows the phone number); otherwise chat and author as
-// given. The account's own messages keep EmptyJID as author.
-func wireTarget(r *store.Message, chat, author types.JID) (types.JID, types.JID) {
-	if r == nil {
-		return chat, author
-	}
-	if r.WireChatJID != "" {
-		if j, err := types.ParseJID(r.WireChatJID); err == nil {
-			chat = j
-		}
-	}
-	if !r.IsFromMe && r.WireSenderJID != "" {
-		if j, err := types.ParseJID(r.WireSenderJID); err == nil {
-			author = j
-		}
-	}
-	return chat, author
-}
-
-// rowAuthor returns the author of a stored message: EmptyJID for the
-// account's own.
-func rowAuthor(r *store.Message) types.JID {
-	if r.IsFromMe {
-		return types.EmptyJID
-	}
-	j, err := types.ParseJID(r.SenderJID)
-	if err != nil {
-		return types.EmptyJID
-	}
-	return j
-}
-
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return proto.String(s)
-}
-
-// textMessage is a text: a plain Conversation, or an ExtendedTextMessage
-// when it replies, mentions, previews a link or disappears (Conversation
-// has no ContextInfo).
-func textMessage(text string, ci *waE2E.ContextInfo, preview bool) *waE2E.Message {
-	if ci == nil && !preview {
-		return &waE2E.Message{Conversation: proto.String(text)}
-	}
-	return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}}
-}
-
-// contactsMessage is one contact card, or an array of several.
-func contactsMessage(cards []ContactCard, ci *waE2E.ContextInfo) *waE2E.Message {
-	msgs := make([]*waE2E.ContactMessage, 0, len(cards))
-	for _, cc := range cards {
-		vcard := cc.VCard
-		if vcard == "" {
-			vcard = makeVCard(cc.Name, cc.Phones)
-		}
-		msgs = append(msgs, &waE2E.ContactMessage{DisplayName: proto.String(cc.Name), Vcard: proto.String(vcard)})
-	}
-	if len(msgs) == 1 {
-		msgs[0].ContextInfo = ci
-		return &waE2E.Message{ContactMessage: msgs[0]}
-	}
-	name := fmt.Sprintf("%d contacts", len(msgs))
-	return &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{DisplayName: proto.String(name), Contacts: msgs, ContextInfo: ci}}
-}
-
-// makeVCard writes a vCard 3.0 with a name and phone numbers; waid lets
-// WhatsApp link each number to its account.
-func makeVCard(name string, phones []string) string {
-	var b strings.Builder
-	b.WriteString("BEGIN:VCARD\nVERSION:3.0\n")
-	fmt.Fprintf(&b, "FN:%s\n", vcardEscape(name))
-	for _, ph := range phones {
-		digits, _ := parsePhone(ph)
-		fmt.Fprintf(&b, "TEL;type=CELL;waid=%s:+%s\n", digits, digits)
-	}
-	b.WriteString("END:VCARD")
-	return b.String()
-}
-
-func vcardEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, ",", `\,`, ";", `\;`).Replace(s)
-}
-
-// interactiveMessage is a buttons or list message whose text also lists the
-// choices, numbered, for the many clients that do not show the buttons.
-func interactiveMessage(in *Interactive, ci *waE2E.ContextInfo) *waE2E.Message {
-	var b strings.Builder
-	b.WriteString(in.Body)
-	if in.Type == "button" {
-		b.WriteString("\n")
-		buttons := make([]*waE2E.ButtonsMessage_Button, 0, len(in.Buttons))
-		for i, bt := range in.Buttons {
-			fmt.Fprintf(&b, "\n%d. %s", i+1, bt.Title)
-			buttons = append(buttons, &waE2E.ButtonsMessage_Button{
-				ButtonID:   proto.String(bt.ID),
-				ButtonText: &waE2E.ButtonsMessage_Button_ButtonText{DisplayText: proto.String(bt.Title)},
-				Type:       waE2E.ButtonsMessage_Button_RESPONSE.Enum(),
-			})
-		}
-		bm := &waE2E.ButtonsMessage{
-			ContentText: proto.String(b.String()), FooterText: optString(in.Footer), Buttons: buttons, ContextInfo: ci,
-			HeaderType: waE2E.ButtonsMessage_EMPTY.Enum(),
-		}
-		if in.Header != "" {
-			bm.HeaderType = waE2E.ButtonsMessage_TEXT.Enum()
-			bm.Header = &waE2E.ButtonsMessage_Text{Text: in.Header}
-		}
-		return &waE2E.Message{ButtonsMessage: bm}
-	}
-	sections := make([]*waE2E.ListMessage_Section, 0, len(in.Sections))
-	n := 0
-	for _, sec := range in.Sections {
-		rows := make([]*waE2E.ListMessage_Row, 0, len(sec.Rows))
-		if sec.Title != "" {
-			fmt.Fprintf(&b, "\n\n%s", sec.Title)
-		} else {
-			b.WriteString("\n")
-		}
-		for _, r := range sec.Rows {
-			n++
-			fmt.Fprintf(&b, "\n%d. %s", n, r.Title)
-			if r.Description != "" {
-				fmt.Fprintf(&b, " (%s)", r.Description)
-			}
-			rows = append(rows, &waE2E.ListMessage_Row{Title: proto.String(r.Title), Description: optString(r.Description), RowID: proto.String(r.ID)})
-		}
-		sections = append(sections, &waE2E.ListMessage_Section{Title: optString(sec.Title), Rows: rows})
-	}
-	return &waE2E.Message{ListMessage: &waE2E.ListMessage{
-		Title: optString(in.Header), Description: proto.String(b.String()), ButtonText: proto.String(in.Button),
-		ListType: waE2E.ListMessage_SINGLE_SELECT.Enum(), Sections: sections, FooterText: optString(in.Footer), ContextInfo: ci,
-	}}
 }
 
 // prepareMedia looks up a media id, or keeps the file to upload.
@@ -964,8 +1271,7 @@ func (c *Client) buildOnline(ctx context.Context, s *session, p *prepared) error
 
 // buildPoll builds the poll creation message, with a fresh secret.
 func buildPoll(s *session, p *prepared) {
-	p.msg = s.conn.Local.BuildPollCreation(p.poll.Question, p.poll.Options, p.poll.SelectableCount)
-	p.msg.PollCreationMessage.ContextInfo = p.ctxInfo
+	p.msg = compose.PollMessage(s.conn.Local, p.poll.Question, p.poll.Options, p.poll.SelectableCount, p.ctxInfo)
 }
 
 // resolveMedia uploads the file of a media message if needed and fills in
@@ -986,101 +1292,12 @@ func (c *Client) resolveMedia(ctx context.Context, s *session, p *prepared) erro
 		}
 		pm.row = row
 	}
-	msg, err := mediaProto(pm, p.ctxInfo, c.core.cfg.clock.Now())
+	msg, err := pm.message(p.ctxInfo, c.core.cfg.clock.Now())
 	if err != nil {
 		return err
 	}
 	p.msg = msg
 	return nil
-}
-
-// mediaProto builds the message of a stored upload as official clients
-// send it: images with their dimensions and a JPEG thumbnail, audio with
-// its playing time, voice notes as Ogg Opus push-to-talk, captioned
-// documents wrapped in DocumentWithCaptionMessage; details wauser could
-// not read from the file come from the caller, or are left out.
-func mediaProto(pm *pendingMedia, ci *waE2E.ContextInfo, now time.Time) (*waE2E.Message, error) {
-	r := pm.row
-	dec := base64.StdEncoding.DecodeString
-	key, err1 := dec(r.MediaKey)
-	enc, err2 := dec(r.EncSHA256)
-	sum, err3 := dec(r.SHA256)
-	thumb, err4 := dec(r.Thumbnail)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return nil, fmt.Errorf("wauser: media %s: stored keys are corrupt: %w", r.MediaID, err)
-	}
-	size, ts := uint64(r.Size), proto.Int64(now.Unix())
-	caption := optString(pm.caption)
-	switch pm.typ {
-	case MediaImage:
-		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
-			Width: optUint32(r.Width), Height: optUint32(r.Height), JPEGThumbnail: nonEmpty(thumb),
-		}}, nil
-	case MediaVideo:
-		return &waE2E.Message{VideoMessage: &waE2E.VideoMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(r.MIMEType), Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci,
-			Seconds: optUint32(pm.seconds), Width: optUint32(pm.width), Height: optUint32(pm.height), JPEGThumbnail: nonEmpty(pm.thumbnail),
-		}}, nil
-	case MediaAudio:
-		mimeType, seconds := r.MIMEType, r.Seconds
-		if seconds == 0 {
-			seconds = pm.seconds
-		}
-		if pm.voice {
-			if baseMIME(mimeType) != "audio/ogg" {
-				return nil, invalidArg("audio.voice", "a voice note must be Ogg Opus audio (audio/ogg; codecs=opus); this file is %s", mimeType)
-			}
-			mimeType = voiceMIME
-		}
-		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(mimeType), PTT: proto.Bool(pm.voice), MediaKeyTimestamp: ts, ContextInfo: ci,
-			Seconds: optUint32(seconds), Waveform: nonEmpty(pm.waveform),
-		}}, nil
-	case MediaSticker:
-		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
-			URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-			FileLength: &size, Mimetype: proto.String(r.MIMEType), MediaKeyTimestamp: ts, ContextInfo: ci,
-			Width: optUint32(r.Width), Height: optUint32(r.Height),
-		}}, nil
-	}
-	name := pm.fileName
-	if name == "" {
-		name = r.FileName
-	}
-	if name == "" {
-		name = "file"
-	}
-	doc := &waE2E.DocumentMessage{
-		URL: proto.String(r.URL), DirectPath: proto.String(r.DirectPath), MediaKey: key, FileEncSHA256: enc, FileSHA256: sum,
-		FileLength: &size, Mimetype: proto.String(r.MIMEType), FileName: proto.String(name), Title: proto.String(name),
-		Caption: caption, MediaKeyTimestamp: ts, ContextInfo: ci, JPEGThumbnail: nonEmpty(pm.thumbnail),
-	}
-	if caption != nil {
-		// Official clients wrap a captioned document; some show the
-		// caption of an unwrapped one not at all.
-		return &waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{DocumentMessage: doc}}}, nil
-	}
-	return &waE2E.Message{DocumentMessage: doc}, nil
-}
-
-// optUint32 is n for a proto field, nil when 0 (not known).
-func optUint32(n int) *uint32 {
-	if n <= 0 {
-		return nil
-	}
-	return proto.Uint32(uint32(n))
-}
-
-// nonEmpty is b, or nil when empty.
-func nonEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }
 
 // prepareInvite builds a group invite message; the group's name comes from
@@ -1101,9 +1318,56 @@ func (c *Client) prepareInvite(ctx context.Context, p *prepared, in *GroupInvite
 	if exp.IsZero() {
 		exp = c.core.cfg.clock.Now().Add(inviteLifetime)
 	}
-	p.msg = &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{
-		GroupJID: proto.String(group.String()), InviteCode: proto.String(in.Code), InviteExpiration: proto.Int64(exp.Unix()),
-		GroupName: optString(name), Caption: optString(in.Caption), ContextInfo: p.ctxInfo,
-	}}
+	p.msg = compose.InviteMessage(compose.Invite{Group: group, Code: in.Code, Expiration: exp, Name: name, Caption: in.Caption}, p.ctxInfo)
 	return nil
+}
+
+// message builds the proto of the uploaded file (pm.row).
+func (pm *pendingMedia) message(ci *waE2E.ContextInfo, now time.Time) (*waE2E.Message, error) {
+	msg, err := compose.MediaMessage(&compose.Media{
+		Kind: compose.Kind(pm.typ), Row: pm.row, Caption: pm.caption, Voice: pm.voice, FileName: pm.fileName,
+		Seconds: pm.seconds, Width: pm.width, Height: pm.height, Thumbnail: pm.thumbnail, Waveform: pm.waveform,
+	}, ci, now)
+	return msg, composeError(err)
+}
+
+// composeError is err of internal/compose in the caller's terms: its
+// FieldError as an ArgumentError.
+func composeError(err error) error {
+	var fe *compose.FieldError
+	if errors.As(err, &fe) {
+		return invalidArg(fe.Field, "%s", fe.Reason)
+	}
+	return err
+}
+
+// composeCards converts contact cards for compose, phone numbers as their
+// digits (validateCards checked them).
+func composeCards(cards []ContactCard) []compose.Card {
+	out := make([]compose.Card, 0, len(cards))
+	for _, cc := range cards {
+		var phones []string
+		for _, ph := range cc.Phones {
+			digits, _ := parsePhone(ph)
+			phones = append(phones, digits)
+		}
+		out = append(out, compose.Card{Name: cc.Name, Phones: phones, VCard: cc.VCard})
+	}
+	return out
+}
+
+// composeInteractive converts an interactive message for compose.
+func composeInteractive(in *Interactive) *compose.Interactive {
+	out := &compose.Interactive{Type: in.Type, Header: in.Header, Body: in.Body, Footer: in.Footer, Button: in.Button}
+	for _, b := range in.Buttons {
+		out.Buttons = append(out.Buttons, compose.Button{ID: b.ID, Title: b.Title})
+	}
+	for _, sec := range in.Sections {
+		cs := compose.Section{Title: sec.Title}
+		for _, r := range sec.Rows {
+			cs.Rows = append(cs.Rows, compose.Row{ID: r.ID, Title: r.Title, Description: r.Description})
+		}
+		out.Sections = append(out.Sections, cs)
+	}
+	return out
 }
