@@ -213,7 +213,7 @@ func BenchmarkSyncPage(b *testing.B) {
 					})
 				}
 				require.NoError(b, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-					if err := store.UpsertMessages(ctx, tx, batch); err != nil {
+					if err := st.UpsertMessages(ctx, tx, batch); err != nil {
 						return err
 					}
 					return store.SetCounter(ctx, tx, "bench", store.CounterSeq, int64(stored+len(batch)))

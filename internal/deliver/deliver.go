@@ -231,7 +231,7 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 			}
 			now := e.cfg.Now().UTC()
 			ds = Fanout(hooks, evs, AccountOf(acct), now)
-			if err := store.InsertDeliveries(ctx, tx, ds, now); err != nil {
+			if err := e.cfg.Store.InsertDeliveries(ctx, tx, ds, now); err != nil {
 				return err
 			}
 		}

@@ -41,7 +41,7 @@ func TestDispatchReleasesWhatItCannotHandOver(t *testing.T) {
 			}
 		}
 		require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return store.InsertDeliveries(ctx, tx, ds, t0)
+			return st.InsertDeliveries(ctx, tx, ds, t0)
 		}))
 
 		e := New(Config{Store: st, Now: func() time.Time { return t0 }, Workers: 1})

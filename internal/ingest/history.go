@@ -338,7 +338,7 @@ func (in *Ingester) writeBatch(ctx context.Context, ws *writeSet) (err error) {
 		if seq != ws.baseSeq {
 			return errConflict
 		}
-		return ws.write(ctx, tx)
+		return ws.write(ctx, in.st, tx)
 	})
 }
 

@@ -277,7 +277,7 @@ func (in *Ingester) applyLocked(ctx context.Context, acc *Account, as *accountSt
 		if err != nil {
 			return err
 		}
-		if err := ws.write(ctx, tx); err != nil {
+		if err := ws.write(ctx, in.st, tx); err != nil {
 			return err
 		}
 		t.publish()
@@ -485,10 +485,10 @@ func (t *Tx) collect(detach bool) (*writeSet, error) {
 	ws.events = evs
 	// Encoding the messages (most of a history batch) needs no database:
 	// a pipelined history does it here, beside the write of the batch before.
-	if ws.newEnc, err = store.EncodeMessages(t.db, ws.newMsgs, true); err != nil {
+	if ws.newEnc, err = t.in.st.EncodeMessages(ws.newMsgs, true); err != nil {
 		return nil, err
 	}
-	if ws.msgEnc, err = store.EncodeMessages(t.db, ws.msgRows, false); err != nil {
+	if ws.msgEnc, err = t.in.st.EncodeMessages(ws.msgRows, false); err != nil {
 		return nil, err
 	}
 	if detach {
@@ -536,7 +536,7 @@ func (t *Tx) rebase(ws *writeSet) {
 }
 
 // write stores ws in tx.
-func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
+func (ws *writeSet) write(ctx context.Context, st *store.Store, tx bun.IDB) error {
 	if len(ws.newCons) > 0 {
 		first, err := store.NextCounter(ctx, tx, ws.account, store.CounterContact, int64(len(ws.newCons)))
 		if err != nil {
@@ -551,7 +551,7 @@ func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
 			return errConflict
 		}
 	}
-	if err := store.UpsertConversations(ctx, tx, ws.convRows); err != nil {
+	if err := st.UpsertConversations(ctx, tx, ws.convRows); err != nil {
 		return err
 	}
 	for _, c := range ws.partsFor {
@@ -562,7 +562,7 @@ func (ws *writeSet) write(ctx context.Context, tx bun.IDB) error {
 	if err := store.InsertParticipants(ctx, tx, ws.newParts); err != nil {
 		return err
 	}
-	if err := store.UpsertContacts(ctx, tx, ws.conRows); err != nil {
+	if err := st.UpsertContacts(ctx, tx, ws.conRows); err != nil {
 		return err
 	}
 	if err := store.AddSenders(ctx, tx, ws.senders); err != nil {

@@ -53,6 +53,20 @@ type Dialect interface {
 	// ends, where the database locks rows (PostgreSQL); SQLite's
 	// immediate transactions hold the whole database already.
 	ForUpdate(q *bun.SelectQuery) *bun.SelectQuery
+	// SkipLocked makes q lock the rows it reads and pass over the rows
+	// other transactions hold, where the database locks rows
+	// (PostgreSQL: FOR UPDATE SKIP LOCKED); SQLite's q is unchanged.
+	SkipLocked(q *bun.SelectQuery) *bun.SelectQuery
+	// LockRows makes the transaction of q wait for the rows q selects and
+	// hold them in mode until it ends, where the database locks rows
+	// (PostgreSQL); on SQLite it runs nothing.
+	LockRows(ctx context.Context, q *bun.SelectQuery, mode RowLock) error
+	// TimeParam is the placeholder of a time value in a VALUES list, where
+	// the database cannot infer the column's type ("?::timestamptz").
+	TimeParam() string
+	// BulkWrite says how the store writes many rows of a model in one
+	// statement.
+	BulkWrite() BulkWrite
 	// SearchMessages returns the start of a full-text search of messages:
 	// a SELECT of m.message_id and score (higher is better) from
 	// wauser_messages AS m joined to the index, with a WHERE clause that
@@ -65,6 +79,33 @@ type Dialect interface {
 
 	sealed()
 }
+
+// RowLock is the strength of the row locks LockRows takes.
+type RowLock int
+
+const (
+	// RowShare keeps others from changing or locking the rows for update
+	// (FOR SHARE).
+	RowShare RowLock = iota
+	// RowUpdate keeps others from changing or locking the rows at all (FOR
+	// UPDATE).
+	RowUpdate
+)
+
+// BulkWrite is how a database takes many rows in one statement.
+type BulkWrite int
+
+const (
+	// BulkValues binds every value of a multi-row VALUES list, once per
+	// statement for a column equal in every row, and times as bun's UTC
+	// text (SQLite, whose statements carry few parameters cheaply).
+	BulkValues BulkWrite = iota
+	// BulkArrays binds one array per column and unnests them, a fixed
+	// number of parameters whatever the rows, times as time values, and
+	// writes new rows through the transaction's Copier when it has one
+	// (PostgreSQL).
+	BulkArrays
+)
 
 // Sealed gives an adapter's Dialect its unexported method: embed it.
 type Sealed struct{}

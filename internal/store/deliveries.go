@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
+
+	"github.com/wauser/wauser/internal/sqldialect"
 )
 
 // Outbox consumer names.
@@ -80,7 +81,7 @@ func AdvanceConsumer(ctx context.Context, tx bun.IDB, account, consumer string, 
 // oldest of each (webhook, ordering key) without an active delivery becomes
 // pending, due at now. A delivery that already exists (same webhook and
 // event) is skipped, so fanning an event out twice is harmless.
-func InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookDelivery, now time.Time) error {
+func (s *Store) InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookDelivery, now time.Time) error {
 	if len(ds) == 0 {
 		return nil
 	}
@@ -97,23 +98,20 @@ func InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookDelivery, no
 	if _, err := tx.NewInsert().Model(&ds).On("CONFLICT (webhook_id, event_id) DO NOTHING").Exec(ctx); err != nil {
 		return fmt.Errorf("store: insert deliveries: %w", err)
 	}
-	if isPostgres(tx) {
-		// Wait for the transactions that are ending the active delivery of
-		// one of these queues (RecordDeliveries locks it FOR UPDATE): once
-		// they commit, promote below sees the queue without it and promotes
-		// the next, while they, committed before these rows were, could not
-		// see them. Without the wait such a queue would stall until
-		// RepairQueues. Locks are taken in id order, as RecordDeliveries
-		// takes its own, so the two never deadlock.
-		if err := forEachChunk(keys, 400, func(part []queueKey) error {
-			var ids []string
-			return tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
-				Where("state = ?", DeliveryPending).
-				Where("(webhook_id, ordering_key) IN (?)", keyValues(part)).
-				Order("id").For("SHARE").Scan(ctx, &ids)
-		}); err != nil {
-			return fmt.Errorf("store: lock active deliveries: %w", err)
-		}
+	// Where the database locks rows, wait for the transactions that are
+	// ending the active delivery of one of these queues (recordDeliveries
+	// locks it): once they commit, promote below sees the queue without it
+	// and promotes the next, while they, committed before these rows were,
+	// could not see them. Without the wait such a queue would stall until
+	// RepairQueues. Locks are taken in id order, as recordDeliveries takes
+	// its own, so the two never deadlock.
+	if err := forEachChunk(keys, 400, func(part []queueKey) error {
+		return s.dialect.LockRows(ctx, tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
+			Where("state = ?", DeliveryPending).
+			Where("(webhook_id, ordering_key) IN (?)", keyValues(part)).
+			Order("id"), sqldialect.RowShare)
+	}); err != nil {
+		return fmt.Errorf("store: lock active deliveries: %w", err)
 	}
 	return promote(ctx, tx, keys, now)
 }
@@ -153,8 +151,6 @@ func forEachChunk[T any](xs []T, size int, fn func([]T) error) error {
 	}
 	return nil
 }
-
-func isPostgres(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
 
 // promoteAndClaim makes the oldest queued delivery of each of keys
 // pending, like promote, and at once claims the promoted deliveries until
@@ -225,7 +221,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 		if limit > 0 {
 			claimUntil = now.Add(lease)
 		}
-		next, err := recordDeliveries(ctx, tx, results, claimUntil, limit)
+		next, err := s.recordDeliveries(ctx, tx, results, claimUntil, limit)
 		if err != nil {
 			return err
 		}
@@ -240,9 +236,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 		due := tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
 			Where("state = ? AND next_attempt_at <= ?", DeliveryPending, now).
 			Order("next_attempt_at", "id").Limit(int64(limit))
-		if isPostgres(tx) {
-			due = due.For("UPDATE SKIP LOCKED")
-		}
+		due = s.dialect.SkipLocked(due)
 		var claimed []*WebhookDelivery
 		err = tx.NewUpdate().Model(&claimed).Set("claimed_until = ?", claimUntil.UTC()).
 			Set("next_attempt_at = ?", claimUntil.UTC()).
@@ -311,7 +305,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []DeliveryResult) 
 // (UPDATE ... FROM VALUES), and the promotion of the next delivery of every
 // queue that ended in one per 400 queues. When claimUntil is set and limit
 // covers them, the promoted deliveries are claimed and returned.
-func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, claimUntil time.Time, limit int) ([]*WebhookDelivery, error) {
+func (s *Store) recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, claimUntil time.Time, limit int) ([]*WebhookDelivery, error) {
 	if len(results) == 0 {
 		return nil, nil
 	}
@@ -336,12 +330,11 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 			ended = append(ended, k)
 		}
 	}
-	if isPostgres(tx) && len(ids) > 0 {
+	if len(ids) > 0 {
 		// Lock in id order, like InsertDeliveries: see there.
 		slices.Sort(ids)
-		var locked []string
-		if err := tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
-			Where("id IN (?)", bun.List(ids)).Order("id").For("UPDATE").Scan(ctx, &locked); err != nil {
+		if err := s.dialect.LockRows(ctx, tx.NewSelect().Model((*WebhookDelivery)(nil)).Column("id").
+			Where("id IN (?)", bun.List(ids)).Order("id"), sqldialect.RowUpdate); err != nil {
 			return nil, fmt.Errorf("record: lock: %w", err)
 		}
 	}
@@ -352,10 +345,7 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 			return nil, fmt.Errorf("record: release: %w", err)
 		}
 	}
-	ts := ""
-	if isPostgres(tx) {
-		ts = "::timestamptz"
-	}
+	ts := s.dialect.TimeParam()
 	err := forEachChunk(attempts, 200, func(part []DeliveryResult) error {
 		var b strings.Builder
 		args := make([]any, 0, len(part)*6)
@@ -363,7 +353,7 @@ func recordDeliveries(ctx context.Context, tx bun.Tx, results []DeliveryResult, 
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "(?, ?, ?, ?, ?%s, ?%s)", ts, ts)
+			fmt.Fprintf(&b, "(?, ?, ?, ?, %s, %s)", ts, ts)
 			next := r.Next
 			if r.State != DeliveryPending {
 				next = r.At // no next attempt: keep the last

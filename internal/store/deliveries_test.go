@@ -42,7 +42,7 @@ func queueDeliveries(t *testing.T, st *store.Store, conv string, first, n int) [
 		}
 	}
 	require.NoError(t, st.RunInTx(t.Context(), func(ctx context.Context, tx bun.Tx) error {
-		return store.InsertDeliveries(ctx, tx, ds, t0)
+		return st.InsertDeliveries(ctx, tx, ds, t0)
 	}))
 	return ds
 }
@@ -239,7 +239,7 @@ func TestFanoutNeverStrandsAQueue(t *testing.T) {
 				EventType: "message.received", OrderingKey: "conv", EventSeq: 2, Payload: "{}",
 				NextAttemptAt: t0, CreatedAt: t0,
 			}}
-			if err := store.InsertDeliveries(ctx, tx, z, t0); err != nil {
+			if err := stA.InsertDeliveries(ctx, tx, z, t0); err != nil {
 				return err
 			}
 			close(inserted)

@@ -14,10 +14,10 @@
 //
 // What SQLite and PostgreSQL do differently beyond bun's SQL (the search
 // query, row and advisory locks, placeholders, how a write transaction
-// runs) is asked of the adapter's sqldialect.Dialect. Two writers still
-// choose by bun's dialect name: the upsert encoder (multi-row VALUES on
-// SQLite, column arrays and COPY on PostgreSQL) and the delivery queue's
-// row locks.
+// runs, how many rows go in one statement) is asked of the adapter's
+// sqldialect.Dialect; nothing here asks which database it is on. The bulk
+// writer's two encodings (multi-row VALUES, column arrays with COPY) are
+// built here from bun's table metadata, the Dialect choosing one.
 //
 // Each query is a named function that owns its rules (a method on *Store,
 // or a function taking bun.IDB when it must run inside a caller's

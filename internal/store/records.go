@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+
+	"github.com/wauser/wauser/internal/sqldialect"
 )
 
 // Queries of the three record kinds for the ingestion path. They take a
@@ -96,28 +98,28 @@ func loadParticipants(ctx context.Context, db bun.IDB, account string, convs []*
 
 // UpsertConversations inserts or fully updates conversations (participants
 // are saved with ReplaceParticipants).
-func UpsertConversations(ctx context.Context, db bun.IDB, rows []*Conversation) error {
-	return upsert(ctx, db, rows, "account_id, conversation_id", "conversations")
+func (s *Store) UpsertConversations(ctx context.Context, db bun.IDB, rows []*Conversation) error {
+	return upsert(ctx, s.dialect, db, rows, "account_id, conversation_id", "conversations")
 }
 
 // UpsertContacts inserts or fully updates contacts.
-func UpsertContacts(ctx context.Context, db bun.IDB, rows []*Contact) error {
-	return upsert(ctx, db, rows, "account_id, person_id", "contacts")
+func (s *Store) UpsertContacts(ctx context.Context, db bun.IDB, rows []*Contact) error {
+	return upsert(ctx, s.dialect, db, rows, "account_id, person_id", "contacts")
 }
 
 // UpsertMessages inserts or fully updates messages.
-func UpsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
-	return upsert(ctx, db, rows, "account_id, message_id", "messages")
+func (s *Store) UpsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
+	return upsert(ctx, s.dialect, db, rows, "account_id, message_id", "messages")
 }
 
 // InsertMessages inserts messages known to be new: a plain insert, which
 // the database does a little faster than an upsert.
-func InsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
-	return upsert(ctx, db, rows, "", "messages")
+func (s *Store) InsertMessages(ctx context.Context, db bun.IDB, rows []*Message) error {
+	return upsert(ctx, s.dialect, db, rows, "", "messages")
 }
 
-func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string) error {
-	e, err := encode(db, rows, key, what, false)
+func upsert[T any](ctx context.Context, d sqldialect.Dialect, db bun.IDB, rows []*T, key, what string) error {
+	e, err := encode(d, db, rows, key, what, false)
 	if err != nil {
 		return err
 	}
@@ -127,7 +129,7 @@ func upsert[T any](ctx context.Context, db bun.IDB, rows []*T, key, what string)
 	return nil
 }
 
-func encode[T any](db bun.IDB, rows []*T, key, what string, clean bool) (*Encoded, error) {
+func encode[T any](d sqldialect.Dialect, db bun.IDB, rows []*T, key, what string, clean bool) (*Encoded, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -139,7 +141,7 @@ func encode[T any](db bun.IDB, rows []*T, key, what string, clean bool) (*Encode
 		}
 		vals[i] = v
 	}
-	e, err := newUpsertWriter(db, typeOf[T](), key).encode(vals)
+	e, err := newUpsertWriter(d, db, typeOf[T](), key).encode(vals)
 	if err != nil {
 		return nil, fmt.Errorf("store: upsert %s: %w", what, err)
 	}
@@ -148,14 +150,14 @@ func encode[T any](db bun.IDB, rows []*T, key, what string, clean bool) (*Encode
 
 // EncodeMessages encodes messages for InsertMessages (insert set) or
 // UpsertMessages, without touching the database; Write the result in a
-// transaction. db only names the dialect. Unlike those, it takes the rows
-// as they are: pass them through Sanitize first.
-func EncodeMessages(db bun.IDB, rows []*Message, insert bool) (*Encoded, error) {
+// transaction. Unlike those, it takes the rows as they are: pass them
+// through Sanitize first.
+func (s *Store) EncodeMessages(rows []*Message, insert bool) (*Encoded, error) {
 	key := "account_id, message_id"
 	if insert {
 		key = ""
 	}
-	return encode(db, rows, key, "messages", true)
+	return encode(s.dialect, s.db, rows, key, "messages", true)
 }
 
 // InsertParticipants inserts participants (of new conversations).

@@ -172,10 +172,10 @@ func TestChangesAfterCountsKindsTogether(t *testing.T) {
 			contact := func(id string, seq int64) *store.Contact {
 				return &store.Contact{AccountID: "a", PersonID: id, Num: seq, Tags: []string{}, Seq: seq, CreatedAt: now, UpdatedAt: now}
 			}
-			if err := store.UpsertConversations(ctx, tx, []*store.Conversation{conv("conv_1", 1), conv("conv_8", 8)}); err != nil {
+			if err := st.UpsertConversations(ctx, tx, []*store.Conversation{conv("conv_1", 1), conv("conv_8", 8)}); err != nil {
 				return err
 			}
-			if err := store.UpsertContacts(ctx, tx, []*store.Contact{contact("person_2", 2), contact("person_7", 7)}); err != nil {
+			if err := st.UpsertContacts(ctx, tx, []*store.Contact{contact("person_2", 2), contact("person_7", 7)}); err != nil {
 				return err
 			}
 			var msgs []*store.Message
@@ -184,7 +184,7 @@ func TestChangesAfterCountsKindsTogether(t *testing.T) {
 					Body: "hi", Mentions: []string{}, Reactions: map[string]string{"x@s.whatsapp.net": "👍"}, ReactionTimes: map[string]int64{},
 					SentAt: now, Seq: seq, CreatedAt: now, UpdatedAt: now})
 			}
-			return store.UpsertMessages(ctx, tx, msgs)
+			return st.UpsertMessages(ctx, tx, msgs)
 		})
 		require.NoError(t, err)
 
@@ -252,29 +252,29 @@ func TestMessageWritePaths(t *testing.T) {
 			require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error { return run(ctx, tx) }))
 		}
 		write(func(ctx context.Context, tx bun.IDB) error {
-			return store.InsertMessages(ctx, tx, []*store.Message{msg("m1", 1), msg("m2", 2)})
+			return st.InsertMessages(ctx, tx, []*store.Message{msg("m1", 1), msg("m2", 2)})
 		}, msg("m1", 1), msg("m2", 2))
 		write(func(ctx context.Context, tx bun.IDB) error {
-			e, err := store.EncodeMessages(tx, []*store.Message{msg("m3", 3)}, true)
+			e, err := st.EncodeMessages([]*store.Message{msg("m3", 3)}, true)
 			if err != nil {
 				return err
 			}
 			return e.Write(ctx, tx)
 		}, msg("m3", 3))
 		write(func(ctx context.Context, tx bun.IDB) error {
-			return store.UpsertMessages(ctx, tx, []*store.Message{msg("m4", 4)})
+			return st.UpsertMessages(ctx, tx, []*store.Message{msg("m4", 4)})
 		}, msg("m4", 4))
 		// A transaction of bun's own: no connection to COPY on.
 		want = append(want, msg("m5", 5))
 		require.NoError(t, st.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			return store.InsertMessages(ctx, tx, []*store.Message{msg("m5", 5)})
+			return st.InsertMessages(ctx, tx, []*store.Message{msg("m5", 5)})
 		}))
 		// An upsert of several rows (their shared columns bound once):
 		// one changed, one new.
 		changed, added := msg("m1", 8), msg("m7", 9)
 		changed.Body, changed.EditedAt = "edited", now.Add(time.Minute)
 		write(func(ctx context.Context, tx bun.IDB) error {
-			return store.UpsertMessages(ctx, tx, []*store.Message{changed, added})
+			return st.UpsertMessages(ctx, tx, []*store.Message{changed, added})
 		}, added)
 		want[0] = changed
 		got, err := store.AllMessages(ctx, st.DB(), "a")
@@ -294,7 +294,7 @@ func TestMessageWritePaths(t *testing.T) {
 		require.Equal(t, "edited", byID["m1"].Body)
 		// A new row that is not new fails whole: nothing of its batch stays.
 		err = st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return store.InsertMessages(ctx, tx, []*store.Message{msg("m6", 6), msg("m1", 7)})
+			return st.InsertMessages(ctx, tx, []*store.Message{msg("m6", 6), msg("m1", 7)})
 		})
 		require.Error(t, err)
 		got, err = store.AllMessages(ctx, st.DB(), "a")
@@ -349,7 +349,7 @@ func TestWriteAfterCancelledTransaction(t *testing.T) {
 				for j, m := range rows {
 					m.MessageID = fmt.Sprintf("m%d_%d", i, j)
 				}
-				if err := store.InsertMessages(ctx, tx, rows); err != nil {
+				if err := st.InsertMessages(ctx, tx, rows); err != nil {
 					return err
 				}
 				_, err := store.NextCounter(ctx, tx, "a", store.CounterContact, 1)

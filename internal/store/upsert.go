@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/schema"
 
 	"github.com/wauser/wauser/internal/sqldialect"
@@ -40,12 +39,12 @@ type upsertWriter struct {
 	table  *schema.Table
 	fields []*schema.Field
 	key    string
-	pg     bool
+	arrays bool // sqldialect.BulkArrays (PostgreSQL); else BulkValues (SQLite)
 }
 
-func newUpsertWriter(db bun.IDB, typ reflect.Type, key string) *upsertWriter {
+func newUpsertWriter(d sqldialect.Dialect, db bun.IDB, typ reflect.Type, key string) *upsertWriter {
 	t := db.Dialect().Tables().Get(typ)
-	return &upsertWriter{table: t, fields: t.Fields, key: key, pg: db.Dialect().Name() == dialect.PG}
+	return &upsertWriter{table: t, fields: t.Fields, key: key, arrays: d.BulkWrite() == sqldialect.BulkArrays}
 }
 
 // statement returns the SQL text of a SQLite upsert of n rows. The
@@ -230,7 +229,7 @@ func (w *upsertWriter) args(args []any, row reflect.Value) ([]any, error) {
 			switch {
 			case x.IsZero() && f.NullZero:
 				args = append(args, nil)
-			case w.pg:
+			case w.arrays:
 				args = append(args, x.UTC())
 			default:
 				args = append(args, string(x.UTC().AppendFormat(make([]byte, 0, 32), "2006-01-02 15:04:05.999999-07:00")))
@@ -285,7 +284,7 @@ type Encoded struct {
 // encode encodes rows (pointers to one model type), in chunks.
 func (w *upsertWriter) encode(rows []reflect.Value) (*Encoded, error) {
 	e := &Encoded{w: w}
-	if w.pg {
+	if w.arrays {
 		for start := 0; start < len(rows); start += pgArrayChunk {
 			chunk := rows[start:min(start+pgArrayChunk, len(rows))]
 			cols, err := w.columnArrays(chunk)
@@ -325,7 +324,7 @@ func (e *Encoded) Write(ctx context.Context, db bun.IDB) error {
 	if h == nil {
 		return fmt.Errorf("store: upsert needs a bun.Tx or *bun.DB, got %T", db)
 	}
-	if _, inTx := db.(bun.Tx); w.pg && w.key == "" && inTx {
+	if _, inTx := db.(bun.Tx); w.arrays && w.key == "" && inTx {
 		if cp := sqldialect.CopierFrom(ctx); cp != nil {
 			if done, err := e.copy(ctx, cp); done || err != nil {
 				return err
@@ -344,13 +343,13 @@ func (e *Encoded) Write(ctx context.Context, db bun.IDB) error {
 	}()
 	for i, args := range e.chunks {
 		k := shape{} // PostgreSQL: one statement, whatever the rows
-		if !w.pg {
+		if !w.arrays {
 			k = shape{e.sizes[i], e.shared[i]}
 		}
 		stmt := stmts[k]
 		if stmt == nil {
 			q := w.arrayStatement()
-			if !w.pg {
+			if !w.arrays {
 				q = w.statement(k.n, k.shared)
 			}
 			var err error

@@ -98,6 +98,25 @@ func (conns) Placeholders(q string) string {
 // ForUpdate locks the rows q reads.
 func (conns) ForUpdate(q *bun.SelectQuery) *bun.SelectQuery { return q.For("UPDATE") }
 
+// SkipLocked locks the rows q reads and passes over locked ones.
+func (conns) SkipLocked(q *bun.SelectQuery) *bun.SelectQuery { return q.For("UPDATE SKIP LOCKED") }
+
+// LockRows selects q's rows FOR SHARE or FOR UPDATE.
+func (conns) LockRows(ctx context.Context, q *bun.SelectQuery, mode sqldialect.RowLock) error {
+	lock := "SHARE"
+	if mode == sqldialect.RowUpdate {
+		lock = "UPDATE"
+	}
+	_, err := q.For(lock).Exec(ctx)
+	return err
+}
+
+// TimeParam casts: in a VALUES list PostgreSQL would take the value as text.
+func (conns) TimeParam() string { return "?::timestamptz" }
+
+// BulkWrite is column arrays and COPY.
+func (conns) BulkWrite() sqldialect.BulkWrite { return sqldialect.BulkArrays }
+
 // SearchMessages matches the GIN index of to_tsvector('simple', body) and
 // ranks with ts_rank.
 func (conns) SearchMessages(q search.Query) (string, any) {

@@ -165,6 +165,19 @@ func (*writer) Placeholders(q string) string { return q }
 // database's write lock.
 func (*writer) ForUpdate(q *bun.SelectQuery) *bun.SelectQuery { return q }
 
+// SkipLocked changes nothing, as ForUpdate: no other transaction writes
+// while this one does.
+func (*writer) SkipLocked(q *bun.SelectQuery) *bun.SelectQuery { return q }
+
+// LockRows runs nothing: the immediate transaction holds the database.
+func (*writer) LockRows(context.Context, *bun.SelectQuery, sqldialect.RowLock) error { return nil }
+
+// TimeParam is a plain placeholder: times are bound as text.
+func (*writer) TimeParam() string { return "?" }
+
+// BulkWrite is multi-row VALUES lists.
+func (*writer) BulkWrite() sqldialect.BulkWrite { return sqldialect.BulkValues }
+
 // SearchMessages matches the FTS5 table and ranks with its bm25 (lower is
 // better, hence negated).
 func (*writer) SearchMessages(q search.Query) (string, any) {
