@@ -414,7 +414,7 @@ func (co *core) heldElsewhere(ctx context.Context, id AccountID) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return lease.Holder != "" && lease.Holder != co.leases.Holder() && lease.Age < co.cfg.leases.grace(), nil
+	return lease.Holder != "" && lease.Holder != co.leases.Holder() && lease.Age < co.leases.Grace(), nil
 }
 
 // WaitStatus blocks until the account's status satisfies cond, and returns

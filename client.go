@@ -18,6 +18,7 @@ import (
 	"github.com/wauser/wauser/internal/metrics"
 	"github.com/wauser/wauser/internal/pacing"
 	"github.com/wauser/wauser/internal/pagecache"
+	isession "github.com/wauser/wauser/internal/session"
 	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
@@ -62,8 +63,7 @@ type core struct {
 	engine   *deliver.Engine  // outbox consumer: webhook deliveries and handlers
 	handlers handlers
 
-	leases *istore.Leases // the accounts this process may connect (lease.go)
-	lease  leaseState
+	leases *isession.Leases // the accounts this process may connect (lease.go)
 
 	pacers  pacing.Pacers // send pacing and contact-check throttling, per account
 	version versionCheck
@@ -410,8 +410,8 @@ func (c *Client) Start(ctx context.Context) error {
 	co.started = true
 	co.wg.Go(func() { co.engine.Run(co.ctx) })
 	if co.leases.Distributed() {
-		co.wg.Go(func() { co.renewLeases(co.ctx) })
-		co.wg.Go(func() { co.takeLeases(co.ctx) })
+		co.wg.Go(func() { co.leases.Renew(co.ctx) })
+		co.wg.Go(func() { co.leases.Look(co.ctx, co.leaseRound) })
 	}
 	co.mu.Unlock()
 
