@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	isession "github.com/wauser/wauser/internal/session"
@@ -59,17 +58,6 @@ func (o *LeaseOptions) setDefaults() {
 	}
 }
 
-// newLeases sets up the Client's leases (no I/O).
-func (co *core) newLeases() {
-	co.leases = isession.NewLeases(co.st, isession.LeaseConfig{
-		Interval: co.cfg.leases.Interval,
-		Timeout:  co.cfg.leases.Timeout,
-		Clock:    sessionClock{co.cfg.clock},
-		Logger:   co.cfg.logger,
-		OnLost:   co.leasesLost,
-	})
-}
-
 // takeLease takes account id's lease before its session starts. It returns
 // an error matching ErrLeasedElsewhere (and ErrNotConnected) when another
 // process holds it, and one matching ErrNotConnected while the account
@@ -96,17 +84,6 @@ func (co *core) takeLease(ctx context.Context, id AccountID) error {
 // last look.
 func (co *core) leasedElsewhere(id AccountID) bool { return co.leases.Elsewhere(string(id)) }
 
-// leasesLost disconnects the accounts whose leases were lost with the lease
-// connection.
-func (co *core) leasesLost(accounts []string) {
-	for _, id := range accounts {
-		if s := co.getSession(AccountID(id)); s != nil {
-			co.dropSession(s)
-		}
-	}
-	co.notify()
-}
-
 // releaseLease lets id's lease go (Logout).
 func (co *core) releaseLease(ctx context.Context, id AccountID) { co.leases.Release(ctx, string(id)) }
 
@@ -114,45 +91,3 @@ func (co *core) releaseLease(ctx context.Context, id AccountID) { co.leases.Rele
 type sessionClock struct{ Clock }
 
 func (c sessionClock) NewTimer(d time.Duration) isession.Timer { return c.Clock.NewTimer(d) }
-
-// leaseRound connects every paired account that has no session here and
-// whose lease is free, and stops the sessions of accounts deleted by
-// another process.
-func (co *core) leaseRound(ctx context.Context) {
-	if co.checkOpen() != nil {
-		return
-	}
-	// Sessions first: one started after this snapshot belongs to an account
-	// that exists in the list read next.
-	co.mu.Lock()
-	running := make([]*session, 0, len(co.sessions))
-	for _, s := range co.sessions {
-		running = append(running, s)
-	}
-	co.mu.Unlock()
-	accounts, err := co.st.ListAccounts(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			co.cfg.logger.Warn("wauser: look for accounts to connect", slog.Any("error", err))
-		}
-		return
-	}
-	exists := make(map[string]bool, len(accounts))
-	for _, a := range accounts {
-		id := AccountID(a.ID)
-		exists[a.ID] = true
-		if a.JID == "" || AccountState(a.State) == StateLoggedOut || co.getSession(id) != nil {
-			continue
-		}
-		if _, err := co.connect(ctx, id); err != nil && ctx.Err() == nil && !errors.Is(err, ErrNotConnected) && !errors.Is(err, ErrNotFound) {
-			co.cfg.logger.Warn("wauser: connect account", slog.String("account", a.ID), slog.Any("error", err))
-		}
-	}
-	co.leases.Forget(exists)
-	for _, s := range running {
-		if !exists[string(s.id)] {
-			co.dropSession(s)
-			co.releaseLease(ctx, s.id)
-		}
-	}
-}
