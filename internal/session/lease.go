@@ -34,6 +34,7 @@ var ErrLeasedElsewhere = errors.New("leased by another process")
 // period after being taken over: it connects at At.
 type WaitError struct{ At time.Time }
 
+// Error says when the account connects.
 func (e *WaitError) Error() string {
 	return "taken over from a process that stopped; it connects at " + e.At.UTC().Format(time.RFC3339)
 }
