@@ -15,7 +15,10 @@ import (
 	"go.mau.fi/whatsmeow/proto/waCompanionReg"
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/wauser/wauser/internal/ingest"
+	isession "github.com/wauser/wauser/internal/session"
 	"github.com/wauser/wauser/internal/store"
+	"github.com/wauser/wauser/internal/wa"
 )
 
 // Account is a linked WhatsApp device and its settings (the Business Server API
@@ -239,15 +242,9 @@ func (c *Client) PairPhone(ctx context.Context, phone string) (*Pairing, error) 
 	if err != nil {
 		return nil, waError("pair phone", err)
 	}
-	s.mu.Lock()
-	p := Pairing{Status: PairingCode, Code: code}
-	if s.pairing != nil {
-		p.QR, p.ExpiresAt = s.pairing.QR, s.pairing.ExpiresAt
-	}
-	s.pairing = &p
-	s.mu.Unlock()
+	p := s.SetPhoneCode(code)
 	c.core.notify()
-	return &p, nil
+	return pairingOf(&p), nil
 }
 
 // pairingSession returns the session pairing account id, starting one (with
@@ -260,11 +257,7 @@ func (co *core) pairingSession(ctx context.Context, id AccountID) (*session, err
 			return s, nil
 		case state == StateUnpaired && s.conn.Device.ID == nil:
 			// An earlier pairing failed: start over on the same device.
-			s.mu.Lock()
-			s.pairing = &Pairing{Status: PairingRequested}
-			s.mu.Unlock()
-			s.transition(StatePairing, "")
-			s.send(sigConnect)
+			s.RestartPairing()
 			return s, nil
 		case state == StateLoggedOut:
 			// whatsmeow wants a fresh device to pair again.
@@ -285,7 +278,7 @@ func (co *core) pairingSession(ctx context.Context, id AccountID) (*session, err
 	if err != nil {
 		return nil, err
 	}
-	s.send(sigConnect)
+	s.Connect()
 	return s, nil
 }
 
@@ -414,7 +407,7 @@ func (co *core) heldElsewhere(ctx context.Context, id AccountID) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return lease.Holder != "" && lease.Holder != co.leases.Holder() && lease.Age < co.cfg.leases.grace(), nil
+	return lease.Holder != "" && lease.Holder != co.leases.Holder() && lease.Age < co.leases.Grace(), nil
 }
 
 // WaitStatus blocks until the account's status satisfies cond, and returns
@@ -555,15 +548,12 @@ func (c *Client) Refresh(ctx context.Context, force bool) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	connectGen, loginGen := s.connectGen, s.loginGen
-	s.mu.Unlock()
-	s.send(sigRefresh)
+	_, _, connectGen, loginGen := s.Progress()
+	s.Reconnect()
 	for {
 		ch := c.core.changes()
-		s.mu.Lock()
-		state, lastErr, cg, lg := s.state, s.lastErr, s.connectGen, s.loginGen
-		s.mu.Unlock()
+		st, lastErr, cg, lg := s.Progress()
+		state := AccountState(st)
 		switch {
 		case lg > loginGen && state == StateConnected:
 			if force {
@@ -574,7 +564,7 @@ func (c *Client) Refresh(ctx context.Context, force bool) error {
 			return fmt.Errorf("%w: account %q was logged out", ErrNotLoggedIn, id)
 		case cg > connectGen && state == StateReconnecting:
 			return fmt.Errorf("wauser: refresh: %w: %s", ErrNotConnected, lastErr)
-		case cg > connectGen && state.terminal():
+		case cg > connectGen && st.Terminal():
 			return fmt.Errorf("wauser: refresh: %w: account is %s: %s", ErrNotConnected, state, lastErr)
 		}
 		select {
@@ -626,7 +616,7 @@ func (co *core) connect(ctx context.Context, id AccountID) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.send(sigConnect)
+	s.Connect()
 	return s, nil
 }
 
@@ -848,35 +838,134 @@ const (
 	StateFailed AccountState = "failed"
 )
 
-// terminal reports whether the Client stops reconnecting in state s.
-func (s AccountState) terminal() bool {
-	switch s {
-	case StateLoggedOut, StateStreamReplaced, StateBanned, StateOutdated, StateFailed:
-		return true
-	}
-	return false
+// session is an account's live connection (internal/session), as the API
+// files use it.
+type session struct {
+	*isession.Session
+	co   *core
+	id   AccountID
+	conn *wa.Conn
 }
 
-// canTransition reports whether the state machine allows from -> to.
-func canTransition(from, to AccountState) bool {
-	if from == to {
-		return true
+// wrap returns s as the API files use it, or nil.
+func (co *core) wrap(s *isession.Session) *session {
+	if s == nil {
+		return nil
 	}
-	switch from {
-	case StateUnpaired:
-		return to == StatePairing
-	case StatePairing:
-		return to == StateUnpaired || to == StateConnecting || to == StateConnected
-	case StateConnecting:
-		return to == StateConnected || to == StateReconnecting || to.terminal()
-	case StateConnected:
-		return to == StateConnecting || to == StateReconnecting || to.terminal()
-	case StateReconnecting:
-		return to == StateConnecting || to == StateConnected || to.terminal()
-	case StateLoggedOut:
-		return to == StatePairing
-	case StateStreamReplaced, StateBanned, StateOutdated, StateFailed:
-		return to == StateConnecting || to == StateLoggedOut
+	return &session{Session: s, co: co, id: AccountID(s.ID()), conn: s.Conn()}
+}
+
+// getSession returns the running session of id, or nil.
+func (co *core) getSession(id AccountID) *session {
+	return co.wrap(co.sessions.Get(string(id)))
+}
+
+// dropSession stops s and removes it from the client.
+func (co *core) dropSession(s *session) { co.sessions.Drop(s.Session) }
+
+// startSession opens a connection for account a (its paired device, or a
+// fresh one for pairing when fresh is set) and starts the supervisor, once
+// it holds the account's lease (see WithLeases). If a session appeared
+// meanwhile, that one is returned instead.
+func (co *core) startSession(ctx context.Context, a *store.Account, fresh bool) (*session, error) {
+	co.mu.Lock()
+	switch {
+	case co.closed:
+		co.mu.Unlock()
+		return nil, ErrClosed
+	case !co.started:
+		co.mu.Unlock()
+		return nil, ErrNotStarted
 	}
-	return false
+	co.mu.Unlock()
+	if s := co.getSession(AccountID(a.ID)); s != nil {
+		return s, nil
+	}
+	// Only the holder of the account's lease may connect it.
+	if err := co.takeLease(ctx, AccountID(a.ID)); err != nil {
+		return nil, err
+	}
+
+	var jid types.JID
+	if !fresh && a.JID != "" {
+		parsed, err := types.ParseJID(a.JID)
+		if err != nil {
+			return nil, fmt.Errorf("wauser: account %s has a malformed device JID %q: %w", a.ID, a.JID, err)
+		}
+		jid = parsed
+	}
+	conn, paired, err := co.devices.Open(ctx, a.ID, jid)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: open device: %w", err)
+	}
+	state, lastErr := isession.State(a.State), a.LastError
+	switch {
+	case fresh:
+		state, lastErr = isession.StatePairing, ""
+	case !paired:
+		// The device rows are gone: WhatsApp logged it out while we were away.
+		state, lastErr = isession.StateLoggedOut, "the device is no longer linked; pair again"
+	}
+	s, err := co.sessions.Add(a, conn, fresh, state, lastErr)
+	switch {
+	case errors.Is(err, isession.ErrClosed):
+		return nil, ErrClosed
+	case errors.Is(err, isession.ErrNotStarted):
+		return nil, ErrNotStarted
+	case err != nil:
+		return nil, err
+	}
+	return co.wrap(s), nil
+}
+
+// snapshot returns the session's live status fields.
+func (s *session) snapshot() (state AccountState, lastErr string, connectedAt time.Time, pairing *Pairing) {
+	st, lastErr, connectedAt, p := s.Snapshot()
+	return AccountState(st), lastErr, connectedAt, pairingOf(p)
+}
+
+// pairingOf returns the public form of a session's pairing.
+func pairingOf(p *isession.Pairing) *Pairing {
+	if p == nil {
+		return nil
+	}
+	return &Pairing{Status: PairingStatus(p.Status), QR: p.QR, Code: p.Code, JID: p.JID, Error: p.Error, ExpiresAt: p.ExpiresAt}
+}
+
+// ingestAccount describes the account to the ingester.
+func (s *session) ingestAccount() *ingest.Account { return s.IngestAccount() }
+
+// historyPending counts the account's history blobs not stored yet.
+func (co *core) historyPending(ctx context.Context, id AccountID) (int, error) {
+	return store.CountSyncJobs(ctx, co.st.DB(), string(id), store.JobHistory, store.JobQueued)
+}
+
+// newSupervisor makes the supervisor of the Client's sessions.
+func (co *core) newSupervisor() *isession.Supervisor {
+	cfg := &co.cfg
+	return isession.New(co.st, co.ingest, co.metrics, sessionHost{co}, isession.Config{
+		Logger:         cfg.logger,
+		Clock:          sessionClock{cfg.clock},
+		BackoffMin:     cfg.backoffMin,
+		BackoffMax:     cfg.backoffMax,
+		Retention:      cfg.retention,
+		DeviceName:     cfg.deviceName,
+		DevicePlatform: platforms[cfg.devicePlatform].props,
+		Leases:         isession.LeaseConfig{Interval: cfg.leases.Interval, Timeout: cfg.leases.Timeout},
+	})
+}
+
+// sessionHost is the Client as the session supervisor sees it.
+type sessionHost struct{ co *core }
+
+func (h sessionHost) Emit(ctx context.Context, account string, typ EventType, data any) error {
+	return h.co.emit(ctx, AccountID(account), typ, data)
+}
+
+func (h sessionHost) Notify() { h.co.notify() }
+
+func (h sessionHost) Connect(ctx context.Context, account string) {
+	if _, err := h.co.connect(ctx, AccountID(account)); err != nil && ctx.Err() == nil && !errors.Is(err, ErrNotConnected) && !errors.Is(err, ErrNotFound) {
+		h.co.cfg.logger.Warn("wauser: connect account", slog.String("account", account), slog.Any("error", err))
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/wauser/wauser/internal/metrics"
 	"github.com/wauser/wauser/internal/pacing"
 	"github.com/wauser/wauser/internal/pagecache"
+	isession "github.com/wauser/wauser/internal/session"
 	istore "github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
 	"github.com/wauser/wauser/internal/walog"
@@ -50,11 +51,10 @@ type core struct {
 	closed   bool
 	ctx      context.Context // client lifetime: set by Start, cancelled by Close
 	cancel   context.CancelFunc
-	sessions map[AccountID]*session
-	changed  chan struct{} // closed and replaced whenever an account's status changes
+	sessions *isession.Supervisor // the accounts' connections, leases and sync queues
+	changed  chan struct{}        // closed and replaced whenever an account's status changes
 	wg       sync.WaitGroup
 
-	stateLogs sync.Map                  // AccountID -> *lograte.Limiter[stateLine] of state change logs (statelog.go)
 	apiKeys   apiKeyCache               // recently authenticated API keys (apikeys.go)
 	syncCache *pagecache.Cache[syncKey] // encoded change-feed pages (SyncPageJSON)
 
@@ -62,11 +62,9 @@ type core struct {
 	engine   *deliver.Engine  // outbox consumer: webhook deliveries and handlers
 	handlers handlers
 
-	leases *istore.Leases // the accounts this process may connect (lease.go)
-	lease  leaseState
+	leases *isession.Leases // the accounts this process may connect (sessions.Leases)
 
-	pacers  pacing.Pacers // send pacing and contact-check throttling, per account
-	version versionCheck
+	pacers pacing.Pacers // send pacing and contact-check throttling, per account
 }
 
 type config struct {
@@ -319,12 +317,11 @@ func New(db *store.Store, opts ...Option) (*Client, error) {
 		}
 	}
 	co := &core{
-		st:       st,
-		pub:      db,
-		cfg:      cfg,
-		devices:  wa.NewDevices(st.Container(), cfg.factory, walog.New(cfg.logger).Sub("whatsmeow")),
-		sessions: make(map[AccountID]*session),
-		changed:  make(chan struct{}),
+		st:      st,
+		pub:     db,
+		cfg:     cfg,
+		devices: wa.NewDevices(st.Container(), cfg.factory, walog.New(cfg.logger).Sub("whatsmeow")),
+		changed: make(chan struct{}),
 	}
 	budget := int64(DefaultSyncCacheBytes)
 	if cfg.syncCacheSet {
@@ -332,7 +329,6 @@ func New(db *store.Store, opts ...Option) (*Client, error) {
 	}
 	co.syncCache = pagecache.New[syncKey](budget)
 	co.cfg.leases.setDefaults()
-	co.newLeases()
 	co.ingest = ingest.New(st, ingest.Options{
 		Now:    cfg.clock.Now,
 		Logger: cfg.logger,
@@ -343,6 +339,8 @@ func New(db *store.Store, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	co.metrics = m
+	co.sessions = co.newSupervisor()
+	co.leases = co.sessions.Leases()
 	co.engine = co.newEngine()
 	c := &Client{core: co}
 	c.rejectCalls()
@@ -409,10 +407,7 @@ func (c *Client) Start(ctx context.Context) error {
 	co.ctx, co.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	co.started = true
 	co.wg.Go(func() { co.engine.Run(co.ctx) })
-	if co.leases.Distributed() {
-		co.wg.Go(func() { co.renewLeases(co.ctx) })
-		co.wg.Go(func() { co.takeLeases(co.ctx) })
-	}
+	co.sessions.Start(co.ctx)
 	co.mu.Unlock()
 
 	accounts, err := co.st.ListAccounts(ctx)
@@ -452,19 +447,12 @@ func (c *Client) Close() error {
 	}
 	co.closed = true
 	cancel := co.cancel
-	sessions := make([]*session, 0, len(co.sessions))
-	for _, s := range co.sessions {
-		sessions = append(sessions, s)
-	}
-	co.sessions = map[AccountID]*session{}
 	co.mu.Unlock()
 
 	if cancel != nil {
 		cancel()
 	}
-	for _, s := range sessions {
-		s.shutdown()
-	}
+	co.sessions.Close()
 	co.wg.Wait()
 	// After every session disconnected: only then may another process
 	// connect the accounts.
@@ -523,10 +511,6 @@ func (c *Client) accountID(ctx context.Context) (AccountID, error) {
 		return "", fmt.Errorf("%w: the store has %d accounts; bind one with WithAccount", ErrAccountRequired, len(accounts))
 	}
 }
-
-// versionCheck makes the first connection of a Client look up the current
-// WhatsApp Web version (see session.beforeConnect).
-type versionCheck struct{ once sync.Once }
 
 // Clock tells time and makes timers. The Client uses it for reconnect
 // backoff, QR code rotation and timestamps; WithClock replaces it, e.g. with

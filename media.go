@@ -16,6 +16,9 @@ import (
 	"unicode/utf8"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waMmsRetry"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wauser/wauser/internal/compose"
 	"github.com/wauser/wauser/internal/fetch"
@@ -385,6 +388,69 @@ func normalizeMIME(s string) (string, error) {
 func baseMIME(mt string) string {
 	base, _, _ := strings.Cut(mt, ";")
 	return strings.TrimSpace(base)
+}
+
+// retryMedia asks the phone to upload the file of row again, waits for its
+// answer, stores the file's new location, and downloads it from there.
+func (c *Client) retryMedia(ctx context.Context, s *session, row *store.Message, keys *store.MediaKeys) ([]byte, error) {
+	chat, err := types.ParseJID(row.ChatJID)
+	if err != nil {
+		return nil, fmt.Errorf("wauser: download media: stored chat %q: %w", row.ChatJID, err)
+	}
+	var sender types.JID
+	if chat.Server == types.GroupServer && !row.IsFromMe {
+		if sender, err = types.ParseJID(row.SenderJID); err != nil {
+			return nil, fmt.Errorf("wauser: download media: stored sender %q: %w", row.SenderJID, err)
+		}
+	}
+	// The receipt names the message as WhatsApp addressed it.
+	chat, sender = compose.WireTarget(row, chat, sender)
+	info := &types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: chat, Sender: sender, IsFromMe: row.IsFromMe, IsGroup: chat.Server == types.GroupServer},
+		ID:            row.WAMessageID,
+	}
+	if !info.IsGroup || row.IsFromMe {
+		info.Sender = types.EmptyJID
+	}
+	answer, cancel := s.AwaitMediaRetry(row.WAMessageID)
+	defer cancel()
+	if err := s.conn.Client.SendMediaRetryReceipt(ctx, info, keys.MediaKey); err != nil {
+		return nil, waError("download media: ask the phone to upload it again", err)
+	}
+	timer := c.core.cfg.clock.NewTimer(mediaRetryTimeout)
+	defer timer.Stop()
+	var evt *events.MediaRetry
+	select {
+	case evt = <-answer:
+	case <-timer.C():
+		return nil, fmt.Errorf("wauser: download media: %w: the phone did not upload the file again within %s (is it online?)", ErrNotConnected, mediaRetryTimeout)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wauser: download media: %w", ctx.Err())
+	}
+	notif, err := whatsmeow.DecryptMediaRetryNotification(evt, keys.MediaKey)
+	if err != nil {
+		return nil, waError("download media: media retry", err)
+	}
+	if notif.GetResult() != waMmsRetry.MediaRetryNotification_SUCCESS || notif.GetDirectPath() == "" {
+		return nil, fmt.Errorf("%w: the phone could not upload the file again (%s)", ErrNotFound, notif.GetResult())
+	}
+	keys.DirectPath, keys.URL = notif.GetDirectPath(), ""
+	err = c.core.ingest.Apply(context.WithoutCancel(ctx), s.ingestAccount(), func(t *ingest.Tx) error {
+		m, err := t.MessageByID(row.MessageID)
+		if err != nil || m == nil {
+			return err
+		}
+		t.SetMediaKeys(m, keys)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wauser: download media: store the new file location: %w", err)
+	}
+	data, err := s.conn.Client.Download(ctx, compose.Downloadable(row.ContentType, keys))
+	if err != nil {
+		return nil, waError("download media after a media retry", err)
+	}
+	return data, nil
 }
 
 // mediaRetryTimeout is how long DownloadMedia waits for the phone to

@@ -83,9 +83,7 @@ func (c *Client) SetOnline(ctx context.Context, online bool) error {
 	if err := s.conn.Client.SendPresence(ctx, presence); err != nil {
 		return waError("set online", err)
 	}
-	s.mu.Lock()
-	s.available = online
-	s.mu.Unlock()
+	s.SetAvailable(online)
 	return nil
 }
 

@@ -419,11 +419,3 @@ func linkCode(field, link string, prefixes ...string) (string, error) {
 	}
 	return code, nil
 }
-
-// pushNameChanged reports whether name differs from the account's profile
-// name as the session knows it.
-func (s *session) pushNameChanged(name string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return name != "" && name != s.pushName
-}

@@ -1,4 +1,4 @@
-package wauser
+package session
 
 import (
 	"context"
@@ -79,7 +79,7 @@ func newSyncQueue() *syncQueue {
 }
 
 // wakeQueue makes the worker look at its jobs.
-func (s *session) wakeQueue() {
+func (s *Session) wakeQueue() {
 	select {
 	case s.queue.wake <- struct{}{}:
 	default:
@@ -88,23 +88,23 @@ func (s *session) wakeQueue() {
 
 // ingested is called after evt was stored: a queued history notification
 // wakes the worker.
-func (s *session) ingested(evt any) {
+func (s *Session) ingested(evt any) {
 	if ingest.HistoryNotification(evt) != nil {
 		s.wakeQueue()
-		s.co.notify() // Status.HistoryPending changed
+		s.sv.host.Notify() // Status.HistoryPending changed
 	}
 }
 
 // ingestFailed is called after storing evt failed. whatsmeow delivers an
 // app state event once, whatever the handler answers: its collection is
 // resynced in full.
-func (s *session) ingestFailed(evt any) {
+func (s *Session) ingestFailed(evt any) {
 	name := appStateCollection(evt)
 	if name == "" {
 		return
 	}
-	s.co.cfg.logger.Warn("wauser: app state event not stored; its collection will be resynced",
-		slog.String("account", string(s.id)), slog.String("collection", string(name)))
+	s.sv.cfg.Logger.Warn("wauser: app state event not stored; its collection will be resynced",
+		slog.String("account", s.id), slog.String("collection", string(name)))
 	s.queue.mu.Lock()
 	s.queue.resync[name] = true
 	s.queue.mu.Unlock()
@@ -134,18 +134,18 @@ func appStateCollection(evt any) appstate.WAPatchName {
 // runSyncQueue is the worker: it runs the account's due jobs one at a time
 // while the account is logged in, and sleeps until the next is due or
 // something wakes it (a new job, a login).
-func (s *session) runSyncQueue() {
+func (s *Session) runSyncQueue() {
 	defer close(s.queue.done)
 	ctx := s.ctx
-	clock := s.co.cfg.clock
-	db := s.co.st.DB()
+	clock := s.sv.cfg.Clock
+	db := s.sv.st.DB()
 	now := clock.Now()
 	// A restart retries at once what waited for its backoff.
-	if err := store.ResumeSyncJobs(ctx, db, string(s.id), now); err != nil && ctx.Err() == nil {
-		s.co.cfg.logger.Warn("wauser: resume sync jobs", slog.String("account", string(s.id)), slog.Any("error", err))
+	if err := store.ResumeSyncJobs(ctx, db, s.id, now); err != nil && ctx.Err() == nil {
+		s.sv.cfg.Logger.Warn("wauser: resume sync jobs", slog.String("account", s.id), slog.Any("error", err))
 	}
-	if _, err := store.PruneSyncJobs(ctx, db, string(s.id), now.Add(-s.co.cfg.retention)); err != nil && ctx.Err() == nil {
-		s.co.cfg.logger.Warn("wauser: prune sync jobs", slog.String("account", string(s.id)), slog.Any("error", err))
+	if _, err := store.PruneSyncJobs(ctx, db, s.id, now.Add(-s.sv.cfg.Retention)); err != nil && ctx.Err() == nil {
+		s.sv.cfg.Logger.Warn("wauser: prune sync jobs", slog.String("account", s.id), slog.Any("error", err))
 	}
 	var timer Timer
 	defer func() { stopTimer(timer) }()
@@ -172,10 +172,10 @@ func (s *session) runSyncQueue() {
 
 // syncStep does one thing the queue needs and says when to look again: 0
 // at once, a delay, or -1 when woken.
-func (s *session) syncStep(ctx context.Context) time.Duration {
-	log := s.co.cfg.logger.With(slog.String("account", string(s.id)))
-	db := s.co.st.DB()
-	now := s.co.cfg.clock.Now()
+func (s *Session) syncStep(ctx context.Context) time.Duration {
+	log := s.sv.cfg.Logger.With(slog.String("account", s.id))
+	db := s.sv.st.DB()
+	now := s.sv.cfg.Clock.Now()
 	// Resyncs asked for by the event handler go to the table first.
 	s.queue.mu.Lock()
 	var names []appstate.WAPatchName
@@ -184,7 +184,7 @@ func (s *session) syncStep(ctx context.Context) time.Duration {
 	}
 	s.queue.mu.Unlock()
 	for _, n := range names {
-		if err := store.RequestSyncJob(ctx, db, string(s.id), store.JobAppState, string(n), now); err != nil {
+		if err := store.RequestSyncJob(ctx, db, s.id, store.JobAppState, string(n), now); err != nil {
 			if ctx.Err() == nil {
 				log.Warn("wauser: queue app state resync", slog.String("collection", string(n)), slog.Any("error", err))
 			}
@@ -194,7 +194,7 @@ func (s *session) syncStep(ctx context.Context) time.Duration {
 		delete(s.queue.resync, n)
 		s.queue.mu.Unlock()
 	}
-	job, err := store.NextSyncJob(ctx, db, string(s.id))
+	job, err := store.NextSyncJob(ctx, db, s.id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return -1
@@ -220,7 +220,7 @@ func (s *session) syncStep(ctx context.Context) time.Duration {
 	if ctx.Err() != nil {
 		return 0 // closing: the job stays queued for the next start
 	}
-	now = s.co.cfg.clock.Now()
+	now = s.sv.cfg.Clock.Now()
 	var perm *permanentError
 	switch {
 	case err == nil:
@@ -239,7 +239,7 @@ func (s *session) syncStep(ctx context.Context) time.Duration {
 			return syncRetryMin
 		}
 	}
-	s.co.notify() // Status.HistoryPending may have changed
+	s.sv.host.Notify() // Status.HistoryPending may have changed
 	return 0
 }
 
@@ -254,7 +254,7 @@ func permanent(err error) error { return &permanentError{err} }
 // dispatches every action of the collection to the event handler during
 // the call; if storing one fails again, the handler asks for the job again,
 // and the attempt counts as failed.
-func (s *session) runAppStateJob(ctx context.Context, job *store.SyncJob) error {
+func (s *Session) runAppStateJob(ctx context.Context, job *store.SyncJob) error {
 	if err := s.conn.Client.FetchAppState(ctx, appstate.WAPatchName(job.ID), true, false); err != nil {
 		return fmt.Errorf("fetch app state %s: %w", job.ID, err)
 	}
@@ -264,7 +264,7 @@ func (s *session) runAppStateJob(ctx context.Context, job *store.SyncJob) error 
 	if again {
 		return errors.New("an action of the resynced collection was not stored")
 	}
-	done, err := store.FinishSyncJob(ctx, s.co.st.DB(), job, s.co.cfg.clock.Now())
+	done, err := store.FinishSyncJob(ctx, s.sv.st.DB(), job, s.sv.cfg.Clock.Now())
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func (s *session) runAppStateJob(ctx context.Context, job *store.SyncJob) error 
 }
 
 // runHistoryJob downloads one history blob and stores it.
-func (s *session) runHistoryJob(ctx context.Context, job *store.SyncJob) error {
+func (s *Session) runHistoryJob(ctx context.Context, job *store.SyncJob) error {
 	raw, err := base64.StdEncoding.DecodeString(job.Payload)
 	if err != nil {
 		return permanent(fmt.Errorf("stored notification: %w", err))
@@ -309,7 +309,7 @@ func (s *session) runHistoryJob(ctx context.Context, job *store.SyncJob) error {
 		return err
 	}
 	if head.Skipped > 0 {
-		s.co.cfg.logger.Warn("wauser: history blob has items that do not decode", slog.String("account", string(s.id)),
+		s.sv.cfg.Logger.Warn("wauser: history blob has items that do not decode", slog.String("account", s.id),
 			slog.String("id", job.ID), slog.Int("skipped", head.Skipped))
 	}
 	r, err := histsync.NewReader(blob, head)
@@ -317,11 +317,11 @@ func (s *session) runHistoryJob(ctx context.Context, job *store.SyncJob) error {
 		return permanent(err)
 	}
 	start := time.Now()
-	n, err := s.co.ingest.History(ctx, s.ingestAccount(), r, func(ctx context.Context, tx bun.IDB) error {
-		_, err := store.FinishSyncJob(ctx, tx, job, s.co.cfg.clock.Now())
+	n, err := s.sv.ingest.History(ctx, s.IngestAccount(), r, func(ctx context.Context, tx bun.IDB) error {
+		_, err := store.FinishSyncJob(ctx, tx, job, s.sv.cfg.Clock.Now())
 		return err
 	})
-	s.co.metrics.HistoryBlob(n, time.Since(start), err)
+	s.sv.metrics.HistoryBlob(n, time.Since(start), err)
 	return err
 }
 
@@ -332,14 +332,14 @@ func (s *session) runHistoryJob(ctx context.Context, job *store.SyncJob) error {
 // global settings. It runs outside any transaction of ours: whatsmeow
 // writes through its own connections.
 type historyKeeper struct {
-	s       *session
+	s       *Session
 	ctx     context.Context
 	own     types.JID
 	secrets []wastore.MessageSecretInsert
 	tokens  []wastore.PrivacyToken
 }
 
-func newHistoryKeeper(s *session) *historyKeeper {
+func newHistoryKeeper(s *Session) *historyKeeper {
 	k := &historyKeeper{s: s, ctx: s.ctx}
 	if id := s.conn.Device.ID; id != nil {
 		k.own = id.ToNonAD()
@@ -416,7 +416,7 @@ func (k *historyKeeper) finish(ctx context.Context, head *histsync.Head) error {
 		return err
 	}
 	dev := k.s.conn.Device
-	log := k.s.co.cfg.logger.With(slog.String("account", string(k.s.id)))
+	log := k.s.sv.cfg.Logger.With(slog.String("account", k.s.id))
 	if len(head.Mappings) > 0 {
 		pairs := make([]wastore.LIDMapping, 0, len(head.Mappings))
 		for _, m := range head.Mappings {
@@ -456,9 +456,4 @@ func (k *historyKeeper) finish(ctx context.Context, head *histsync.Head) error {
 		}
 	}
 	return nil
-}
-
-// historyPending counts the account's history blobs not stored yet.
-func (co *core) historyPending(ctx context.Context, id AccountID) (int, error) {
-	return store.CountSyncJobs(ctx, co.st.DB(), string(id), store.JobHistory, store.JobQueued)
 }

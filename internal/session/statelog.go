@@ -1,4 +1,4 @@
-package wauser
+package session
 
 import (
 	"log/slog"
@@ -11,8 +11,8 @@ import (
 // change is logged the first time, then again only at growing intervals
 // (1 min, 2, 4... up to 1 h; see internal/lograte) with the number of
 // repeats in between, until the account connects.
-func (s *session) logState(from, to AccountState, lastErr string) {
-	l := s.co.stateLog(s.id)
+func (s *Session) logState(from, to State, lastErr string) {
+	l := s.sv.stateLog(s.id)
 	if to == StateConnected {
 		l.Reset()
 	}
@@ -20,27 +20,27 @@ func (s *session) logState(from, to AccountState, lastErr string) {
 	if !write {
 		return
 	}
-	attrs := []any{slog.String("account", string(s.id)), slog.String("from", string(from)),
+	attrs := []any{slog.String("account", s.id), slog.String("from", string(from)),
 		slog.String("to", string(to)), slog.String("error", lastErr)}
 	if repeated > 0 {
 		attrs = append(attrs, slog.Int("repeated", repeated))
 	}
-	s.co.cfg.logger.Info("wauser: account state", attrs...)
+	s.sv.cfg.Logger.Info("wauser: account state", attrs...)
 }
 
 // stateLine is a logged change of state: the states and the error.
 type stateLine struct {
-	from, to AccountState
+	from, to State
 	lastErr  string
 }
 
 // stateLog returns the log limiter of account id's state changes. It
 // outlives the account's sessions: a pairing loop starts a session per
 // attempt.
-func (co *core) stateLog(id AccountID) *lograte.Limiter[stateLine] {
-	if l, ok := co.stateLogs.Load(id); ok {
+func (sv *Supervisor) stateLog(id string) *lograte.Limiter[stateLine] {
+	if l, ok := sv.stateLogs.Load(id); ok {
 		return l.(*lograte.Limiter[stateLine])
 	}
-	l, _ := co.stateLogs.LoadOrStore(id, lograte.New[stateLine](co.cfg.clock.Now, 0, 0))
+	l, _ := sv.stateLogs.LoadOrStore(id, lograte.New[stateLine](sv.cfg.Clock.Now, 0, 0))
 	return l.(*lograte.Limiter[stateLine])
 }

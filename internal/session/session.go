@@ -1,4 +1,4 @@
-package wauser
+package session
 
 import (
 	"context"
@@ -10,12 +10,11 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
-	"go.mau.fi/whatsmeow/proto/waMmsRetry"
 	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
-	"github.com/wauser/wauser/internal/compose"
+	"github.com/wauser/wauser/internal/event"
 	"github.com/wauser/wauser/internal/ingest"
 	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/wa"
@@ -46,12 +45,12 @@ const (
 	sigPresence                  // (re)announce the account's presence
 )
 
-// session is the live connection of one account: the whatsmeow client (or a
+// Session is the live connection of one account: the whatsmeow client (or a
 // fake), its event handler and the supervisor goroutine that connects,
 // reconnects with backoff and rotates QR codes.
-type session struct {
-	co        *core
-	id        AccountID
+type Session struct {
+	sv        *Supervisor
+	id        string
 	conn      *wa.Conn
 	handlerID uint32
 	ctx       context.Context
@@ -61,7 +60,7 @@ type session struct {
 
 	mu          sync.Mutex
 	signals     []signal
-	state       AccountState
+	state       State
 	lastErr     string
 	connectedAt time.Time
 	pairing     *Pairing // nil when no pairing was started by this session
@@ -81,13 +80,13 @@ type session struct {
 	reason string // why an end state is entered, while the supervisor decides (outdated)
 }
 
-// newSession makes the session for account a over conn and starts its
-// supervisor. The caller holds no lock.
-func (co *core) newSession(a *store.Account, conn *wa.Conn, state AccountState) *session {
-	ctx, cancel := context.WithCancel(co.ctx)
-	s := &session{
-		co:          co,
-		id:          AccountID(a.ID),
+// newSession makes the session for account a over conn. The caller holds
+// sv.mu.
+func (sv *Supervisor) newSession(a *store.Account, conn *wa.Conn, state State) *Session {
+	ctx, cancel := context.WithCancel(sv.ctx)
+	s := &Session{
+		sv:          sv,
+		id:          a.ID,
 		conn:        conn,
 		ctx:         ctx,
 		cancel:      cancel,
@@ -102,92 +101,57 @@ func (co *core) newSession(a *store.Account, conn *wa.Conn, state AccountState) 
 	return s
 }
 
-// getSession returns the running session of id, or nil.
-func (co *core) getSession(id AccountID) *session {
-	co.mu.Lock()
-	defer co.mu.Unlock()
-	return co.sessions[id]
-}
-
-// startSession opens a connection for account a (its paired device, or a
-// fresh one for pairing when fresh is set) and starts the supervisor, once
-// it holds the account's lease (see WithLeases). If a session appeared
-// meanwhile, that one is returned instead.
-func (co *core) startSession(ctx context.Context, a *store.Account, fresh bool) (*session, error) {
-	co.mu.Lock()
+// Add makes the session of account a over conn (its paired device, or a
+// fresh one for pairing when fresh is set), starts its supervisor and sync
+// queue, and moves it to state with lastErr. If a session of the account
+// appeared meanwhile, that one is returned instead. It returns ErrClosed
+// after Close and ErrNotStarted before Start.
+func (sv *Supervisor) Add(a *store.Account, conn *wa.Conn, fresh bool, state State, lastErr string) (*Session, error) {
+	sv.mu.Lock()
 	switch {
-	case co.closed:
-		co.mu.Unlock()
+	case sv.closed:
+		sv.mu.Unlock()
 		return nil, ErrClosed
-	case !co.started:
-		co.mu.Unlock()
+	case sv.ctx == nil:
+		sv.mu.Unlock()
 		return nil, ErrNotStarted
 	}
-	if s := co.sessions[AccountID(a.ID)]; s != nil {
-		co.mu.Unlock()
+	if s := sv.sessions[a.ID]; s != nil {
+		sv.mu.Unlock()
 		return s, nil
 	}
-	co.mu.Unlock()
-	// Only the holder of the account's lease may connect it.
-	if err := co.takeLease(ctx, AccountID(a.ID)); err != nil {
-		return nil, err
-	}
-
-	var jid types.JID
-	if !fresh && a.JID != "" {
-		parsed, err := types.ParseJID(a.JID)
-		if err != nil {
-			return nil, fmt.Errorf("wauser: account %s has a malformed device JID %q: %w", a.ID, a.JID, err)
-		}
-		jid = parsed
-	}
-	conn, paired, err := co.devices.Open(ctx, a.ID, jid)
-	if err != nil {
-		return nil, fmt.Errorf("wauser: open device: %w", err)
-	}
-	state, lastErr := AccountState(a.State), a.LastError
-	switch {
-	case fresh:
-		state, lastErr = StatePairing, ""
-	case !paired:
-		// The device rows are gone: WhatsApp logged it out while we were away.
-		state, lastErr = StateLoggedOut, "the device is no longer linked; pair again"
-	}
-
-	co.mu.Lock()
-	if co.closed {
-		co.mu.Unlock()
-		return nil, ErrClosed
-	}
-	if s := co.sessions[AccountID(a.ID)]; s != nil {
-		co.mu.Unlock()
-		return s, nil
-	}
-	s := co.newSession(a, conn, AccountState(a.State))
+	s := sv.newSession(a, conn, State(a.State))
 	if fresh {
 		s.pairing = &Pairing{Status: PairingRequested}
 	}
-	co.sessions[s.id] = s
-	co.wg.Go(s.run)
-	co.wg.Go(s.runSyncQueue)
-	co.mu.Unlock()
+	sv.sessions[s.id] = s
+	sv.wg.Go(s.run)
+	sv.wg.Go(s.runSyncQueue)
+	sv.mu.Unlock()
 	s.transition(state, lastErr)
 	return s, nil
 }
 
-// dropSession stops s and removes it from the client.
-func (co *core) dropSession(s *session) {
-	co.mu.Lock()
-	if co.sessions[s.id] == s {
-		delete(co.sessions, s.id)
+// Get returns the running session of id, or nil.
+func (sv *Supervisor) Get(id string) *Session {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.sessions[id]
+}
+
+// Drop stops s and removes it from the supervisor.
+func (sv *Supervisor) Drop(s *Session) {
+	sv.mu.Lock()
+	if sv.sessions[s.id] == s {
+		delete(sv.sessions, s.id)
 	}
-	co.mu.Unlock()
+	sv.mu.Unlock()
 	s.shutdown()
 }
 
 // shutdown stops the supervisor (which disconnects) and unregisters the
 // event handler. It must not be called from inside the event handler.
-func (s *session) shutdown() {
+func (s *Session) shutdown() {
 	s.cancel()
 	<-s.done
 	<-s.queue.done
@@ -195,7 +159,7 @@ func (s *session) shutdown() {
 }
 
 // send queues sig for the supervisor.
-func (s *session) send(sig signal) {
+func (s *Session) send(sig signal) {
 	s.mu.Lock()
 	s.signals = append(s.signals, sig)
 	s.mu.Unlock()
@@ -203,14 +167,14 @@ func (s *session) send(sig signal) {
 }
 
 // wakeUp makes the supervisor look at its queued signals.
-func (s *session) wakeUp() {
+func (s *Session) wakeUp() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (s *session) takeSignals() []signal {
+func (s *Session) takeSignals() []signal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sigs := s.signals
@@ -220,35 +184,21 @@ func (s *session) takeSignals() []signal {
 
 // backoff returns the delay before reconnect attempt n (0-based): min·2ⁿ
 // capped at max, with ±20% jitter.
-func (co *core) backoff(n int) time.Duration {
-	d := co.cfg.backoffMin
-	for i := 0; i < n && d < co.cfg.backoffMax; i++ {
+func (sv *Supervisor) backoff(n int) time.Duration {
+	d := sv.cfg.BackoffMin
+	for i := 0; i < n && d < sv.cfg.BackoffMax; i++ {
 		d *= 2
 	}
-	d = min(d, co.cfg.backoffMax)
+	d = min(d, sv.cfg.BackoffMax)
 	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
 	return d + jitter
 }
 
-func timerC(t Timer) <-chan time.Time {
-	if t == nil {
-		return nil
-	}
-	return t.C()
-}
-
-func stopTimer(t Timer) Timer {
-	if t != nil {
-		t.Stop()
-	}
-	return nil
-}
-
 // run is the supervisor: it owns ConnectContext and Disconnect, so the
 // event handler never blocks on the network.
-func (s *session) run() {
+func (s *Session) run() {
 	defer close(s.done)
-	clock := s.co.cfg.clock
+	clock := s.sv.cfg.Clock
 	var (
 		retry, qr, keepAlive Timer
 		connectPending       bool
@@ -290,11 +240,11 @@ func (s *session) run() {
 				s.pairingFailed(fmt.Errorf("connect: %w", err))
 			default:
 				s.transition(StateReconnecting, err.Error())
-				retry = clock.NewTimer(s.co.backoff(attempt))
+				retry = clock.NewTimer(s.sv.backoff(attempt))
 				attempt++
 				connectPending = true
 			}
-			s.co.notify()
+			s.sv.host.Notify()
 		}
 		select {
 		case <-s.ctx.Done():
@@ -311,7 +261,7 @@ func (s *session) run() {
 				case sigReconnect:
 					keepAlive = stopTimer(keepAlive)
 					if !connectPending {
-						retry = clock.NewTimer(s.co.backoff(attempt))
+						retry = clock.NewTimer(s.sv.backoff(attempt))
 						attempt++
 						connectPending = true
 					}
@@ -390,18 +340,18 @@ func (s *session) run() {
 // beforeConnect sets what a connection announces: the current WhatsApp Web
 // version (looked up once per Client, before its first connection) and,
 // for a device about to be linked, how the phone will list it.
-func (s *session) beforeConnect() {
-	s.co.version.once.Do(func() {
+func (s *Session) beforeConnect() {
+	s.sv.version.Do(func() {
 		if from, to, err := s.refreshVersion(); err != nil {
-			s.co.cfg.logger.Warn("wauser: look up the current WhatsApp Web version; keeping whatsmeow's",
+			s.sv.cfg.Logger.Warn("wauser: look up the current WhatsApp Web version; keeping whatsmeow's",
 				slog.String("version", from.String()), slog.Any("error", err))
 		} else if from != to {
-			s.co.cfg.logger.Info("wauser: WhatsApp Web version", slog.String("from", from.String()), slog.String("to", to.String()))
+			s.sv.cfg.Logger.Info("wauser: WhatsApp Web version", slog.String("from", from.String()), slog.String("to", to.String()))
 		}
 	})
 	if s.conn.Device.ID == nil {
-		cfg := &s.co.cfg
-		s.conn.Client.SetDeviceProps(cfg.deviceName, platforms[cfg.devicePlatform].props)
+		cfg := &s.sv.cfg
+		s.conn.Client.SetDeviceProps(cfg.DeviceName, cfg.DevicePlatform)
 	}
 }
 
@@ -411,7 +361,7 @@ const versionTimeout = 15 * time.Second
 // refreshVersion looks up the WhatsApp Web version WhatsApp serves and, if
 // it is newer than the one announced, announces it from the next
 // connection on.
-func (s *session) refreshVersion() (from, to wastore.WAVersionContainer, err error) {
+func (s *Session) refreshVersion() (from, to wastore.WAVersionContainer, err error) {
 	cli := s.conn.Client
 	from = cli.Version()
 	ctx, cancel := context.WithTimeout(s.ctx, versionTimeout)
@@ -430,7 +380,7 @@ func (s *session) refreshVersion() (from, to wastore.WAVersionContainer, err err
 // refreshVersionAfter405 handles WhatsApp refusing the client version: it
 // looks up the current one and reports whether it is newer (and now
 // announced), so that connecting once more may succeed.
-func (s *session) refreshVersionAfter405() bool {
+func (s *Session) refreshVersionAfter405() bool {
 	from, to, err := s.refreshVersion()
 	if err != nil {
 		s.setReason(fmt.Sprintf("%s; looking up the current WhatsApp Web version failed: %v", errOutdated, err))
@@ -440,8 +390,8 @@ func (s *session) refreshVersionAfter405() bool {
 		s.setReason(fmt.Sprintf("%s; %s is already the current WhatsApp Web version", errOutdated, from))
 		return false
 	}
-	s.co.cfg.logger.Info("wauser: client outdated; retrying with the current WhatsApp Web version",
-		slog.String("account", string(s.id)), slog.String("from", from.String()), slog.String("to", to.String()))
+	s.sv.cfg.Logger.Info("wauser: client outdated; retrying with the current WhatsApp Web version",
+		slog.String("account", s.id), slog.String("from", from.String()), slog.String("to", to.String()))
 	s.setLastError(fmt.Sprintf("%s; retrying with WhatsApp Web %s (was %s)", errOutdated, to, from))
 	return true
 }
@@ -450,7 +400,7 @@ const errOutdated = "WhatsApp rejected this client version (405 client outdated)
 
 // outdated ends the connection attempts after a 405 that a version refresh
 // did not cure: the account stops in outdated (a pairing fails).
-func (s *session) outdated() {
+func (s *Session) outdated() {
 	s.mu.Lock()
 	reason := s.reason
 	s.reason = ""
@@ -466,7 +416,7 @@ func (s *session) outdated() {
 }
 
 // setReason keeps the reason of an end state being decided.
-func (s *session) setReason(reason string) {
+func (s *Session) setReason(reason string) {
 	s.mu.Lock()
 	s.reason = reason
 	s.mu.Unlock()
@@ -474,7 +424,7 @@ func (s *session) setReason(reason string) {
 
 // keepAliveFailingSince returns when WhatsApp last answered a keepalive,
 // while keepalives fail; zero when they do not.
-func (s *session) keepAliveFailingSince() time.Time {
+func (s *Session) keepAliveFailingSince() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.keepAliveSince
@@ -483,11 +433,11 @@ func (s *session) keepAliveFailingSince() time.Time {
 // keepAliveDead records that WhatsApp stopped answering keepalives for
 // longer than whatsmeow tolerates (whatsmeow.KeepAliveMaxFailTime): the
 // socket is open but dead, and the supervisor connects again.
-func (s *session) keepAliveDead(since time.Time) {
+func (s *Session) keepAliveDead(since time.Time) {
 	s.mu.Lock()
 	s.keepAliveSince = time.Time{}
 	s.mu.Unlock()
-	s.co.cfg.logger.Warn("wauser: keepalives failing; reconnecting", slog.String("account", string(s.id)),
+	s.sv.cfg.Logger.Warn("wauser: keepalives failing; reconnecting", slog.String("account", s.id),
 		slog.Time("last_answered", since))
 	s.transition(StateReconnecting, fmt.Sprintf("WhatsApp did not answer keepalives for over %s; reconnecting", whatsmeow.KeepAliveMaxFailTime))
 }
@@ -500,7 +450,7 @@ const presenceTimeout = 10 * time.Second
 // see "-" as its name. It is "unavailable" (no "online" shown, and the
 // phone keeps getting notifications) unless SetOnline asked otherwise.
 // whatsmeow cannot send it before the account's push name is known.
-func (s *session) sendPresence() {
+func (s *Session) sendPresence() {
 	s.mu.Lock()
 	name := s.pushName
 	s.mu.Unlock()
@@ -516,12 +466,12 @@ func (s *session) sendPresence() {
 	ctx, cancel := context.WithTimeout(s.ctx, presenceTimeout)
 	defer cancel()
 	if err := s.conn.Client.SendPresence(ctx, presence); err != nil {
-		s.co.cfg.logger.Warn("wauser: send presence", slog.String("account", string(s.id)), slog.Any("error", err))
+		s.sv.cfg.Logger.Warn("wauser: send presence", slog.String("account", s.id), slog.Any("error", err))
 	}
 }
 
 // awaitingScan reports whether QR codes are on show and nobody paired yet.
-func (s *session) awaitingScan() bool {
+func (s *Session) awaitingScan() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state == StatePairing && s.pairing != nil &&
@@ -529,14 +479,14 @@ func (s *session) awaitingScan() bool {
 }
 
 // isPairing reports whether the session is linking a new device.
-func (s *session) isPairing() bool {
+func (s *Session) isPairing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state == StatePairing
 }
 
 // rotateQR moves to the next QR code and reports whether there was one.
-func (s *session) rotateQR() bool {
+func (s *Session) rotateQR() bool {
 	s.mu.Lock()
 	if s.pairing == nil || s.qrIndex+1 >= len(s.qrCodes) {
 		s.mu.Unlock()
@@ -545,16 +495,16 @@ func (s *session) rotateQR() bool {
 	s.qrIndex++
 	p := *s.pairing
 	p.QR = s.qrCodes[s.qrIndex]
-	p.ExpiresAt = s.co.cfg.clock.Now().Add(nextQRTimeout).UTC()
+	p.ExpiresAt = s.sv.cfg.Clock.Now().Add(nextQRTimeout).UTC()
 	s.pairing = &p
 	s.mu.Unlock()
-	s.emit(EventAccountQR, map[string]any{"qr": p.QR, "expires_at": p.ExpiresAt})
-	s.co.notify()
+	s.emit(event.AccountQR, map[string]any{"qr": p.QR, "expires_at": p.ExpiresAt})
+	s.sv.host.Notify()
 	return true
 }
 
 // pairingFailed ends a pairing attempt with err.
-func (s *session) pairingFailed(err error) {
+func (s *Session) pairingFailed(err error) {
 	// The state first: a reader that sees the pairing failed then sees the
 	// account unpaired too, never a failed pairing still "pairing".
 	s.transition(StateUnpaired, err.Error())
@@ -563,25 +513,25 @@ func (s *session) pairingFailed(err error) {
 		s.pairing = &Pairing{Status: PairingFailed, Error: err.Error()}
 	}
 	s.mu.Unlock()
-	s.co.notify()
+	s.sv.host.Notify()
 }
 
 // transition moves the account to state to (if the state machine allows it)
 // with lastErr, persists it, and wakes waiters. It reports whether the state
 // changed.
-func (s *session) transition(to AccountState, lastErr string) bool {
+func (s *Session) transition(to State, lastErr string) bool {
 	s.mu.Lock()
 	from := s.state
 	if !canTransition(from, to) {
 		s.mu.Unlock()
-		s.co.cfg.logger.Debug("wauser: ignored state transition",
-			slog.String("account", string(s.id)), slog.String("from", string(from)), slog.String("to", string(to)))
+		s.sv.cfg.Logger.Debug("wauser: ignored state transition",
+			slog.String("account", s.id), slog.String("from", string(from)), slog.String("to", string(to)))
 		return false
 	}
 	changed := from != to || s.lastErr != lastErr
 	s.state, s.lastErr = to, lastErr
-	now := s.co.cfg.clock.Now().UTC()
-	row := &store.Account{ID: string(s.id), State: string(to), LastError: lastErr, UpdatedAt: now}
+	now := s.sv.cfg.Clock.Now().UTC()
+	row := &store.Account{ID: s.id, State: string(to), LastError: lastErr, UpdatedAt: now}
 	columns := []string{"state", "last_error", "updated_at"}
 	if to == StateConnected && from != StateConnected {
 		s.connectedAt = now
@@ -592,35 +542,35 @@ func (s *session) transition(to AccountState, lastErr string) bool {
 	if !changed {
 		return false
 	}
-	if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, columns...); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.co.cfg.logger.Warn("wauser: persist account state", slog.String("account", string(s.id)), slog.Any("error", err))
+	if err := s.sv.st.UpdateAccount(context.WithoutCancel(s.ctx), row, columns...); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.sv.cfg.Logger.Warn("wauser: persist account state", slog.String("account", s.id), slog.Any("error", err))
 	}
 	if from != to {
 		s.logState(from, to, lastErr)
 		switch {
 		case to == StateConnected:
-			s.emit(EventAccountConnected, map[string]any{"jid": s.ownJID(), "push_name": s.conn.Device.PushName})
+			s.emit(event.AccountConnected, map[string]any{"jid": s.ownJID(), "push_name": s.conn.Device.PushName})
 		case to == StateLoggedOut:
-			s.emit(EventAccountLoggedOut, map[string]any{"reason": lastErr})
-		case to == StateReconnecting || to.terminal():
-			s.emit(EventAccountDisconnected, map[string]any{"state": to, "error": lastErr})
+			s.emit(event.AccountLoggedOut, map[string]any{"reason": lastErr})
+		case to == StateReconnecting || to.Terminal():
+			s.emit(event.AccountDisconnected, map[string]any{"state": to, "error": lastErr})
 		}
 	}
-	s.co.notify()
+	s.sv.host.Notify()
 	return true
 }
 
 // emit writes an account event; failures are logged, as there is nothing
 // else to do with them in an event handler.
-func (s *session) emit(typ EventType, data any) {
-	if err := s.co.emit(context.WithoutCancel(s.ctx), s.id, typ, data); err != nil {
-		s.co.cfg.logger.Warn("wauser: write event", slog.String("account", string(s.id)),
+func (s *Session) emit(typ event.Type, data any) {
+	if err := s.sv.host.Emit(context.WithoutCancel(s.ctx), s.id, typ, data); err != nil {
+		s.sv.cfg.Logger.Warn("wauser: write event", slog.String("account", s.id),
 			slog.String("type", string(typ)), slog.Any("error", err))
 	}
 }
 
 // ownJID returns the account's non-device JID, or "" before pairing.
-func (s *session) ownJID() string {
+func (s *Session) ownJID() string {
 	if id := s.conn.Device.ID; id != nil {
 		return id.ToNonAD().String()
 	}
@@ -630,7 +580,7 @@ func (s *session) ownJID() string {
 // handle is the one whatsmeow event handler of the account. It runs on
 // whatsmeow's goroutines, must not block on the network, and returns true
 // once the event is handled (false asks whatsmeow not to acknowledge it).
-func (s *session) handle(evt any) bool {
+func (s *Session) handle(evt any) bool {
 	if s.ctx.Err() != nil {
 		return false
 	}
@@ -713,19 +663,19 @@ func (s *session) handle(evt any) bool {
 		changed := s.pushNameChanged(e.Action.GetName())
 		s.savePushName(e.Action.GetName())
 		if changed {
-			s.emit(EventAccountUpdated, map[string]any{"jid": s.ownJID(), "push_name": e.Action.GetName()})
+			s.emit(event.AccountUpdated, map[string]any{"jid": s.ownJID(), "push_name": e.Action.GetName()})
 		}
 		s.send(sigPresence)
 	case *events.MediaRetry:
 		s.onMediaRetry(e)
 	default:
 		start := time.Now()
-		err := s.co.ingest.Handle(s.ctx, s.ingestAccount(), evt)
-		s.co.metrics.WhatsmeowEvent(evt, time.Since(start), err)
+		err := s.sv.ingest.Handle(s.ctx, s.IngestAccount(), evt)
+		s.sv.metrics.WhatsmeowEvent(evt, time.Since(start), err)
 		if err != nil {
 			// Not acknowledged: WhatsApp redelivers it, and ingestion is
 			// idempotent.
-			s.co.cfg.logger.Error("wauser: store event", slog.String("account", string(s.id)),
+			s.sv.cfg.Logger.Error("wauser: store event", slog.String("account", s.id),
 				slog.String("event", fmt.Sprintf("%T", evt)), slog.Any("error", err))
 			s.ingestFailed(evt)
 			return false
@@ -735,30 +685,30 @@ func (s *session) handle(evt any) bool {
 	return true
 }
 
-// ingestAccount describes the account to the ingester.
-func (s *session) ingestAccount() *ingest.Account {
+// IngestAccount describes the account to the ingester.
+func (s *Session) IngestAccount() *ingest.Account {
 	dev := s.conn.Device
-	acc := &ingest.Account{ID: string(s.id), Local: s.conn.Local, OwnLID: dev.LID.ToNonAD()}
+	acc := &ingest.Account{ID: s.id, Local: s.conn.Local, OwnLID: dev.LID.ToNonAD()}
 	if dev.ID != nil {
 		acc.Own = dev.ID.ToNonAD()
 	}
 	return acc
 }
 
-func (s *session) setLastError(msg string) {
+func (s *Session) setLastError(msg string) {
 	s.mu.Lock()
 	state := s.state
 	s.mu.Unlock()
 	s.transition(state, msg)
 }
 
-func (s *session) onQR(codes []string) {
+func (s *Session) onQR(codes []string) {
 	if len(codes) == 0 {
 		return
 	}
-	expires := s.co.cfg.clock.Now().Add(firstQRTimeout).UTC()
+	expires := s.sv.cfg.Clock.Now().Add(firstQRTimeout).UTC()
 	// Persist first: once the code is visible in memory, its event exists.
-	s.emit(EventAccountQR, map[string]any{"qr": codes[0], "expires_at": expires})
+	s.emit(event.AccountQR, map[string]any{"qr": codes[0], "expires_at": expires})
 	s.mu.Lock()
 	if s.state != StatePairing || (s.pairing != nil && s.pairing.Status == PairingPaired) {
 		s.mu.Unlock()
@@ -774,13 +724,13 @@ func (s *session) onQR(codes []string) {
 	s.signals = append(s.signals, sigQR)
 	s.mu.Unlock()
 	s.wakeUp()
-	s.co.notify()
+	s.sv.host.Notify()
 }
 
-func (s *session) onPairSuccess(e *events.PairSuccess) {
-	now := s.co.cfg.clock.Now().UTC()
+func (s *Session) onPairSuccess(e *events.PairSuccess) {
+	now := s.sv.cfg.Clock.Now().UTC()
 	row := &store.Account{
-		ID:           string(s.id),
+		ID:           s.id,
 		JID:          e.ID.String(),
 		LID:          e.LID.ToNonAD().String(),
 		Phone:        "+" + e.ID.User,
@@ -788,10 +738,10 @@ func (s *session) onPairSuccess(e *events.PairSuccess) {
 		Platform:     e.Platform,
 		UpdatedAt:    now,
 	}
-	if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "jid", "lid", "phone", "business_name", "platform", "updated_at"); err != nil {
-		s.co.cfg.logger.Error("wauser: persist pairing", slog.String("account", string(s.id)), slog.Any("error", err))
+	if err := s.sv.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "jid", "lid", "phone", "business_name", "platform", "updated_at"); err != nil {
+		s.sv.cfg.Logger.Error("wauser: persist pairing", slog.String("account", s.id), slog.Any("error", err))
 	}
-	s.emit(EventAccountPaired, map[string]any{
+	s.emit(event.AccountPaired, map[string]any{
 		"jid": e.ID.ToNonAD(), "lid": e.LID.ToNonAD(), "phone": row.Phone,
 		"platform": e.Platform, "business_name": e.BusinessName,
 	})
@@ -804,7 +754,7 @@ func (s *session) onPairSuccess(e *events.PairSuccess) {
 	s.send(sigPaired)
 }
 
-func (s *session) onConnected() {
+func (s *Session) onConnected() {
 	s.savePushName(s.conn.Device.PushName)
 	s.transition(StateConnected, "")
 }
@@ -812,20 +762,20 @@ func (s *session) onConnected() {
 // savePushName keeps the account's profile name, which whatsmeow has just
 // stored on the device (the event handler reads it there, after whatsmeow
 // wrote it; other goroutines use the session's copy), and stores it.
-func (s *session) savePushName(name string) {
+func (s *Session) savePushName(name string) {
 	s.mu.Lock()
 	s.pushName = name
 	s.mu.Unlock()
 	if name != "" {
-		row := &store.Account{ID: string(s.id), PushName: name}
-		if err := s.co.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "push_name"); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.co.cfg.logger.Warn("wauser: persist push name", slog.String("account", string(s.id)), slog.Any("error", err))
+		row := &store.Account{ID: s.id, PushName: name}
+		if err := s.sv.st.UpdateAccount(context.WithoutCancel(s.ctx), row, "push_name"); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.sv.cfg.Logger.Warn("wauser: persist push name", slog.String("account", s.id), slog.Any("error", err))
 		}
 	}
 }
 
-// snapshot returns the session's live status fields.
-func (s *session) snapshot() (state AccountState, lastErr string, connectedAt time.Time, pairing *Pairing) {
+// Snapshot returns the session's live status fields.
+func (s *Session) Snapshot() (state State, lastErr string, connectedAt time.Time, pairing *Pairing) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pairing != nil {
@@ -835,72 +785,9 @@ func (s *session) snapshot() (state AccountState, lastErr string, connectedAt ti
 	return s.state, s.lastErr, s.connectedAt, pairing
 }
 
-// retryMedia asks the phone to upload the file of row again, waits for its
-// answer, stores the file's new location, and downloads it from there.
-func (c *Client) retryMedia(ctx context.Context, s *session, row *store.Message, keys *store.MediaKeys) ([]byte, error) {
-	chat, err := types.ParseJID(row.ChatJID)
-	if err != nil {
-		return nil, fmt.Errorf("wauser: download media: stored chat %q: %w", row.ChatJID, err)
-	}
-	var sender types.JID
-	if chat.Server == types.GroupServer && !row.IsFromMe {
-		if sender, err = types.ParseJID(row.SenderJID); err != nil {
-			return nil, fmt.Errorf("wauser: download media: stored sender %q: %w", row.SenderJID, err)
-		}
-	}
-	// The receipt names the message as WhatsApp addressed it.
-	chat, sender = compose.WireTarget(row, chat, sender)
-	info := &types.MessageInfo{
-		MessageSource: types.MessageSource{Chat: chat, Sender: sender, IsFromMe: row.IsFromMe, IsGroup: chat.Server == types.GroupServer},
-		ID:            row.WAMessageID,
-	}
-	if !info.IsGroup || row.IsFromMe {
-		info.Sender = types.EmptyJID
-	}
-	answer, cancel := s.awaitMediaRetry(row.WAMessageID)
-	defer cancel()
-	if err := s.conn.Client.SendMediaRetryReceipt(ctx, info, keys.MediaKey); err != nil {
-		return nil, waError("download media: ask the phone to upload it again", err)
-	}
-	timer := c.core.cfg.clock.NewTimer(mediaRetryTimeout)
-	defer timer.Stop()
-	var evt *events.MediaRetry
-	select {
-	case evt = <-answer:
-	case <-timer.C():
-		return nil, fmt.Errorf("wauser: download media: %w: the phone did not upload the file again within %s (is it online?)", ErrNotConnected, mediaRetryTimeout)
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wauser: download media: %w", ctx.Err())
-	}
-	notif, err := whatsmeow.DecryptMediaRetryNotification(evt, keys.MediaKey)
-	if err != nil {
-		return nil, waError("download media: media retry", err)
-	}
-	if notif.GetResult() != waMmsRetry.MediaRetryNotification_SUCCESS || notif.GetDirectPath() == "" {
-		return nil, fmt.Errorf("%w: the phone could not upload the file again (%s)", ErrNotFound, notif.GetResult())
-	}
-	keys.DirectPath, keys.URL = notif.GetDirectPath(), ""
-	err = c.core.ingest.Apply(context.WithoutCancel(ctx), s.ingestAccount(), func(t *ingest.Tx) error {
-		m, err := t.MessageByID(row.MessageID)
-		if err != nil || m == nil {
-			return err
-		}
-		t.SetMediaKeys(m, keys)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("wauser: download media: store the new file location: %w", err)
-	}
-	data, err := s.conn.Client.Download(ctx, compose.Downloadable(row.ContentType, keys))
-	if err != nil {
-		return nil, waError("download media after a media retry", err)
-	}
-	return data, nil
-}
-
-// awaitMediaRetry registers for the phone's answer to a media retry of the
+// AwaitMediaRetry registers for the phone's answer to a media retry of the
 // message waID; cancel unregisters.
-func (s *session) awaitMediaRetry(waID string) (answer <-chan *events.MediaRetry, cancel func()) {
+func (s *Session) AwaitMediaRetry(waID string) (answer <-chan *events.MediaRetry, cancel func()) {
 	ch := make(chan *events.MediaRetry, 1)
 	s.mu.Lock()
 	if s.mediaRetries == nil {
@@ -928,7 +815,7 @@ func (s *session) awaitMediaRetry(waID string) (answer <-chan *events.MediaRetry
 
 // onMediaRetry hands the phone's answer to a media retry to whoever waits
 // for it; answers nobody waits for are dropped.
-func (s *session) onMediaRetry(evt *events.MediaRetry) {
+func (s *Session) onMediaRetry(evt *events.MediaRetry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ch := range s.mediaRetries[evt.MessageID] {
