@@ -42,7 +42,13 @@
 // whatsapp://conversations/{conversation_id} is a conversation with its 50
 // latest messages (JSON). A client that subscribes to it gets a
 // notifications/resources/updated whenever a message of the conversation
-// arrives, is sent, edited, deleted or reacted to.
+// arrives, is sent, edited, deleted or reacted to, from the moment the
+// server takes the subscription: the resources/subscribe answer, or, with
+// the protocol's 2026-07-28 version (subscriptions/listen), its
+// notifications/subscriptions/acknowledged. The Go SDK's
+// ClientSession.Subscribe returns before that acknowledgement: to miss
+// nothing, wait for it (a receiving middleware sees it), then read the
+// resource.
 // whatsapp://messages/{message_id}/media is a media message's file.
 //
 // # Who may do what

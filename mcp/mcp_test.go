@@ -108,13 +108,36 @@ func errorText(t *testing.T, res *sdk.CallToolResult) string {
 
 func connect(t *testing.T, srv *mcp.Server, opts *sdk.ClientOptions) *sdk.ClientSession {
 	t.Helper()
+	return connectClient(t, srv, sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, opts))
+}
+
+func connectClient(t *testing.T, srv *mcp.Server, client *sdk.Client) *sdk.ClientSession {
+	t.Helper()
 	st, ct := sdk.NewInMemoryTransports()
 	_, err := srv.Connect(t.Context(), st)
 	require.NoError(t, err)
-	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, opts).Connect(t.Context(), ct, nil)
+	cs, err := client.Connect(t.Context(), ct, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = cs.Close() })
 	return cs
+}
+
+// acknowledgements passes on the resource URIs of every
+// notifications/subscriptions/acknowledged that client receives. Under the
+// protocol version the SDK speaks (2026-07-28), ClientSession.Subscribe
+// only sends a subscriptions/listen request and returns: the server
+// honours the subscription from its acknowledgement on, not before.
+func acknowledgements(client *sdk.Client) <-chan []string {
+	acks := make(chan []string, 4)
+	client.AddReceivingMiddleware(func(next sdk.MethodHandler) sdk.MethodHandler {
+		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+			if p, ok := req.GetParams().(*sdk.SubscriptionsAcknowledgedParams); ok {
+				acks <- p.Notifications.ResourceSubscriptions
+			}
+			return next(ctx, method, req)
+		}
+	})
+	return acks
 }
 
 // TestTools drives every tool with the SDK's client over the in-memory
@@ -130,9 +153,12 @@ func TestTools(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = srv.Close() })
 		updated := make(chan string, 16)
-		cs := connect(t, srv, &sdk.ClientOptions{ResourceUpdatedHandler: func(_ context.Context, r *sdk.ResourceUpdatedNotificationRequest) {
-			updated <- r.Params.URI
-		}})
+		client := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, &sdk.ClientOptions{
+			ResourceUpdatedHandler: func(_ context.Context, r *sdk.ResourceUpdatedNotificationRequest) {
+				updated <- r.Params.URI
+			}})
+		acks := acknowledgements(client)
+		cs := connectClient(t, srv, client)
 
 		tools, err := cs.ListTools(ctx, nil)
 		require.NoError(t, err)
@@ -234,6 +260,12 @@ func TestTools(t *testing.T) {
 		// Conversations are resources; subscribers hear of new messages.
 		uri := "whatsapp://conversations/" + e.aliceConv
 		require.NoError(t, cs.Subscribe(ctx, &sdk.SubscribeParams{URI: uri}))
+		select {
+		case got := <-acks:
+			require.Equal(t, []string{uri}, got, "the server takes the subscription")
+		case <-time.After(30 * time.Second):
+			t.Fatal("the subscription was not acknowledged")
+		}
 		_, err = e.alice.Direct(e.conn).Text("see you there")
 		require.NoError(t, err)
 		select {
