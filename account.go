@@ -152,6 +152,13 @@ func (co *core) account(ctx context.Context, id AccountID) (*store.Account, erro
 // accountFromRow converts a stored account, overlaying the live state of
 // its session (which is persisted, but may be a moment ahead).
 func (co *core) accountFromRow(r *store.Account) *Account {
+	a, _ := co.liveAccount(r)
+	return a
+}
+
+// liveAccount is accountFromRow, with the pairing of the account's session
+// in this process (nil without one) from the same snapshot as its state.
+func (co *core) liveAccount(r *store.Account) (*Account, *Pairing) {
 	a := &Account{
 		ID:                AccountID(r.ID),
 		Phone:             r.Phone,
@@ -168,10 +175,11 @@ func (co *core) accountFromRow(r *store.Account) *Account {
 	}
 	a.JID, _ = types.ParseJID(r.JID)
 	a.LID, _ = types.ParseJID(r.LID)
+	var pairing *Pairing
 	if s := co.getSession(a.ID); s != nil {
-		a.State, a.LastError, a.ConnectedAt, _ = s.snapshot()
+		a.State, a.LastError, a.ConnectedAt, pairing = s.snapshot()
 	}
-	return a
+	return a, pairing
 }
 
 // PairingStatus is the progress of linking a phone to an account.
@@ -344,30 +352,19 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The pairing is read before the account row: a session persists a
-	// state change before it publishes the pairing that goes with it (a
-	// failed pairing after the account is unpaired), so a pairing read
-	// first never meets an older state.
-	pairing := c.core.pairingSnapshot(id)
 	row, err := c.core.account(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return c.core.status(ctx, row, pairing), nil
+	return c.core.status(ctx, row), nil
 }
 
-// pairingSnapshot is the pairing of id's session in this process, if any.
-func (co *core) pairingSnapshot(id AccountID) *Pairing {
-	s := co.getSession(id)
-	if s == nil {
-		return nil
-	}
-	_, _, _, p := s.snapshot()
-	return p
-}
-
-func (co *core) status(ctx context.Context, row *store.Account, pairing *Pairing) *Status {
-	a := co.accountFromRow(row)
+func (co *core) status(ctx context.Context, row *store.Account) *Status {
+	// The state and the pairing come from one snapshot of the session: a
+	// session changes them together (transitionWith), so a failed pairing
+	// never shows with the account still pairing, nor an unpaired account
+	// with its expired code.
+	a, pairing := co.liveAccount(row)
 	st := &Status{
 		Account:         a.ID,
 		State:           a.State,
@@ -382,7 +379,7 @@ func (co *core) status(ctx context.Context, row *store.Account, pairing *Pairing
 		st.HistoryPending = n
 	}
 	if s := co.getSession(a.ID); s != nil {
-		st.Pairing = pairing
+		st.Pairing = pairing // nil when the session started after the snapshot
 		st.Connected = a.State == StateConnected && s.conn.Client.IsLoggedIn()
 		if st.Pairing != nil && st.Pairing.Status == PairingPaired {
 			st.Paired = a.State != StateLoggedOut
@@ -420,12 +417,11 @@ func (c *Client) WaitStatus(ctx context.Context, cond func(*Status) bool) (*Stat
 	}
 	for {
 		ch := c.core.changes()
-		pairing := c.core.pairingSnapshot(id) // before the row, as in Status
 		row, err := c.core.account(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		st := c.core.status(ctx, row, pairing)
+		st := c.core.status(ctx, row)
 		if cond(st) {
 			return st, nil
 		}

@@ -1,11 +1,14 @@
 package wauser_test
 
 import (
+	"context"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
@@ -131,9 +134,26 @@ func TestQRCodesRotateThenExpire(t *testing.T) {
 		require.NoError(t, h.clock.WaitTimers(ctx, 1))
 		require.Equal(t, []time.Duration{20 * time.Second}, h.clock.Pending(), "later codes live 20 s")
 	}
-	// The sixth code expires: pairing fails and the socket is closed.
+	// The sixth code expires: pairing fails and the socket is closed. The
+	// store is kept busy meanwhile, which holds the session between its
+	// state change and the writes that follow it: a status that shows the
+	// account unpaired shows the failed pairing with it, never the expired
+	// code.
+	release := holdStore(t, store.Unwrap(h.c.Store()))
 	h.clock.Advance(20 * time.Second)
-	st := waitState(t, h.c, wauser.StateUnpaired)
+	var st *wauser.Status
+	require.Eventually(t, func() bool {
+		s, err := h.c.Status(ctx)
+		if err != nil || s.State == wauser.StatePairing {
+			return false
+		}
+		st = s
+		return true
+	}, testWait, time.Millisecond)
+	require.Equal(t, wauser.StateUnpaired, st.State)
+	require.Equal(t, wauser.PairingFailed, st.Pairing.Status, "the pairing of the same moment as the state")
+	release()
+	st = waitState(t, h.c, wauser.StateUnpaired)
 	require.Equal(t, wauser.PairingFailed, st.Pairing.Status)
 	require.Contains(t, st.Pairing.Error, "expired")
 	require.False(t, h.fake.Conn("a").Connected())
@@ -143,6 +163,30 @@ func TestQRCodesRotateThenExpire(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, wauser.PairingQR, again.Status)
 	require.False(t, seen[again.QR])
+}
+
+// holdStore keeps a write transaction of st open until release: the
+// Client's writes wait for it, its reads do not.
+func holdStore(t *testing.T, st *store.Store) (release func()) {
+	t.Helper()
+	entered, done, finished := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		finished <- st.RunInTx(context.Background(), func(context.Context, bun.Tx) error {
+			close(entered)
+			<-done
+			return nil
+		})
+	}()
+	<-entered
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(done)
+			require.NoError(t, <-finished)
+		})
+	}
+	t.Cleanup(release) // before the Client closes, should the test stop early
+	return release
 }
 
 func TestPairPhone(t *testing.T) {

@@ -505,14 +505,11 @@ func (s *Session) rotateQR() bool {
 
 // pairingFailed ends a pairing attempt with err.
 func (s *Session) pairingFailed(err error) {
-	// The state first: a reader that sees the pairing failed then sees the
-	// account unpaired too, never a failed pairing still "pairing".
-	s.transition(StateUnpaired, err.Error())
-	s.mu.Lock()
-	if s.pairing != nil {
-		s.pairing = &Pairing{Status: PairingFailed, Error: err.Error()}
-	}
-	s.mu.Unlock()
+	s.transitionWith(StateUnpaired, err.Error(), func() {
+		if s.pairing != nil {
+			s.pairing = &Pairing{Status: PairingFailed, Error: err.Error()}
+		}
+	})
 	s.sv.host.Notify()
 }
 
@@ -520,7 +517,18 @@ func (s *Session) pairingFailed(err error) {
 // with lastErr, persists it, and wakes waiters. It reports whether the state
 // changed.
 func (s *Session) transition(to State, lastErr string) bool {
+	return s.transitionWith(to, lastErr, nil)
+}
+
+// transitionWith is transition that also makes the change with (a change
+// of the pairing that goes with the state) at the same moment, under s.mu:
+// a snapshot shows both changes or neither. with runs even when the state
+// machine refuses the transition.
+func (s *Session) transitionWith(to State, lastErr string, with func()) bool {
 	s.mu.Lock()
+	if with != nil {
+		with()
+	}
 	from := s.state
 	if !canTransition(from, to) {
 		s.mu.Unlock()
@@ -745,10 +753,9 @@ func (s *Session) onPairSuccess(e *events.PairSuccess) {
 		"jid": e.ID.ToNonAD(), "lid": e.LID.ToNonAD(), "phone": row.Phone,
 		"platform": e.Platform, "business_name": e.BusinessName,
 	})
-	s.mu.Lock()
-	s.pairing = &Pairing{Status: PairingPaired, JID: e.ID.ToNonAD()}
-	s.mu.Unlock()
-	s.transition(StateConnecting, "")
+	s.transitionWith(StateConnecting, "", func() {
+		s.pairing = &Pairing{Status: PairingPaired, JID: e.ID.ToNonAD()}
+	})
 	// After the pairing is marked paired: a QR signal handled from now on
 	// arms no timer, and one handled before is cancelled by this.
 	s.send(sigPaired)

@@ -270,10 +270,7 @@ func (s *Session) Progress() (state State, lastErr string, connectGen, loginGen 
 
 // RestartPairing starts a failed pairing over on the same device.
 func (s *Session) RestartPairing() {
-	s.mu.Lock()
-	s.pairing = &Pairing{Status: PairingRequested}
-	s.mu.Unlock()
-	s.transition(StatePairing, "")
+	s.transitionWith(StatePairing, "", func() { s.pairing = &Pairing{Status: PairingRequested} })
 	s.send(sigConnect)
 }
 
