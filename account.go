@@ -346,7 +346,10 @@ type Status struct {
 	HistoryPending int `json:"history_pending"`
 }
 
-// Status returns the account's connection status.
+// Status returns the account's connection status. It is live: a new state
+// shows here as soon as the connection reaches it, a moment before its
+// account.* event is in the outbox (handlers and webhooks see the event
+// after that).
 func (c *Client) Status(ctx context.Context) (*Status, error) {
 	id, err := c.accountID(ctx)
 	if err != nil {
