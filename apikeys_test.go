@@ -309,3 +309,38 @@ func TestAPIKeyRateLimitPerHour(t *testing.T) {
 		require.Zero(t, list[0].RateLimitPerHour)
 	})
 }
+
+// Give a customer's key an hourly request limit for the REST handler and
+// let it reach a second account; updates made at the same time keep each
+// other's accounts.
+func ExampleClient_UpdateAPIKey() {
+	ctx := context.Background()
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"))
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	for _, id := range []wauser.AccountID{"shop", "support"} {
+		if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: id}); err != nil {
+			panic(err)
+		}
+	}
+	k, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
+		Name: "acme", Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"shop"}, RateLimitPerHour: 1000,
+	})
+	if err != nil {
+		panic(err)
+	}
+	perHour := 5000
+	k, err = c.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{RateLimitPerHour: &perHour, AddAccounts: []wauser.AccountID{"support"}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(k.RateLimitPerHour, k.Accounts)
+
+	_, err = c.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{AddAccounts: []wauser.AccountID{"nobody"}})
+	fmt.Println(errors.Is(err, wauser.ErrNotFound))
+	// Output:
+	// 5000 [shop support]
+	// true
+}
