@@ -52,6 +52,11 @@ type APIKey struct {
 	// the REST handler's POST /devices (package rest); 0 leaves it to the
 	// handler's default.
 	MaxDevices int `json:"max_devices,omitempty"`
+	// RateLimitPerHour is the key's own limit of requests per hour in
+	// the REST handler (package rest), counted beside its per-minute
+	// limit; the requests of the tokens it created (CreatedBy) count
+	// against it too. 0: no hourly limit of its own.
+	RateLimitPerHour int `json:"rate_limit_per_hour,omitempty"`
 	// CreatedBy is the key that created this one as an account's token
 	// (the REST handler's POST /devices): this key counts against its
 	// quota while it is not revoked.
@@ -86,12 +91,14 @@ type CreateAPIKeyRequest struct {
 	// AllAccounts lets the key reach every account, including accounts
 	// created later.
 	AllAccounts bool `json:"all_accounts"`
-	// MaxDevices, CreatedBy, ContactEmail and ContactPhone are APIKey's
-	// (optional; see there). CreatedBy must be a key that is not revoked.
-	MaxDevices   int      `json:"max_devices,omitempty"`
-	CreatedBy    APIKeyID `json:"created_by,omitempty"`
-	ContactEmail string   `json:"contact_email,omitempty"`
-	ContactPhone string   `json:"contact_phone,omitempty"`
+	// MaxDevices, RateLimitPerHour, CreatedBy, ContactEmail and
+	// ContactPhone are APIKey's (optional; see there). CreatedBy must be a
+	// key that is not revoked.
+	MaxDevices       int      `json:"max_devices,omitempty"`
+	RateLimitPerHour int      `json:"rate_limit_per_hour,omitempty"`
+	CreatedBy        APIKeyID `json:"created_by,omitempty"`
+	ContactEmail     string   `json:"contact_email,omitempty"`
+	ContactPhone     string   `json:"contact_phone,omitempty"`
 }
 
 // apiKeyPrefix starts every secret, so that leaked keys are easy to find
@@ -156,7 +163,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*AP
 		}
 	}
 
-	if err := c.checkAPIKeyDetails(ctx, req.MaxDevices, req.CreatedBy, req.ContactEmail, req.ContactPhone); err != nil {
+	if err := c.checkAPIKeyDetails(ctx, req.MaxDevices, req.RateLimitPerHour, req.CreatedBy, req.ContactEmail, req.ContactPhone); err != nil {
 		return nil, err
 	}
 	var b [32]byte
@@ -171,10 +178,11 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*AP
 		Accounts:  accounts,
 		CreatedAt: c.core.cfg.clock.Now().UTC(),
 
-		MaxDevices:   req.MaxDevices,
-		CreatedBy:    string(req.CreatedBy),
-		ContactEmail: req.ContactEmail,
-		ContactPhone: req.ContactPhone,
+		MaxDevices:       req.MaxDevices,
+		RateLimitPerHour: req.RateLimitPerHour,
+		CreatedBy:        string(req.CreatedBy),
+		ContactEmail:     req.ContactEmail,
+		ContactPhone:     req.ContactPhone,
 	}
 	if err := store.InsertAPIKey(ctx, c.core.st.DB(), row); err != nil {
 		return nil, fmt.Errorf("wauser: create API key: %w", err)
@@ -331,10 +339,11 @@ func apiKeyFromRow(r *store.APIKey) *APIKey {
 		LastUsedAt: r.LastUsedAt.UTC(),
 		RevokedAt:  r.RevokedAt.UTC(),
 
-		MaxDevices:   r.MaxDevices,
-		CreatedBy:    APIKeyID(r.CreatedBy),
-		ContactEmail: r.ContactEmail,
-		ContactPhone: r.ContactPhone,
+		MaxDevices:       r.MaxDevices,
+		RateLimitPerHour: r.RateLimitPerHour,
+		CreatedBy:        APIKeyID(r.CreatedBy),
+		ContactEmail:     r.ContactEmail,
+		ContactPhone:     r.ContactPhone,
 	}
 	for _, s := range r.Scopes {
 		k.Scopes = append(k.Scopes, Scope(s))

@@ -8,17 +8,27 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/uptrace/bun"
+
 	"github.com/wauser/wauser/internal/store"
 )
 
 // maxDevicesLimit bounds an API key's own device quota.
 const maxDevicesLimit = 100000
 
+// maxRateLimitPerHour bounds an API key's own hourly request limit (about
+// 2800 requests a second).
+const maxRateLimitPerHour = 10_000_000
+
 // checkAPIKeyDetails validates the optional details of a key: its device
-// quota, its creator (a key that is not revoked) and its holder's contact.
-func (c *Client) checkAPIKeyDetails(ctx context.Context, maxDevices int, createdBy APIKeyID, email, phone string) error {
+// quota, its hourly request limit, its creator (a key that is not revoked)
+// and its holder's contact.
+func (c *Client) checkAPIKeyDetails(ctx context.Context, maxDevices, perHour int, createdBy APIKeyID, email, phone string) error {
 	if maxDevices < 0 || maxDevices > maxDevicesLimit {
 		return invalidArg("max_devices", "%d; give 0 (the default) to %d", maxDevices, maxDevicesLimit)
+	}
+	if perHour < 0 || perHour > maxRateLimitPerHour {
+		return invalidArg("rate_limit_per_hour", "%d; give 0 (none) to %d", perHour, maxRateLimitPerHour)
 	}
 	if createdBy != "" {
 		row, err := store.GetAPIKey(ctx, c.core.st.DB(), string(createdBy))
@@ -84,75 +94,95 @@ func (c *Client) ListAPIKeysCreatedBy(ctx context.Context, creator APIKeyID) ([]
 // (nil ones stay). A key's secret, scopes and accounts cannot change:
 // revoke it and create another.
 type UpdateAPIKeyRequest struct {
-	Name         *string `json:"name,omitempty"`
-	MaxDevices   *int    `json:"max_devices,omitempty"`
-	ContactEmail *string `json:"contact_email,omitempty"`
-	ContactPhone *string `json:"contact_phone,omitempty"`
+	Name             *string `json:"name,omitempty"`
+	MaxDevices       *int    `json:"max_devices,omitempty"`
+	RateLimitPerHour *int    `json:"rate_limit_per_hour,omitempty"`
+	ContactEmail     *string `json:"contact_email,omitempty"`
+	ContactPhone     *string `json:"contact_phone,omitempty"`
 	// AddAccounts join the key's accounts (not for a key that reaches
 	// all); they must exist.
 	AddAccounts []AccountID `json:"add_accounts,omitempty"`
 }
 
-// UpdateAPIKey changes the name, device quota, contact or accounts of API
-// key id,
-// revoked or not, and returns it. A lower quota takes the accounts already
-// created as they are: it only refuses further creations. It returns
-// ErrInvalidArgument for a bad value (then nothing changes) and
-// ErrNotFound when there is no such key.
+// UpdateAPIKey changes the name, device quota, hourly request limit,
+// contact or accounts of API key id, revoked or not, and returns it. A
+// lower quota takes the accounts already created as they are: it only
+// refuses further creations. Updates of one key run one after the other,
+// in this process and others on the same database: accounts added by
+// updates made at the same time all stay. It returns ErrInvalidArgument
+// for a bad value (then nothing changes) and ErrNotFound when there is no
+// such key or account.
 func (c *Client) UpdateAPIKey(ctx context.Context, id APIKeyID, req UpdateAPIKeyRequest) (*APIKey, error) {
 	if err := c.core.checkOpen(); err != nil {
 		return nil, err
 	}
-	row, err := store.GetAPIKey(ctx, c.core.st.DB(), string(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: API key %q", ErrNotFound, id)
-	} else if err != nil {
-		return nil, fmt.Errorf("wauser: update API key: %w", err)
+	if req.Name != nil && len(*req.Name) > 100 {
+		return nil, invalidArg("name", "longer than 100 characters")
 	}
-	var cols []string
-	if req.Name != nil {
-		if len(*req.Name) > 100 {
-			return nil, invalidArg("name", "longer than 100 characters")
-		}
-		row.Name, cols = *req.Name, append(cols, "name")
-	}
-	if req.MaxDevices != nil {
-		if err := c.checkAPIKeyDetails(ctx, *req.MaxDevices, "", "", ""); err != nil {
-			return nil, err
-		}
-		row.MaxDevices, cols = *req.MaxDevices, append(cols, "max_devices")
-	}
-	if req.ContactEmail != nil {
-		row.ContactEmail, cols = *req.ContactEmail, append(cols, "contact_email")
-	}
-	if req.ContactPhone != nil {
-		row.ContactPhone, cols = *req.ContactPhone, append(cols, "contact_phone")
-	}
-	if err := checkContact(row.ContactEmail, row.ContactPhone); err != nil {
+	if err := c.checkAPIKeyDetails(ctx, deref(req.MaxDevices), deref(req.RateLimitPerHour), "", "", ""); err != nil {
 		return nil, err
 	}
-	if len(req.AddAccounts) > 0 {
+	for _, a := range req.AddAccounts {
+		if !validAccountID(a) {
+			return nil, invalidArg("add_accounts", "%q is not an account id", a)
+		}
+	}
+	row, err := c.core.st.ChangeAPIKey(ctx, string(id), func(ctx context.Context, tx bun.IDB, row *store.APIKey) ([]string, error) {
+		var cols []string
+		if req.Name != nil {
+			row.Name, cols = *req.Name, append(cols, "name")
+		}
+		if req.MaxDevices != nil {
+			row.MaxDevices, cols = *req.MaxDevices, append(cols, "max_devices")
+		}
+		if req.RateLimitPerHour != nil {
+			row.RateLimitPerHour, cols = *req.RateLimitPerHour, append(cols, "rate_limit_per_hour")
+		}
+		if req.ContactEmail != nil {
+			row.ContactEmail, cols = *req.ContactEmail, append(cols, "contact_email")
+		}
+		if req.ContactPhone != nil {
+			row.ContactPhone, cols = *req.ContactPhone, append(cols, "contact_phone")
+		}
+		if err := checkContact(row.ContactEmail, row.ContactPhone); err != nil {
+			return nil, err
+		}
+		if len(req.AddAccounts) == 0 {
+			return cols, nil
+		}
 		if slices.Contains(row.Accounts, allAccountsMarker) {
 			return nil, invalidArg("add_accounts", "the key reaches every account")
 		}
 		for _, a := range req.AddAccounts {
-			if !validAccountID(a) {
-				return nil, invalidArg("add_accounts", "%q is not an account id", a)
-			}
-			if _, err := c.core.account(ctx, a); err != nil {
+			if _, err := store.AccountByID(ctx, tx, string(a)); errors.Is(err, store.ErrNotFound) {
+				return nil, fmt.Errorf("%w: account %q", ErrNotFound, a)
+			} else if err != nil {
 				return nil, err
 			}
 			if !slices.Contains(row.Accounts, string(a)) {
 				row.Accounts = append(row.Accounts, string(a))
 			}
 		}
-		cols = append(cols, "accounts")
-	}
-	if err := store.UpdateAPIKeyDetails(ctx, c.core.st.DB(), row, cols...); errors.Is(err, store.ErrNotFound) {
+		return append(cols, "accounts"), nil
+	})
+	var arg *ArgumentError
+	switch {
+	case errors.As(err, &arg), errors.Is(err, ErrNotFound):
+		return nil, err
+	case errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("%w: API key %q", ErrNotFound, id)
-	} else if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("wauser: update API key: %w", err)
 	}
 	c.core.apiKeys.clear()
 	return apiKeyFromRow(row), nil
+}
+
+// deref is *p, or the zero value when p is nil.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

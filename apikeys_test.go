@@ -156,6 +156,8 @@ func TestCreateAPIKeyRejectsBadRequests(t *testing.T) {
 		"malformed id":    {wauser.CreateAPIKeyRequest{Scopes: read, Accounts: []wauser.AccountID{"a b"}}, wauser.ErrInvalidArgument},
 		"missing account": {wauser.CreateAPIKeyRequest{Scopes: read, Accounts: []wauser.AccountID{"a", "zz"}}, wauser.ErrNotFound},
 		"name too long":   {wauser.CreateAPIKeyRequest{Name: strings.Repeat("n", 101), Scopes: read, AllAccounts: true}, wauser.ErrInvalidArgument},
+		"negative hourly": {wauser.CreateAPIKeyRequest{Scopes: read, AllAccounts: true, RateLimitPerHour: -1}, wauser.ErrInvalidArgument},
+		"huge hourly":     {wauser.CreateAPIKeyRequest{Scopes: read, AllAccounts: true, RateLimitPerHour: 1 << 40}, wauser.ErrInvalidArgument},
 	} {
 		_, err := h.c.CreateAPIKey(ctx, c.req)
 		require.ErrorIs(t, err, c.want, name)
@@ -219,5 +221,126 @@ func ExampleClient_CreateAPIKey() {
 	// Output:
 	// give this to the dashboard, once: wau_…
 	// dashboard true false true
+	// true
+}
+
+// TestAPIKeyConcurrentAddAccounts: updates that add accounts to one key at
+// the same time each keep their accounts: the key's row is read and
+// written in one transaction that holds it, so none overwrites another's.
+func TestAPIKeyConcurrentAddAccounts(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		h := newHarness(t, db)
+		other := h.open(t) // a second process on the same database
+		ctx := ctxTimeout(t)
+		const n = 12
+		var want []wauser.AccountID
+		for i := range n {
+			id := wauser.AccountID(fmt.Sprintf("dev%02d", i))
+			_, err := h.c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: id})
+			require.NoError(t, err)
+			want = append(want, id)
+		}
+		k, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Name: "quota", Scopes: []wauser.Scope{wauser.ScopeAdmin}, MaxDevices: n})
+		require.NoError(t, err)
+
+		start := make(chan struct{})
+		errs := make(chan error, n)
+		for i, id := range want {
+			c := h.c
+			if i%2 == 1 {
+				c = other
+			}
+			go func() {
+				<-start
+				_, err := c.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{AddAccounts: []wauser.AccountID{id}})
+				errs <- err
+			}()
+		}
+		close(start)
+		for range n {
+			require.NoError(t, <-errs)
+		}
+		got, err := h.c.GetAPIKey(ctx, k.ID)
+		require.NoError(t, err)
+		require.ElementsMatch(t, want, got.Accounts, "no update lost another's accounts")
+
+		// An update naming an account that does not exist changes nothing.
+		name := "renamed"
+		_, err = other.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{Name: &name, AddAccounts: []wauser.AccountID{"gone"}})
+		require.ErrorIs(t, err, wauser.ErrNotFound)
+		got, err = h.c.GetAPIKey(ctx, k.ID)
+		require.NoError(t, err)
+		require.Equal(t, "quota", got.Name)
+		require.Len(t, got.Accounts, n)
+		_, err = h.c.UpdateAPIKey(ctx, "key_nope", wauser.UpdateAPIKeyRequest{Name: &name})
+		require.ErrorIs(t, err, wauser.ErrNotFound)
+	})
+}
+
+// TestAPIKeyRateLimitPerHour: a key's own hourly request limit is stored
+// with it, changed by UpdateAPIKey, and checked.
+func TestAPIKeyRateLimitPerHour(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		h := newHarness(t, db)
+		ctx := ctxTimeout(t)
+		k, err := h.c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeRead}, AllAccounts: true, RateLimitPerHour: 1000})
+		require.NoError(t, err)
+		require.Equal(t, 1000, k.RateLimitPerHour)
+		got, err := h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+		require.Equal(t, 1000, got.RateLimitPerHour)
+
+		for _, bad := range []int{-1, 10_000_001} {
+			_, err = h.c.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{RateLimitPerHour: &bad})
+			require.ErrorIs(t, err, wauser.ErrInvalidArgument)
+		}
+		none := 0
+		_, err = h.c.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{RateLimitPerHour: &none})
+		require.NoError(t, err)
+		got, err = h.c.AuthenticateAPIKey(ctx, k.Key)
+		require.NoError(t, err)
+		require.Zero(t, got.RateLimitPerHour, "the update is seen at once: it clears the Client's key cache")
+		list, err := h.c.ListAPIKeys(ctx)
+		require.NoError(t, err)
+		require.Zero(t, list[0].RateLimitPerHour)
+	})
+}
+
+// Give a customer's key an hourly request limit for the REST handler and
+// let it reach a second account; updates made at the same time keep each
+// other's accounts.
+func ExampleClient_UpdateAPIKey() {
+	ctx := context.Background()
+	c, err := wauser.Open(ctx, sqlite.File(":memory:"))
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	for _, id := range []wauser.AccountID{"shop", "support"} {
+		if _, err := c.CreateAccount(ctx, wauser.CreateAccountRequest{ID: id}); err != nil {
+			panic(err)
+		}
+	}
+	k, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
+		Name: "acme", Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"shop"}, RateLimitPerHour: 1000,
+	})
+	if err != nil {
+		panic(err)
+	}
+	perHour := 5000
+	k, err = c.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{RateLimitPerHour: &perHour, AddAccounts: []wauser.AccountID{"support"}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(k.RateLimitPerHour, k.Accounts)
+
+	_, err = c.UpdateAPIKey(ctx, k.ID, wauser.UpdateAPIKeyRequest{AddAccounts: []wauser.AccountID{"nobody"}})
+	fmt.Println(errors.Is(err, wauser.ErrNotFound))
+	// Output:
+	// 5000 [shop support]
 	// true
 }

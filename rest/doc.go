@@ -141,20 +141,30 @@
 //     account and everything stored for it) act on every account.
 //     POST /admin/api-keys creates an API key that creates devices: the
 //     admin scope over the accounts it creates (none at first), with its
-//     own device quota (max_devices; wauser.APIKey.MaxDevices) and the
-//     customer's name, e-mail and phone (customer_name is the key's name);
-//     its secret (api_key) is shown once. Keys are numbered (id: 53 bits of
-//     a hash of the key's id, which paths also take). GET /admin/api-keys
-//     lists them (device tokens are not the server's API keys: they are
-//     left out), with device_count, the devices whose tokens are not
-//     revoked; GET, PATCH (customer_name, customer_email, customer_phone,
-//     max_devices; is_active false revokes the key for good, and a revoked
-//     key cannot be made active again) and DELETE /admin/api-keys/{id}
-//     (revokes it and deletes every device it created, as the server
-//     does); GET /admin/api-keys/{id}/devices and .../devices/status list
-//     its devices. rate_limit_per_hour is validated and answered as the
-//     handler's own limit (Options.RequestsPerMinute × 60), which every key
-//     has: wauser has no per-key limit.
+//     own device quota (max_devices; wauser.APIKey.MaxDevices), its own
+//     hourly request limit (rate_limit_per_hour;
+//     wauser.APIKey.RateLimitPerHour; see Limits) and the customer's name,
+//     e-mail and phone (customer_name is the key's name); its secret
+//     (api_key) is shown once. Keys are numbered (id: 53 bits of a hash of
+//     the key's id, which paths also take). GET /admin/api-keys lists them
+//     (device tokens are not the server's API keys: they are left out),
+//     with device_count, the devices whose tokens are not revoked, and
+//     rate_limit_per_hour, the key's own or, for a key without one, what
+//     the handler applies to every key (Options.RequestsPerMinute × 60);
+//     GET, PATCH (customer_name, customer_email, customer_phone,
+//     max_devices, rate_limit_per_hour, applied at once; is_active false
+//     revokes the key for good, and a revoked key cannot be made active
+//     again) and DELETE /admin/api-keys/{id}; GET
+//     /admin/api-keys/{id}/devices and .../devices/status list its
+//     devices. DELETE ends access first and all at once, as the server's
+//     deletion of the key does: it revokes the key, then the token of every
+//     device the key created, then logs each device out
+//     (wauser.Client.Logout) and answers devices_deleted. A device that
+//     cannot be logged out (another process on the same PostgreSQL holds
+//     its connection: 409) does not stop the others; the answer is then
+//     that error, naming the devices deleted and those left with why, and
+//     the same DELETE again deletes the rest (it finds them through their
+//     revoked tokens), as does DELETE /admin/devices/{device_id}.
 //   - X-API-Key, on POST /devices: a key of POST /admin/api-keys, or any
 //     API key with the admin scope that reaches every account. It creates
 //     an account and answers its token; each key may create as many
@@ -350,10 +360,21 @@
 //
 // Every key may make Options.RequestsPerMinute requests (default 60,
 // the WhatsSync Chat API) in a window of a minute that opens with its first request;
-// requests that fail authentication count against their client IP. Every
-// answer carries X-RateLimit-Limit, X-RateLimit-Remaining and
-// X-RateLimit-Reset (Unix seconds); past the limit the answer is 429 with
-// Retry-After, in the dialect's error shape. The Client's daily message
+// requests that fail authentication count against their client IP. A key
+// with an hourly limit of its own (wauser.APIKey.RateLimitPerHour, the
+// multi-session server's rate_limit_per_hour) may also make only that many
+// requests in a window of an hour that opens with its first request, and
+// the requests of the devices' tokens it created (POST /devices) count
+// against it too: the customer's traffic together. A request passes only
+// when every limit it counts against has room, and a refused one counts
+// against none. Every answer carries X-RateLimit-Limit,
+// X-RateLimit-Remaining and X-RateLimit-Reset (Unix seconds) of the limit
+// closest to running out (the fewest requests left; a key's hour once it
+// has fewer left than its minute); past a limit the answer is 429 with
+// Retry-After (until that limit's window ends), in the dialect's error
+// shape. Each process counts in its own memory, which stays bounded: the
+// windows that ended are dropped every minute, and at most 100000 are
+// kept (a flood of client IPs displaces other IPs first, never keys). The Client's daily message
 // quota (wauser.WithDailyMessageLimit, 1000 by default, counted in the
 // store per account and UTC day) answers a send past it the same way: 429
 // in the dialect's error shape ({"error":{"code":"rate_limit_exceeded",
@@ -385,7 +406,9 @@
 // ErrInvalidArgument 400, ErrAccountRequired 400 (name the account in the
 // header), ErrForbidden 403 (WhatsApp refused: not a member, not an
 // admin), ErrNotFound 404, ErrAccountExists, ErrWebhookExists and
-// ErrAlreadyPaired 409, ErrNotLoggedIn 409 (pair first), ErrRateLimited
+// ErrAlreadyPaired 409, ErrNotLoggedIn 409 (pair first), ErrLeasedElsewhere
+// 409 (logging out or unlinking an account another process connects; do
+// it there, or once it let go), ErrRateLimited
 // 429 with Retry-After, ErrPairingFailed 502, ErrNotConnected,
 // ErrNotStarted and ErrClosed 503 with Retry-After; a timeout is 503. A
 // client mistake is never a 5xx, and changes nothing, with one exception:

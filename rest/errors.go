@@ -115,6 +115,10 @@ func classify(err error) *apiError {
 	case errors.Is(err, wauser.ErrNotConnected):
 		return &apiError{status: http.StatusServiceUnavailable, code: "not_connected",
 			message: "the account is not connected to WhatsApp right now; retry later", retryAfter: 5 * time.Second}
+	case errors.Is(err, wauser.ErrLeasedElsewhere):
+		// Logging out an account another process connects: only that
+		// process can tell WhatsApp.
+		return &apiError{status: http.StatusConflict, code: "leased_elsewhere", message: clean(err)}
 	case errors.Is(err, wauser.ErrNotStarted), errors.Is(err, wauser.ErrClosed):
 		return &apiError{status: http.StatusServiceUnavailable, code: "unavailable",
 			message: "the service is not running; retry later", retryAfter: 5 * time.Second}

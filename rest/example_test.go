@@ -396,7 +396,8 @@ func ExampleNewHandler_cloudAPI() {
 // Serve the multi-session server's API: a key with the admin scope for
 // every account creates devices (accounts) with X-API-Key, and each
 // device's token, an API key of that device alone, drives it with
-// Authorization: Bearer.
+// Authorization: Bearer. The key's hourly request limit (the server's
+// rate_limit_per_hour) counts its tokens' requests too.
 func ExampleDialectMultiSession() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -415,7 +416,7 @@ func ExampleDialectMultiSession() {
 		panic(err)
 	}
 	creator, err := c.CreateAPIKey(ctx, wauser.CreateAPIKeyRequest{
-		Name: "customer", Scopes: []wauser.Scope{wauser.ScopeAdmin}, AllAccounts: true,
+		Name: "customer", Scopes: []wauser.Scope{wauser.ScopeAdmin}, AllAccounts: true, RateLimitPerHour: 2,
 	})
 	if err != nil {
 		panic(err)
@@ -446,7 +447,11 @@ func ExampleDialectMultiSession() {
 
 	me := call("GET", "/devices/me/status", "Authorization", "Bearer "+device["token"].(string), "")
 	fmt.Println(me["code"], me["data"].(map[string]any)["db_status"])
+
+	again := call("GET", "/devices/me/status", "Authorization", "Bearer "+device["token"].(string), "")
+	fmt.Println(again["code"], again["error"])
 	// Output:
 	// 201 Device created successfully Front desk
 	// 200 pending
+	// 429 rate limit exceeded: 2 requests per hour
 }

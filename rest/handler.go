@@ -34,12 +34,15 @@ type Options struct {
 	Timeout time.Duration
 	// RequestsPerMinute is the rate limit per API key (the WhatsSync Chat API: 60).
 	// Requests that fail authentication count against their client IP with
-	// the same limit. 0 means 60; a negative value turns rate limiting off,
-	// and the X-RateLimit headers with it.
+	// the same limit. 0 means 60; a negative value turns this limit off,
+	// and the X-RateLimit headers with it but on the answers to keys with
+	// an hourly limit of their own (wauser.APIKey.RateLimitPerHour), which
+	// holds either way.
 	RequestsPerMinute int
 	// Authenticate replaces API key authentication. It returns the caller's
 	// key (which the host may build itself: only its ID, Scopes,
-	// AllAccounts and Accounts are used; ID keys the rate limit), or an
+	// AllAccounts, Accounts, MaxDevices, RateLimitPerHour and CreatedBy are
+	// used; ID keys the rate limit), or an
 	// error: ErrUnauthorized (401), ErrForbidden (403), anything else is a
 	// server error (500). Default: the API keys of the Client, read from
 	// "Authorization: Bearer <key>", a bare "Authorization: <key>", or
@@ -120,7 +123,7 @@ const (
 // the API key can reach several.
 const HeaderConnectionID = "X-WhatsApp-Use-Connection-Id"
 
-// handler serves the four dialects.
+// handler serves the five dialects.
 type handler struct {
 	c       *wauser.Client
 	opts    Options
@@ -128,7 +131,7 @@ type handler struct {
 	clock   wauser.Clock
 	mux     *http.ServeMux
 	routes  []*route
-	limiter *limiter // nil when rate limiting is off
+	limiter *limiter // the request limits (Options.RequestsPerMinute, keys' hourly limits)
 	slots   chan struct{}
 	openapi []byte // the OpenAPI document, generated once from routes
 	// dialectDocs are the OpenAPI documents of one dialect each
@@ -187,9 +190,7 @@ func NewHandler(c *wauser.Client, opts Options) http.Handler {
 	if h.clock == nil {
 		h.clock = wallClock{}
 	}
-	if opts.RequestsPerMinute > 0 {
-		h.limiter = newLimiter(opts.RequestsPerMinute, time.Minute)
-	}
+	h.limiter = newLimiter()
 	for _, rt := range h.routeTable() {
 		if slices.Contains(opts.DialectsOff, dialectSwitch(rt.dialect)) {
 			continue
@@ -251,7 +252,7 @@ func (h *handler) routeTable() []*route {
 		{method: "GET", path: "/v1/whatsapp/pair/status", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "getWhatsAppPairingStatus", summary: "Get WhatsApp pairing status", op: syncPairStatus()},
 		{method: "POST", path: "/v1/whatsapp/unlink", dialect: syncDialect{}, scope: wauser.ScopeAdmin, account: accountFromKey,
-			id: "unlinkWhatsApp", summary: "Unlink WhatsApp", status: http.StatusAccepted, op: syncUnlink()},
+			id: "unlinkWhatsApp", summary: "Unlink WhatsApp", status: http.StatusAccepted, errors: []int{http.StatusConflict}, op: syncUnlink()},
 		{method: "GET", path: "/v1/whatsapp/sync", dialect: syncDialect{}, scope: wauser.ScopeRead, account: accountFromKey,
 			id: "syncWhatsApp", summary: "Sync changed WhatsApp records",
 			query: []param{
@@ -330,7 +331,8 @@ func (h *handler) routeTable() []*route {
 		{method: "GET", path: "/v1/accounts/{id}", dialect: businessDialect{}, scope: wauser.ScopeRead, account: accountFromPath,
 			id: "getAccount", summary: "Get Account by ID", op: businessGetAccount()},
 		{method: "DELETE", path: "/v1/accounts", dialect: businessDialect{}, scope: wauser.ScopeAdmin, account: accountFromKey,
-			id: "logoutAccount", summary: "Log out Account", message: "account logged out and removed", op: businessLogout()},
+			id: "logoutAccount", summary: "Log out Account", message: "account logged out and removed", errors: []int{http.StatusConflict},
+			op: businessLogout()},
 		{method: "GET", path: "/v1/accounts/code", dialect: businessDialect{}, scope: wauser.ScopeWrite, account: accountFromKey,
 			id: "getPairCode", summary: "Get Pair Code",
 			query:  []param{{name: "phone", required: true, description: "Phone number of the phone to link, in international format (+15551234567)"}},
@@ -797,7 +799,7 @@ func (h *handler) serve(rt *route) http.Handler {
 					panic(v)
 				}
 				if w.Header().Get("X-RateLimit-Limit") == "" {
-					_ = h.rateLimit(x, "ip:"+clientIP(r)) // for the headers: it is answered anyway
+					_ = h.rateLimit(x, h.ipRules(r)) // for the headers: it is answered anyway
 				}
 				h.writeError(x, rt.dialect, fmt.Errorf("rest: panic in %s %s: %v", rt.method, rt.path, v))
 			}
@@ -808,7 +810,7 @@ func (h *handler) serve(rt *route) http.Handler {
 		default:
 			// Still answer with the rate limit headers, counted against the
 			// client IP: the request was not authenticated.
-			if err := h.rateLimit(x, "ip:"+clientIP(r)); err != nil {
+			if err := h.rateLimit(x, h.ipRules(r)); err != nil {
 				h.writeError(x, rt.dialect, err)
 				return
 			}
@@ -849,13 +851,12 @@ func (h *handler) serve(rt *route) http.Handler {
 func (h *handler) admit(x *call) error {
 	rt := x.route
 	var (
-		key    *wauser.APIKey
-		bucket string
-		err    error
+		key   *wauser.APIKey
+		rules []rule
+		err   error
 	)
 	switch rt.auth {
 	case authNone:
-		bucket = "ip:" + clientIP(x.r)
 	case authAdmin:
 		key, err = h.authenticateAdmin(x.r)
 	case authAdminSecret:
@@ -863,14 +864,12 @@ func (h *handler) admit(x *call) error {
 	default:
 		key, err = h.authenticate(x.r)
 	}
-	if rt.auth != authNone {
-		if err != nil {
-			bucket = "ip:" + clientIP(x.r)
-		} else {
-			bucket = "key:" + string(key.ID)
-		}
+	if rt.auth == authNone || err != nil {
+		rules = h.ipRules(x.r)
+	} else if rules, err = h.keyRules(x, key); err != nil {
+		return err
 	}
-	if lerr := h.rateLimit(x, bucket); lerr != nil {
+	if lerr := h.rateLimit(x, rules); lerr != nil {
 		return lerr
 	}
 	if err != nil {
@@ -917,7 +916,7 @@ func (h *handler) admit(x *call) error {
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	d := dialectOf(r.URL.Path)
 	x := &call{w: w, r: r, now: h.clock.Now()}
-	if err := h.rateLimit(x, "ip:"+clientIP(r)); err != nil {
+	if err := h.rateLimit(x, h.ipRules(r)); err != nil {
 		h.writeError(x, d, err)
 		return
 	}

@@ -58,6 +58,110 @@ func TestRateLimitPerKey(t *testing.T) {
 	})
 }
 
+// TestRateLimitPerKeyHourly: a key's own hourly limit (the multi-session
+// server's rate_limit_per_hour) counts beside the per-minute one; the
+// headers describe whichever has fewer requests left; past it the key, and
+// the tokens of the devices it created, get 429 until the hour ends. A
+// limit raised through the admin API applies at once.
+func TestRateLimitPerKeyHourly(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		e := newEnv(t, db, rest.Options{RequestsPerMinute: 5})
+		e.createAccount("a")
+		k, err := e.c.CreateAPIKey(e.ctx(), wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeAdmin}, Accounts: []wauser.AccountID{"a"},
+			RateLimitPerHour: 8})
+		require.NoError(t, err)
+		key := bearer(k.Key)
+		minuteReset := strconv.FormatInt(epoch.Add(time.Minute).Unix(), 10)
+		hourReset := strconv.FormatInt(epoch.Add(time.Hour).Unix(), 10)
+
+		// The minute runs out first: 5 left of it, 8 of the hour.
+		for i := 1; i <= 5; i++ {
+			r := e.checked(e.do("GET", "/v1/whatsapp/status", nil, key))
+			require.Equal(t, http.StatusOK, r.status, "request %d", i)
+			require.Equal(t, "5", r.header.Get("X-RateLimit-Limit"))
+			require.Equal(t, strconv.Itoa(5-i), r.header.Get("X-RateLimit-Remaining"))
+			require.Equal(t, minuteReset, r.header.Get("X-RateLimit-Reset"))
+		}
+		r := e.checked(e.do("GET", "/v1/whatsapp/status", nil, key))
+		require.Equal(t, http.StatusTooManyRequests, r.status)
+		require.Equal(t, map[string]any{"error": "rate limit exceeded: 5 requests per minute"}, r.json(t))
+
+		// A minute later the hour has 3 left, fewer than the minute's 5:
+		// the headers speak of the hour.
+		e.clock.Advance(time.Minute)
+		for i := 1; i <= 3; i++ {
+			r := e.checked(e.do("GET", "/v1/whatsapp/status", nil, key))
+			require.Equal(t, http.StatusOK, r.status, "request %d of the second minute", i)
+			require.Equal(t, "8", r.header.Get("X-RateLimit-Limit"))
+			require.Equal(t, strconv.Itoa(3-i), r.header.Get("X-RateLimit-Remaining"))
+			require.Equal(t, hourReset, r.header.Get("X-RateLimit-Reset"))
+		}
+		r = e.checked(e.do("GET", "/v1/whatsapp/status", nil, key))
+		require.Equal(t, http.StatusTooManyRequests, r.status, "the hour is used up while the minute has room")
+		require.Equal(t, "3540", r.header.Get("Retry-After"), "until the hour's window ends")
+		require.Equal(t, "8", r.header.Get("X-RateLimit-Limit"))
+		require.Equal(t, "0", r.header.Get("X-RateLimit-Remaining"))
+		require.Equal(t, map[string]any{"error": "rate limit exceeded: 8 requests per hour"}, r.json(t))
+
+		// A device's token counts against the key that created it: refused
+		// too, in its own dialect's error shape, though its own minute is
+		// fresh.
+		tok, err := e.c.CreateAPIKey(e.ctx(), wauser.CreateAPIKeyRequest{Name: "shop", Scopes: wauser.AllScopes(),
+			Accounts: []wauser.AccountID{"a"}, CreatedBy: k.ID})
+		require.NoError(t, err)
+		r = e.checked(e.do("GET", "/devices/me", nil, bearer(tok.Key)))
+		require.Equal(t, http.StatusTooManyRequests, r.status)
+		require.Equal(t, map[string]any{"status": false, "code": float64(429), "message": "Too Many Requests",
+			"error": "rate limit exceeded: 8 requests per hour"}, r.json(t))
+
+		// The admin raises the limit: the key and its token pass at once.
+		admin := map[string]string{"X-Admin-Secret": adminPassword}
+		r = e.checked(e.do("PATCH", "/admin/api-keys/"+msKeyNumber(k.ID), `{"rate_limit_per_hour":10}`, admin))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		r = e.checked(e.do("GET", "/devices/me", nil, bearer(tok.Key)))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		require.Equal(t, "10", r.header.Get("X-RateLimit-Limit"), "the creator's hour, 1 left, is closest to running out")
+		require.Equal(t, "1", r.header.Get("X-RateLimit-Remaining"))
+		r = e.checked(e.do("GET", "/v1/whatsapp/status", nil, key))
+		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, "0", r.header.Get("X-RateLimit-Remaining"))
+		r = e.checked(e.do("GET", "/v1/whatsapp/status", nil, key))
+		require.Equal(t, http.StatusTooManyRequests, r.status)
+
+		// The next hour starts afresh.
+		e.clock.Advance(time.Hour)
+		r = e.checked(e.do("GET", "/v1/whatsapp/status", nil, key))
+		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, "4", r.header.Get("X-RateLimit-Remaining"), "the minute's 5 are closer to running out than the hour's 10")
+	})
+}
+
+// TestRateLimitHourlyWithoutPerMinute: with the per-minute limit off, a
+// key's own hourly limit still holds, and only its answers carry the
+// X-RateLimit headers.
+func TestRateLimitHourlyWithoutPerMinute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testdb.SQLite(t), rest.Options{RequestsPerMinute: -1})
+	e.createAccount("a")
+	k, err := e.c.CreateAPIKey(e.ctx(), wauser.CreateAPIKeyRequest{Scopes: []wauser.Scope{wauser.ScopeRead}, Accounts: []wauser.AccountID{"a"},
+		RateLimitPerHour: 2})
+	require.NoError(t, err)
+	for i := 1; i <= 2; i++ {
+		r := e.do("GET", "/v1/status", nil, bearer(k.Key))
+		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, "2", r.header.Get("X-RateLimit-Limit"))
+		require.Equal(t, strconv.Itoa(2-i), r.header.Get("X-RateLimit-Remaining"))
+	}
+	r := e.do("GET", "/v1/status", nil, bearer(k.Key))
+	require.Equal(t, http.StatusTooManyRequests, r.status)
+	require.Contains(t, failure(t, r), "2 requests per hour")
+	r = e.do("GET", "/v1/status", nil, bearer(e.key([]wauser.Scope{wauser.ScopeRead}, "a")))
+	require.Equal(t, http.StatusOK, r.status, "another key has no limit")
+	require.Empty(t, r.header.Get("X-RateLimit-Limit"))
+}
+
 func TestRateLimitUnauthenticatedPerIPInEveryDialect(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, testdb.SQLite(t), rest.Options{RequestsPerMinute: 3})

@@ -2,10 +2,13 @@ package rest
 
 import (
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,8 +69,9 @@ type msAPIKey struct {
 	DeviceCount   int    `json:"device_count"`
 	// MaxDevices is the key's quota: its own, or Options.MaxDevicesPerKey.
 	MaxDevices int `json:"max_devices"`
-	// RateLimitPerHour is the handler's rate limit (Options.
-	// RequestsPerMinute, per key), which every key has; 0 when off.
+	// RateLimitPerHour is the key's own hourly limit
+	// (wauser.APIKey.RateLimitPerHour), or without one what the handler
+	// applies: Options.RequestsPerMinute × 60 (0 when that is off).
 	RateLimitPerHour int    `json:"rate_limit_per_hour"`
 	IsActive         bool   `json:"is_active"`
 	CreatedAt        string `json:"created_at"`
@@ -82,10 +86,20 @@ func (h *handler) quota(k *wauser.APIKey) int {
 	return max(h.opts.MaxDevicesPerKey, 0)
 }
 
+// hourlyLimit is the hourly request limit of key k, as the server's admin
+// API shows it: its own, or else the handler's per-minute limit over an
+// hour.
+func (h *handler) hourlyLimit(k *wauser.APIKey) int {
+	if k.RateLimitPerHour > 0 {
+		return k.RateLimitPerHour
+	}
+	return max(h.opts.RequestsPerMinute, 0) * 60
+}
+
 func (h *handler) msAPIKeyOf(k *wauser.APIKey, devices int) *msAPIKey {
 	out := &msAPIKey{ID: msAPIKeyNumber(k.ID), KeyID: string(k.ID), APIKeyMasked: k.Prefix + "…", CustomerName: k.Name,
 		CustomerEmail: k.ContactEmail, CustomerPhone: k.ContactPhone, DeviceCount: devices, MaxDevices: h.quota(k),
-		RateLimitPerHour: max(h.opts.RequestsPerMinute, 0) * 60, IsActive: k.RevokedAt.IsZero(),
+		RateLimitPerHour: h.hourlyLimit(k), IsActive: k.RevokedAt.IsZero(),
 		CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339)}
 	if !k.LastUsedAt.IsZero() {
 		out.LastUsedAt = k.LastUsedAt.UTC().Format(time.RFC3339)
@@ -202,7 +216,7 @@ func msCreateAPIKey(h *handler) operation {
 			return nil, forbidden("the host refuses every device creation (Options.MaxDevicesPerKey is negative)")
 		}
 		k, err := x.root.CreateAPIKey(x.ctx, wauser.CreateAPIKeyRequest{Name: deref(in.CustomerName), Scopes: []wauser.Scope{wauser.ScopeAdmin},
-			MaxDevices: quota, ContactEmail: deref(in.CustomerEmail), ContactPhone: deref(in.CustomerPhone)})
+			MaxDevices: quota, RateLimitPerHour: deref(in.RateLimitPerHour), ContactEmail: deref(in.CustomerEmail), ContactPhone: deref(in.CustomerPhone)})
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +240,7 @@ func msGetAPIKey(h *handler) operation {
 	})
 }
 
-// msUpdateAPIKey changes a key's name, contact or quota; is_active false
+// msUpdateAPIKey changes a key's name, contact, quota or hourly limit; is_active false
 // revokes it (for good: a revoked key cannot be made active again).
 func msUpdateAPIKey(h *handler) operation {
 	return doBody(func(x *call, in *msAPIKeyRequest) (*msAPIKey, error) {
@@ -244,10 +258,11 @@ func msUpdateAPIKey(h *handler) operation {
 			return nil, badRequest("invalid_argument", "customer_name cannot be empty")
 		}
 		k, err = x.root.UpdateAPIKey(x.ctx, k.ID, wauser.UpdateAPIKeyRequest{Name: in.CustomerName, MaxDevices: in.MaxDevices,
-			ContactEmail: in.CustomerEmail, ContactPhone: in.CustomerPhone})
+			RateLimitPerHour: in.RateLimitPerHour, ContactEmail: in.CustomerEmail, ContactPhone: in.CustomerPhone})
 		if err != nil {
 			return nil, err
 		}
+		h.limiter.creators.forget() // its tokens' requests count against the new limit at once
 		if in.IsActive != nil && !*in.IsActive {
 			if err := x.root.RevokeAPIKey(x.ctx, k.ID); err != nil {
 				return nil, err
@@ -270,40 +285,87 @@ type msDeletedAPIKey struct {
 	DevicesDeleted []string `json:"devices_deleted"`
 }
 
-// msDeleteAPIKey revokes a key and deletes the devices it created, as the
-// server does: each is logged out (Client.Logout), which revokes its
-// token.
+// msDeleteAPIKey deletes a key and every device it created, as the server
+// does. Access ends first, all at once, as when the server deletes the
+// key's rows: the key is revoked, then every token of its devices. Then
+// each device is logged out (Client.Logout: unlinked, its data removed).
+// A device that cannot be logged out (another process holds its
+// connection, the store failed) does not stop the others: the answer is
+// then an error naming the devices deleted and those left with why, and
+// the same DELETE again finishes the job, since the devices are found
+// through their tokens, revoked or not.
 func msDeleteAPIKey(mu *sync.Mutex) operation {
 	return do(func(x *call) (*msDeletedAPIKey, error) {
 		mu.Lock() // no device is created by the key meanwhile
 		defer mu.Unlock()
-		k, err := x.apiKeyOf()
+		kd, err := x.keyDevices(true)
 		if err != nil {
 			return nil, err
 		}
-		if err := x.root.RevokeAPIKey(x.ctx, k.ID); err != nil {
+		if err := x.root.RevokeAPIKey(x.ctx, kd.key.ID); err != nil {
 			return nil, err
 		}
-		devices, err := keyDevices(x, k.ID)
-		if err != nil {
-			return nil, err
-		}
-		out := &msDeletedAPIKey{ID: msAPIKeyNumber(k.ID), DevicesDeleted: []string{}}
-		for _, a := range devices {
-			if err := x.root.WithAccount(a.ID).Logout(x.ctx); err != nil && !errors.Is(err, wauser.ErrNotFound) {
-				return nil, err
+		for _, t := range kd.tokens {
+			if t.RevokedAt.IsZero() {
+				if err := x.root.RevokeAPIKey(x.ctx, t.ID); err != nil {
+					return nil, err
+				}
 			}
-			out.DevicesDeleted = append(out.DevicesDeleted, string(a.ID))
 		}
-		return out, nil
+		out := &msDeletedAPIKey{ID: msAPIKeyNumber(kd.key.ID), DevicesDeleted: []string{}}
+		var (
+			left  []string
+			first error
+		)
+		for _, a := range kd.devices {
+			err := x.root.WithAccount(a.ID).Logout(x.ctx)
+			if err == nil || errors.Is(err, wauser.ErrNotFound) {
+				out.DevicesDeleted = append(out.DevicesDeleted, string(a.ID))
+				continue
+			}
+			x.log.Warn("rest: delete API key: a device was not deleted", "key", kd.key.ID, "device", a.ID, "error", err)
+			left = append(left, fmt.Sprintf("%s (%s)", a.ID, classify(err).message))
+			if first == nil {
+				first = err
+			}
+		}
+		if first == nil {
+			return out, nil
+		}
+		e := classify(first)
+		deleted := "none"
+		if len(out.DevicesDeleted) > 0 {
+			deleted = strings.Join(out.DevicesDeleted, ", ")
+		}
+		return nil, &apiError{status: e.status, code: e.code, retryAfter: e.retryAfter, cause: first,
+			message: fmt.Sprintf("the API key and its devices' tokens are revoked, but %d of %d devices were not deleted: %s; deleted: %s; "+
+				"send DELETE /admin/api-keys/%s again to delete the rest", len(left), len(kd.devices), strings.Join(left, "; "), deleted,
+				x.r.PathValue("id"))}
 	})
 }
 
-// keyDevices returns the accounts the live tokens of key id reach.
-func keyDevices(x *call, id wauser.APIKeyID) ([]*wauser.Account, error) {
-	tokens, err := liveTokens(x, id)
+// apiKeyDevices is an API key of the server's admin API with its devices.
+type apiKeyDevices struct {
+	key     *wauser.APIKey
+	tokens  []*wauser.APIKey  // the devices' tokens it created
+	devices []*wauser.Account // the accounts those tokens reach, oldest token first
+}
+
+// keyDevices finds the path's API key (apiKeyOf) and the devices it
+// created: the accounts its tokens reach, of the tokens that are not
+// revoked, or of all of them with revokedToo (a device whose token was
+// revoked may still exist).
+func (x *call) keyDevices(revokedToo bool) (*apiKeyDevices, error) {
+	k, err := x.apiKeyOf()
 	if err != nil {
 		return nil, err
+	}
+	tokens, err := x.root.ListAPIKeysCreatedBy(x.ctx, k.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !revokedToo {
+		tokens = slices.DeleteFunc(tokens, func(t *wauser.APIKey) bool { return !t.RevokedAt.IsZero() })
 	}
 	accounts, err := x.root.ListAccounts(x.ctx)
 	if err != nil {
@@ -313,11 +375,11 @@ func keyDevices(x *call, id wauser.APIKeyID) ([]*wauser.Account, error) {
 	for _, a := range accounts {
 		byID[a.ID] = a
 	}
-	var out []*wauser.Account
+	out := &apiKeyDevices{key: k, tokens: tokens}
 	for _, t := range tokens {
 		for _, id := range t.Accounts {
 			if a := byID[id]; a != nil {
-				out = append(out, a)
+				out.devices = append(out.devices, a)
 				delete(byID, id)
 			}
 		}
@@ -333,16 +395,12 @@ type msKeyDevice struct {
 
 func msAPIKeyDevices() operation {
 	return do(func(x *call) ([]msKeyDevice, error) {
-		k, err := x.apiKeyOf()
+		kd, err := x.keyDevices(false)
 		if err != nil {
 			return nil, err
 		}
-		devices, err := keyDevices(x, k.ID)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]msKeyDevice, 0, len(devices))
-		for _, a := range devices {
+		out := make([]msKeyDevice, 0, len(kd.devices))
+		for _, a := range kd.devices {
 			d := msDeviceOf(a)
 			out = append(out, msKeyDevice{msDevice: d, LastActiveAt: d.LastActive})
 		}
@@ -359,16 +417,12 @@ type msKeyDeviceState struct {
 
 func msAPIKeyDeviceStatuses() operation {
 	return do(func(x *call) ([]msKeyDeviceState, error) {
-		k, err := x.apiKeyOf()
+		kd, err := x.keyDevices(false)
 		if err != nil {
 			return nil, err
 		}
-		devices, err := keyDevices(x, k.ID)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]msKeyDeviceState, 0, len(devices))
-		for _, a := range devices {
+		out := make([]msKeyDeviceState, 0, len(kd.devices))
+		for _, a := range kd.devices {
 			st, err := x.root.WithAccount(a.ID).Status(x.ctx)
 			if err != nil {
 				return nil, err

@@ -694,7 +694,7 @@ func TestMultiSessionAPIKeys(t *testing.T) {
 		key := map[string]string{"X-API-Key": created["api_key"].(string)}
 		id := strconv.FormatInt(int64(created["id"].(float64)), 10)
 		require.Equal(t, float64(1), created["max_devices"])
-		require.Equal(t, float64(60*60), created["rate_limit_per_hour"], "the handler's limit, which every key has")
+		require.Equal(t, float64(1000), created["rate_limit_per_hour"], "the key's own hourly limit")
 
 		r = e.checked(e.do("POST", "/devices", `{"device_name":"Shop"}`, key))
 		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
@@ -728,6 +728,11 @@ func TestMultiSessionAPIKeys(t *testing.T) {
 		r = e.checked(e.do("PATCH", "/admin/api-keys/"+id, `{"max_devices":2,"customer_name":"Acme Ltd"}`, admin))
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		require.Equal(t, "Acme Ltd", r.json(t)["data"].(map[string]any)["customer_name"])
+		require.Equal(t, float64(1000), r.json(t)["data"].(map[string]any)["rate_limit_per_hour"], "a limit not named stays")
+		r = e.checked(e.do("PATCH", "/admin/api-keys/"+id, `{"rate_limit_per_hour":2500}`, admin))
+		require.Equal(t, float64(2500), r.json(t)["data"].(map[string]any)["rate_limit_per_hour"])
+		r = e.checked(e.do("PATCH", "/admin/api-keys/"+id, `{"rate_limit_per_hour":0}`, admin))
+		require.Equal(t, http.StatusBadRequest, r.status)
 		r = e.checked(e.do("POST", "/devices", nil, key))
 		require.Equal(t, http.StatusCreated, r.status, "a raised quota: %s", r.body)
 		second := r.json(t)["data"].(map[string]any)["device_id"].(string)
@@ -739,6 +744,7 @@ func TestMultiSessionAPIKeys(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, r.status)
 		r = e.checked(e.do("GET", "/admin/api-keys/"+id, nil, admin))
 		require.Equal(t, float64(1), r.json(t)["data"].(map[string]any)["device_count"])
+		require.Equal(t, float64(2500), r.json(t)["data"].(map[string]any)["rate_limit_per_hour"])
 
 		r = e.checked(e.do("DELETE", "/admin/api-keys/"+id, nil, admin))
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
@@ -754,7 +760,92 @@ func TestMultiSessionAPIKeys(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, r.status)
 		r = e.checked(e.do("GET", "/admin/api-keys/12345", nil, admin))
 		require.Equal(t, http.StatusNotFound, r.status)
+
+		// The specification requires every field; wauser does not.
+		r = e.do("POST", "/admin/api-keys", `{"customer_name":"Beta"}`, admin)
+		e.ours.check(t, r, true)
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		require.Equal(t, float64(60*60), r.json(t)["data"].(map[string]any)["rate_limit_per_hour"],
+			"without a limit of its own, the handler's per-minute limit over an hour")
 	})
+}
+
+// TestMultiSessionDeleteAPIKeyMidwayFailure: deleting a key whose devices
+// cannot all be logged out (one is connected by another process on the
+// same PostgreSQL, which alone can unlink it) revokes the key and every
+// device's token first, deletes the devices it can, and answers an error
+// naming the one left and why; once that process lets go, the same DELETE
+// finishes the job, and again it changes nothing.
+func TestMultiSessionDeleteAPIKeyMidwayFailure(t *testing.T) {
+	t.Parallel()
+	db := testdb.Postgres(t)
+	leases := wauser.WithLeases(wauser.LeaseOptions{Interval: 20 * time.Millisecond, Timeout: 2 * time.Second})
+	e := newEnv(t, db, rest.Options{}, leases)
+	admin := map[string]string{"X-Admin-Secret": adminPassword}
+	r := e.checked(e.do("POST", "/admin/api-keys", `{"customer_name":"Acme","customer_email":"ops@acme.example",`+
+		`"customer_phone":"+15550001111","max_devices":3,"rate_limit_per_hour":1000}`, admin))
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	created := r.json(t)["data"].(map[string]any)
+	key := map[string]string{"X-API-Key": created["api_key"].(string)}
+	id := strconv.FormatInt(int64(created["id"].(float64)), 10)
+	var devices, tokens []string
+	for range 3 {
+		r = e.checked(e.do("POST", "/devices", `{"device_name":"Shop"}`, key))
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		dev := r.json(t)["data"].(map[string]any)
+		devices = append(devices, dev["device_id"].(string))
+		tokens = append(tokens, dev["token"].(string))
+	}
+
+	// Another process links the second device and holds its connection.
+	held := wauser.AccountID(devices[1])
+	fake := watest.New()
+	t.Cleanup(fake.Close)
+	other, err := wauser.New(db.Open(t), fake.Option(), wauser.WithClock(e.clock), leases)
+	require.NoError(t, err)
+	require.NoError(t, other.Start(t.Context()))
+	t.Cleanup(func() { _ = other.Close() })
+	_, err = other.WithAccount(held).PairQR(e.ctx())
+	require.NoError(t, err)
+	conn, err := fake.WaitConn(e.ctx(), string(held))
+	require.NoError(t, err)
+	require.NoError(t, conn.Scan(phone))
+	_, err = other.WithAccount(held).WaitStatus(e.ctx(), func(s *wauser.Status) bool { return s.State == wauser.StateConnected })
+	require.NoError(t, err)
+
+	r = e.checked(e.do("DELETE", "/admin/api-keys/"+id, nil, admin))
+	require.Equal(t, http.StatusConflict, r.status, "%s", r.body)
+	msg := r.json(t)["error"].(string)
+	require.Contains(t, msg, "1 of 3 devices were not deleted: "+devices[1]+" (")
+	require.Contains(t, msg, "connected by another process")
+	require.Contains(t, msg, "DELETE /admin/api-keys/"+id+" again")
+	for _, d := range []string{devices[0], devices[2]} {
+		require.Contains(t, msg, d)
+	}
+
+	// Access ended at once: the key and every token, the left device's too.
+	r = e.checked(e.do("POST", "/devices", nil, key))
+	require.Equal(t, http.StatusUnauthorized, r.status)
+	for i, tok := range tokens {
+		r = e.checked(e.do("GET", "/devices/me", nil, bearer(tok)))
+		require.Equal(t, http.StatusUnauthorized, r.status, "token of device %d", i)
+	}
+	accounts, err := e.c.ListAccounts(e.ctx())
+	require.NoError(t, err)
+	require.Len(t, accounts, 1)
+	require.Equal(t, held, accounts[0].ID, "the devices that could be deleted are gone")
+
+	// The other process lets go: the same request finishes.
+	require.NoError(t, other.Close())
+	r = e.checked(e.do("DELETE", "/admin/api-keys/"+id, nil, admin))
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, []any{devices[1]}, r.json(t)["data"].(map[string]any)["devices_deleted"])
+	accounts, err = e.c.ListAccounts(e.ctx())
+	require.NoError(t, err)
+	require.Empty(t, accounts)
+	r = e.checked(e.do("DELETE", "/admin/api-keys/"+id, nil, admin))
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Empty(t, r.json(t)["data"].(map[string]any)["devices_deleted"], "nothing is left to delete")
 }
 
 // TestMultiSessionReads: webhook statistics, bots, channel updates, a

@@ -278,11 +278,12 @@ func (h *handler) openAPIDocument(only Dialect) []byte {
 	headers := map[string]any{
 		"Retry-After": map[string]any{"description": "Seconds to wait before retrying.", "schema": map[string]any{"type": "integer"}},
 	}
-	if h.limiter != nil {
+	if h.opts.RequestsPerMinute > 0 {
 		for name, desc := range map[string]string{
-			"X-RateLimit-Limit":     "Requests allowed per minute for this API key (or, unauthenticated, this client IP).",
-			"X-RateLimit-Remaining": "Requests left in the current window.",
-			"X-RateLimit-Reset":     "When the current window ends, in Unix seconds.",
+			"X-RateLimit-Limit": "The limit closest to running out: requests allowed per minute for this API key (or, unauthenticated, " +
+				"this client IP), or per hour when the key's own hourly limit (rate_limit_per_hour) has fewer left.",
+			"X-RateLimit-Remaining": "Requests left in that limit's current window.",
+			"X-RateLimit-Reset":     "When that window ends, in Unix seconds.",
 		} {
 			headers[name] = map[string]any{"description": desc, "required": true, "schema": map[string]any{"type": "integer"}}
 		}
@@ -292,9 +293,10 @@ func (h *handler) openAPIDocument(only Dialect) []byte {
 		"info": map[string]any{
 			"title":   "wauser REST API",
 			"version": "1",
-			"description": "A linked WhatsApp device as a REST API, in four dialects: sync (the WhatsApp Use sync API), " +
-				"history (POST /history/sync), chat (the WhatsSync Chat API) and business (the Business Server API). Each route's dialect is in its " +
-				"tags and x-wauser-dialect.",
+			"description": "A linked WhatsApp device as a REST API, in five dialects: sync (the WhatsApp Use sync API), " +
+				"history (the multi-session history route, POST /history/sync), multisession (the rest of the multi-session server's API), " +
+				"chat (the WhatsSync Chat API) and business (the Business Server API). Each route's dialect is in its " +
+				"tags and x-wauser-dialect; ?dialect=multisession has the history route too.",
 		},
 		"paths": paths,
 		"components": map[string]any{
@@ -412,7 +414,7 @@ func (h *handler) operationDoc(g *docGen, rt *route) map[string]any {
 // responseHeaders are the headers every answer of status carries.
 func (h *handler) responseHeaders(status int) map[string]any {
 	hdr := map[string]any{}
-	if h.limiter != nil {
+	if h.opts.RequestsPerMinute > 0 {
 		for _, name := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
 			hdr[name] = map[string]any{"$ref": "#/components/headers/" + name}
 		}
@@ -426,7 +428,7 @@ func (h *handler) responseHeaders(status int) map[string]any {
 // errorStatuses lists every error status rt can answer.
 func (h *handler) errorStatuses(rt *route) []int {
 	set := map[int]bool{http.StatusInternalServerError: true, http.StatusServiceUnavailable: true}
-	if h.limiter != nil {
+	if h.opts.RequestsPerMinute > 0 || rt.auth == authKey { // a key may have an hourly limit of its own
 		set[http.StatusTooManyRequests] = true
 	}
 	if rt.auth != authNone {

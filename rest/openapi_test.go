@@ -102,3 +102,28 @@ func TestOpenAPIDocumentFollowsOptions(t *testing.T) {
 	headers := doc["components"].(map[string]any)["headers"].(map[string]any)
 	require.NotContains(t, headers, "X-RateLimit-Limit", "no rate limit, no headers promised")
 }
+
+// TestOpenAPIDescriptionNamesEveryDialect: the document's description
+// counts and names the dialects its routes are in, as the package
+// documentation does.
+func TestOpenAPIDescriptionNamesEveryDialect(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testdb.SQLite(t), rest.Options{})
+	body := e.do("GET", "/openapi.json", nil, nil).body
+	var doc struct {
+		Info struct {
+			Description string `json:"description"`
+		} `json:"info"`
+	}
+	require.NoError(t, json.Unmarshal(body, &doc))
+	dialects := map[string]bool{}
+	for _, rt := range documentedRoutes(t, body) {
+		dialects[rt.dialect] = true
+	}
+	count := []string{"", "one", "two", "three", "four", "five", "six", "seven"}[len(dialects)]
+	require.Contains(t, doc.Info.Description, "in "+count+" dialects:")
+	require.Contains(t, readPackageDoc(t), "one http.Handler, "+count+"\n// dialects", "rest's package documentation counts the same")
+	for d := range dialects {
+		require.Contains(t, doc.Info.Description, " "+d+" (", "the description names the %s dialect", d)
+	}
+}

@@ -32,11 +32,12 @@ type usageSummary struct {
 	Connections []connectionUsage `json:"connections"`
 }
 
-// usageRateLimit is a key's request limit (Options.RequestsPerMinute),
-// counted in the memory of the handler: each process counts its own, and
-// a restart starts again.
+// usageRateLimit is a key's request limit closest to running out
+// (Options.RequestsPerMinute, or the key's own hourly limit), counted in
+// the memory of the handler: each process counts its own, and a restart
+// starts again.
 type usageRateLimit struct {
-	Limit     int       `json:"limit"`     // requests per window of a minute
+	Limit     int       `json:"limit"`     // requests per window (a minute, or an hour)
 	Remaining int       `json:"remaining"` // requests left in the window
 	ResetAt   time.Time `json:"reset_at"`  // when the window ends
 }

@@ -74,9 +74,11 @@ func TouchAPIKey(ctx context.Context, db bun.IDB, id string, at time.Time) error
 // device quota. Keys for all accounts are unchanged.
 func (s *Store) RemoveAccountFromAPIKeys(ctx context.Context, account string, at time.Time) error {
 	return s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		keys, err := ListAPIKeys(ctx, tx)
-		if err != nil {
-			return err
+		// The rows are held until the end, so that an account added to a
+		// key meanwhile (ChangeAPIKey) is not written over.
+		keys := []*APIKey{}
+		if err := s.dialect.ForUpdate(tx.NewSelect().Model(&keys).Order("created_at", "id")).Scan(ctx); err != nil {
+			return fmt.Errorf("store: list API keys: %w", err)
 		}
 		for _, k := range keys {
 			i := slices.Index(k.Accounts, account)

@@ -168,10 +168,13 @@ type APIKey struct {
 	RevokedAt  time.Time `bun:"revoked_at,nullzero"`
 	// MaxDevices is the key's own device quota (0: the REST handler's
 	// default); CreatedBy the key whose device creation made this one.
-	MaxDevices   int    `bun:"max_devices,notnull"`
-	CreatedBy    string `bun:"created_by,notnull"`
-	ContactEmail string `bun:"contact_email,notnull"`
-	ContactPhone string `bun:"contact_phone,notnull"`
+	MaxDevices int    `bun:"max_devices,notnull"`
+	CreatedBy  string `bun:"created_by,notnull"`
+	// RateLimitPerHour is the key's own request limit per hour in the
+	// REST handler (0: none).
+	RateLimitPerHour int    `bun:"rate_limit_per_hour,notnull"`
+	ContactEmail     string `bun:"contact_email,notnull"`
+	ContactPhone     string `bun:"contact_phone,notnull"`
 }
 
 // Webhook is a webhook endpoint registered for an account.
