@@ -422,9 +422,11 @@
 // # HTTP
 //
 // Package [github.com/wauser/wauser/rest] serves a Client as a REST API: one
-// http.Handler with the four documented dialects (the change feed and the
-// WhatsApp Use API, history, chat, business), an OpenAPI 3.1 description at
-// /openapi.json, rate limits and strict input handling. Mount it anywhere
+// http.Handler with five documented dialects (the WhatsApp Use sync API
+// with the change feed, the multi-session server's history route and its
+// whole API, the WhatsSync Chat API, the Business Server API), an OpenAPI
+// 3.1 description at /openapi.json, rate limits and strict input handling.
+// Mount it anywhere
 // with http.StripPrefix; programs that do not serve HTTP do not link it.
 // Its callers present API keys: [Client.CreateAPIKey] makes one (the secret
 // is shown once, only its SHA-256 is stored) with scopes ([ScopeRead],
