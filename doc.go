@@ -426,8 +426,8 @@
 // with the change feed, the multi-session server's history route and its
 // whole API, the WhatsSync Chat API, the Business Server API), an OpenAPI
 // 3.1 description at /openapi.json, rate limits and strict input handling.
-// Mount it anywhere
-// with http.StripPrefix; programs that do not serve HTTP do not link it.
+// Mount it anywhere with http.StripPrefix; programs that do not serve HTTP
+// do not link it.
 // Its callers present API keys: [Client.CreateAPIKey] makes one (the secret
 // is shown once, only its SHA-256 is stored) with scopes ([ScopeRead],
 // [ScopeWrite], [ScopeWebhooks], [ScopeAdmin]) and the accounts it may
