@@ -5,6 +5,11 @@
 // PostgreSQL, and the slowest top-level tests (wall time, which for a
 // parallel test includes the time it waited for others), so that the run's
 // time can be kept lean. It exits 1 when any test or package failed.
+//
+// A data race report is printed whichever test test2json attributes it to:
+// a race in a goroutine that outlives its test fails the package ("race
+// detected outside of test execution") while its report sits in the output
+// of a test that passed.
 package main
 
 import (
@@ -36,6 +41,8 @@ func report(in io.Reader, out io.Writer) int {
 		skips    = map[string]int{}
 		slow     []timing
 		failed   bool
+		races    = map[string][]string{} // package -> lines of its race reports
+		inRace   = map[string]bool{}     // package/test -> inside a race report
 	)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
@@ -49,6 +56,15 @@ func report(in io.Reader, out io.Writer) int {
 		switch e.Action {
 		case "output":
 			outputs[key] = append(outputs[key], e.Output)
+			if strings.Contains(e.Output, "WARNING: DATA RACE") {
+				inRace[key] = true
+			}
+			if inRace[key] {
+				races[e.Package] = append(races[e.Package], e.Output)
+				if strings.HasPrefix(e.Output, "==================") {
+					inRace[key] = false
+				}
+			}
 			if e.Test == "" && (strings.HasPrefix(e.Output, "ok ") || strings.HasPrefix(e.Output, "FAIL") ||
 				strings.HasPrefix(e.Output, "?") || strings.HasPrefix(e.Output, "panic")) {
 				fmt.Fprint(out, e.Output)
@@ -84,6 +100,10 @@ func report(in io.Reader, out io.Writer) int {
 						fmt.Fprint(out, l)
 					}
 				}
+				for _, l := range races[e.Package] {
+					fmt.Fprint(out, l)
+				}
+				delete(races, e.Package)
 			}
 			delete(outputs, key)
 		}

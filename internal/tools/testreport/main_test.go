@@ -46,4 +46,21 @@ func TestReportCountsDialectsAndShowsFailures(t *testing.T) {
 
 	out.Reset()
 	require.Zero(t, report(strings.NewReader(`{"Action":"pass","Package":"p","Test":"T/postgres"}`), &out))
+
+	out.Reset()
+	race := strings.Join([]string{
+		`{"Action":"output","Package":"p","Test":"TestC","Output":"==================\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestC","Output":"WARNING: DATA RACE\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestC","Output":"  main.leak()\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestC","Output":"==================\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestC","Output":"unrelated\n"}`,
+		`{"Action":"pass","Package":"p","Test":"TestC"}`,
+		`{"Action":"output","Package":"p","Output":"testing: race detected outside of test execution\n"}`,
+		`{"Action":"fail","Package":"p"}`,
+	}, "\n")
+	require.Equal(t, 1, report(strings.NewReader(race), &out))
+	s = out.String()
+	require.Contains(t, s, "WARNING: DATA RACE\n  main.leak()\n==================\n",
+		"a race report attributed to a passed test is shown when its package fails")
+	require.NotContains(t, s, "unrelated")
 }
