@@ -41,8 +41,9 @@ func report(in io.Reader, out io.Writer) int {
 		skips    = map[string]int{}
 		slow     []timing
 		failed   bool
-		races    = map[string][]string{} // package -> lines of its race reports
+		races    = map[string][]string{} // package/test -> lines of its race reports
 		inRace   = map[string]bool{}     // package/test -> inside a race report
+		orphans  = map[string][]string{} // package -> race reports of tests that passed
 	)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
@@ -60,7 +61,7 @@ func report(in io.Reader, out io.Writer) int {
 				inRace[key] = true
 			}
 			if inRace[key] {
-				races[e.Package] = append(races[e.Package], e.Output)
+				races[key] = append(races[key], e.Output)
 				if strings.HasPrefix(e.Output, "==================") {
 					inRace[key] = false
 				}
@@ -74,6 +75,7 @@ func report(in io.Reader, out io.Writer) int {
 				slow = append(slow, timing{e.Package, e.Test, e.Elapsed})
 			}
 			if e.Test != "" {
+				orphans[e.Package] = append(orphans[e.Package], races[key]...)
 				last := e.Test[strings.LastIndex(e.Test, "/")+1:]
 				if d, ok := dialects[last]; ok {
 					d[e.Action]++
@@ -87,6 +89,7 @@ func report(in io.Reader, out io.Writer) int {
 				}
 			}
 			delete(outputs, key)
+			delete(races, key)
 		case "fail":
 			failed = true
 			if e.Test != "" {
@@ -100,12 +103,13 @@ func report(in io.Reader, out io.Writer) int {
 						fmt.Fprint(out, l)
 					}
 				}
-				for _, l := range races[e.Package] {
+				for _, l := range orphans[e.Package] {
 					fmt.Fprint(out, l)
 				}
-				delete(races, e.Package)
+				delete(orphans, e.Package)
 			}
-			delete(outputs, key)
+			delete(outputs, key) // a failed test's race report is in its output
+			delete(races, key)
 		}
 	}
 	fmt.Fprintf(out, "\ndatabase subtests: sqlite %d passed, %d skipped; postgres %d passed, %d skipped\n",

@@ -63,4 +63,16 @@ func TestReportCountsDialectsAndShowsFailures(t *testing.T) {
 	require.Contains(t, s, "WARNING: DATA RACE\n  main.leak()\n==================\n",
 		"a race report attributed to a passed test is shown when its package fails")
 	require.NotContains(t, s, "unrelated")
+
+	out.Reset()
+	failedRace := strings.Join([]string{
+		`{"Action":"output","Package":"p","Test":"TestD","Output":"WARNING: DATA RACE\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestD","Output":"  main.racy()\n"}`,
+		`{"Action":"output","Package":"p","Test":"TestD","Output":"==================\n"}`,
+		`{"Action":"fail","Package":"p","Test":"TestD"}`,
+		`{"Action":"fail","Package":"p"}`,
+	}, "\n")
+	require.Equal(t, 1, report(strings.NewReader(failedRace), &out))
+	require.Equal(t, 1, strings.Count(out.String(), "main.racy()"),
+		"a failed test's race report is printed once, with its output")
 }
