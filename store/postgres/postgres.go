@@ -24,6 +24,9 @@ import (
 	"github.com/wauser/wauser/store"
 )
 
+// maxIdleConns is how many connections to the server stay open for reuse.
+const maxIdleConns = 16
+
 // Open connects to the PostgreSQL database at dsn (a postgres:// URL or a
 // key=value string) and migrates it.
 func Open(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, error) {
@@ -31,6 +34,12 @@ func Open(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	// Keep connections for reuse: a new one costs the server a backend
+	// process and the store its prepared statements again, far more than
+	// a query, and database/sql keeps only 2 idle by default, so that
+	// concurrent readers (the REST handler, webhook workers) would
+	// reconnect for most queries.
+	sqldb.SetMaxIdleConns(maxIdleConns)
 	if err := sqldb.PingContext(ctx); err != nil {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
