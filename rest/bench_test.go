@@ -3,11 +3,14 @@ package rest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -79,9 +82,12 @@ func BenchmarkHandlerSync(b *testing.B) {
 	}
 }
 
-func benchSync(b *testing.B, cache int64, walk bool) {
+// syncBenchEnv pairs account "a" on db, stores a 100,000-message history
+// (1,000 conversations, 1,000 contacts) and returns the env, a read key and
+// the feed's highest cursor.
+func syncBenchEnv(b *testing.B, db *testdb.DB, cache int64) (*env, string, int64) {
 	const convs, perConv, chunks = 1000, 100, 10
-	e := newEnv(b, testdb.SQLite(b), rest.Options{RequestsPerMinute: 1 << 30}, wauser.WithSyncCache(cache))
+	e := newEnv(b, db, rest.Options{RequestsPerMinute: 1 << 30}, wauser.WithSyncCache(cache))
 	conn := e.pair("a", phone)
 	per := convs / chunks
 	for i := range chunks {
@@ -97,6 +103,11 @@ func benchSync(b *testing.B, cache int64, walk bool) {
 	require.NoError(b, err)
 	top := int64(max(last.Cursor, first.Cursor))
 	require.Greater(b, top, int64(convs*perConv), "the feed holds every message")
+	return e, key, top
+}
+
+func benchSync(b *testing.B, cache int64, walk bool) {
+	e, key, top := syncBenchEnv(b, testdb.SQLite(b), cache)
 
 	client := e.srv.Client()
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
@@ -158,4 +169,113 @@ func benchSync(b *testing.B, cache int64, walk bool) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkSyncRoute measures what the REST route adds to the feed: GET
+// /v1/whatsapp/sync?limit=100 through a real loopback server (API key
+// authentication, rate limiting, account binding, the response written and
+// read by a keep-alive client in the same process) against the same pages
+// from Client.SyncPageJSON called directly, on SQLite and PostgreSQL, the
+// page cache off so that every page is read from the database and encoded
+// on both sides. Eight clients walk the feed in alternating phases of 64
+// pages, one phase through the route and one direct, so that the machine's
+// drift hits both alike (mixing both in one phase would measure the
+// scheduler: a request's hand-offs between goroutines queue behind pages
+// being encoded). The figures are each side's pages per second and their
+// ratio, route/direct ("x-direct"): 1 means the route adds nothing.
+func BenchmarkSyncRoute(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchSyncRoute(b, testdb.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { benchSyncRoute(b, testdb.Postgres(b)) })
+}
+
+func benchSyncRoute(b *testing.B, db *testdb.DB) {
+	const clients, phase = 8, 64
+	e, key, top := syncBenchEnv(b, db, 0)
+	bot := e.c.WithAccount("a")
+	client := e.srv.Client()
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	// Each client walks from its own place in the feed, one walk per side,
+	// apart from each other so that neither reads pages the other warmed.
+	route, direct := make([]int64, clients), make([]int64, clients)
+	bufs := make([]bytes.Buffer, clients)
+	for i := range clients {
+		route[i] = int64(i) * top / clients
+		direct[i] = (route[i] + top/(2*clients)) % top
+	}
+	viaRoute := func(i int) error {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/v1/whatsapp/sync?limit=100&cursor="+strconv.FormatInt(route[i], 10), nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		bufs[i].Reset()
+		_, _ = bufs[i].ReadFrom(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d: %s", resp.StatusCode, bufs[i].Bytes())
+		}
+		route[i], err = nextCursor(bufs[i].Bytes())
+		return err
+	}
+	viaClient := func(i int) error {
+		page, err := bot.SyncPageJSON(b.Context(), wauser.Cursor(direct[i]), 100)
+		if err == nil {
+			direct[i], err = nextCursor(page)
+		}
+		return err
+	}
+	// run has the clients take n pages through fetch and returns how long
+	// that took.
+	run := func(n int, fetch func(i int) error) time.Duration {
+		var left atomic.Int64
+		left.Store(int64(n))
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Go(func() {
+				for left.Add(-1) >= 0 {
+					if err := fetch(i); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	var tr, td time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N && !b.Failed(); done += phase {
+		n := min(phase, b.N-done)
+		tr += run(n, viaRoute)
+		td += run(n, viaClient)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/tr.Seconds(), "route-pages/s")
+	b.ReportMetric(float64(b.N)/td.Seconds(), "direct-pages/s")
+	b.ReportMetric(td.Seconds()/tr.Seconds(), "x-direct")
+}
+
+// nextCursor reads a feed page's cursor and has_more from its end (the load
+// generator shares the machine and should spend little) and returns where
+// the walk goes next: the cursor, or 0 at the end of the feed.
+func nextCursor(body []byte) (int64, error) {
+	var page struct {
+		Cursor  int64 `json:"cursor"`
+		HasMore bool  `json:"has_more"`
+	}
+	i := bytes.LastIndex(body, []byte(`],"cursor":`))
+	if i < 0 {
+		return 0, fmt.Errorf("not a feed page: %.200s", body)
+	}
+	if err := json.Unmarshal(append([]byte{'{'}, body[i+2:]...), &page); err != nil {
+		return 0, err
+	}
+	if !page.HasMore {
+		return 0, nil
+	}
+	return page.Cursor, nil
 }
