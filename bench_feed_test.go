@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -238,7 +239,7 @@ func newFeedFloor(db *sql.DB, dialect string) (*feedFloor, error) {
 		return st
 	}
 	rangeOf := func(cols, table string) string {
-		return "SELECT " + cols + " FROM " + table + " WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+		return "SELECT " + cols + " FROM " + table + " WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
 	}
 	f.convs = prep(rangeOf(floorConvCols, "wauser_conversations"))
 	f.contacts = prep(rangeOf(floorContactCols, "wauser_contacts"))
@@ -333,7 +334,7 @@ type floorPage struct {
 // floorTime is a nullable timestamp read as UTC.
 type floorTime struct{ t *time.Time }
 
-func (ft floorTime) Scan(v any) error {
+func (ft *floorTime) Scan(v any) error {
 	switch x := v.(type) {
 	case nil:
 	case time.Time:
@@ -355,7 +356,7 @@ func (ft floorTime) Scan(v any) error {
 // floorJSON is a JSON text column decoded into v.
 type floorJSON struct{ v any }
 
-func (fj floorJSON) Scan(v any) error {
+func (fj *floorJSON) Scan(v any) error {
 	var s sql.RawBytes
 	switch x := v.(type) {
 	case string:
@@ -373,55 +374,39 @@ func (fj floorJSON) Scan(v any) error {
 
 func (f *feedFloor) page(ctx context.Context, account string, cursor int64, limit int) ([]byte, error) {
 	p := floorPage{Conversations: []floorConversation{}, Contacts: []floorContact{}, Messages: []floorMessage{}, Cursor: cursor}
-	// The lowest limit+1 seqs of each table: the page is the lowest limit
-	// of their union, and the one more says whether there is more.
-	rows, err := f.convs.QueryContext(ctx, account, cursor, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var c floorConversation
-		if err := rows.Scan(&c.ConversationID, &c.ChatJID, &c.Kind, &c.Subject, &c.Topic, &c.DirectPersonID, &c.IsArchived, &c.IsPinned,
-			&c.IsAnnounce, &c.IsLocked, floorTime{&c.MutedUntil}, &c.UnreadCount, floorTime{&c.LastMessageAt}, floorTime{&c.DeletedAt},
-			&c.MergedInto, &c.EphemeralSeconds, &c.Seq); err != nil {
-			_ = rows.Close()
-			return nil, err
+	// The page is the lowest limit seqs of the three tables' union (one
+	// more says whether there is more). Messages are most of any feed, so
+	// they are read first; their limit+1-th seq bounds what the other two
+	// tables can add, and each table read lowers the bound further.
+	n := limit + 1
+	var seqs []int64
+	upto := int64(math.MaxInt64)
+	bound := func(more []int64) {
+		seqs = append(seqs, more...)
+		if len(seqs) >= n {
+			slices.Sort(seqs)
+			seqs = seqs[:n]
+			upto = seqs[n-1]
 		}
-		c.Participants = []floorParticipant{}
-		p.Conversations = append(p.Conversations, c)
 	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	rows, err = f.contacts.QueryContext(ctx, account, cursor, limit+1)
+	var (
+		times [4]floorTime
+		jsons [2]floorJSON
+	)
+	rows, err := f.msgs.QueryContext(ctx, account, cursor, upto, n)
 	if err != nil {
 		return nil, err
 	}
+	p.Messages = make([]floorMessage, 0, n)
 	for rows.Next() {
-		var c floorContact
-		if err := rows.Scan(&c.PersonID, &c.DisplayName, &c.FirstName, &c.LastName, &c.Company, &c.WhatsAppPushName, &c.PhoneE164,
-			&c.PhoneJID, &c.LIDJID, floorJSON{&c.Tags}, &c.MergedInto, &c.Seq); err != nil {
-			_ = rows.Close()
-			return nil, err
-		}
-		p.Contacts = append(p.Contacts, c)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	rows, err = f.msgs.QueryContext(ctx, account, cursor, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var (
-			m            floorMessage
-			media, extra string
-		)
+		var media, extra string
+		p.Messages = append(p.Messages, floorMessage{})
+		m := &p.Messages[len(p.Messages)-1]
+		times[0].t, times[1].t, times[2].t, times[3].t = &m.SentAt, &m.ReceivedAt, &m.EditedAt, &m.DeletedAt
+		jsons[0].v, jsons[1].v = &m.Mentions, &m.Reactions
 		if err := rows.Scan(&m.MessageID, &m.ConversationID, &m.ChatJID, &m.WAMessageID, &m.ClientID, &m.SenderJID, &m.SenderPushName,
-			&m.Direction, &m.IsFromMe, &m.ContentType, &m.Body, &m.Status, &m.Error, &m.ReplyToWAID, floorJSON{&m.Mentions},
-			floorJSON{&m.Reactions}, &media, &extra, floorTime{&m.SentAt}, floorTime{&m.ReceivedAt}, floorTime{&m.EditedAt},
-			floorTime{&m.DeletedAt}, &m.Starred, &m.MergedInto, &m.Seq); err != nil {
+			&m.Direction, &m.IsFromMe, &m.ContentType, &m.Body, &m.Status, &m.Error, &m.ReplyToWAID, &jsons[0],
+			&jsons[1], &media, &extra, &times[0], &times[1], &times[2], &times[3], &m.Starred, &m.MergedInto, &m.Seq); err != nil {
 			_ = rows.Close()
 			return nil, err
 		}
@@ -440,22 +425,58 @@ func (f *feedFloor) page(ctx context.Context, account string, cursor int64, limi
 				delete(poll, "vote_times")
 			}
 		}
-		p.Messages = append(p.Messages, m)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
 	}
-	// Cut the union at limit: the highest seq kept bounds each kind.
-	seqs := make([]int64, 0, len(p.Conversations)+len(p.Contacts)+len(p.Messages))
-	for _, c := range p.Conversations {
-		seqs = append(seqs, c.Seq)
+	seqs = make([]int64, 0, 2*n)
+	for i := range p.Messages {
+		seqs = append(seqs, p.Messages[i].Seq)
 	}
-	for _, c := range p.Contacts {
-		seqs = append(seqs, c.Seq)
+	bound(nil)
+
+	rows, err = f.convs.QueryContext(ctx, account, cursor, upto, n)
+	if err != nil {
+		return nil, err
 	}
-	for _, m := range p.Messages {
-		seqs = append(seqs, m.Seq)
+	var more []int64
+	for rows.Next() {
+		p.Conversations = append(p.Conversations, floorConversation{Participants: []floorParticipant{}})
+		c := &p.Conversations[len(p.Conversations)-1]
+		times[0].t, times[1].t, times[2].t = &c.MutedUntil, &c.LastMessageAt, &c.DeletedAt
+		if err := rows.Scan(&c.ConversationID, &c.ChatJID, &c.Kind, &c.Subject, &c.Topic, &c.DirectPersonID, &c.IsArchived, &c.IsPinned,
+			&c.IsAnnounce, &c.IsLocked, &times[0], &c.UnreadCount, &times[1], &times[2],
+			&c.MergedInto, &c.EphemeralSeconds, &c.Seq); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		more = append(more, c.Seq)
 	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	bound(more)
+
+	rows, err = f.contacts.QueryContext(ctx, account, cursor, upto, n)
+	if err != nil {
+		return nil, err
+	}
+	more = more[:0]
+	for rows.Next() {
+		p.Contacts = append(p.Contacts, floorContact{})
+		c := &p.Contacts[len(p.Contacts)-1]
+		jsons[0].v = &c.Tags
+		if err := rows.Scan(&c.PersonID, &c.DisplayName, &c.FirstName, &c.LastName, &c.Company, &c.WhatsAppPushName, &c.PhoneE164,
+			&c.PhoneJID, &c.LIDJID, &jsons[0], &c.MergedInto, &c.Seq); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		more = append(more, c.Seq)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	bound(more)
 	if len(seqs) == 0 {
 		return json.Marshal(p)
 	}
@@ -472,6 +493,15 @@ func (f *feedFloor) page(ctx context.Context, account string, cursor int64, limi
 		return nil, err
 	}
 	return json.Marshal(p)
+}
+
+// cut keeps the rows (ordered by seq) up to seq last.
+func cut[T any](rows []T, last int64, seq func(T) int64) []T {
+	n := 0
+	for n < len(rows) && seq(rows[n]) <= last {
+		n++
+	}
+	return rows[:n]
 }
 
 // participants fills in the participants of the groups among convs.
@@ -513,13 +543,4 @@ func (f *feedFloor) participants(ctx context.Context, account string, convs []fl
 		c.Participants = append(c.Participants, p)
 	}
 	return rows.Err()
-}
-
-// cut keeps the rows (ordered by seq) up to seq last.
-func cut[T any](rows []T, last int64, seq func(T) int64) []T {
-	n := 0
-	for n < len(rows) && seq(rows[n]) <= last {
-		n++
-	}
-	return rows[:n]
 }

@@ -42,6 +42,7 @@ benchmarks=(
 	"wauser.test|.|BenchmarkWebhookDelivery/.*/throughput|20000x"
 	"wauser.test|.|BenchmarkWebhookDelivery/.*/latency|1x"
 	"rest.test|rest|BenchmarkHandlerSync|5s"
+	"rest.test|rest|BenchmarkSyncRoute|3000x"
 	"rest.test|rest|BenchmarkHandlerStatus|5s"
 )
 for b in "${benchmarks[@]}"; do
