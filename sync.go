@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"iter"
 	"sort"
+
+	"github.com/wauser/wauser/internal/store"
 )
 
 // Cursor is a position in an account's change feed: the seq of the last
@@ -130,37 +132,54 @@ func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit
 		return nil, fmt.Errorf("wauser: sync: %w", err)
 	}
 	co.metrics.FeedPage(false, len(rows.Conversations), len(rows.Contacts), len(rows.Messages))
-	type item struct {
-		seq int64
-		fn  func(p *SyncPage)
-	}
-	items := make([]item, 0, len(rows.Conversations)+len(rows.Contacts)+len(rows.Messages))
-	for _, r := range rows.Conversations {
-		v := conversationFromRow(r)
-		items = append(items, item{r.Seq, func(p *SyncPage) { p.Conversations = append(p.Conversations, v) }})
-	}
-	for _, r := range rows.Contacts {
-		v := contactFromRow(r)
-		items = append(items, item{r.Seq, func(p *SyncPage) { p.Contacts = append(p.Contacts, v) }})
-	}
-	for _, r := range rows.Messages {
-		v := messageFromRow(r)
-		items = append(items, item{r.Seq, func(p *SyncPage) { p.Messages = append(p.Messages, v) }})
-	}
-	sort.Slice(items, func(i, j int) bool { return items[i].seq < items[j].seq })
 	page := &SyncPage{Conversations: []Conversation{}, Contacts: []Contact{}, Messages: []Message{}, Cursor: cursor}
-	if len(items) > limit {
-		items, page.HasMore = items[:limit], true
+	// The rows are the lowest limit+1 seqs, each kind ordered by seq: the
+	// page is all but the highest of them, which says there is more.
+	var top int64
+	n := len(rows.Conversations) + len(rows.Contacts) + len(rows.Messages)
+	for _, seq := range []int64{lastSeq(rows.Conversations, func(r *store.Conversation) int64 { return r.Seq }),
+		lastSeq(rows.Contacts, func(r *store.Contact) int64 { return r.Seq }),
+		lastSeq(rows.Messages, func(r *store.Message) int64 { return r.Seq })} {
+		top = max(top, seq)
 	}
-	for _, it := range items {
-		it.fn(page)
-		page.Cursor = Cursor(it.seq)
+	if n > limit {
+		page.HasMore = true
+		n--
+	} else {
+		top++ // keep them all
+	}
+	if len(rows.Conversations) > 0 {
+		page.Conversations = make([]Conversation, 0, len(rows.Conversations))
+		for _, r := range rows.Conversations {
+			if r.Seq < top {
+				page.Conversations = append(page.Conversations, conversationFromRow(r))
+				page.Cursor = max(page.Cursor, Cursor(r.Seq))
+			}
+		}
+	}
+	if len(rows.Contacts) > 0 {
+		page.Contacts = make([]Contact, 0, len(rows.Contacts))
+		for _, r := range rows.Contacts {
+			if r.Seq < top {
+				page.Contacts = append(page.Contacts, contactFromRow(r))
+				page.Cursor = max(page.Cursor, Cursor(r.Seq))
+			}
+		}
+	}
+	if len(rows.Messages) > 0 {
+		page.Messages = make([]Message, 0, len(rows.Messages))
+		for _, r := range rows.Messages {
+			if r.Seq < top {
+				page.Messages = append(page.Messages, messageFromRow(r))
+				page.Cursor = max(page.Cursor, Cursor(r.Seq))
+			}
+		}
 	}
 	if !page.HasMore {
 		// Only what is committed up to the bound counts: a page is then a
 		// function of (account, cursor, limit, bound), which SyncPageJSON's
 		// cache relies on. Changes committed since show on the next call.
-		page.HasMore = bound > int64(page.Cursor) && (len(items) > 0 || int64(cursor) < bound)
+		page.HasMore = bound > int64(page.Cursor) && (n > 0 || int64(cursor) < bound)
 		if page.HasMore {
 			more, err := st.HasChangesBetween(ctx, string(id), int64(page.Cursor), bound)
 			if err != nil {
@@ -170,6 +189,15 @@ func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit
 		}
 	}
 	return page, nil
+}
+
+// lastSeq returns the seq of the last of rows (ordered by seq), 0 when
+// there are none.
+func lastSeq[T any](rows []*T, seq func(*T) int64) int64 {
+	if len(rows) == 0 {
+		return 0
+	}
+	return seq(rows[len(rows)-1])
 }
 
 // HeadCursor returns the cursor of the account's latest committed change:

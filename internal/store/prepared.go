@@ -3,9 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"reflect"
-	"slices"
-	"strings"
 )
 
 // prepared returns the statement of a fixed query, written with ?
@@ -35,15 +32,4 @@ func (s *Store) closeStatements() {
 		s.stmts.Delete(k)
 		return true
 	})
-}
-
-// columns lists the columns of model's table, but for those left out.
-func (s *Store) columns(model any, leaveOut ...string) string {
-	var cols []string
-	for _, f := range s.db.Table(reflect.TypeOf(model).Elem()).Fields {
-		if !slices.Contains(leaveOut, f.Name) {
-			cols = append(cols, f.Name)
-		}
-	}
-	return strings.Join(cols, ", ")
 }

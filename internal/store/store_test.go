@@ -373,3 +373,100 @@ func TestWriteAfterCancelledTransaction(t *testing.T) {
 		require.Len(t, got, int(committed)*len(rows))
 	})
 }
+
+// TestChangesAfterReadsWhatBunReads: the feed's own scanning gives every
+// column it shows the value bun reads back: times with and without
+// nanoseconds and NULL ones, JSON slices and maps empty and full, text
+// with every kind of character, on both databases.
+func TestChangesAfterReadsWhatBunReads(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.OpenEngine(t)
+		now := time.Date(2026, 11, 21, 10, 0, 0, 123456789, time.UTC)
+		require.NoError(t, st.CreateAccount(ctx, &store.Account{ID: "a", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
+		convs := []*store.Conversation{
+			{AccountID: "a", ConversationID: "conv_g", ChatJID: "1203@g.us", Kind: "group", Subject: "Équipe ☕", Topic: "t\n\"q\"",
+				IsArchived: true, IsPinned: true, IsAnnounce: true, IsLocked: true, MutedUntil: now.Add(time.Hour), UnreadCount: 7,
+				LastMessageAt: now, DeletedAt: now.Add(-time.Second), MergedInto: "conv_x", EphemeralSecs: 86400, Seq: 1,
+				FieldTimes: map[string]int64{}, CreatedAt: now, UpdatedAt: now},
+			{AccountID: "a", ConversationID: "conv_d", ChatJID: "1555@s.whatsapp.net", Kind: "direct", DirectPersonID: "person_d",
+				Seq: 4, FieldTimes: map[string]int64{}, CreatedAt: now, UpdatedAt: now},
+		}
+		contacts := []*store.Contact{
+			{AccountID: "a", PersonID: "person_d", Num: 42, DisplayName: "Ann 😀", FirstName: "Ann", LastName: "O'Neil", Company: "ACME",
+				WhatsAppPushName: "annie", BusinessName: "Ann's", PhoneE164: "+1555", PhoneJID: "1555@s.whatsapp.net", LIDJID: "9@lid",
+				Tags: []string{"vip", "a,b"}, MergedInto: "person_y", Seq: 2, FieldTimes: map[string]int64{}, CreatedAt: now, UpdatedAt: now},
+			{AccountID: "a", PersonID: "person_e", Num: 43, Tags: []string{}, Seq: 5, FieldTimes: map[string]int64{}, CreatedAt: now, UpdatedAt: now},
+		}
+		msgs := []*store.Message{
+			{AccountID: "a", MessageID: "msg_1", ConversationID: "conv_g", ChatJID: "1203@g.us", WAMessageID: "3EB01", ClientID: "c1",
+				SenderJID: "1555@s.whatsapp.net", SenderPersonID: "person_d", SenderPushName: "annie", Direction: "incoming",
+				ContentType: "image", Body: "cap\u2028tion", Status: "read", Error: "e", ReplyToWAID: "3EB00",
+				Mentions: []string{"1555@s.whatsapp.net"}, Reactions: map[string]string{"1555@s.whatsapp.net": "👍", "9@lid": "❤️"},
+				ReactionTimes: map[string]int64{"1555@s.whatsapp.net": 1}, Media: `{"mime_type":"image/jpeg"}`, Extra: `{"poll":{}}`,
+				MergedInto: "msg_0", Starred: true, SentAt: now, ReceivedAt: now.Add(time.Millisecond), EditedAt: now.Add(time.Minute),
+				DeletedAt: now.Add(2 * time.Minute), Seq: 3, CreatedAt: now, UpdatedAt: now},
+			{AccountID: "a", MessageID: "msg_2", ConversationID: "conv_d", Direction: "outgoing", IsFromMe: true, ContentType: "text",
+				Mentions: []string{}, Reactions: map[string]string{}, ReactionTimes: map[string]int64{}, SentAt: now.Truncate(time.Second),
+				Seq: 6, CreatedAt: now, UpdatedAt: now},
+		}
+		require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if err := st.UpsertConversations(ctx, tx, convs); err != nil {
+				return err
+			}
+			if err := store.ReplaceParticipants(ctx, tx, "a", "conv_g", []*store.Participant{
+				{AccountID: "a", ConversationID: "conv_g", ParticipantJID: "1555@s.whatsapp.net", PersonID: "person_d", Role: "admin"}}); err != nil {
+				return err
+			}
+			if err := st.UpsertContacts(ctx, tx, contacts); err != nil {
+				return err
+			}
+			return st.UpsertMessages(ctx, tx, msgs)
+		}))
+
+		var wantConvs []*store.Conversation
+		var wantContacts []*store.Contact
+		var wantMsgs []*store.Message
+		require.NoError(t, st.DB().NewSelect().Model(&wantConvs).Order("seq").Scan(ctx))
+		require.NoError(t, st.DB().NewSelect().Model(&wantContacts).Order("seq").Scan(ctx))
+		require.NoError(t, st.DB().NewSelect().Model(&wantMsgs).Order("seq").Scan(ctx))
+		for _, c := range wantConvs {
+			c.AltJID, c.FieldTimes, c.CreatedAt, c.UpdatedAt = "", nil, time.Time{}, time.Time{}
+			c.Participants = []*store.Participant{}
+		}
+		wantConvs[0].Participants = []*store.Participant{{AccountID: "a", ConversationID: "conv_g", ParticipantJID: "1555@s.whatsapp.net", PersonID: "person_d", Role: "admin"}}
+		for _, c := range wantContacts {
+			c.FieldTimes, c.CreatedAt, c.UpdatedAt = nil, time.Time{}, time.Time{}
+		}
+		for _, m := range wantMsgs {
+			m.SenderPersonID, m.ReactionTimes, m.MediaKeys, m.WireChatJID, m.WireSenderJID = "", nil, "", "", ""
+			m.CreatedAt, m.UpdatedAt = time.Time{}, time.Time{}
+		}
+		for limit := 1; limit <= 7; limit++ {
+			p, err := st.ChangesAfter(ctx, "a", 0, 100, limit)
+			require.NoError(t, err)
+			n := len(p.Conversations) + len(p.Contacts) + len(p.Messages)
+			require.Equal(t, min(limit, 6), n, "limit %d", limit)
+			seqs := map[int64]bool{}
+			for _, c := range p.Conversations {
+				seqs[c.Seq] = true
+			}
+			for _, c := range p.Contacts {
+				seqs[c.Seq] = true
+			}
+			for _, m := range p.Messages {
+				seqs[m.Seq] = true
+			}
+			for s := int64(1); s <= int64(min(limit, 6)); s++ {
+				require.True(t, seqs[s], "limit %d: the lowest seqs, %d among them", limit, s)
+			}
+			if limit >= 6 {
+				require.Equal(t, wantConvs, p.Conversations)
+				require.Equal(t, wantContacts, p.Contacts)
+				require.Equal(t, wantMsgs, p.Messages)
+			}
+		}
+	})
+}
