@@ -11,12 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
-	"go.mau.fi/whatsmeow/proto/waHistorySync"
 
 	"github.com/wauser/wauser"
 	"github.com/wauser/wauser/internal/store"
 	"github.com/wauser/wauser/internal/testdb"
-	"github.com/wauser/wauser/watest"
 )
 
 // peakHeap samples the live heap while run runs and returns the peak.
@@ -49,142 +47,6 @@ func peakHeap(run func()) uint64 {
 func benchDBs(b *testing.B, fn func(b *testing.B, db *testdb.DB)) {
 	b.Run("sqlite", func(b *testing.B) { fn(b, testdb.SQLite(b)) })
 	b.Run("postgres", func(b *testing.B) { fn(b, testdb.Postgres(b)) })
-}
-
-// BenchmarkIngestHistorySync stores a 100,000-message history (1,000
-// conversations) through the real path: the phone uploads each blob
-// (zlib-compressed) and announces it with a message, the account's event
-// handler queues the announcement, and the sync queue downloads the blob,
-// reads it as a stream, and stores it with ParseWebMessage, identity
-// resolution, change tracking and batched writes. "wauser" delivers the
-// history as WhatsApp usually does, in chunks (here 10 of 100
-// conversations); "wauser-one-blob" delivers all of it in a single blob,
-// built conversation by conversation before the timer: its peak heap shows
-// that memory follows the conversation, not the blob. The "raw-bun"
-// sub-benchmark upserts the same message rows with plain bun multi-row
-// upserts (no ingestion logic), in the same run, for comparison.
-func BenchmarkIngestHistorySync(b *testing.B) {
-	const convs, perConv, chunks = 1000, 100, 10
-	benchDBs(b, func(b *testing.B, db *testdb.DB) {
-		b.Run("wauser", func(b *testing.B) {
-			var peak uint64
-			for b.Loop() {
-				b.StopTimer()
-				var fresh *testdb.DB
-				if db.Dialect == "sqlite" {
-					fresh = testdb.SQLite(b)
-				} else {
-					fresh = testdb.Postgres(b)
-				}
-				h := newHarness(b, fresh)
-				bot, conn := pair(b, h, "bench")
-				// The chunks as the phone uploads them, before the timer.
-				per := convs / chunks
-				blobs := make([]*watest.HistoryBlob, chunks)
-				for i := range chunks {
-					var err error
-					blobs[i], err = watest.HistoryBlobOf(watest.SyntheticHistory(uint32(i+1), i*per, per, perConv, uint32((i+1)*100/chunks), epoch))
-					require.NoError(b, err)
-				}
-				runtime.GC()
-				b.StartTimer()
-				p := peakHeap(func() {
-					for _, blob := range blobs {
-						if !conn.EmitHistoryBlob(blob) {
-							b.Fatal("history chunk not announced")
-						}
-					}
-					waitHistory(b, bot)
-				})
-				peak = max(peak, p)
-			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-			b.ReportMetric(float64(convs*perConv*b.N)/b.Elapsed().Seconds(), "msgs/s")
-		})
-		b.Run("wauser-one-blob", func(b *testing.B) {
-			var peak uint64
-			for b.Loop() {
-				b.StopTimer()
-				var fresh *testdb.DB
-				if db.Dialect == "sqlite" {
-					fresh = testdb.SQLite(b)
-				} else {
-					fresh = testdb.Postgres(b)
-				}
-				h := newHarness(b, fresh)
-				bot, conn := pair(b, h, "bench")
-				// The compressed blob, one conversation at a time: the
-				// decoded history is never held, here either.
-				blob := watest.NewHistoryBlob(waHistorySync.HistorySync_INITIAL_BOOTSTRAP, 1, 100)
-				for c := range convs {
-					require.NoError(b, blob.AddConversation(watest.SyntheticConversation(c, perConv, epoch)))
-				}
-				_, err := blob.Bytes()
-				require.NoError(b, err)
-				runtime.GC()
-				b.StartTimer()
-				p := peakHeap(func() {
-					if !conn.EmitHistoryBlob(blob) {
-						b.Fatal("history blob not announced")
-					}
-					waitHistory(b, bot)
-				})
-				peak = max(peak, p)
-				b.StopTimer()
-				n, err := bot.Store().DB().NewSelect().Table("wauser_messages").Where("account_id = 'bench'").Count(context.Background())
-				require.NoError(b, err)
-				require.EqualValues(b, convs*perConv, n, "every message stored")
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-			b.ReportMetric(float64(convs*perConv*b.N)/b.Elapsed().Seconds(), "msgs/s")
-		})
-		b.Run("raw-bun", func(b *testing.B) {
-			for b.Loop() {
-				b.StopTimer()
-				var fresh *testdb.DB
-				if db.Dialect == "sqlite" {
-					fresh = testdb.SQLite(b)
-				} else {
-					fresh = testdb.Postgres(b)
-				}
-				st := fresh.OpenEngine(b)
-				ctx := context.Background()
-				now := time.Now().UTC()
-				require.NoError(b, st.CreateAccount(ctx, &store.Account{ID: "bench", State: "connected", CreatedAt: now, UpdatedAt: now}, nil))
-				rows := make([]*store.Message, 0, convs*perConv)
-				for c := range convs {
-					for i := range perConv {
-						rows = append(rows, &store.Message{
-							AccountID: "bench", MessageID: fmt.Sprintf("msg_%06d_%06d", c, i), ConversationID: fmt.Sprintf("conv_%06d", c),
-							ChatJID: fmt.Sprintf("1555%07d@s.whatsapp.net", c), WAMessageID: fmt.Sprintf("3EB0%06d%06d", c, i),
-							SenderJID: fmt.Sprintf("1555%07d@s.whatsapp.net", c), Direction: "incoming", ContentType: "text",
-							Body: fmt.Sprintf("message %d of conversation %d, with some text", i, c), Status: "received",
-							Mentions: []string{}, Reactions: map[string]string{}, ReactionTimes: map[string]int64{},
-							SentAt: now, ReceivedAt: now, Seq: int64(c*perConv + i + 1), CreatedAt: now, UpdatedAt: now,
-						})
-					}
-				}
-				b.StartTimer()
-				// Plain bun: a multi-row INSERT ... ON CONFLICT DO UPDATE of 500
-				// rows per statement, 2,000 rows per transaction.
-				set := "conversation_id = EXCLUDED.conversation_id, body = EXCLUDED.body, status = EXCLUDED.status, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at"
-				for start := 0; start < len(rows); start += 2000 {
-					tx := rows[start:min(start+2000, len(rows))]
-					require.NoError(b, st.DB().RunInTx(ctx, nil, func(ctx context.Context, t bun.Tx) error {
-						for s := 0; s < len(tx); s += 500 {
-							chunk := tx[s:min(s+500, len(tx))]
-							if _, err := t.NewInsert().Model(&chunk).On("CONFLICT (account_id, message_id) DO UPDATE").Set(set).Exec(ctx); err != nil {
-								return err
-							}
-						}
-						return nil
-					}))
-				}
-			}
-			b.ReportMetric(float64(convs*perConv*b.N)/b.Elapsed().Seconds(), "msgs/s")
-		})
-	})
 }
 
 // BenchmarkSyncPage reads one page of 500 changes from the middle of the
