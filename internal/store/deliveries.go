@@ -102,12 +102,12 @@ func (s *Store) InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookD
 	for _, d := range ds {
 		if d.BodyID != "" && !bodySeen[d.BodyID] {
 			bodySeen[d.BodyID] = true
-			bodies = append(bodies, &WebhookBody{ID: d.BodyID, AccountID: d.AccountID, Body: d.Payload, CreatedAt: d.CreatedAt})
+			bodies = append(bodies, &WebhookBody{ID: d.BodyID, Body: d.Payload, CreatedAt: d.CreatedAt})
 		}
 	}
 	if len(bodies) > 0 {
-		if _, err := tx.NewInsert().Model(&bodies).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
-			return fmt.Errorf("store: insert delivery bodies: %w", err)
+		if err := insertNew(ctx, s.dialect, tx, bodies, "id", "delivery bodies"); err != nil {
+			return err
 		}
 	}
 	payloads := make([]string, len(ds))
@@ -116,14 +116,14 @@ func (s *Store) InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookD
 			payloads[i], d.Payload = d.Payload, ""
 		}
 	}
-	_, err := tx.NewInsert().Model(&ds).On("CONFLICT (webhook_id, event_id) DO NOTHING").Exec(ctx)
+	err := insertNew(ctx, s.dialect, tx, ds, "webhook_id, event_id", "deliveries")
 	for i, d := range ds {
 		if d.BodyID != "" {
 			d.Payload = payloads[i]
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("store: insert deliveries: %w", err)
+		return err
 	}
 	// Where the database locks rows, wait for the transactions that are
 	// ending the active delivery of one of these queues (recordDeliveries

@@ -249,7 +249,6 @@ type WebhookBody struct {
 	bun.BaseModel `bun:"table:wauser_webhook_bodies"`
 
 	ID        string    `bun:"id,pk"`
-	AccountID string    `bun:"account_id,notnull"`
 	Body      string    `bun:"body,notnull"`
 	CreatedAt time.Time `bun:"created_at,notnull"`
 }
