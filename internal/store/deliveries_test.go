@@ -359,6 +359,15 @@ func TestDeliveryBodiesShared(t *testing.T) {
 			return n
 		}
 		require.Equal(t, 1, count("SELECT COUNT(*) FROM wauser_webhook_bodies"), "one body for both deliveries")
+		// Fanning the event out again changes nothing.
+		again := []*store.WebhookDelivery{{ID: "dlv_again", WebhookID: "wh", AccountID: "acc", EventID: "evt_1",
+			EventType: "message.received", OrderingKey: "conv", EventSeq: 1, Payload: "{}", BodyID: "evt_1:wauser",
+			NextAttemptAt: t0, CreatedAt: t0}}
+		require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return st.InsertDeliveries(ctx, tx, again, t0)
+		}))
+		require.Equal(t, 2, count("SELECT COUNT(*) FROM wauser_webhook_deliveries"))
+		require.Equal(t, 1, count("SELECT COUNT(*) FROM wauser_webhook_bodies WHERE body = '"+body+"'"), "the first body stays")
 		require.Equal(t, 2, count("SELECT COUNT(*) FROM wauser_webhook_deliveries WHERE payload = ''"), "not stored per delivery")
 
 		got, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
