@@ -200,7 +200,10 @@ func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, claimUnti
 }
 
 // claimedColumns are what a worker needs of a claimed delivery.
-const claimedColumns = "id, webhook_id, account_id, event_id, event_type, ordering_key, event_seq, payload, body_id, state, attempts, next_attempt_at, claimed_until, created_at"
+// The body comes with the row (no round trip more per claim).
+const claimedColumns = "id, webhook_id, account_id, event_id, event_type, ordering_key, event_seq, " +
+	"CASE WHEN body_id = '' THEN payload ELSE (SELECT b.body FROM wauser_webhook_bodies AS b WHERE b.id = body_id) END AS payload, " +
+	"body_id, state, attempts, next_attempt_at, claimed_until, created_at"
 
 // promoteHeads selects the head of each queue given as VALUES that has no
 // pending delivery; its arguments are the queued state, the VALUES rows and
@@ -254,7 +257,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 		}
 		ds = append(ds, next...)
 		if limit -= len(next); limit <= 0 {
-			return fillBodies(ctx, tx, ds)
+			return nil
 		}
 		now := now.UTC()
 		// A claim moves next_attempt_at to its end too, so the due index
@@ -272,7 +275,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 			return fmt.Errorf("claim: %w", err)
 		}
 		ds = append(ds, claimed...)
-		return fillBodies(ctx, tx, ds)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)

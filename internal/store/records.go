@@ -130,9 +130,17 @@ func upsert[T any](ctx context.Context, d sqldialect.Dialect, db bun.IDB, rows [
 }
 
 // insertNew inserts those of rows whose key is not stored yet, as they are
-// (not sanitized), through the prepared multi-row statements of upsert.
+// (not sanitized): a few rows in one statement with the values inline (one
+// round trip), more through the prepared multi-row statements of upsert
+// (the database parses no values; preparing costs a round trip).
 func insertNew[T any](ctx context.Context, d sqldialect.Dialect, db bun.IDB, rows []*T, key, what string) error {
 	if len(rows) == 0 {
+		return nil
+	}
+	if len(rows) < insertInline {
+		if _, err := db.NewInsert().Model(&rows).On("CONFLICT (" + key + ") DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("store: insert %s: %w", what, err)
+		}
 		return nil
 	}
 	vals := make([]reflect.Value, len(rows))
@@ -150,6 +158,9 @@ func insertNew[T any](ctx context.Context, d sqldialect.Dialect, db bun.IDB, row
 	}
 	return nil
 }
+
+// insertInline is the row count from which insertNew prepares.
+const insertInline = 32
 
 func encode[T any](d sqldialect.Dialect, db bun.IDB, rows []*T, key, what string, clean bool) (*Encoded, error) {
 	if len(rows) == 0 {
