@@ -248,7 +248,8 @@ func (e *Engine) fanout(ctx context.Context, b store.Backlog) (bool, error) {
 }
 
 // Fanout returns the deliveries of evs to the webhooks that want them,
-// each rendered in its webhook's format (Render). A webhook receives the
+// each rendered in its webhook's format (Render), once per event and
+// format: deliveries with the same body share it (BodyID). A webhook receives the
 // events written after it was registered: of its own account those past
 // its StartSeq, of the others (a webhook for all accounts) those that
 // occurred since it was created.
@@ -282,6 +283,7 @@ func Fanout(hooks []*store.Webhook, evs []*store.Event, acct Account, now time.T
 				OrderingKey:   ev.ConversationID,
 				EventSeq:      ev.Seq,
 				Payload:       payload,
+				BodyID:        ev.ID + ":" + h.Format, // stored once per event and format
 				NextAttemptAt: now,
 				CreatedAt:     now,
 			})

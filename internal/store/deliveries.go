@@ -95,8 +95,35 @@ func (s *Store) InsertDeliveries(ctx context.Context, tx bun.IDB, ds []*WebhookD
 			keys = append(keys, k)
 		}
 	}
-	if _, err := tx.NewInsert().Model(&ds).On("CONFLICT (webhook_id, event_id) DO NOTHING").Exec(ctx); err != nil {
-		return fmt.Errorf("store: insert deliveries: %w", err)
+	// A body is stored once (deliveries of one event to several webhooks
+	// share it), and the deliveries name it.
+	var bodies []*WebhookBody
+	bodySeen := map[string]bool{}
+	for _, d := range ds {
+		if d.BodyID != "" && !bodySeen[d.BodyID] {
+			bodySeen[d.BodyID] = true
+			bodies = append(bodies, &WebhookBody{ID: d.BodyID, Body: d.Payload, CreatedAt: d.CreatedAt})
+		}
+	}
+	if len(bodies) > 0 {
+		if err := insertNew(ctx, s.dialect, tx, bodies, "id", "delivery bodies"); err != nil {
+			return err
+		}
+	}
+	payloads := make([]string, len(ds))
+	for i, d := range ds {
+		if d.BodyID != "" {
+			payloads[i], d.Payload = d.Payload, ""
+		}
+	}
+	err := insertNew(ctx, s.dialect, tx, ds, "webhook_id, event_id", "deliveries")
+	for i, d := range ds {
+		if d.BodyID != "" {
+			d.Payload = payloads[i]
+		}
+	}
+	if err != nil {
+		return err
 	}
 	// Where the database locks rows, wait for the transactions that are
 	// ending the active delivery of one of these queues (recordDeliveries
@@ -173,7 +200,10 @@ func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, claimUnti
 }
 
 // claimedColumns are what a worker needs of a claimed delivery.
-const claimedColumns = "id, webhook_id, account_id, event_id, event_type, ordering_key, event_seq, payload, state, attempts, next_attempt_at, claimed_until, created_at"
+// The body comes with the row (no round trip more per claim).
+const claimedColumns = "id, webhook_id, account_id, event_id, event_type, ordering_key, event_seq, " +
+	"CASE WHEN body_id = '' THEN payload ELSE (SELECT b.body FROM wauser_webhook_bodies AS b WHERE b.id = body_id) END AS payload, " +
+	"body_id, state, attempts, next_attempt_at, claimed_until, created_at"
 
 // promoteHeads selects the head of each queue given as VALUES that has no
 // pending delivery; its arguments are the queued state, the VALUES rows and
@@ -257,6 +287,42 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 		return strings.Compare(a.ID, b.ID)
 	})
 	return ds, nil
+}
+
+// fillBodies sets the Payload of those of ds whose body is stored apart
+// (BodyID), with one query per 500 bodies.
+func fillBodies(ctx context.Context, db bun.IDB, ds []*WebhookDelivery) error {
+	var want []string
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if d.BodyID != "" && d.Payload == "" && !seen[d.BodyID] {
+			seen[d.BodyID] = true
+			want = append(want, d.BodyID)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	bodies := make(map[string]string, len(want))
+	err := forEachChunk(want, 500, func(part []string) error {
+		var rows []WebhookBody
+		if err := db.NewSelect().Model(&rows).Column("id", "body").Where("id IN (?)", bun.List(part)).Scan(ctx); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			bodies[r.ID] = r.Body
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delivery bodies: %w", err)
+	}
+	for _, d := range ds {
+		if d.BodyID != "" && d.Payload == "" {
+			d.Payload = bodies[d.BodyID]
+		}
+	}
+	return nil
 }
 
 // NextDeliveryDue returns when the next unclaimed pending delivery falls
@@ -425,6 +491,9 @@ func (s *Store) ListDeliveries(ctx context.Context, account, hook string, opts L
 		q = q.Where("state = ?", opts.State)
 	}
 	err := q.OrderExpr("created_at DESC, event_seq DESC, id DESC").Limit(int64(opts.Limit)).Offset(int64(opts.Offset)).Scan(ctx)
+	if err == nil {
+		err = fillBodies(ctx, s.db, ds)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: list deliveries: %w", err)
 	}
@@ -436,6 +505,9 @@ func (s *Store) GetDelivery(ctx context.Context, account, id string) (*WebhookDe
 	d := new(WebhookDelivery)
 	if err := s.db.NewSelect().Model(d).Where("account_id = ? AND id = ?", account, id).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: get delivery %q: %w", id, notFound(err))
+	}
+	if err := fillBodies(ctx, s.db, []*WebhookDelivery{d}); err != nil {
+		return nil, fmt.Errorf("store: get delivery %q: %w", id, err)
 	}
 	return d, nil
 }
@@ -509,7 +581,8 @@ func (s *Store) RepairQueues(ctx context.Context, now time.Time) error {
 }
 
 // PruneOutbox deletes, in batches of 1,000 rows per statement, the finished
-// deliveries (delivered, failed, dead) created before cutoff, and the events
+// deliveries (delivered, failed, dead) created before cutoff, the bodies
+// that no delivery names any more, and the events
 // that occurred before cutoff and that every consumer has consumed. It
 // returns how many rows it deleted, and stops early when ctx is done.
 func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (int, error) {
@@ -534,6 +607,17 @@ func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (int, error) 
 			break
 		}
 	}
+	// Bodies no delivery names any more (one statement: the deliveries
+	// have no index by body, so the database matches them in one pass).
+	res, err := s.db.NewDelete().Model((*WebhookBody)(nil)).
+		Where("created_at < ?", cutoff).
+		Where("NOT EXISTS (SELECT 1 FROM wauser_webhook_deliveries AS d WHERE d.body_id = webhook_body.id)").
+		Exec(ctx)
+	if err != nil {
+		return total, fmt.Errorf("store: prune delivery bodies: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	total += int(n)
 	var accounts []string
 	if err := s.db.NewSelect().Model((*Account)(nil)).Column("id").Order("id").Scan(ctx, &accounts); err != nil {
 		return total, fmt.Errorf("store: prune events: %w", err)

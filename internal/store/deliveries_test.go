@@ -324,3 +324,78 @@ func TestPruneOutbox(t *testing.T) {
 		require.Equal(t, int64(7), rest[0].Seq, "only events every consumer passed are pruned")
 	})
 }
+
+// The deliveries of one event to several webhooks store its body once; the
+// reads return it as the payload, and the prune deletes it only once no
+// delivery names it.
+func TestDeliveryBodiesShared(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.OpenEngine(t)
+		hookFixture(t, st)
+		require.NoError(t, st.InsertWebhook(ctx, &store.Webhook{
+			ID: "wh2", AccountID: "acc", URL: "https://example.com/other", Headers: map[string]string{},
+			EventTypes: []string{"*"}, ChatIDs: []string{}, ChatTypes: []string{}, Mentions: []string{},
+			MessageTypes: []string{}, SettingsTypes: []string{}, Secret: "whsec_x", Enabled: true,
+			CreatedAt: t0, UpdatedAt: t0,
+		}))
+		const body = `{"id":"evt_1","type":"message.received"}`
+		ds := []*store.WebhookDelivery{}
+		for _, hook := range []string{"wh", "wh2"} {
+			ds = append(ds, &store.WebhookDelivery{
+				ID: "dlv_" + hook, WebhookID: hook, AccountID: "acc", EventID: "evt_1", EventType: "message.received",
+				OrderingKey: "conv", EventSeq: 1, Payload: body, BodyID: "evt_1:wauser", NextAttemptAt: t0, CreatedAt: t0,
+			})
+		}
+		require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return st.InsertDeliveries(ctx, tx, ds, t0)
+		}))
+		require.Equal(t, body, ds[0].Payload, "the caller's deliveries keep their payload")
+		count := func(query string) int {
+			var n int
+			require.NoError(t, st.DB().NewRaw(query).Scan(ctx, &n))
+			return n
+		}
+		require.Equal(t, 1, count("SELECT COUNT(*) FROM wauser_webhook_bodies"), "one body for both deliveries")
+		// Fanning the event out again changes nothing.
+		again := []*store.WebhookDelivery{{ID: "dlv_again", WebhookID: "wh", AccountID: "acc", EventID: "evt_1",
+			EventType: "message.received", OrderingKey: "conv", EventSeq: 1, Payload: "{}", BodyID: "evt_1:wauser",
+			NextAttemptAt: t0, CreatedAt: t0}}
+		require.NoError(t, st.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return st.InsertDeliveries(ctx, tx, again, t0)
+		}))
+		require.Equal(t, 2, count("SELECT COUNT(*) FROM wauser_webhook_deliveries"))
+		require.Equal(t, 1, count("SELECT COUNT(*) FROM wauser_webhook_bodies WHERE body = '"+body+"'"), "the first body stays")
+		require.Equal(t, 2, count("SELECT COUNT(*) FROM wauser_webhook_deliveries WHERE payload = ''"), "not stored per delivery")
+
+		got, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		for _, d := range got {
+			require.Equal(t, body, d.Payload, "claimed with its body")
+		}
+		one, err := st.GetDelivery(ctx, "acc", "dlv_wh2")
+		require.NoError(t, err)
+		require.Equal(t, body, one.Payload)
+
+		// Finish the first: the body stays, the other delivery names it.
+		_, err = st.ClaimDeliveries(ctx, delivered(got[:1], t0), t0, time.Minute, 0)
+		require.NoError(t, err)
+		_, err = st.PruneOutbox(ctx, t0.Add(time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, 1, count("SELECT COUNT(*) FROM wauser_webhook_bodies"))
+		list, err := st.ListDeliveries(ctx, "acc", got[1].WebhookID, store.ListDeliveriesOptions{Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.Equal(t, body, list[0].Payload, "the delivery log shows the body sent")
+
+		_, err = st.ClaimDeliveries(ctx, delivered(got[1:], t0), t0, time.Minute, 0)
+		require.NoError(t, err)
+		n, err := st.PruneOutbox(ctx, t0.Add(time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, 2, n, "the delivery and its body")
+		require.Zero(t, count("SELECT COUNT(*) FROM wauser_webhook_bodies"))
+	})
+}

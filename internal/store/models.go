@@ -221,14 +221,18 @@ const (
 type WebhookDelivery struct {
 	bun.BaseModel `bun:"table:wauser_webhook_deliveries"`
 
-	ID            string    `bun:"id,pk"`
-	WebhookID     string    `bun:"webhook_id,notnull"`
-	AccountID     string    `bun:"account_id,notnull"`
-	EventID       string    `bun:"event_id,notnull"`
-	EventType     string    `bun:"event_type,notnull"`
-	OrderingKey   string    `bun:"ordering_key,notnull"` // the conversation; "" for account events
-	EventSeq      int64     `bun:"event_seq,notnull"`    // orders deliveries of one ordering key
+	ID          string `bun:"id,pk"`
+	WebhookID   string `bun:"webhook_id,notnull"`
+	AccountID   string `bun:"account_id,notnull"`
+	EventID     string `bun:"event_id,notnull"`
+	EventType   string `bun:"event_type,notnull"`
+	OrderingKey string `bun:"ordering_key,notnull"` // the conversation; "" for account events
+	EventSeq    int64  `bun:"event_seq,notnull"`    // orders deliveries of one ordering key
+	// Payload is the body sent. Deliveries of the outbox store it once per
+	// event and format, in WebhookBody BodyID (the column payload is then
+	// ''); the store's reads fill it in.
 	Payload       string    `bun:"payload,notnull"`
+	BodyID        string    `bun:"body_id,notnull"`
 	State         string    `bun:"state,notnull"`
 	Attempts      int       `bun:"attempts,notnull"`
 	NextAttemptAt time.Time `bun:"next_attempt_at,notnull"`
@@ -238,6 +242,15 @@ type WebhookDelivery struct {
 	LastAttemptAt time.Time `bun:"last_attempt_at,nullzero"`
 	CreatedAt     time.Time `bun:"created_at,notnull"`
 	DeliveredAt   time.Time `bun:"delivered_at,nullzero"`
+}
+
+// WebhookBody is the body of the deliveries of one event in one format.
+type WebhookBody struct {
+	bun.BaseModel `bun:"table:wauser_webhook_bodies"`
+
+	ID        string    `bun:"id,pk"`
+	Body      string    `bun:"body,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
 }
 
 // EventConsumer is the cursor of one outbox consumer over one account's

@@ -129,6 +129,39 @@ func upsert[T any](ctx context.Context, d sqldialect.Dialect, db bun.IDB, rows [
 	return nil
 }
 
+// insertNew inserts those of rows whose key is not stored yet, as they are
+// (not sanitized): a few rows in one statement with the values inline (one
+// round trip), more through the prepared multi-row statements of upsert
+// (the database parses no values; preparing costs a round trip).
+func insertNew[T any](ctx context.Context, d sqldialect.Dialect, db bun.IDB, rows []*T, key, what string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if len(rows) < insertInline {
+		if _, err := db.NewInsert().Model(&rows).On("CONFLICT (" + key + ") DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("store: insert %s: %w", what, err)
+		}
+		return nil
+	}
+	vals := make([]reflect.Value, len(rows))
+	for i, r := range rows {
+		vals[i] = reflect.ValueOf(r).Elem()
+	}
+	w := newUpsertWriter(d, db, typeOf[T](), key)
+	w.ignore = true
+	e, err := w.encode(vals)
+	if err == nil {
+		err = e.Write(ctx, db)
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert %s: %w", what, err)
+	}
+	return nil
+}
+
+// insertInline is the row count from which insertNew prepares.
+const insertInline = 32
+
 func encode[T any](d sqldialect.Dialect, db bun.IDB, rows []*T, key, what string, clean bool) (*Encoded, error) {
 	if len(rows) == 0 {
 		return nil, nil

@@ -39,6 +39,7 @@ type upsertWriter struct {
 	table  *schema.Table
 	fields []*schema.Field
 	key    string
+	ignore bool // ON CONFLICT (key) DO NOTHING: rows already stored stay as they are
 	arrays bool // sqldialect.BulkArrays (PostgreSQL); else BulkValues (SQLite)
 }
 
@@ -175,6 +176,10 @@ func (w *upsertWriter) onConflict(b *strings.Builder) {
 	}
 	b.WriteString("ON CONFLICT (")
 	b.WriteString(w.key)
+	if w.ignore {
+		b.WriteString(") DO NOTHING")
+		return
+	}
 	b.WriteString(") DO UPDATE SET ")
 	first := true
 	for _, f := range w.fields {
