@@ -37,6 +37,7 @@ fi
 # binary|directory to run in|-test.bench pattern (no "|" in it)|-test.benchtime
 benchmarks=(
 	"wauser.test|.|BenchmarkIngestHistorySync|1x"
+	"wauser.test|.|BenchmarkFeedWalk|2s"
 	"wauser.test|.|BenchmarkSyncPage|2s"
 	"wauser.test|.|BenchmarkSendText|3s"
 	"wauser.test|.|BenchmarkWebhookDelivery/.*/throughput|20000x"
