@@ -213,9 +213,9 @@ func TestFeedFloorMatches(t *testing.T) {
 // seq) with a limit, merged by seq and cut at the limit, the participants
 // of the page's groups, and the JSON of the WhatsApp Use sync API.
 type feedFloor struct {
-	convs, contacts, msgs, parts *sql.Stmt
-	pg                           bool
-	db                           *sql.DB
+	convs, contacts, msgs *sql.Stmt
+	pg                    bool
+	db                    *sql.DB
 }
 
 const (
