@@ -71,7 +71,7 @@ type Session struct {
 
 	keepAliveSince time.Time // last answered keepalive while they fail; zero when they do not
 	available      bool      // SetOnline(true): announce PresenceAvailable instead of unavailable
-	pushName       string    // the account's profile name, as the event handler last saw it on the device
+	pushName       string    // the account's profile name: the device's at the start and at pairing, then each PushNameSetting
 
 	mediaRetries map[string][]chan *events.MediaRetry // DownloadMedia waiting for the phone, by WhatsApp message id
 
@@ -96,6 +96,11 @@ func (sv *Supervisor) newSession(a *store.Account, conn *wa.Conn, state State) *
 		lastErr:     a.LastError,
 		connectedAt: a.ConnectedAt,
 		queue:       newSyncQueue(),
+		// Read here, before the client runs: from now on whatsmeow writes
+		// the device's name on whichever goroutine applies app state (an
+		// API call's SendAppState included), and the session follows it
+		// through PushNameSetting instead of reading it again.
+		pushName: conn.Device.PushName,
 	}
 	s.handlerID = conn.Client.AddEventHandlerWithSuccessStatus(s.handle)
 	return s
@@ -546,6 +551,7 @@ func (s *Session) transitionWith(to State, lastErr string, with func()) bool {
 		row.ConnectedAt = now
 		columns = append(columns, "connected_at")
 	}
+	pushName := s.pushName
 	s.mu.Unlock()
 	if !changed {
 		return false
@@ -557,7 +563,7 @@ func (s *Session) transitionWith(to State, lastErr string, with func()) bool {
 		s.logState(from, to, lastErr)
 		switch {
 		case to == StateConnected:
-			s.emit(event.AccountConnected, map[string]any{"jid": s.ownJID(), "push_name": s.conn.Device.PushName})
+			s.emit(event.AccountConnected, map[string]any{"jid": s.ownJID(), "push_name": pushName})
 		case to == StateLoggedOut:
 			s.emit(event.AccountLoggedOut, map[string]any{"reason": lastErr})
 		case to == StateReconnecting || to.Terminal():
@@ -736,6 +742,12 @@ func (s *Session) onQR(codes []string) {
 }
 
 func (s *Session) onPairSuccess(e *events.PairSuccess) {
+	// The pairing wrote the device before dispatching this, on this path,
+	// and no app state can be applied before it: the one other moment the
+	// device's name is read (watest's offline pairing sets one).
+	s.mu.Lock()
+	s.pushName = s.conn.Device.PushName
+	s.mu.Unlock()
 	now := s.sv.cfg.Clock.Now().UTC()
 	row := &store.Account{
 		ID:           s.id,
@@ -762,13 +774,17 @@ func (s *Session) onPairSuccess(e *events.PairSuccess) {
 }
 
 func (s *Session) onConnected() {
-	s.savePushName(s.conn.Device.PushName)
+	s.mu.Lock()
+	name := s.pushName
+	s.mu.Unlock()
+	s.savePushName(name)
 	s.transition(StateConnected, "")
 }
 
 // savePushName keeps the account's profile name, which whatsmeow has just
-// stored on the device (the event handler reads it there, after whatsmeow
-// wrote it; other goroutines use the session's copy), and stores it.
+// stored on the device, as the session's copy (the session never reads the
+// device's field after it started: whatsmeow writes it without a lock, on
+// the goroutine that applies app state), and stores it.
 func (s *Session) savePushName(name string) {
 	s.mu.Lock()
 	s.pushName = name
