@@ -132,7 +132,7 @@ func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit
 		return nil, fmt.Errorf("wauser: sync: %w", err)
 	}
 	co.metrics.FeedPage(false, len(rows.Conversations), len(rows.Contacts), len(rows.Messages))
-	page := &SyncPage{Conversations: []Conversation{}, Contacts: []Contact{}, Messages: []Message{}, Cursor: cursor}
+	page := &SyncPage{Cursor: cursor}
 	// The rows are the lowest limit+1 seqs, each kind ordered by seq: the
 	// page is all but the highest of them, which says there is more.
 	var top int64
@@ -148,33 +148,12 @@ func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit
 	} else {
 		top++ // keep them all
 	}
-	if len(rows.Conversations) > 0 {
-		page.Conversations = make([]Conversation, 0, len(rows.Conversations))
-		for _, r := range rows.Conversations {
-			if r.Seq < top {
-				page.Conversations = append(page.Conversations, conversationFromRow(r))
-				page.Cursor = max(page.Cursor, Cursor(r.Seq))
-			}
-		}
-	}
-	if len(rows.Contacts) > 0 {
-		page.Contacts = make([]Contact, 0, len(rows.Contacts))
-		for _, r := range rows.Contacts {
-			if r.Seq < top {
-				page.Contacts = append(page.Contacts, contactFromRow(r))
-				page.Cursor = max(page.Cursor, Cursor(r.Seq))
-			}
-		}
-	}
-	if len(rows.Messages) > 0 {
-		page.Messages = make([]Message, 0, len(rows.Messages))
-		for _, r := range rows.Messages {
-			if r.Seq < top {
-				page.Messages = append(page.Messages, messageFromRow(r))
-				page.Cursor = max(page.Cursor, Cursor(r.Seq))
-			}
-		}
-	}
+	page.Conversations = pageRecords(rows.Conversations, top, &page.Cursor,
+		func(r *store.Conversation) int64 { return r.Seq }, conversationFromRow)
+	page.Contacts = pageRecords(rows.Contacts, top, &page.Cursor,
+		func(r *store.Contact) int64 { return r.Seq }, contactFromRow)
+	page.Messages = pageRecords(rows.Messages, top, &page.Cursor,
+		func(r *store.Message) int64 { return r.Seq }, messageFromRow)
 	if !page.HasMore {
 		// Only what is committed up to the bound counts: a page is then a
 		// function of (account, cursor, limit, bound), which SyncPageJSON's
@@ -193,6 +172,23 @@ func (co *core) syncPage(ctx context.Context, id AccountID, cursor Cursor, limit
 
 // lastSeq returns the seq of the last of rows (ordered by seq), 0 when
 // there are none.
+// pageRecords converts the rows of one kind with seq below top into
+// records, moving cursor to the highest seq taken; never nil (the JSON has
+// an empty list, not null).
+func pageRecords[R, T any](rows []*R, top int64, cursor *Cursor, seq func(*R) int64, convert func(*R) T) []T {
+	if len(rows) == 0 {
+		return []T{}
+	}
+	out := make([]T, 0, len(rows))
+	for _, r := range rows {
+		if s := seq(r); s < top {
+			out = append(out, convert(r))
+			*cursor = max(*cursor, Cursor(s))
+		}
+	}
+	return out
+}
+
 func lastSeq[T any](rows []*T, seq func(*T) int64) int64 {
 	if len(rows) == 0 {
 		return 0
