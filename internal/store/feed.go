@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/uptrace/bun/dialect"
 )
 
 // The change feed is the hottest read: its rows are scanned with
@@ -99,16 +101,25 @@ func (s *Store) ChangesAfter(ctx context.Context, account string, after, upto in
 // ordered by seq, through a prepared statement, scanning each with scan
 // into a slice of room rows to start with.
 func scanFeed[T any](ctx context.Context, s *Store, table, cols, account string, after, upto int64, limit, room int, scan func(*sql.Rows, *T) error) ([]T, error) {
-	st, err := s.prepared(ctx, "SELECT "+cols+" FROM "+table+" WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
+	query := "SELECT " + cols + " FROM " + table + " WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq"
+	args := []any{account, after, upto}
+	if s.db.Dialect().Name() != dialect.SQLite {
+		query += " LIMIT ?"
+		args = append(args, limit)
+	}
+	// SQLite reads the index lazily, so stopping after limit rows is the
+	// limit; a LIMIT bound as a parameter would make it prepare the
+	// statement again on every call (its planner looks at the value).
+	st, err := s.prepared(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("store: changes: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, account, after, upto, limit)
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: changes: %w", err)
 	}
 	var out []T
-	for rows.Next() {
+	for len(out) < limit && rows.Next() {
 		if out == nil {
 			out = make([]T, 0, room)
 		}
