@@ -453,12 +453,14 @@
 //     [Client.OnConversation], [Client.OnContact] and [Client.OnAccountEvent]
 //     run on the Client's goroutine, in event order, at least once, with
 //     panics recovered; a slow handler never delays ingestion.
-//   - Webhooks: [Client.CreateWebhook] registers an endpoint with document
-//     003's filters (chat_ids, chat_types, mentions with "me",
-//     message_types, settings_types which override the chat and message
-//     filters) plus event_types; an account's only_status_updates limits its
-//     webhooks to message.status events of outgoing messages. A bounded pool
-//     of workers POSTs each event, in order per endpoint and conversation,
+//   - Webhooks: [Client.CreateWebhook] registers an endpoint with the
+//     Business Server API's filters (chat_ids, chat_types, mentions with
+//     "me", message_types, settings_types which override the chat and
+//     message filters) plus event_types; an account's only_status_updates
+//     limits its webhooks to message.status events of outgoing messages. A
+//     bounded pool of workers POSTs each event, in order per endpoint and
+//     conversation (a worker takes a busy conversation's next deliveries
+//     along and sends them one after the other),
 //     retrying network errors, 408, 429 and 5xx with exponential backoff and
 //     jitter (or the endpoint's Retry-After) until the horizon (24 h by
 //     default, see [WithWebhookDelivery]) makes it dead. Other answers are

@@ -45,7 +45,7 @@ func TestDispatchReleasesWhatItCannotHandOver(t *testing.T) {
 		}))
 
 		e := New(Config{Store: st, Now: func() time.Time { return t0 }, Workers: 1})
-		claimed, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+		claimed, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10, 0)
 		require.NoError(t, err)
 		require.Len(t, claimed, len(ds))
 		_, ok, err := st.NextDeliveryDue(ctx)
@@ -72,7 +72,7 @@ func TestDispatchReleasesWhatItCannotHandOver(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, ok)
 		require.True(t, due.Equal(t0), "due again now, not when the lease ends: %v", due)
-		again, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+		again, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10, 0)
 		require.NoError(t, err)
 		require.Len(t, again, 3, "claimable at once by the next pump")
 

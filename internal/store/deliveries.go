@@ -2,13 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/wauser/wauser/internal/sqldialect"
 )
@@ -243,7 +246,16 @@ func promote(ctx context.Context, tx bun.IDB, keys []queueKey, now time.Time) er
 // any number of processes claim disjoint deliveries without waiting for each
 // other. Order per endpoint and conversation holds because only the oldest
 // undelivered delivery of each is ever pending.
-func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error) {
+//
+// With follow > 0, each claimed delivery carries up to follow of the
+// queued deliveries behind it in its queue (Followers), read in the same
+// transaction and not written: no other worker sends them while the claim
+// holds the queue's head. A worker sends them in order after the head, each
+// only once the one before it ended (delivered, failed or dead), and hands
+// in all their results together; a follower it did not send is reported as
+// released and stays queued. A queue of n deliveries then takes one claim
+// and one record, not n of each.
+func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, now time.Time, lease time.Duration, limit, follow int) ([]*WebhookDelivery, error) {
 	ds := []*WebhookDelivery{}
 	err := s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		ds = ds[:0]
@@ -277,6 +289,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 		ds = append(ds, claimed...)
 		return nil
 	})
+	if err == nil && follow > 0 && len(ds) > 0 {
+		// After the commit, outside the write transaction (SQLite's write
+		// lock): the claims now hold the queues, so nobody else moves them.
+		err = s.followers(ctx, ds, follow)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
@@ -287,6 +304,73 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 		return strings.Compare(a.ID, b.ID)
 	})
 	return ds, nil
+}
+
+// followers sets the Followers of each of heads: up to n queued deliveries
+// of its queue, oldest first, each with the head's claim. On PostgreSQL one
+// LATERAL join per 400 queues walks the queued index of each queue for n
+// rows; SQLite, in process and without LATERAL, runs one prepared
+// statement per queue.
+func (s *Store) followers(ctx context.Context, heads []*WebhookDelivery, n int) error {
+	byKey := make(map[queueKey]*WebhookDelivery, len(heads))
+	keys := make([]queueKey, 0, len(heads))
+	for _, h := range heads {
+		k := queueKey{h.WebhookID, h.OrderingKey}
+		if _, dup := byKey[k]; !dup {
+			keys = append(keys, k)
+		}
+		byKey[k] = h
+	}
+	add := func(rows *sql.Rows) error {
+		defer rows.Close()
+		var ts [3]timeColumn
+		for rows.Next() {
+			f := new(WebhookDelivery)
+			ts[0].t, ts[1].t, ts[2].t = &f.NextAttemptAt, &f.ClaimedUntil, &f.CreatedAt
+			if err := rows.Scan(&f.ID, &f.WebhookID, &f.AccountID, &f.EventID, &f.EventType, &f.OrderingKey, &f.EventSeq,
+				&f.Payload, &f.BodyID, &f.State, &f.Attempts, &ts[0], &ts[1], &ts[2]); err != nil {
+				return err
+			}
+			// Each queue's rows come in order.
+			if h := byKey[queueKey{f.WebhookID, f.OrderingKey}]; h != nil && f.ID != h.ID {
+				f.ClaimedUntil = h.ClaimedUntil
+				h.Followers = append(h.Followers, f)
+			}
+		}
+		return rows.Err()
+	}
+	var err error
+	if s.db.Dialect().Name() != dialect.SQLite {
+		err = forEachChunk(keys, 400, func(part []queueKey) error {
+			rows, err := s.db.DB.QueryContext(ctx, "SELECT f.* FROM (VALUES "+string(keyValues(part))+") AS k (hook, ord)"+
+				" CROSS JOIN LATERAL (SELECT "+claimedColumns+" FROM wauser_webhook_deliveries AS q"+
+				" WHERE q.webhook_id = k.hook AND q.ordering_key = k.ord AND q.state = '"+DeliveryQueued+"'"+
+				" ORDER BY q.event_seq LIMIT "+strconv.Itoa(n)+") AS f")
+			if err != nil {
+				return err
+			}
+			return add(rows)
+		})
+	} else {
+		// The limit is in the text: SQLite re-prepares a statement whenever
+		// a parameter its planner looked at (a LIMIT) is bound again.
+		var st *sql.Stmt
+		st, err = s.prepared(ctx, "SELECT "+claimedColumns+" FROM wauser_webhook_deliveries"+
+			" WHERE webhook_id = ? AND ordering_key = ? AND state = '"+DeliveryQueued+"' ORDER BY event_seq LIMIT "+strconv.Itoa(n))
+		for _, k := range keys {
+			if err != nil {
+				break
+			}
+			var rows *sql.Rows
+			if rows, err = st.QueryContext(ctx, k.hook, k.ordering); err == nil {
+				err = add(rows)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("followers: %w", err)
+	}
+	return nil
 }
 
 // fillBodies sets the Payload of those of ds whose body is stored apart
@@ -362,7 +446,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, results []DeliveryResult) 
 	if len(results) == 0 {
 		return nil
 	}
-	_, err := s.ClaimDeliveries(ctx, results, time.Time{}, 0, 0)
+	_, err := s.ClaimDeliveries(ctx, results, time.Time{}, 0, 0, 0)
 	return err
 }
 
@@ -405,9 +489,10 @@ func (s *Store) recordDeliveries(ctx context.Context, tx bun.Tx, results []Deliv
 		}
 	}
 	if len(released) > 0 {
+		// A follower that was not sent is still queued: nothing to undo.
 		if _, err := tx.NewUpdate().Model((*WebhookDelivery)(nil)).Set("claimed_until = NULL").
 			Set("next_attempt_at = ?", releasedAt.UTC()).
-			Where("id IN (?)", bun.List(released)).Exec(ctx); err != nil {
+			Where("id IN (?) AND state = ?", bun.List(released), DeliveryPending).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("record: release: %w", err)
 		}
 	}
@@ -436,7 +521,7 @@ func (s *Store) recordDeliveries(ctx context.Context, tx bun.Tx, results []Deliv
 				delivered_at = CASE WHEN v.column2 = '` + DeliveryDelivered + `' THEN v.column5 ELSE d.delivered_at END,
 				claimed_until = NULL
 			FROM (VALUES ` + b.String() + `) AS v
-			WHERE d.id = v.column1 AND d.state = '` + DeliveryPending + `'`
+			WHERE d.id = v.column1 AND d.state IN ('` + DeliveryPending + `', '` + DeliveryQueued + `')`
 		_, err := tx.ExecContext(ctx, query, args...)
 		return err
 	})

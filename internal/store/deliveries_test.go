@@ -77,21 +77,21 @@ func TestClaimDeliveriesKeepsQueueOrder(t *testing.T) {
 		lease := time.Minute
 
 		// Only the head of each queue is claimable.
-		got, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100)
+		got, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100, 0)
 		require.NoError(t, err)
 		require.Equal(t, []string{"dlv__0007", "dlv_conv_a_0001", "dlv_conv_b_0004"}, ids(got))
 		for _, d := range got {
 			require.Equal(t, t0.Add(lease), d.ClaimedUntil.UTC())
 			require.Equal(t, store.DeliveryPending, d.State)
 		}
-		again, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100)
+		again, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100, 0)
 		require.NoError(t, err)
 		require.Empty(t, again, "claimed deliveries are not claimed twice")
 
 		// Recording the heads promotes the next of each queue and claims it
 		// in the same transaction.
 		at := t0.Add(time.Second)
-		next, err := st.ClaimDeliveries(ctx, delivered(got, at), at, lease, 100)
+		next, err := st.ClaimDeliveries(ctx, delivered(got, at), at, lease, 100, 0)
 		require.NoError(t, err)
 		require.Equal(t, []string{"dlv_conv_a_0002", "dlv_conv_b_0005"}, ids(next))
 		for _, d := range next {
@@ -117,7 +117,7 @@ func TestClaimDeliveriesKeepsQueueOrder(t *testing.T) {
 			{Delivery: a2, State: store.DeliveryPending, Status: 503, Error: "HTTP 503", At: at, Next: retryAt},
 			{Delivery: b5, State: store.DeliveryFailed, Status: 410, Error: "HTTP 410", At: at},
 		}
-		next, err = st.ClaimDeliveries(ctx, results, at, lease, 100)
+		next, err = st.ClaimDeliveries(ctx, results, at, lease, 100, 0)
 		require.NoError(t, err)
 		require.Equal(t, []string{"dlv_conv_b_0006"}, ids(next))
 		retry, err := st.GetDelivery(ctx, "acc", a2.ID)
@@ -134,19 +134,19 @@ func TestClaimDeliveriesKeepsQueueOrder(t *testing.T) {
 		released, err := st.GetDelivery(ctx, "acc", next[0].ID)
 		require.NoError(t, err)
 		require.Equal(t, 0, released.Attempts, "a release is no attempt")
-		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100)
+		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100, 0)
 		require.NoError(t, err)
 		require.Equal(t, []string{"dlv_conv_b_0006"}, ids(got))
-		_, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{{Delivery: got[0], State: store.DeliveryDelivered, Status: 200, At: at}}, at, lease, 100)
+		_, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{{Delivery: got[0], State: store.DeliveryDelivered, Status: 200, At: at}}, at, lease, 100, 0)
 		require.NoError(t, err)
 
 		// An expired claim is claimable again.
 		queueDeliveries(t, st, "conv_b", 8, 1)
-		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100)
+		got, err = st.ClaimDeliveries(ctx, nil, at, lease, 100, 0)
 		require.NoError(t, err)
 		require.Equal(t, []string{"dlv_conv_b_0008"}, ids(got))
 		later := at.Add(2 * lease)
-		got, err = st.ClaimDeliveries(ctx, nil, later, lease, 100)
+		got, err = st.ClaimDeliveries(ctx, nil, later, lease, 100, 0)
 		require.NoError(t, err)
 		require.Equal(t, []string{"dlv_conv_b_0008"}, ids(got))
 	})
@@ -182,7 +182,7 @@ func TestClaimDeliveriesSkipsLockedRows(t *testing.T) {
 	// B claims without waiting for A, and skips A's rows.
 	bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	got, err := stB.ClaimDeliveries(bctx, nil, t0, time.Minute, 1000)
+	got, err := stB.ClaimDeliveries(bctx, nil, t0, time.Minute, 1000, 0)
 	require.NoError(t, err)
 	require.Len(t, got, 195)
 	for _, d := range got {
@@ -198,7 +198,7 @@ func TestClaimDeliveriesSkipsLockedRows(t *testing.T) {
 	for p, st := range []*store.Store{stA, stB} {
 		cwg.Go(func() {
 			for {
-				ds, err := st.ClaimDeliveries(ctx, nil, later, time.Minute, 7)
+				ds, err := st.ClaimDeliveries(ctx, nil, later, time.Minute, 7, 0)
 				if err != nil || len(ds) == 0 {
 					return
 				}
@@ -223,7 +223,7 @@ func TestFanoutNeverStrandsAQueue(t *testing.T) {
 	stA, stB := db.OpenEngine(t), db.OpenEngine(t)
 	hookFixture(t, stA)
 	queueDeliveries(t, stA, "conv", 1, 1)
-	head, err := stA.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+	head, err := stA.ClaimDeliveries(ctx, nil, t0, time.Minute, 10, 0)
 	require.NoError(t, err)
 	require.Len(t, head, 1)
 
@@ -251,7 +251,7 @@ func TestFanoutNeverStrandsAQueue(t *testing.T) {
 	<-inserted
 	recorded := make(chan []*store.WebhookDelivery)
 	wg.Go(func() {
-		next, err := stB.ClaimDeliveries(ctx, delivered(head, t0), t0, time.Minute, 10)
+		next, err := stB.ClaimDeliveries(ctx, delivered(head, t0), t0, time.Minute, 10, 0)
 		require.NoError(t, err)
 		recorded <- next
 	})
@@ -282,12 +282,12 @@ func TestPruneOutbox(t *testing.T) {
 		hookFixture(t, st)
 		// Deliveries: three finished ones and a queue that is not.
 		old := queueDeliveries(t, st, "old", 1, 3)
-		got, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+		got, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10, 0)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
-		got, err = st.ClaimDeliveries(ctx, delivered(got, t0), t0, time.Minute, 10)
+		got, err = st.ClaimDeliveries(ctx, delivered(got, t0), t0, time.Minute, 10, 0)
 		require.NoError(t, err)
-		_, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{{Delivery: got[0], State: store.DeliveryFailed, At: t0}}, t0, time.Minute, 10)
+		_, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{{Delivery: got[0], State: store.DeliveryFailed, At: t0}}, t0, time.Minute, 10, 0)
 		require.NoError(t, err)
 		queueDeliveries(t, st, "open", 10, 2) // pending + queued: never pruned
 
@@ -370,7 +370,7 @@ func TestDeliveryBodiesShared(t *testing.T) {
 		require.Equal(t, 1, count("SELECT COUNT(*) FROM wauser_webhook_bodies WHERE body = '"+body+"'"), "the first body stays")
 		require.Equal(t, 2, count("SELECT COUNT(*) FROM wauser_webhook_deliveries WHERE payload = ''"), "not stored per delivery")
 
-		got, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10)
+		got, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 10, 0)
 		require.NoError(t, err)
 		require.Len(t, got, 2)
 		for _, d := range got {
@@ -381,7 +381,7 @@ func TestDeliveryBodiesShared(t *testing.T) {
 		require.Equal(t, body, one.Payload)
 
 		// Finish the first: the body stays, the other delivery names it.
-		_, err = st.ClaimDeliveries(ctx, delivered(got[:1], t0), t0, time.Minute, 0)
+		_, err = st.ClaimDeliveries(ctx, delivered(got[:1], t0), t0, time.Minute, 0, 0)
 		require.NoError(t, err)
 		_, err = st.PruneOutbox(ctx, t0.Add(time.Hour))
 		require.NoError(t, err)
@@ -391,11 +391,113 @@ func TestDeliveryBodiesShared(t *testing.T) {
 		require.Len(t, list, 1)
 		require.Equal(t, body, list[0].Payload, "the delivery log shows the body sent")
 
-		_, err = st.ClaimDeliveries(ctx, delivered(got[1:], t0), t0, time.Minute, 0)
+		_, err = st.ClaimDeliveries(ctx, delivered(got[1:], t0), t0, time.Minute, 0, 0)
 		require.NoError(t, err)
 		n, err := st.PruneOutbox(ctx, t0.Add(time.Hour))
 		require.NoError(t, err)
 		require.Equal(t, 2, n, "the delivery and its body")
 		require.Zero(t, count("SELECT COUNT(*) FROM wauser_webhook_bodies"))
 	})
+}
+
+// A claim with followers: each head brings the next queued deliveries of
+// its queue, unwritten; a chain's results end the queue where its last
+// attempt ended, and a follower left unsent stays queued and heads the
+// queue next.
+func TestClaimDeliveriesFollowers(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.OpenEngine(t)
+		hookFixture(t, st)
+		queueDeliveries(t, st, "conv_a", 1, 5)
+		queueDeliveries(t, st, "conv_b", 6, 2)
+		queueDeliveries(t, st, "", 8, 1)
+		lease := time.Minute
+
+		heads, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100, 3)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv__0008", "dlv_conv_a_0001", "dlv_conv_b_0006"}, ids(heads))
+		byID := map[string]*store.WebhookDelivery{}
+		for _, h := range heads {
+			byID[h.ID] = h
+		}
+		a1, b6 := byID["dlv_conv_a_0001"], byID["dlv_conv_b_0006"]
+		require.Equal(t, []string{"dlv_conv_a_0002", "dlv_conv_a_0003", "dlv_conv_a_0004"}, idsInOrder(a1.Followers), "oldest first, at most 3")
+		require.Equal(t, []string{"dlv_conv_b_0007"}, idsInOrder(b6.Followers))
+		require.Empty(t, byID["dlv__0008"].Followers)
+		for _, f := range append(a1.Followers, b6.Followers...) {
+			require.Equal(t, store.DeliveryQueued, f.State)
+			require.Equal(t, "{}", f.Payload, "a follower comes with its body")
+			require.Equal(t, t0.Add(lease), f.ClaimedUntil.UTC(), "the head's claim covers it")
+			stored, err := st.GetDelivery(ctx, "acc", f.ID)
+			require.NoError(t, err)
+			require.Equal(t, store.DeliveryQueued, stored.State, "followers are not written")
+			require.True(t, stored.ClaimedUntil.IsZero())
+		}
+		again, err := st.ClaimDeliveries(ctx, nil, t0, lease, 100, 3)
+		require.NoError(t, err)
+		require.Empty(t, again, "a follower is no head: nothing more is claimable")
+
+		// conv_a: 1 and 2 delivered, 3 to retry (4 was not sent); conv_b:
+		// both delivered; the account queue's only delivery failed.
+		at := t0.Add(time.Second)
+		retryAt := at.Add(time.Hour)
+		results := []store.DeliveryResult{
+			{Delivery: a1, State: store.DeliveryDelivered, Status: 200, At: at},
+			{Delivery: a1.Followers[0], State: store.DeliveryDelivered, Status: 200, At: at},
+			{Delivery: a1.Followers[1], State: store.DeliveryPending, Status: 503, Error: "HTTP 503", At: at, Next: retryAt},
+			{Delivery: b6, State: store.DeliveryDelivered, Status: 200, At: at},
+			{Delivery: b6.Followers[0], State: store.DeliveryDelivered, Status: 204, At: at},
+			{Delivery: byID["dlv__0008"], State: store.DeliveryFailed, Status: 410, At: at},
+		}
+		next, err := st.ClaimDeliveries(ctx, results, at, lease, 100, 3)
+		require.NoError(t, err)
+		require.Empty(t, next, "conv_a waits for its retry; the others are empty")
+		for id, want := range map[string]string{
+			"dlv_conv_a_0002": store.DeliveryDelivered, "dlv_conv_a_0003": store.DeliveryPending,
+			"dlv_conv_a_0004": store.DeliveryQueued, "dlv_conv_b_0007": store.DeliveryDelivered,
+		} {
+			d, err := st.GetDelivery(ctx, "acc", id)
+			require.NoError(t, err)
+			require.Equal(t, want, d.State, id)
+		}
+		b7, err := st.GetDelivery(ctx, "acc", "dlv_conv_b_0007")
+		require.NoError(t, err)
+		require.Equal(t, 1, b7.Attempts)
+		require.Equal(t, 204, b7.LastStatus)
+		require.Equal(t, at, b7.DeliveredAt.UTC())
+		a3, err := st.GetDelivery(ctx, "acc", "dlv_conv_a_0003")
+		require.NoError(t, err)
+		require.Equal(t, retryAt, a3.NextAttemptAt.UTC())
+		require.Equal(t, 1, a3.Attempts)
+
+		// The retry is due: it heads conv_a with 4 and 5 behind it. It is
+		// delivered, 4 is released unsent (the worker stopped): 4 heads the
+		// queue, claimed at once, with 5 behind it.
+		heads, err = st.ClaimDeliveries(ctx, nil, retryAt, lease, 100, 3)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_a_0003"}, ids(heads))
+		require.Equal(t, []string{"dlv_conv_a_0004", "dlv_conv_a_0005"}, idsInOrder(heads[0].Followers))
+		later := retryAt.Add(time.Second)
+		next, err = st.ClaimDeliveries(ctx, []store.DeliveryResult{
+			{Delivery: heads[0], State: store.DeliveryDelivered, Status: 200, At: later},
+			{Delivery: heads[0].Followers[0], Released: true, At: later},
+		}, later, lease, 100, 3)
+		require.NoError(t, err)
+		require.Equal(t, []string{"dlv_conv_a_0004"}, ids(next))
+		require.Equal(t, store.DeliveryPending, next[0].State)
+		require.Equal(t, 0, next[0].Attempts, "a release is no attempt")
+		require.Equal(t, later.Add(lease), next[0].ClaimedUntil.UTC())
+		require.Equal(t, []string{"dlv_conv_a_0005"}, idsInOrder(next[0].Followers))
+	})
+}
+
+func idsInOrder(ds []*store.WebhookDelivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
 }

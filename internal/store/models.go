@@ -242,6 +242,13 @@ type WebhookDelivery struct {
 	LastAttemptAt time.Time `bun:"last_attempt_at,nullzero"`
 	CreatedAt     time.Time `bun:"created_at,notnull"`
 	DeliveredAt   time.Time `bun:"delivered_at,nullzero"`
+
+	// Followers are, on a delivery ClaimDeliveries returned, the next
+	// queued deliveries of its endpoint and conversation, in order: the
+	// claim on it covers them (no other worker sends them while it holds
+	// the queue's head), so a worker may send them after it, one by one,
+	// as long as each ends (see ClaimDeliveries).
+	Followers []*WebhookDelivery `bun:"-"`
 }
 
 // WebhookBody is the body of the deliveries of one event in one format.
