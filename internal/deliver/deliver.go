@@ -362,9 +362,9 @@ type job struct {
 // and claims as many due deliveries as workers are free; results that
 // arrive while a round runs are recorded together by the next one.
 func (e *Engine) pump(ctx context.Context) {
-	// Up to capacity deliveries are claimed and not yet recorded: the ones
-	// being sent, and as many again queued for the workers, so that workers
-	// never wait for a round of the pump.
+	// Up to capacity jobs (claimed deliveries, each with its followers) are
+	// claimed and not yet recorded: the ones being sent, and more queued
+	// for the workers, so that workers never wait for a round of the pump.
 	capacity := prefetch * e.cfg.Workers
 	jobs := make(chan job, capacity)
 	var workers sync.WaitGroup
@@ -557,13 +557,16 @@ func (e *Engine) dispatch(ctx context.Context, ds []*store.WebhookDelivery, infl
 
 // run sends j's delivery and then its followers, in order, and returns
 // their results. It stops at the first that does not end (a retry, or
-// released): the followers after it stay queued, behind it.
+// released): the followers after it stay queued, behind it. It also stops
+// before a follower when less than two attempts' time is left of the
+// claim, so that the results are recorded while the claim still holds.
 func (e *Engine) run(ctx context.Context, j job) []store.DeliveryResult {
 	out := make([]store.DeliveryResult, 0, 1+len(j.d.Followers))
 	r := e.attempt(ctx, j.d, j.hook)
 	out = append(out, r)
 	for _, f := range j.d.Followers {
-		if r.Released || r.State == store.DeliveryPending {
+		if r.Released || r.State == store.DeliveryPending ||
+			e.cfg.Now().Add(2*e.cfg.AttemptTimeout).After(f.ClaimedUntil) {
 			break
 		}
 		r = e.attempt(ctx, f, j.hook)

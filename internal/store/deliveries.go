@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -248,13 +249,15 @@ func promote(ctx context.Context, tx bun.IDB, keys []queueKey, now time.Time) er
 // undelivered delivery of each is ever pending.
 //
 // With follow > 0, each claimed delivery carries up to follow of the
-// queued deliveries behind it in its queue (Followers), read in the same
-// transaction and not written: no other worker sends them while the claim
+// queued deliveries behind it in its queue (Followers), read once the claim
+// committed and not written: no other worker sends them while the claim
 // holds the queue's head. A worker sends them in order after the head, each
 // only once the one before it ended (delivered, failed or dead), and hands
-// in all their results together; a follower it did not send is reported as
-// released and stays queued. A queue of n deliveries then takes one claim
-// and one record, not n of each.
+// in all their results together. A follower it did not send is left out of
+// the results (or reported as released, which leaves it alone): it stays
+// queued, and heads its queue once the delivery before it is recorded as
+// ended. A queue of n deliveries then takes one claim and one record, not n
+// of each.
 func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, now time.Time, lease time.Duration, limit, follow int) ([]*WebhookDelivery, error) {
 	ds := []*WebhookDelivery{}
 	err := s.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -290,8 +293,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 		return nil
 	})
 	if err == nil && follow > 0 && len(ds) > 0 {
-		// After the commit, outside the write transaction (SQLite's write
-		// lock): the claims now hold the queues, so nobody else moves them.
+		// After the commit, so that the transaction (SQLite's write lock,
+		// PostgreSQL's row locks) ends sooner.
 		err = s.followers(ctx, ds, follow)
 	}
 	if err != nil {
@@ -311,6 +314,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 // LATERAL join per 400 queues walks the queued index of each queue for n
 // rows; SQLite, in process and without LATERAL, runs one prepared
 // statement per queue.
+//
+// A queue's followers are read only while its head is still pending, in
+// the same statement (one snapshot): when a worker whose claim on the head
+// had run out records its end first (and the queue moved on), the head
+// goes alone, and the queue's order holds.
 func (s *Store) followers(ctx context.Context, heads []*WebhookDelivery, n int) error {
 	byKey := make(map[queueKey]*WebhookDelivery, len(heads))
 	keys := make([]queueKey, 0, len(heads))
@@ -323,15 +331,18 @@ func (s *Store) followers(ctx context.Context, heads []*WebhookDelivery, n int) 
 	}
 	add := func(rows *sql.Rows) error {
 		defer rows.Close()
-		var ts [3]timeColumn
+		var (
+			ts      [3]timeColumn
+			payload sql.NullString // NULL when a body is missing: sent empty, as bun reads it
+		)
 		for rows.Next() {
 			f := new(WebhookDelivery)
 			ts[0].t, ts[1].t, ts[2].t = &f.NextAttemptAt, &f.ClaimedUntil, &f.CreatedAt
 			if err := rows.Scan(&f.ID, &f.WebhookID, &f.AccountID, &f.EventID, &f.EventType, &f.OrderingKey, &f.EventSeq,
-				&f.Payload, &f.BodyID, &f.State, &f.Attempts, &ts[0], &ts[1], &ts[2]); err != nil {
+				&payload, &f.BodyID, &f.State, &f.Attempts, &ts[0], &ts[1], &ts[2]); err != nil {
 				return err
 			}
-			// Each queue's rows come in order.
+			f.Payload = payload.String
 			if h := byKey[queueKey{f.WebhookID, f.OrderingKey}]; h != nil && f.ID != h.ID {
 				f.ClaimedUntil = h.ClaimedUntil
 				h.Followers = append(h.Followers, f)
@@ -342,10 +353,18 @@ func (s *Store) followers(ctx context.Context, heads []*WebhookDelivery, n int) 
 	var err error
 	if s.db.Dialect().Name() != dialect.SQLite {
 		err = forEachChunk(keys, 400, func(part []queueKey) error {
-			rows, err := s.db.DB.QueryContext(ctx, "SELECT f.* FROM (VALUES "+string(keyValues(part))+") AS k (hook, ord)"+
+			var vals strings.Builder
+			for i, k := range part {
+				if i > 0 {
+					vals.WriteString(", ")
+				}
+				vals.WriteString("(" + quote(k.hook) + ", " + quote(k.ordering) + ", " + quote(byKey[k].ID) + ")")
+			}
+			rows, err := s.db.DB.QueryContext(ctx, "SELECT f.* FROM (VALUES "+vals.String()+") AS k (hook, ord, head)"+
 				" CROSS JOIN LATERAL (SELECT "+claimedColumns+" FROM wauser_webhook_deliveries AS q"+
 				" WHERE q.webhook_id = k.hook AND q.ordering_key = k.ord AND q.state = '"+DeliveryQueued+"'"+
-				" ORDER BY q.event_seq LIMIT "+strconv.Itoa(n)+") AS f")
+				" ORDER BY q.event_seq LIMIT "+strconv.Itoa(n)+") AS f"+
+				" WHERE EXISTS (SELECT 1 FROM wauser_webhook_deliveries AS h WHERE h.id = k.head AND h.state = '"+DeliveryPending+"')")
 			if err != nil {
 				return err
 			}
@@ -356,19 +375,25 @@ func (s *Store) followers(ctx context.Context, heads []*WebhookDelivery, n int) 
 		// a parameter its planner looked at (a LIMIT) is bound again.
 		var st *sql.Stmt
 		st, err = s.prepared(ctx, "SELECT "+claimedColumns+" FROM wauser_webhook_deliveries"+
-			" WHERE webhook_id = ? AND ordering_key = ? AND state = '"+DeliveryQueued+"' ORDER BY event_seq LIMIT "+strconv.Itoa(n))
+			" WHERE webhook_id = ? AND ordering_key = ? AND state = '"+DeliveryQueued+"'"+
+			" AND EXISTS (SELECT 1 FROM wauser_webhook_deliveries AS h WHERE h.id = ? AND h.state = '"+DeliveryPending+"')"+
+			" ORDER BY event_seq LIMIT "+strconv.Itoa(n))
 		for _, k := range keys {
 			if err != nil {
 				break
 			}
 			var rows *sql.Rows
-			if rows, err = st.QueryContext(ctx, k.hook, k.ordering); err == nil {
+			if rows, err = st.QueryContext(ctx, k.hook, k.ordering, byKey[k].ID); err == nil {
 				err = add(rows)
 			}
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("followers: %w", err)
+	}
+	// In queue order, whatever order the join produced them in.
+	for _, h := range heads {
+		slices.SortFunc(h.Followers, func(a, b *WebhookDelivery) int { return cmp.Compare(a.EventSeq, b.EventSeq) })
 	}
 	return nil
 }
@@ -435,7 +460,8 @@ type DeliveryResult struct {
 	At       time.Time // when the attempt ended
 	Next     time.Time // the next attempt, when State is DeliveryPending
 	// Released means no attempt was made (the worker stopped first): the
-	// claim is dropped and the delivery is due again at At.
+	// claim is dropped and the delivery is due again at At. A released
+	// follower (still queued) is left as it is.
 	Released bool
 }
 

@@ -501,3 +501,34 @@ func idsInOrder(ds []*store.WebhookDelivery) []string {
 	}
 	return out
 }
+
+// Followers are read only while their head is still pending: when the end
+// of the head was recorded first (by a worker whose claim had run out),
+// its queue moved on and the head goes alone.
+func TestFollowersNeedAPendingHead(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		st := db.OpenEngine(t)
+		hookFixture(t, st)
+		queueDeliveries(t, st, "conv_a", 1, 4)
+		queueDeliveries(t, st, "conv_b", 5, 3)
+		heads, err := st.ClaimDeliveries(ctx, nil, t0, time.Minute, 100, 0)
+		require.NoError(t, err)
+		require.Len(t, heads, 2)
+		a1, b5 := heads[0], heads[1]
+		if a1.OrderingKey != "conv_a" {
+			a1, b5 = b5, a1
+		}
+		// conv_a's head and its next delivery are recorded as delivered,
+		// which promotes the third.
+		require.NoError(t, st.RecordDeliveries(ctx, []store.DeliveryResult{
+			{Delivery: a1, State: store.DeliveryDelivered, Status: 200, At: t0},
+			{Delivery: &store.WebhookDelivery{ID: "dlv_conv_a_0002", WebhookID: "wh", OrderingKey: "conv_a"}, State: store.DeliveryDelivered, Status: 200, At: t0},
+		}))
+		require.NoError(t, store.ReadFollowers(st, ctx, []*store.WebhookDelivery{a1, b5}, 3))
+		require.Empty(t, a1.Followers, "conv_a moved on: its fourth delivery must not follow the first")
+		require.Equal(t, []string{"dlv_conv_b_0006", "dlv_conv_b_0007"}, idsInOrder(b5.Followers))
+	})
+}

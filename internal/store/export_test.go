@@ -1,0 +1,4 @@
+package store
+
+// ReadFollowers exposes followers to the tests of package store_test.
+var ReadFollowers = (*Store).followers
