@@ -192,7 +192,7 @@ func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, claimUnti
 	err := forEachChunk(keys, 400, func(part []queueKey) error {
 		var ds []*WebhookDelivery
 		err := tx.NewRaw(`UPDATE wauser_webhook_deliveries SET state = ?, next_attempt_at = ?, claimed_until = ?
-			WHERE state = ? AND id IN (`+promoteHeads+`) RETURNING `+claimedColumns,
+			WHERE state = ? AND id IN (`+promoteHeads+`) RETURNING `+claimedReturning("wauser_webhook_deliveries"),
 			DeliveryPending, claimUntil.UTC(), claimUntil.UTC(), DeliveryQueued, DeliveryQueued, keyValues(part), DeliveryPending).Scan(ctx, &ds)
 		out = append(out, ds...)
 		return err
@@ -208,6 +208,16 @@ func promoteAndClaim(ctx context.Context, tx bun.IDB, keys []queueKey, claimUnti
 const claimedColumns = "id, webhook_id, account_id, event_id, event_type, ordering_key, event_seq, " +
 	"CASE WHEN body_id = '' THEN payload ELSE (SELECT b.body FROM wauser_webhook_bodies AS b WHERE b.id = body_id) END AS payload, " +
 	"body_id, state, attempts, next_attempt_at, claimed_until, created_at"
+
+// claimedReturning is what a claim returns of the claimed rows of table
+// (its name in the statement): claimedColumns, and whether the queue has
+// queued deliveries behind the row (Behind), so that followers are looked
+// for only where there are some.
+func claimedReturning(table string) string {
+	return claimedColumns + ", EXISTS (SELECT 1 FROM wauser_webhook_deliveries AS n" +
+		" WHERE n.webhook_id = " + table + ".webhook_id AND n.ordering_key = " + table + ".ordering_key" +
+		" AND n.state = '" + DeliveryQueued + "' AND n.id <> " + table + ".id) AS behind"
+}
 
 // promoteHeads selects the head of each queue given as VALUES that has no
 // pending delivery; its arguments are the queued state, the VALUES rows and
@@ -283,9 +293,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 			Order("next_attempt_at", "id").Limit(int64(limit))
 		due = s.dialect.SkipLocked(due)
 		var claimed []*WebhookDelivery
-		err = tx.NewUpdate().Model(&claimed).Set("claimed_until = ?", claimUntil.UTC()).
-			Set("next_attempt_at = ?", claimUntil.UTC()).
-			Where("id IN (?)", due).Returning(claimedColumns).Scan(ctx)
+		err = tx.NewRaw("UPDATE wauser_webhook_deliveries SET claimed_until = ?, next_attempt_at = ? WHERE id IN (?) RETURNING "+
+			claimedReturning("wauser_webhook_deliveries"), claimUntil.UTC(), claimUntil.UTC(), due).Scan(ctx, &claimed)
 		if err != nil {
 			return fmt.Errorf("claim: %w", err)
 		}
@@ -323,6 +332,9 @@ func (s *Store) followers(ctx context.Context, heads []*WebhookDelivery, n int) 
 	byKey := make(map[queueKey]*WebhookDelivery, len(heads))
 	keys := make([]queueKey, 0, len(heads))
 	for _, h := range heads {
+		if !h.Behind {
+			continue
+		}
 		k := queueKey{h.WebhookID, h.OrderingKey}
 		if _, dup := byKey[k]; !dup {
 			keys = append(keys, k)
@@ -349,6 +361,9 @@ func (s *Store) followers(ctx context.Context, heads []*WebhookDelivery, n int) 
 			}
 		}
 		return rows.Err()
+	}
+	if len(keys) == 0 {
+		return nil
 	}
 	var err error
 	if s.db.Dialect().Name() != dialect.SQLite {

@@ -427,6 +427,9 @@ func TestClaimDeliveriesFollowers(t *testing.T) {
 		require.Equal(t, []string{"dlv_conv_a_0002", "dlv_conv_a_0003", "dlv_conv_a_0004"}, idsInOrder(a1.Followers), "oldest first, at most 3")
 		require.Equal(t, []string{"dlv_conv_b_0007"}, idsInOrder(b6.Followers))
 		require.Empty(t, byID["dlv__0008"].Followers)
+		require.True(t, a1.Behind)
+		require.True(t, b6.Behind)
+		require.False(t, byID["dlv__0008"].Behind, "nothing queued behind the account queue's only delivery")
 		for _, f := range append(a1.Followers, b6.Followers...) {
 			require.Equal(t, store.DeliveryQueued, f.State)
 			require.Equal(t, "{}", f.Payload, "a follower comes with its body")

@@ -249,6 +249,9 @@ type WebhookDelivery struct {
 	// the queue's head), so a worker may send them after it, one by one,
 	// as long as each ends (see ClaimDeliveries).
 	Followers []*WebhookDelivery `bun:"-"`
+	// Behind says, on a delivery a claim returned, whether its queue had
+	// queued deliveries behind it then.
+	Behind bool `bun:"behind,scanonly"`
 }
 
 // WebhookBody is the body of the deliveries of one event in one format.
