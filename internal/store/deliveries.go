@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -303,8 +304,15 @@ func (s *Store) ClaimDeliveries(ctx context.Context, results []DeliveryResult, n
 	})
 	if err == nil && follow > 0 && len(ds) > 0 {
 		// After the commit, so that the transaction (SQLite's write lock,
-		// PostgreSQL's row locks) ends sooner.
-		err = s.followers(ctx, ds, follow)
+		// PostgreSQL's row locks) ends sooner. The claim and the results
+		// are committed by now: when the read fails, the claimed deliveries
+		// go without followers rather than get lost until their lease ends.
+		if ferr := s.followers(ctx, ds, follow); ferr != nil {
+			for _, d := range ds {
+				d.Followers = nil
+			}
+			s.log.Warn("wauser: read the queued deliveries behind claimed ones", slog.Any("error", ferr))
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
