@@ -47,11 +47,9 @@ func queueDeliveries(t *testing.T, st *store.Store, conv string, first, n int) [
 	return ds
 }
 
+// ids returns the ids of ds, sorted.
 func ids(ds []*store.WebhookDelivery) []string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.ID
-	}
+	out := idsInOrder(ds)
 	slices.Sort(out)
 	return out
 }
@@ -497,6 +495,7 @@ func TestClaimDeliveriesFollowers(t *testing.T) {
 	})
 }
 
+// idsInOrder returns the ids of ds in their order.
 func idsInOrder(ds []*store.WebhookDelivery) []string {
 	out := make([]string, len(ds))
 	for i, d := range ds {
